@@ -1,0 +1,66 @@
+"""The one way to write an audit event.
+
+Services call `audit_record` inside their own transaction, so the event and
+the change it describes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from joinedup.audit.chain import GENESIS, event_hash
+from joinedup.audit.models import AuditEvent
+
+# Any constant: PostgreSQL transaction-level advisory lock that serialises
+# appends to the chain. SQLite serialises writers itself (IMMEDIATE mode).
+_CHAIN_LOCK = 7_413_001
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor: Any,
+    event: str,
+    obj: Any = None,
+    child_uuid: UUID | None = None,
+    purpose: str = "",
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. `actor` is a User, or None for the system."""
+    membership = getattr(actor, "membership", None) if actor is not None else None
+    agency = membership.agency if membership is not None else None
+    fields: dict[str, Any] = {
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": (actor.get_username() if actor is not None else "system"),
+        "agency_uuid": agency.uuid if agency is not None else None,
+        "agency_label": agency.name if agency is not None else "",
+        "event": event,
+        "object_type": obj._meta.label if obj is not None else "",
+        "object_uuid": getattr(obj, "uuid", None),
+        "child_uuid": child_uuid,
+        "purpose": purpose,
+        "old": old or {},
+        "new": new or {},
+        "detail": detail or {},
+    }
+    _lock_chain()
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    prev_hash = last or GENESIS
+    instance = AuditEvent(prev_hash=prev_hash, **fields)
+    fields["uuid"] = instance.uuid
+    instance.hash = event_hash(fields, prev_hash)
+    instance.save()
+    return instance

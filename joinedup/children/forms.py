@@ -1,0 +1,87 @@
+"""Forms for finding children and keeping agency records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from joinedup.children.models import AgencyRecord, Sex
+from joinedup.core.forms import DateField
+from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
+
+
+class ChildSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name, NHS number or your agency's reference",
+        required=False,
+        max_length=200,
+        help_text="For example: Jordan Smith, 943 476 5919, or a case number.",
+    )
+    date_of_birth = DateField(label="Date of birth", required=False, help_text="For example, 27 3 2011")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not (data.get("q") or "").strip() and not data.get("date_of_birth"):
+            raise ValidationError("Enter a name, NHS number, reference or date of birth to search for.")
+        return data
+
+
+class AgencyRecordForm(forms.Form):
+    """The fields a practitioner keeps on their agency's record of a child."""
+
+    local_id = forms.CharField(
+        label="Your agency's reference", max_length=60, help_text="The case or record number in your own system."
+    )
+    given_names = forms.CharField(label="Given names", max_length=120)
+    family_name = forms.CharField(label="Family name", max_length=120)
+    other_names = forms.CharField(
+        label="Other names or aliases (optional)",
+        max_length=300,
+        required=False,
+        help_text="Nicknames, previous surnames, names used online. Separate them with commas.",
+    )
+    date_of_birth = DateField(label="Date of birth", required=False, help_text="For example, 27 3 2011")
+    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect, initial=Sex.UNKNOWN)
+    gender = forms.CharField(
+        label="Gender (optional)",
+        max_length=60,
+        required=False,
+        help_text="As the child describes it, if different from sex.",
+    )
+    nhs_number = forms.CharField(
+        label="NHS number (optional)",
+        max_length=14,
+        required=False,
+        help_text="10 digits, like 943 476 5919",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    upn = forms.CharField(
+        label="Unique pupil number (optional)", max_length=15, required=False, help_text="13 characters"
+    )
+    address = forms.CharField(label="Address (optional)", max_length=300, required=False)
+    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+    school = forms.CharField(label="School (optional)", max_length=200, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_nhs_number(self) -> str:
+        value = self.cleaned_data["nhs_number"]
+        return normalise_nhs_number(value) if value.strip() else ""
+
+    def clean_upn(self) -> str:
+        value = self.cleaned_data["upn"]
+        return normalise_upn(value) if value.strip() else ""
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data["postcode"]
+        return normalise_postcode(value) if value.strip() else ""
+
+    def record_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+    @classmethod
+    def initial_from(cls, record: AgencyRecord) -> dict[str, Any]:
+        initial = {name: getattr(record, name) for name in cls.base_fields if name != "version"}
+        initial["version"] = record.version
+        return initial

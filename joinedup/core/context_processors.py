@@ -1,0 +1,51 @@
+"""Context every page needs: the service name, the synthetic-data flag, navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.urls import reverse
+
+SYNTHETIC_CACHE_KEY = "joinedup:synthetic-data"
+
+
+def synthetic_data_loaded() -> bool:
+    """Whether the database holds the generated demo partnership (cached briefly)."""
+    from joinedup.partnership.models import Partnership
+
+    flag = cache.get(SYNTHETIC_CACHE_KEY)
+    if flag is None:
+        flag = Partnership.objects.filter(is_synthetic=True).exists()
+        cache.set(SYNTHETIC_CACHE_KEY, flag, 60)
+    return bool(flag)
+
+
+def _nav(request: HttpRequest) -> list[dict[str, Any]]:
+    from joinedup.partnership.access import user_can
+    from joinedup.partnership.roles import Perm
+
+    items = [("Home", reverse("home"), True)]
+    items.append(("Find a child", reverse("children:search"), user_can(request.user, Perm.SEARCH_CHILDREN)))
+    items.append(
+        ("Add a record", reverse("children:record_create"), user_can(request.user, Perm.CREATE_AGENCY_RECORD))
+    )
+    items.append(("Admin", reverse("admin:index"), user_can(request.user, Perm.ADMIN_PARTNERSHIP)))
+    path = request.path
+    return [
+        {"text": text, "href": href, "active": path == href or (href != "/" and path.startswith(href))}
+        for text, href, shown in items
+        if shown
+    ]
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "service_name": settings.JOINEDUP_SERVICE_NAME,
+        "synthetic_data": synthetic_data_loaded(),
+    }
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        context["nav_items"] = _nav(request)
+    return context

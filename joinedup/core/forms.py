@@ -1,0 +1,61 @@
+"""Form pieces shared by every app: the GOV.UK date input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class DateInputWidget(forms.MultiWidget):
+    """Day, month and year boxes, as in the GOV.UK date input pattern."""
+
+    template_name = "govuk/widgets/date_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = {
+            "day": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}),
+            "month": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}),
+            "year": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateField(forms.MultiValueField):
+    """A date from three boxes, with GOV.UK style messages saying exactly what is missing."""
+
+    widget = DateInputWidget
+
+    def __init__(self, *, past_only: bool = True, **kwargs: Any) -> None:
+        self.past_only = past_only
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> dt.date | None:
+        if not data_list or not any(data_list):
+            return None
+        day, month, year = (str(part or "").strip() for part in data_list)
+        label = (self.label or "Date").capitalize()
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise ValidationError(f"{label} must include a {' and a '.join(missing)}.")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise ValidationError(f"{label} must be a real date, written in numbers, like 27 3 2011.")
+        if len(year) != 4:
+            raise ValidationError(f"{label} year must have 4 numbers, like 2011.")
+        try:
+            value = dt.date(int(year), int(month), int(day))
+        except ValueError as exc:
+            raise ValidationError(f"{label} must be a real date.") from exc
+        if self.past_only and value > dt.date.today():  # noqa: DTZ011 - a calendar date
+            raise ValidationError(f"{label} must be today or in the past.")
+        if value.year < 1900:
+            raise ValidationError(f"{label} must be after 1900.")
+        return value

@@ -1,0 +1,18 @@
+"""Text normalisation for searching names the way people type them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Fold case and accents and collapse spacing: "  Zoë  O'Brien " -> "zoe o'brien"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", stripped.casefold()).strip()
+
+
+def name_key(text: str) -> str:
+    """A search key: folded, with punctuation and spaces dropped, so O'Brien == obrien."""
+    return re.sub(r"[^a-z0-9]", "", fold(text))

@@ -1,0 +1,69 @@
+"""Home, sign-in and error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from joinedup.audit.services import audit_record
+from joinedup.core.forms_auth import SignInForm
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+    extra_context = {"page_title": "Sign in"}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(actor=form.get_user(), event="user.signed_in")
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit_record(actor=request.user, event="user.signed_out")
+        return super().post(request, *args, **kwargs)
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from joinedup.children.selectors import recent_children_for
+    from joinedup.partnership.access import membership_for, user_can
+    from joinedup.partnership.roles import Perm
+
+    context = {
+        "membership": membership_for(request.user),
+        "recent": recent_children_for(user=request.user),
+        "can_search": user_can(request.user, Perm.SEARCH_CHILDREN),
+        "can_create": user_can(request.user, Perm.CREATE_AGENCY_RECORD),
+        "page_title": "Home",
+    }
+    return render(request, "core/home.html", context)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"page_title": "You cannot do this"}, status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"page_title": "Page not found"}, status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # No context processors: the database may be what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render({"page_title": "Sorry, there is a problem"}), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", {"page_title": "Your session has expired"}, status=403)

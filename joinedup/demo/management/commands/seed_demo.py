@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from joinedup.demo.services import DEMO_PASSWORD, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create the synthetic demo partnership (Nottingham City and Nottinghamshire County), if none exists."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--children", type=int, default=2000, help="How many synthetic children (default 2000).")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same data.")
+
+    def handle(self, *args: Any, children: int, seed: int, **options: Any) -> None:
+        if children < 1:
+            raise CommandError("--children must be at least 1.")
+        started = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            pct = 100 * done // total
+            bar = "#" * (pct // 4)
+            sys.stdout.write(f"\r  children {done:>9,}/{total:,} [{bar:<25}] {pct:3d}%")
+            sys.stdout.flush()
+            if done == total:
+                sys.stdout.write("\n")
+
+        self.stdout.write(f"Seeding the demo partnership with {children:,} synthetic children...")
+        result = demo_seed(children=children, seed=seed, progress=progress)
+        if not result.created:
+            self.stdout.write("A partnership already exists: nothing seeded.")
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {result.children:,} children as {result.records:,} agency records "
+                f"in {time.monotonic() - started:.1f}s."
+            )
+        )
+        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+        for username in result.users or []:
+            self.stdout.write(f"  {username}")
