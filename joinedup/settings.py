@@ -226,6 +226,8 @@ LOGGING = {
         # Requests can carry personal data in query strings; never log them at INFO.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # axes logs every sign-in at INFO; failures still reach WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

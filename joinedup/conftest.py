@@ -1,0 +1,150 @@
+"""The base test setup: two areas, several agencies, one user per role.
+
+Modelled on healthchecks' Alice/Bob and rapidpro's TembaTest: every test can
+ask for `world` and get a small partnership where "own agency", "partner
+agency in the same area" and "agency in the other area" all exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Tests serve plain HTTP on localhost; production settings insist on a real key.
+os.environ.setdefault("SECRET_KEY", "insecure-test-only-key")
+os.environ.setdefault("HTTPS", "false")
+
+from joinedup.core.validators import nhs_check_digit  # noqa: E402
+from joinedup.partnership.roles import Role  # noqa: E402
+
+PASSWORD = "correct-horse-battery-staple"
+_seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def valid_nhs(n: int) -> str:
+    """A valid NHS number in the 999 test range, distinct for each n."""
+    for i in itertools.count(n * 10):
+        body = f"999{i % 1_000_000:06d}"
+        check = nhs_check_digit(body)
+        if check is not None:
+            return f"{body}{check}"
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class World:
+    partnership: Any
+    city: Any
+    county: Any
+    agencies: dict[str, Any]
+    users: dict[str, Any] = field(default_factory=dict)
+
+    def user(self, role: str, agency: str = "city_csc") -> Any:
+        return make_user(self, role=role, agency=agency)
+
+
+def make_user(world: World, *, role: str, agency: str = "city_csc", username: str | None = None) -> Any:
+    from joinedup.core.models import User
+    from joinedup.partnership.models import Membership
+
+    name = username or f"{role}-{agency}-{next(_seq)}"
+    user = User.objects.create_user(username=name, password=PASSWORD, first_name=role.title())
+    Membership.objects.create(user=user, agency=world.agencies[agency], role=role)
+    return user
+
+
+def make_record(world: World, *, agency: str = "city_csc", actor: Any = None, **fields: Any) -> Any:
+    from joinedup.children.services import agency_record_create
+
+    n = next(_seq)
+    data = {
+        "local_id": f"REF-{n}",
+        "given_names": "Jordan",
+        "family_name": "Test-Child",
+        "date_of_birth": dt.date(2011, 3, 27),
+        "sex": "M",
+        "postcode": "NG7 1AA",
+    }
+    data.update(fields)
+    return agency_record_create(actor=actor, agency=world.agencies[agency], data=data)
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    from joinedup.partnership.models import Agency, Area, District, Partnership, PostcodePrefix
+
+    partnership = Partnership.objects.create(name="Test Partnership")
+    city = Area.objects.create(partnership=partnership, name="Test City", short_name="City", code="E06000001")
+    county = Area.objects.create(partnership=partnership, name="Test County", short_name="County", code="E10000001")
+    west = District.objects.create(area=city, name="City West")
+    central = District.objects.create(area=city, name="City Central")
+    rushcliffe = District.objects.create(area=county, name="Rushcliffe")
+    bassetlaw = District.objects.create(area=county, name="Bassetlaw")
+    for prefix, district, lat, lon in (
+        ("NG7", west, "52.95", "-1.18"),
+        ("NG2", central, "52.94", "-1.15"),
+        ("NG2 5", rushcliffe, "52.93", "-1.13"),
+        ("S80", bassetlaw, "53.30", "-1.12"),
+    ):
+        PostcodePrefix.objects.create(
+            partnership=partnership, prefix=prefix, district=district, latitude=Decimal(lat), longitude=Decimal(lon)
+        )
+    specs = {
+        "city_csc": ("City Children's Services", "childrens_social_care", [city]),
+        "county_csc": ("County Children's Social Care", "childrens_social_care", [county]),
+        "police": ("Shire Police", "police", [city, county]),
+        "health": ("Shire Health Trust", "health", [city, county]),
+        "city_school": ("City Schools", "education", [city]),
+    }
+    agencies = {}
+    for key, (name, kind, areas) in specs.items():
+        agency = Agency.objects.create(partnership=partnership, name=name, agency_type=kind, contact_route="Phone")
+        agency.areas.set(areas)
+        agencies[key] = agency
+    w = World(partnership=partnership, city=city, county=county, agencies=agencies)
+    for role in Role.values:
+        w.users[role] = make_user(w, role=role, username=role)
+    return w
+
+
+# --- browser tests --------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Drive Debian's chromium; Playwright never downloads a browser here."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: browser tests need chromium at {CHROMIUM} (apt-get install chromium).")
+        pytest.skip(f"No chromium at {CHROMIUM}: apt-get install chromium to run browser tests.")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
