@@ -7,6 +7,9 @@ PY := $(VENV)/bin/python
 VENDOR := joinedup/static/vendor
 NODE_MODULES := frontend/node_modules
 PG_URL ?= postgres://joinedup:joinedup@127.0.0.1:5432/joinedup
+# Tests serve plain HTTP on localhost with a throwaway key; Playwright's sync
+# API runs an event loop in the test thread, which Django must be told is fine.
+TEST_ENV := SECRET_KEY=insecure-test-only-key HTTPS=false DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 # Find a Python >= 3.12 that actually runs: python3.13/python3.12 on PATH
 # (pyenv shims exist but fail unless a version is selected), then pyenv's
@@ -36,6 +39,7 @@ $(VENV)/.installed: pyproject.toml
 	@echo "Installing pinned Python packages (first time takes a minute)..."
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --progress-bar on -e '.[dev]'
+	@mkdir -p staticfiles var
 	@touch $@
 
 $(NODE_MODULES)/.installed: frontend/package.json frontend/package-lock.json
@@ -78,22 +82,22 @@ run: seed serve
 
 lint: install
 	@echo "ruff..."
-	@$(VENV)/bin/ruff format --check joinedup benchmarks
-	@$(VENV)/bin/ruff check joinedup benchmarks
+	@$(VENV)/bin/ruff format --check joinedup benchmarks scripts
+	@$(VENV)/bin/ruff check joinedup benchmarks scripts
 	@$(PY) scripts/check_access.py
 
 typecheck: install
 	@echo "mypy..."
-	@$(VENV)/bin/mypy
+	@$(TEST_ENV) $(VENV)/bin/mypy
 
 test-sqlite: install
 	@echo "Tests on SQLite..."
-	@$(PY) -m pytest
+	@$(TEST_ENV) $(PY) -m pytest
 
 # PostgreSQL is mandatory under CI=true; elsewhere the run says how to get it and is skipped.
 test-postgres: install
 	@if $(PY) scripts/check_postgres.py "$(PG_URL)"; then \
-	  echo "Tests on PostgreSQL..."; DATABASE_URL="$(PG_URL)" $(PY) -m pytest; \
+	  echo "Tests on PostgreSQL..."; $(TEST_ENV) DATABASE_URL="$(PG_URL)" $(PY) -m pytest; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "CI=true: PostgreSQL is required but is not reachable at $(PG_URL)."; exit 1; \
 	else \

@@ -148,3 +148,51 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             pytest.fail(f"CI=true: browser tests need chromium at {CHROMIUM} (apt-get install chromium).")
         pytest.skip(f"No chromium at {CHROMIUM}: apt-get install chromium to run browser tests.")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+class BrowserChecks:
+    """Sign in through the real page and check every page opened with axe-core."""
+
+    def __init__(self, page: Any, live_server: Any) -> None:
+        self.page = page
+        self.base = live_server.url
+        self.console_errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        self.check()
+
+    def goto_expecting(self, path: str, status: int) -> None:
+        """Open a page that should answer `status` (the browser logs the 4xx itself)."""
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == status
+        self.console_errors = [e for e in self.console_errors if f"status of {status}" not in e]
+        self.check()
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> None:
+        self.goto("/sign-in/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.page.click("main button[type=submit]")
+        self.page.wait_for_url(self.base + "/")
+        self.check()
+
+    def check(self) -> None:
+        """Fail on serious or critical accessibility violations and on any console error."""
+        self.page.wait_for_load_state("load")
+        self.page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+        result = self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        assert not bad, f"axe found on {self.page.url}: {bad}"
+        assert not self.console_errors, f"console errors on {self.page.url}: {self.console_errors}"
+
+
+@pytest.fixture
+def browser_checks(page: Any, live_server: Any) -> BrowserChecks:
+    return BrowserChecks(page, live_server)

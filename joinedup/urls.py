@@ -16,4 +16,3 @@ urlpatterns = [
 handler403 = "joinedup.core.views.error_403"
 handler404 = "joinedup.core.views.error_404"
 handler500 = "joinedup.core.views.error_500"
-

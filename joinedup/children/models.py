@@ -47,15 +47,11 @@ class AgencyRecord(PublicModel):
     )
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    gender = models.CharField(
-        max_length=60, blank=True, help_text="As the child describes it, if different from sex."
-    )
+    gender = models.CharField(max_length=60, blank=True, help_text="As the child describes it, if different from sex.")
     nhs_number = models.CharField(
         "NHS number", max_length=10, blank=True, db_index=True, validators=[validate_nhs_number]
     )
-    upn = models.CharField(
-        "unique pupil number", max_length=13, blank=True, db_index=True, validators=[validate_upn]
-    )
+    upn = models.CharField("unique pupil number", max_length=13, blank=True, db_index=True, validators=[validate_upn])
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
     # Derived from the postcode through the partnership's postcode table.
@@ -79,9 +75,7 @@ class AgencyRecord(PublicModel):
 
     class Meta:
         ordering = ["family_name", "given_names"]
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "local_id"], name="agency_record_local_id_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["agency", "local_id"], name="agency_record_local_id_unique")]
         indexes = [
             models.Index(fields=["agency", "family_key"]),
             models.Index(fields=["date_of_birth"]),

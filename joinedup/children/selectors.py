@@ -6,11 +6,13 @@ can forget to.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 
 from joinedup.audit.models import AuditEvent
@@ -56,11 +58,10 @@ def parse_query(query: str, date_of_birth: dt.date | None = None) -> SearchTerms
     text = query.strip()
     compact = re.sub(r"[\s-]", "", text)
     if len(compact) == 10 and compact.isdigit():
-        try:
+        # Ten digits that fail the check digit are treated as a reference instead.
+        with contextlib.suppress(ValidationError):
             terms.nhs_number = normalise_nhs_number(compact)
             return terms
-        except Exception:  # noqa: BLE001 - not an NHS number, so treat as a reference
-            pass
     for token in text.split():
         as_date = parse_date(token)
         if as_date is not None and terms.date_of_birth is None:

@@ -34,7 +34,7 @@ EDITABLE_FIELDS = (
 DERIVED_FIELDS = ("given_key", "family_key", "other_keys", "district", "area")
 
 
-class StaleVersion(Exception):
+class StaleVersionError(Exception):
     """The record changed since the editor loaded it."""
 
     def __init__(self, current: AgencyRecord) -> None:
@@ -131,13 +131,13 @@ def agency_record_create(*, actor: Any, agency: Agency, data: dict[str, Any]) ->
 def agency_record_update(
     *, actor: Any, record: AgencyRecord, data: dict[str, Any], expected_version: int
 ) -> AgencyRecord:
-    """Change an agency record, refusing with StaleVersion if someone else saved first."""
+    """Change an agency record, refusing with StaleVersionError if someone else saved first."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     current = AgencyRecord.objects.select_for_update().select_related("agency__partnership").get(pk=record.pk)
     if current.version != expected_version:
-        raise StaleVersion(current)
+        raise StaleVersionError(current)
     clean = _normalise(data)
     old = snapshot(current)
     changed = [name for name, value in clean.items() if getattr(current, name) != value]

@@ -81,7 +81,7 @@ def record_edit(request: HttpRequest, record_uuid: str) -> HttpResponse:
                     data=form.record_data(),
                     expected_version=form.cleaned_data["version"] or 0,
                 )
-            except services.StaleVersion as stale:
+            except services.StaleVersionError as stale:
                 # Keep what the user typed; show them the record moved on and
                 # let the next save apply to the current version deliberately.
                 data = request.POST.copy()

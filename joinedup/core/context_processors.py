@@ -29,9 +29,7 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
 
     items = [("Home", reverse("home"), True)]
     items.append(("Find a child", reverse("children:search"), user_can(request.user, Perm.SEARCH_CHILDREN)))
-    items.append(
-        ("Add a record", reverse("children:record_create"), user_can(request.user, Perm.CREATE_AGENCY_RECORD))
-    )
+    items.append(("Add a record", reverse("children:record_create"), user_can(request.user, Perm.CREATE_AGENCY_RECORD)))
     items.append(("Admin", reverse("admin:index"), user_can(request.user, Perm.ADMIN_PARTNERSHIP)))
     path = request.path
     return [

@@ -28,13 +28,10 @@ def normalise_nhs_number(value: str) -> str:
     """Return the ten digits of a valid NHS number (spaces and hyphens allowed in input)."""
     digits = re.sub(r"[\s-]", "", value or "")
     if not digits.isdigit() or len(digits) != 10:
-        raise ValidationError(
-            "Enter an NHS number as 10 digits, like 943 476 5919.", code="nhs_format"
-        )
+        raise ValidationError("Enter an NHS number as 10 digits, like 943 476 5919.", code="nhs_format")
     if nhs_check_digit(digits[:9]) != int(digits[9]):
         raise ValidationError(
-            "This NHS number is not valid: its check digit does not match. "
-            "Check it against the source record.",
+            "This NHS number is not valid: its check digit does not match. Check it against the source record.",
             code="nhs_check_digit",
         )
     return digits
@@ -97,9 +94,7 @@ def normalise_postcode(value: str) -> str:
     """Return a UK postcode in capitals with one space before the inward code."""
     compact = re.sub(r"\s", "", value or "").upper()
     if not _POSTCODE.match(compact):
-        raise ValidationError(
-            "Enter a full UK postcode, like NG1 5FS.", code="postcode_format"
-        )
+        raise ValidationError("Enter a full UK postcode, like NG1 5FS.", code="postcode_format")
     return f"{compact[:-3]} {compact[-3:]}"
 
 

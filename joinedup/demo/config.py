@@ -67,7 +67,9 @@ def load_config(path: Path = PARTNERSHIP_FILE) -> DemoConfig:
             raise DataFileError(path, line_of(user, "agency"), f"{where}.agency '{user['agency']}' is not listed")
         role = require(path, user, "role", str, where)
         if role not in Role.values:
-            raise DataFileError(path, line_of(user, "role"), f"{where}.role '{role}' is not one of {', '.join(Role.values)}")
+            raise DataFileError(
+                path, line_of(user, "role"), f"{where}.role '{role}' is not one of {', '.join(Role.values)}"
+            )
     schools = require(path, data, "schools", dict, "file")
     for area in area_names:
         require(path, schools, area, list, "schools")

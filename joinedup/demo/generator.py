@@ -350,7 +350,7 @@ class Generator:
                 if dob is not None and dob.day <= 12 and dob.day != dob.month and rng.random() < 0.03:
                     dob = dob.replace(day=dob.month, month=dob.day)
                     changes.append("day_month_swapped")
-                elif rng.random() < 0.02:
+                elif dob is not None and rng.random() < 0.02:
                     year = dob.year + rng.choice((-1, 1))
                     dob = dob.replace(year=year) if not (dob.month == 2 and dob.day == 29) else dob
                     changes.append("year_off")
@@ -391,4 +391,3 @@ class Generator:
                 )
             )
         return records
-

@@ -31,9 +31,7 @@ class Area(PublicModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["partnership", "short_name"], name="area_short_name_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["partnership", "short_name"], name="area_short_name_unique")]
 
     def __str__(self) -> str:
         return self.short_name
@@ -67,9 +65,7 @@ class PostcodePrefix(models.Model):
 
     class Meta:
         ordering = ["prefix"]
-        constraints = [
-            models.UniqueConstraint(fields=["partnership", "prefix"], name="postcode_prefix_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["partnership", "prefix"], name="postcode_prefix_unique")]
         verbose_name_plural = "postcode prefixes"
 
     def __str__(self) -> str:
@@ -137,5 +133,5 @@ class Membership(PublicModel):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        if self.team_id is not None and self.team.agency_id != self.agency_id:
+        if self.team is not None and self.team.agency_id != self.agency_id:
             raise ValidationError({"team": "Choose a team in the member's own agency."})

@@ -32,9 +32,7 @@ class Perm(StrEnum):
     ADMIN_PARTNERSHIP = "admin_partnership"
 
 
-_CASEWORK = frozenset(
-    {Perm.SEARCH_CHILDREN, Perm.VIEW_CHILD, Perm.CREATE_AGENCY_RECORD, Perm.EDIT_AGENCY_RECORD}
-)
+_CASEWORK = frozenset({Perm.SEARCH_CHILDREN, Perm.VIEW_CHILD, Perm.CREATE_AGENCY_RECORD, Perm.EDIT_AGENCY_RECORD})
 
 MATRIX: dict[str, frozenset[Perm]] = {
     Role.PRACTITIONER: _CASEWORK,

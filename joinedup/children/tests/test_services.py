@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord, Child
-from joinedup.children.services import StaleVersion, agency_record_create, agency_record_update
+from joinedup.children.services import StaleVersionError, agency_record_create, agency_record_update
 from joinedup.conftest import make_record, valid_nhs
 
 
@@ -72,7 +72,7 @@ def test_update_with_a_stale_version_is_refused_and_changes_nothing(world: Any) 
     actor = world.users["practitioner"]
     record = make_record(world, actor=actor)
     agency_record_update(actor=actor, record=record, data={"family_name": "First"}, expected_version=1)
-    with pytest.raises(StaleVersion) as exc:
+    with pytest.raises(StaleVersionError) as exc:
         agency_record_update(actor=actor, record=record, data={"family_name": "Second"}, expected_version=1)
     assert exc.value.current.version == 2
     record.refresh_from_db()

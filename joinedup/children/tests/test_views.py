@@ -213,7 +213,9 @@ class TestRecordEdit:
 
     def test_it_refuses_a_dpo_with_403(self, world: Any) -> None:
         record = make_record(world)
-        assert client_for(world.users["dpo"]).get(reverse("children:record_edit", args=[record.uuid])).status_code == 403
+        assert (
+            client_for(world.users["dpo"]).get(reverse("children:record_edit", args=[record.uuid])).status_code == 403
+        )
 
     def test_it_refuses_delete(self, world: Any) -> None:
         record = make_record(world)

@@ -30,9 +30,7 @@ def test_a_user_sees_their_own_agencys_records(world: Any) -> None:
 def test_it_refuses_another_agencys_child_with_404(world: Any) -> None:
     record = make_record(world, agency="police")
     with pytest.raises(Http404):
-        access.child_get_for_user(
-            user=world.users["practitioner"], child_uuid=record.child.uuid, purpose="direct_work"
-        )
+        access.child_get_for_user(user=world.users["practitioner"], child_uuid=record.child.uuid, purpose="direct_work")
 
 
 def test_missing_and_forbidden_look_the_same(world: Any) -> None:
@@ -53,7 +51,9 @@ def test_an_unknown_purpose_fails_closed(world: Any) -> None:
         access.child_get_for_user(user=world.users["practitioner"], child_uuid=record.child.uuid, purpose="curiosity")
 
 
-@pytest.mark.parametrize("role", [Role.STRATEGIC_LEAD, Role.ANALYST, Role.PARTICIPATION_OFFICER, Role.PARTNERSHIP_ADMIN])
+@pytest.mark.parametrize(
+    "role", [Role.STRATEGIC_LEAD, Role.ANALYST, Role.PARTICIPATION_OFFICER, Role.PARTNERSHIP_ADMIN]
+)
 def test_roles_without_casework_see_no_child(world: Any, role: str) -> None:
     record = make_record(world)
     user = world.users[role]

@@ -14,7 +14,6 @@ class Command(BaseCommand):
         count, broken = audit_chain_verify()
         if broken is not None:
             raise CommandError(
-                f"Audit chain broken at event id {broken.event_id}: {broken.reason}. "
-                f"{count} events before it verified."
+                f"Audit chain broken at event id {broken.event_id}: {broken.reason}. {count} events before it verified."
             )
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {count} events verified."))
