@@ -203,3 +203,15 @@ def _write_batch(
         batch_size=BATCH,
     )
     return len(records)
+
+
+def demo_usernames() -> list[tuple[str, str, str]]:
+    """(username, role, agency) of the demo users, when the demo partnership is loaded."""
+    if not Partnership.objects.filter(is_synthetic=True).exists():
+        return []
+    usernames = [u["username"] for u in load_config().users]
+    memberships = Membership.objects.filter(user__username__in=usernames).select_related("user", "agency")
+    by_name = {m.user.username: m for m in memberships}
+    return [
+        (name, by_name[name].get_role_display(), by_name[name].agency.name) for name in usernames if name in by_name
+    ]

@@ -112,6 +112,9 @@ def test_the_command_prints_sign_ins(db: Any, capsys: Any) -> None:
     out = capsys.readouterr().out
     assert "Seeded 20 children" in out
     assert "sw.city" in out and "synthetic-demo-only" in out
+    call_command("seed_demo")
+    again = capsys.readouterr().out
+    assert "nothing seeded" in again and "sw.city" in again
 
 
 def test_a_broken_data_file_names_file_line_and_field(tmp_path: Path) -> None:

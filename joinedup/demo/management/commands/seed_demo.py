@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from joinedup.demo.services import DEMO_PASSWORD, demo_seed
+from joinedup.demo.services import DEMO_PASSWORD, demo_seed, demo_usernames
+from joinedup.partnership.models import Partnership
 
 
 class Command(BaseCommand):
@@ -29,17 +30,20 @@ class Command(BaseCommand):
             if done == total:
                 sys.stdout.write("\n")
 
-        self.stdout.write(f"Seeding the demo partnership with {children:,} synthetic children...")
+        if not Partnership.objects.exists():
+            self.stdout.write(f"Seeding the demo partnership with {children:,} synthetic children...")
         result = demo_seed(children=children, seed=seed, progress=progress)
-        if not result.created:
-            self.stdout.write("A partnership already exists: nothing seeded.")
-            return
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Seeded {result.children:,} children as {result.records:,} agency records "
-                f"in {time.monotonic() - started:.1f}s."
+        if result.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Seeded {result.children:,} children as {result.records:,} agency records "
+                    f"in {time.monotonic() - started:.1f}s."
+                )
             )
-        )
-        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
-        for username in result.users or []:
-            self.stdout.write(f"  {username}")
+        else:
+            self.stdout.write("A partnership already exists: nothing seeded.")
+        demo_users = demo_usernames()
+        if demo_users:
+            self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+            for username, role, agency in demo_users:
+                self.stdout.write(f"  {username:<22} {role}, {agency}")
