@@ -42,7 +42,7 @@ def main() -> None:
         page.click(".app-search-results a >> nth=0")
         page.wait_for_load_state()
         page.screenshot(path=OUT / "child.png", full_page=True)
-        page.click("text=Change >> nth=0")
+        page.click(".govuk-summary-card__actions a >> nth=0")
         page.wait_for_selector("#id_nhs_number")
         page.fill("#id_nhs_number", "943 476 5918")
         page.click("text=Save changes")

@@ -7,7 +7,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from joinedup.children.models import AgencyRecord, Sex
+from joinedup.children.models import (
+    AgencyRecord,
+    BreakGlassReason,
+    HandlingCode,
+    InformationGrade,
+    Sex,
+    SourceGrade,
+)
 from joinedup.core.forms import DateField
 from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
 
@@ -85,3 +92,53 @@ class AgencyRecordForm(forms.Form):
         initial = {name: getattr(record, name) for name in cls.base_fields if name != "version"}
         initial["version"] = record.version
         return initial
+
+
+class PurposeForm(forms.Form):
+    """The purpose a user is acting under when they open a child."""
+
+    purpose = forms.ChoiceField(label="I am looking at this child's record for", choices=())
+
+    def __init__(self, *args: Any, purposes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = purposes
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why do you need emergency access?", choices=BreakGlassReason.choices, widget=forms.RadioSelect
+    )
+    explanation = forms.CharField(
+        label="Explain what is happening and why it cannot wait",
+        help_text="The data protection officer reviews every emergency access. Do not include more about the "
+        "child than you need to.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+
+    def clean_explanation(self) -> str:
+        text = self.cleaned_data["explanation"].strip()
+        if len(text) < 20:
+            raise ValidationError("Explain the emergency in at least 20 characters.")
+        return text
+
+
+class IntelligenceForm(forms.Form):
+    summary = forms.CharField(label="Intelligence", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    source_grade = forms.ChoiceField(label="Source evaluation", choices=SourceGrade.choices, widget=forms.RadioSelect)
+    information_grade = forms.ChoiceField(
+        label="Intelligence assessment", choices=InformationGrade.choices, widget=forms.RadioSelect
+    )
+    handling_code = forms.ChoiceField(label="Handling code", choices=HandlingCode.choices, widget=forms.RadioSelect)
+    handling_conditions = forms.CharField(
+        label="Conditions on sharing (handling code C)", required=False, max_length=300
+    )
+    legacy_5x5x5 = forms.CharField(
+        label="Legacy 5x5x5 grading (optional)", required=False, max_length=10, help_text="For example, B2 4"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("handling_code") == HandlingCode.C and not (data.get("handling_conditions") or "").strip():
+            self.add_error("handling_conditions", "Say what the conditions on sharing are (handling code C).")
+        return data

@@ -11,17 +11,29 @@ from django.conf import settings
 from django.db import models
 
 from joinedup.core.models import PublicModel
+from joinedup.core.pseudonyms import pseudonym_for
 from joinedup.core.validators import (
     format_nhs_number,
     validate_nhs_number,
     validate_postcode,
     validate_upn,
 )
-from joinedup.partnership.models import Agency, Area, District
+from joinedup.partnership.models import Agency, AgencyType, Area, District, InformationSharingAgreement
+from joinedup.partnership.roles import DataCategory
 
 
 class Child(PublicModel):
     """A resolved identity. Its details are read from its agency records."""
+
+    # Stable pseudonym for analysts (keyed hash of the UUID; see core/pseudonyms.py).
+    pseudonym = models.CharField(max_length=16, unique=True, editable=False)
+
+    @classmethod
+    def new(cls) -> Child:
+        """An unsaved child with its pseudonym set."""
+        child = cls()
+        child.pseudonym = pseudonym_for(child.uuid)
+        return child
 
     class Meta:
         verbose_name_plural = "children"
@@ -72,6 +84,8 @@ class AgencyRecord(PublicModel):
     )
     # Optimistic locking: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1)
+    # Retention: an erased record keeps only its tombstone (agency, reference, dates).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["family_name", "given_names"]
@@ -85,9 +99,186 @@ class AgencyRecord(PublicModel):
         return f"{self.given_names} {self.family_name} ({self.agency}, {self.local_id})"
 
     @property
+    def record_type(self) -> str:
+        """The data category of the record as a whole, from the holding agency's type."""
+        return RECORD_TYPE_CATEGORY.get(self.agency.agency_type, DataCategory.SOCIAL_CARE)
+
+    @property
+    def record_type_label(self) -> str:
+        return DataCategory(self.record_type).label
+
+    @property
     def full_name(self) -> str:
         return f"{self.given_names} {self.family_name}"
 
     @property
     def nhs_number_display(self) -> str:
         return format_nhs_number(self.nhs_number)
+
+
+# Every field of an agency record carries a data category; agreements share by category.
+FIELD_CATEGORIES: dict[str, str] = {
+    "local_id": DataCategory.IDENTITY,
+    "given_names": DataCategory.IDENTITY,
+    "family_name": DataCategory.IDENTITY,
+    "other_names": DataCategory.IDENTITY,
+    "date_of_birth": DataCategory.IDENTITY,
+    "sex": DataCategory.IDENTITY,
+    "gender": DataCategory.IDENTITY,
+    "nhs_number": DataCategory.IDENTITY,
+    "address": DataCategory.CONTACT,
+    "postcode": DataCategory.CONTACT,
+    "district": DataCategory.CONTACT,
+    "area": DataCategory.CONTACT,
+    "upn": DataCategory.EDUCATION,
+    "school": DataCategory.EDUCATION,
+}
+
+RECORD_TYPE_CATEGORY: dict[str, str] = {
+    AgencyType.CHILDRENS_SOCIAL_CARE: DataCategory.SOCIAL_CARE,
+    AgencyType.EARLY_HELP: DataCategory.SOCIAL_CARE,
+    AgencyType.THIRD_SECTOR: DataCategory.SOCIAL_CARE,
+    AgencyType.POLICE: DataCategory.POLICE_INTELLIGENCE,
+    AgencyType.HEALTH: DataCategory.HEALTH,
+    AgencyType.EDUCATION: DataCategory.EDUCATION,
+    AgencyType.YOUTH_JUSTICE: DataCategory.YOUTH_JUSTICE,
+}
+
+
+class SourceGrade(models.TextChoices):
+    RELIABLE = "1", "1: Reliable"
+    UNTESTED = "2", "2: Untested"
+    NOT_RELIABLE = "3", "3: Not reliable"
+
+
+class InformationGrade(models.TextChoices):
+    A = "A", "A: Known directly to the source"
+    B = "B", "B: Known indirectly to the source but corroborated"
+    C = "C", "C: Known indirectly to the source"
+    D = "D", "D: Not known"
+    E = "E", "E: Suspected to be false"
+
+
+class HandlingCode(models.TextChoices):
+    P = "P", "P: Lawful sharing permitted"
+    C = "C", "C: Lawful sharing permitted with conditions"
+
+
+class IntelligenceItem(PublicModel):
+    """A piece of police intelligence about a child, graded 3x5x2.
+
+    Category police intelligence. A partner sees it only where an agreement
+    covers that category for the purpose, and the handling code allows: P
+    always, C only where the agreement accepts conditions, shown with them.
+    """
+
+    record = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="intelligence")
+    summary = models.TextField()
+    source_grade = models.CharField(max_length=1, choices=SourceGrade.choices)
+    information_grade = models.CharField(max_length=1, choices=InformationGrade.choices)
+    handling_code = models.CharField(max_length=1, choices=HandlingCode.choices)
+    handling_conditions = models.CharField(max_length=300, blank=True)
+    # Items graded before 3x5x2 keep their 5x5x5 grading for the record (e.g. "B2 4").
+    legacy_5x5x5 = models.CharField("legacy 5x5x5 grading", max_length=10, blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Intelligence {self.grading} on {self.record}"
+
+    @property
+    def grading(self) -> str:
+        return f"{self.source_grade}{self.information_grade}{self.handling_code}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.handling_code == HandlingCode.C and not self.handling_conditions.strip():
+            raise ValidationError({"handling_conditions": "Say what the conditions on sharing are (handling code C)."})
+        if self.record_id and self.record.agency.agency_type != AgencyType.POLICE:
+            raise ValidationError("Only a police agency's record can hold police intelligence.")
+
+
+class BreakGlassReason(models.TextChoices):
+    IMMEDIATE_RISK = "immediate_risk", "A child is at immediate risk of significant harm"
+    MISSING = "missing", "A child is missing and may be at risk"
+    OUT_OF_HOURS = "out_of_hours", "Out-of-hours emergency: the holding agency cannot be reached"
+    STRATEGY_DISCUSSION = "strategy_discussion", "An urgent strategy discussion needs the information now"
+    OTHER = "other", "Another urgent safeguarding reason (explain below)"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    JUSTIFIED = "justified", "Justified"
+    REFERRED = "referred", "Referred for follow-up"
+
+
+class BreakGlassGrant(PublicModel):
+    """Emergency access to one child outside the agreements, for a limited time.
+
+    Every grant lands in the data protection officer's review queue.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="break_glass_grants")
+    reason = models.CharField(max_length=30, choices=BreakGlassReason.choices)
+    explanation = models.TextField()
+    starts_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    review_status = models.CharField(max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["user", "child", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Break-glass by {self.user} on {self.child} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class Channel(models.TextChoices):
+    PAGE = "page", "Shown on a page"
+    API = "api", "Returned by the API"
+    EXPORT = "export", "Exported"
+
+
+class Disclosure(models.Model):
+    """One crossing of data from the agency that holds it to a user in another agency.
+
+    Written by the selectors that show partner data, in the same transaction
+    as the audit event of the read.
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipient_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    holder_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="disclosures")
+    record = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="disclosures")
+    # Data category codes shown; "know_of" when only the record's existence was shown.
+    categories = models.JSONField(default=list)
+    purpose = models.CharField(max_length=40)
+    agreement = models.ForeignKey(
+        InformationSharingAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    break_glass = models.ForeignKey(
+        BreakGlassGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["child", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.holder_agency} to {self.user} ({', '.join(self.categories)})"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch, Q
 
 from joinedup.audit.models import AuditEvent
@@ -20,11 +21,19 @@ from joinedup.audit.services import audit_record
 from joinedup.children.models import AgencyRecord, Child
 from joinedup.core.text import name_key
 from joinedup.core.validators import normalise_nhs_number
+from joinedup.children.models import Channel
+from joinedup.children.services import disclosures_record
 from joinedup.partnership.access import (
+    ChildAccess,
+    Grant,
     agency_records_visible_to,
-    child_get_for_user,
+    child_access,
     children_visible_to,
+    membership_for,
+    pseudonymised_children,
+    search_scope,
 )
+from joinedup.partnership.roles import default_purpose
 
 SEARCH_LIMIT = 50
 
@@ -78,10 +87,33 @@ def parse_query(query: str, date_of_birth: dt.date | None = None) -> SearchTerms
 class ChildResult:
     child: Child
     records: list[AgencyRecord]
+    know_of: list[tuple[AgencyRecord, Grant]] = field(default_factory=list)
 
     @property
     def primary(self) -> AgencyRecord:
         return self.records[0]
+
+    @property
+    def areas(self) -> list[str]:
+        held = [*self.records, *(r for r, _ in self.know_of)]
+        return sorted({r.area.short_name for r in held if r.area is not None})
+
+
+@dataclass
+class KnowOfResult:
+    """A child outside the user's work whose records match: who holds them, never what they say."""
+
+    child: Child
+    holders: list[tuple[AgencyRecord, Grant]]
+
+
+@dataclass
+class SearchResults:
+    children: list[ChildResult]
+    known_elsewhere: list[KnowOfResult]
+
+    def __len__(self) -> int:
+        return len(self.children)
 
 
 def _search_filter(terms: SearchTerms) -> Q:
@@ -101,70 +133,146 @@ def _search_filter(terms: SearchTerms) -> Q:
     return condition
 
 
-def child_search(*, user: Any, query: str, date_of_birth: dt.date | None = None) -> list[ChildResult]:
-    """Children the user may see whose records match; audited whether or not anything matched."""
+def child_search(
+    *, user: Any, query: str, date_of_birth: dt.date | None = None, purpose: str | None = None
+) -> SearchResults:
+    """Children the user may open whose records match, plus the know-of index; audited.
+
+    For children in the user's work, partner agencies holding records are
+    listed by name (know-of). For matching children outside it, only which
+    agencies hold records is shown, where an agreement allows knowing-of.
+    """
+    membership = membership_for(user)
+    purpose = purpose or (default_purpose(membership.role) if membership else None) or ""
     terms = parse_query(query, date_of_birth)
     results: list[ChildResult] = []
+    elsewhere: list[KnowOfResult] = []
     if not terms.is_empty:
-        visible = agency_records_visible_to(user)
-        matching_children = visible.filter(_search_filter(terms)).values("child_id")
+        condition = _search_filter(terms)
+        visible_children = children_visible_to(user)
+        own = agency_records_visible_to(user)
+        matching_own = own.filter(condition).values("child_id")
+        scope = search_scope(user=user, purpose=purpose)
+        partner = scope.partner_records
+        partner_matches = list(
+            partner.filter(condition).select_related("agency", "area", "child").prefetch_related("agency__areas")[
+                : SEARCH_LIMIT * 4
+            ]
+        )
+        visible_ids = set(
+            visible_children.filter(
+                Q(pk__in=matching_own) | Q(pk__in=[r.child_id for r in partner_matches])
+            ).values_list("pk", flat=True)[:SEARCH_LIMIT]
+        )
         children = (
-            children_visible_to(user)
-            .filter(pk__in=matching_children)
+            visible_children.filter(pk__in=visible_ids)
             .prefetch_related(
                 Prefetch(
                     "records",
-                    queryset=visible.select_related("agency", "area").order_by("-updated_at"),
+                    queryset=own.select_related("agency", "area").order_by("-updated_at"),
                     to_attr="visible_records",
-                )
+                ),
+                Prefetch(
+                    "records",
+                    queryset=partner.select_related("agency", "area").order_by("-updated_at"),
+                    to_attr="partner_records",
+                ),
             )
-            .order_by("-updated_at")[:SEARCH_LIMIT]
+            .order_by("-updated_at")
         )
-        results = [ChildResult(child=c, records=c.visible_records) for c in children]
+        for child in children:
+            know = scope.know_of(child.partner_records)
+            if child.visible_records:
+                results.append(ChildResult(child=child, records=child.visible_records, know_of=know))
+            elif know:
+                # In the user's work through break-glass only: known elsewhere.
+                elsewhere.append(KnowOfResult(child=child, holders=know))
+        by_child: dict[int, list[AgencyRecord]] = {}
+        for record in partner_matches:
+            if record.child_id not in visible_ids:
+                by_child.setdefault(record.child_id, []).append(record)
+        for records in list(by_child.values())[:SEARCH_LIMIT]:
+            know = scope.know_of(records)
+            if know:
+                elsewhere.append(KnowOfResult(child=records[0].child, holders=know))
+        for entry in elsewhere:
+            disclosures_record(
+                user=user,
+                child=entry.child,
+                items=[(record, ["know_of"], grant) for record, grant in entry.holders],
+                purpose=purpose,
+                channel=Channel.PAGE,
+            )
     audit_record(
         actor=user,
         event="children.searched",
+        purpose=purpose,
         detail={
             "query": query,
             "date_of_birth": date_of_birth.isoformat() if date_of_birth else None,
             "results": len(results),
+            "known_elsewhere": len(elsewhere),
         },
     )
-    return results
+    return SearchResults(children=results, known_elsewhere=elsewhere)
 
 
 @dataclass
 class ChildView:
-    child: Child
-    records: list[AgencyRecord]
+    access: ChildAccess
 
     @property
-    def primary(self) -> AgencyRecord | None:
-        return self.records[0] if self.records else None
+    def child(self) -> Child:
+        return self.access.child
+
+    @property
+    def records(self) -> list[AgencyRecord]:
+        return self.access.own_records
+
+    @property
+    def primary(self) -> AgencyRecord | Any:
+        if self.access.own_records:
+            return self.access.own_records[0]
+        for shared in self.access.shared:
+            if "given_names" in shared.fields:
+                return shared.record
+        return None
 
     @property
     def areas(self) -> list[str]:
-        return sorted({r.area.short_name for r in self.records if r.area is not None})
+        held = [*self.access.all_records, *(r for r, _ in self.access.know_of)]
+        return sorted({r.area.short_name for r in held if r.area is not None})
 
 
-def child_view(*, user: Any, child_uuid: Any, purpose: str) -> ChildView:
-    """Open a child for `purpose` (404 if not allowed); the view is audited."""
-    child = child_get_for_user(user=user, child_uuid=child_uuid, purpose=purpose)
-    records = list(
-        agency_records_visible_to(user)
-        .filter(child=child)
-        .select_related("agency", "area", "district", "created_by", "updated_by")
-        .order_by("-updated_at")
-    )
-    audit_record(
-        actor=user,
-        event="child.viewed",
-        obj=child,
-        child_uuid=child.uuid,
-        purpose=purpose,
-        detail={"records_shown": [str(r.uuid) for r in records]},
-    )
-    return ChildView(child=child, records=records)
+def child_view(*, user: Any, child_uuid: Any, purpose: str, channel: str = "page") -> ChildView:
+    """Open a child for `purpose` (404 if not allowed); the view and every disclosure are audited."""
+    with transaction.atomic():
+        access = child_access(user=user, child_uuid=child_uuid, purpose=purpose)
+        disclosures_record(
+            user=user,
+            child=access.child,
+            items=[
+                *((s.record, s.categories_shown, s.grant) for s in access.shared),
+                *((r, ["know_of"], g) for r, g in access.know_of),
+            ],
+            purpose=purpose,
+            channel=channel,
+        )
+        audit_record(
+            actor=user,
+            event="child.viewed",
+            obj=access.child,
+            child_uuid=access.child.uuid,
+            purpose=purpose,
+            detail={
+                "channel": channel,
+                "own_records": [str(r.uuid) for r in access.own_records],
+                "shared_records": {str(s.record.uuid): s.categories_shown for s in access.shared},
+                "know_of": [str(r.uuid) for r, _ in access.know_of],
+                "break_glass": str(access.break_glass.uuid) if access.break_glass else None,
+            },
+        )
+    return ChildView(access=access)
 
 
 def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
@@ -193,3 +301,71 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
         )
     }
     return [ChildResult(child=children[u], records=children[u].visible_records) for u in recent if u in children]
+
+
+# --- pseudonymised views for analysts ---------------------------------------------
+
+
+@dataclass
+class PseudonymisedChild:
+    """What an analyst may see: no names, contact details, free text or full dates of birth."""
+
+    pseudonym: str
+    birth_month: str
+    sex: str
+    areas: list[str]
+    districts: list[str]
+    record_types: list[str]
+    agency_count: int
+
+
+def _pseudonymise(child: Child) -> PseudonymisedChild:
+    records = [r for r in child.records.all() if r.erased_at is None]
+    births = sorted({r.date_of_birth.strftime("%Y-%m") for r in records if r.date_of_birth})
+    sexes = sorted({r.get_sex_display() for r in records if r.sex != "U"})
+    return PseudonymisedChild(
+        pseudonym=child.pseudonym,
+        birth_month=births[0] if len(births) == 1 else (" or ".join(births) or "Not known"),
+        sex=sexes[0] if len(sexes) == 1 else "Not known",
+        areas=sorted({r.area.short_name for r in records if r.area}),
+        districts=sorted({r.district.name for r in records if r.district}),
+        record_types=sorted({r.record_type_label for r in records}),
+        agency_count=len({r.agency_id for r in records}),
+    )
+
+
+def pseudonymised_list(*, user: Any, area: str = "", page_size: int = 50, page: int = 1) -> list[PseudonymisedChild]:
+    """A page of pseudonymised children, optionally in one area; audited."""
+    children = pseudonymised_children(user)
+    if area:
+        children = children.filter(records__area__short_name=area)
+    start = (page - 1) * page_size
+    rows = list(
+        children.order_by("pseudonym").prefetch_related(
+            Prefetch("records", queryset=AgencyRecord.objects.select_related("agency", "area", "district"))
+        )[start : start + page_size]
+    )
+    audit_record(actor=user, event="pseudonymised.listed", purpose="strategic_analysis", detail={"area": area})
+    return [_pseudonymise(c) for c in rows]
+
+
+def pseudonymised_get(*, user: Any, pseudonym: str) -> PseudonymisedChild:
+    """One pseudonymised child; 404 if unknown; audited under the pseudonym only."""
+    from django.http import Http404
+
+    child = (
+        pseudonymised_children(user)
+        .prefetch_related(Prefetch("records", queryset=AgencyRecord.objects.select_related("agency", "area", "district")))
+        .filter(pseudonym=pseudonym)
+        .first()
+    )
+    if child is None:
+        raise Http404
+    audit_record(
+        actor=user,
+        event="pseudonymised.viewed",
+        child_uuid=child.uuid,
+        purpose="strategic_analysis",
+        detail={"pseudonym": pseudonym},
+    )
+    return _pseudonymise(child)

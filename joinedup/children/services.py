@@ -6,11 +6,20 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from joinedup.audit.services import audit_record
-from joinedup.children.models import AgencyRecord, Child
+from joinedup.children.models import (
+    AgencyRecord,
+    BreakGlassGrant,
+    Child,
+    Disclosure,
+    IntelligenceItem,
+    ReviewStatus,
+)
 from joinedup.core.text import name_key
 from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
 from joinedup.partnership.models import Agency, PostcodePrefix
@@ -109,7 +118,7 @@ def agency_record_create(*, actor: Any, agency: Agency, data: dict[str, Any]) ->
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    child = Child()
+    child = Child.new()
     child.full_clean()
     child.save()
     record = AgencyRecord(child=child, agency=agency, created_by=actor, updated_by=actor, **_normalise(data))
@@ -159,5 +168,161 @@ def agency_record_update(
         child_uuid=current.child.uuid,
         old={name: old[name] for name in changed},
         new={name: new[name] for name in changed},
+    )
+    return current
+
+
+# --- break-glass, intelligence, disclosures, erasure -------------------------------
+
+
+@transaction.atomic
+def break_glass_open(*, actor: Any, child: Child, reason: str, explanation: str) -> BreakGlassGrant:
+    """Grant the actor emergency access to `child` for BREAK_GLASS_HOURS; audited and queued for the DPO."""
+    membership = actor.membership
+    now = timezone.now()
+    grant = BreakGlassGrant(
+        user=actor,
+        agency=membership.agency,
+        child=child,
+        reason=reason,
+        explanation=explanation.strip(),
+        starts_at=now,
+        expires_at=now + dt.timedelta(hours=settings.BREAK_GLASS_HOURS),
+    )
+    grant.full_clean()
+    grant.save()
+    audit_record(
+        actor=actor,
+        event="break_glass.opened",
+        obj=grant,
+        child_uuid=child.uuid,
+        new={"reason": reason, "explanation": grant.explanation, "expires_at": grant.expires_at.isoformat()},
+    )
+    return grant
+
+
+@transaction.atomic
+def break_glass_review(*, actor: Any, grant: BreakGlassGrant, status: str, note: str) -> BreakGlassGrant:
+    """The DPO's decision on a break-glass access: justified, or referred for follow-up."""
+    if status not in {ReviewStatus.JUSTIFIED, ReviewStatus.REFERRED}:
+        raise ValidationError({"review_status": "Choose justified or referred for follow-up."})
+    if status == ReviewStatus.REFERRED and not note.strip():
+        raise ValidationError({"review_note": "Say why this access is referred and to whom."})
+    old = {"review_status": grant.review_status}
+    grant.review_status = status
+    grant.review_note = note.strip()
+    grant.reviewed_by = actor
+    grant.reviewed_at = timezone.now()
+    grant.full_clean()
+    grant.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="break_glass.reviewed",
+        obj=grant,
+        child_uuid=grant.child.uuid,
+        old=old,
+        new={"review_status": status, "review_note": grant.review_note},
+    )
+    return grant
+
+
+@transaction.atomic
+def intelligence_add(*, actor: Any, record: AgencyRecord, data: dict[str, Any]) -> IntelligenceItem:
+    """Record a graded piece of police intelligence on the police agency's own record."""
+    item = IntelligenceItem(record=record, recorded_by=actor, recorded_at=timezone.now(), **data)
+    item.full_clean()
+    item.save()
+    audit_record(
+        actor=actor,
+        event="intelligence.added",
+        obj=item,
+        child_uuid=record.child.uuid,
+        new={"grading": item.grading, "handling_conditions": item.handling_conditions},
+    )
+    return item
+
+
+def disclosures_record(
+    *, user: Any, child: Child, items: list[tuple[AgencyRecord, list[str], Any]], purpose: str, channel: str
+) -> None:
+    """Log each crossing of data from a holding agency to this user. Call inside the read's transaction.
+
+    `items` holds (record, categories shown, grant) for every partner record shown.
+    """
+    if not items:
+        return
+    now = timezone.now()
+    recipient = user.membership.agency
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                occurred_at=now,
+                user=user,
+                recipient_agency=recipient,
+                holder_agency=record.agency,
+                child=child,
+                record=record,
+                categories=categories,
+                purpose=purpose,
+                agreement=grant.agreement,
+                break_glass=grant.break_glass,
+                channel=channel,
+            )
+            for record, categories, grant in items
+        ]
+    )
+
+
+ERASED_FIELDS = (
+    "given_names",
+    "family_name",
+    "other_names",
+    "gender",
+    "nhs_number",
+    "upn",
+    "address",
+    "postcode",
+    "school",
+)
+
+
+@transaction.atomic
+def agency_record_erase(*, actor: Any, record: AgencyRecord, reason: str) -> AgencyRecord:
+    """Erase a record past retention, keeping a tombstone (agency, reference, dates) and the audit trail."""
+    current = AgencyRecord.objects.select_for_update().get(pk=record.pk)
+    if current.erased_at is not None:
+        return current
+    for name in ERASED_FIELDS:
+        setattr(current, name, "")
+    current.date_of_birth = None
+    current.district = None
+    current.area = None
+    current.given_key = current.family_key = current.other_keys = ""
+    current.erased_at = timezone.now()
+    current.version += 1
+    current.updated_by = actor
+    current.save(
+        update_fields=[
+            *ERASED_FIELDS,
+            "date_of_birth",
+            "district",
+            "area",
+            "given_key",
+            "family_key",
+            "other_keys",
+            "erased_at",
+            "version",
+            "updated_by",
+            "updated_at",
+        ]
+    )
+    current.intelligence.all().update(summary="[erased]", handling_conditions="")
+    # The audit event records that an erasure happened and why, never the erased values.
+    audit_record(
+        actor=actor,
+        event="agency_record.erased",
+        obj=current,
+        child_uuid=current.child.uuid,
+        detail={"reason": reason, "local_id": current.local_id},
     )
     return current

@@ -6,22 +6,27 @@ selectors, write through services, render.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.children import selectors, services
-from joinedup.children.forms import AgencyRecordForm, ChildSearchForm
+from joinedup.children.forms import AgencyRecordForm, BreakGlassForm, ChildSearchForm, IntelligenceForm, PurposeForm
 from joinedup.partnership.access import (
-    Purpose,
+    ALL_CATEGORIES,
     agency_for_new_record,
     agency_record_get_for_change,
+    child_get_for_break_glass,
+    membership_for,
     require,
+    user_can,
 )
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.models import AgencyType
+from joinedup.partnership.roles import ROLE_PURPOSES, Perm, Purpose, default_purpose
 
 
 @require_GET
@@ -34,17 +39,101 @@ def search(request: HttpRequest) -> HttpResponse:
         results = selectors.child_search(
             user=request.user, query=form.cleaned_data["q"] or "", date_of_birth=form.cleaned_data["date_of_birth"]
         )
-    context = {"form": form, "results": results, "page_title": "Find a child"}
+    context = {
+        "form": form,
+        "results": results,
+        "can_break_glass": user_can(request.user, Perm.BREAK_GLASS),
+        "page_title": "Find a child",
+    }
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         return render(request, "children/partials/search_results.html", context)
     return render(request, "children/search.html", context)
 
 
+def _purposes_for(request: HttpRequest) -> list[tuple[str, str]]:
+    membership = membership_for(request.user)
+    allowed = ROLE_PURPOSES.get(membership.role, frozenset()) if membership else frozenset()
+    return [(value, label) for value, label in Purpose.choices if value in allowed]
+
+
 @require_GET
 @login_required
 def child_detail(request: HttpRequest, child_uuid: str) -> HttpResponse:
-    view = selectors.child_view(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK)
-    return render(request, "children/child_detail.html", {"view": view, "page_title": "Child"})
+    membership = membership_for(request.user)
+    purposes = _purposes_for(request)
+    form = PurposeForm(request.GET or None, purposes=purposes)
+    purpose = (
+        form.cleaned_data["purpose"]
+        if form.is_bound and form.is_valid()
+        else (default_purpose(membership.role) if membership else None)
+    )
+    if purpose is None:
+        raise Http404
+    if not form.is_bound:
+        form = PurposeForm(initial={"purpose": purpose}, purposes=purposes)
+    view = selectors.child_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
+    context = {
+        "view": view,
+        "access": view.access,
+        "purpose_form": form,
+        "purpose_label": Purpose(purpose).label,
+        # Emergency access is offered where agreements hide something: know-of
+        # entries, or partner records shared only in part.
+        "can_break_glass": user_can(request.user, Perm.BREAK_GLASS)
+        and view.access.break_glass is None
+        and (
+            bool(view.access.know_of)
+            or any(shared.grant.categories != ALL_CATEGORIES for shared in view.access.shared)
+        ),
+        "break_glass_hours": settings.BREAK_GLASS_HOURS,
+        "is_police": membership is not None and membership.agency.agency_type == AgencyType.POLICE,
+        "page_title": "Child",
+    }
+    return render(request, "children/child_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def break_glass(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    child = child_get_for_break_glass(user=request.user, child_uuid=child_uuid)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        grant = services.break_glass_open(
+            actor=request.user,
+            child=child,
+            reason=form.cleaned_data["reason"],
+            explanation=form.cleaned_data["explanation"],
+        )
+        messages.warning(
+            request,
+            f"Emergency access is open until {grant.expires_at:%H:%M on %d %B}. "
+            "The data protection officer will review it.",
+        )
+        return redirect("children:detail", child_uuid=child.uuid)
+    return render(
+        request, "children/break_glass.html", {"form": form, "child": child, "page_title": "Emergency access"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def intelligence_add(request: HttpRequest, record_uuid: str) -> HttpResponse:
+    record = agency_record_get_for_change(user=request.user, record_uuid=record_uuid)
+    require(request.user, Perm.ADD_INTELLIGENCE)
+    if record.agency.agency_type != AgencyType.POLICE:
+        raise Http404
+    form = IntelligenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intelligence_add(actor=request.user, record=record, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Intelligence recorded.")
+            return redirect("children:detail", child_uuid=record.child.uuid)
+    return render(
+        request, "children/intelligence_form.html", {"form": form, "record": record, "page_title": "Add intelligence"}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,7 +198,30 @@ def record_edit(request: HttpRequest, record_uuid: str) -> HttpResponse:
     )
 
 
-def _add_service_errors(form: AgencyRecordForm, exc: ValidationError) -> None:
+@require_GET
+@login_required
+def pseudonymised_list(request: HttpRequest) -> HttpResponse:
+    area = request.GET.get("area", "")
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows = selectors.pseudonymised_list(user=request.user, area=area, page=page)
+    return render(
+        request,
+        "children/pseudonymised_list.html",
+        {"rows": rows, "area": area, "page": page, "page_title": "Pseudonymised children"},
+    )
+
+
+@require_GET
+@login_required
+def pseudonymised_detail(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    row = selectors.pseudonymised_get(user=request.user, pseudonym=pseudonym)
+    return render(request, "children/pseudonymised_detail.html", {"row": row, "page_title": row.pseudonym})
+
+
+def _add_service_errors(form: AgencyRecordForm | IntelligenceForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

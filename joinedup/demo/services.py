@@ -169,7 +169,7 @@ def _write_batch(
 ) -> int:
     specs = [spec for person in people for spec in generator.records_for(person)]
     # Until matching joins them, every agency record stands for its own child.
-    kids = Child.objects.bulk_create([Child() for _ in specs], batch_size=BATCH)
+    kids = Child.objects.bulk_create([Child.new() for _ in specs], batch_size=BATCH)
     records = []
     for spec, child in zip(specs, kids, strict=True):
         record = AgencyRecord(

@@ -2,46 +2,59 @@
 
 Views, API endpoints, exports and background jobs reach children and their
 agency records only through these functions. Each one fails closed: a user
-with no active membership, an unknown role or a missing permission gets
+with no active membership, an unknown role, purpose or permission gets
 nothing, and "does not exist" and "not yours" give the same 404 so that
 nobody learns which children another agency knows.
 
-The rule today: a user sees the agency records held by their own agency and
-the children those records belong to. Sharing agreements between agencies
-widen it in the information-governance capability, here and nowhere else.
+The rules:
+
+1. A user always sees their own agency's records (if their role may view
+   children at all).
+2. A user sees another agency's data about a child only when all hold:
+   - an information-sharing agreement in force between the two agencies
+     covers that data category for the purpose the user is acting under;
+   - the user's role may act for that purpose;
+   - the child is in the user's work (`children_in_work`).
+   An agreement that allows only knowing-of shows which agencies hold
+   records (the know-of index), never their content.
+3. Break-glass: a user who states an urgent reason opens one child outside
+   these rules for a limited time; every grant is reviewed by the DPO.
+4. Analysts see pseudonymised data only; DPOs reach any child in their
+   partnership for subject access, and every such access is audited.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db import models
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
-from joinedup.partnership.models import Agency, Membership
-from joinedup.partnership.roles import Perm, role_can
+from joinedup.partnership.models import Agency, AgreementStatus, InformationSharingAgreement, Membership
+from joinedup.partnership.roles import DataCategory, Perm, Purpose, role_can, role_may_act_for
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from joinedup.children.models import AgencyRecord, Child
+    from joinedup.children.models import AgencyRecord, BreakGlassGrant, Child, IntelligenceItem
 
 # The protected models live in apps that import this one; importing them inside
 # the functions keeps module dependencies flowing one way (see DESIGN.md).
 
+__all__ = ["Purpose"]  # re-exported for callers that think of purposes as part of access
 
-class Purpose(models.TextChoices):
-    """Why a user is looking. Recorded on every audited read."""
+ALL_CATEGORIES = frozenset(DataCategory.values)
+# A malformed id is "not found", exactly like a missing or forbidden one.
+_NOT_FOUND = (ObjectDoesNotExist, ValueError, ValidationError)
 
-    DIRECT_WORK = "direct_work", "Direct work with the child"
-    SCREENING = "screening", "Screening a referral"
-    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
-    MACE_PANEL = "mace_panel", "MACE panel"
-    CONTEXT_CONFERENCE = "context_conference", "Context conference"
-    STRATEGIC_ANALYSIS = "strategic_analysis", "Strategic analysis"
-    DATA_PROTECTION = "data_protection", "Data protection duties"
+
+# --- who is asking ------------------------------------------------------------
 
 
 def membership_for(user: Any) -> Membership | None:
@@ -75,8 +88,122 @@ def require(user: Any, perm: Perm) -> Membership:
     return membership
 
 
+# --- agreements -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one agency may see of another's data for one purpose, and on what basis."""
+
+    level: Literal["content", "know_of"]
+    categories: frozenset[str]
+    agreement: InformationSharingAgreement | None = None
+    break_glass: BreakGlassGrant | None = None
+    accepts_conditional_intelligence: bool = False
+
+    def covers(self, category: str) -> bool:
+        return self.level == "content" and category in self.categories
+
+
+def agreements_in_force(*, agency: Agency, purpose: str, on: dt.date | None = None) -> list[InformationSharingAgreement]:
+    """Agreements in force today that include `agency` as a party and allow `purpose`."""
+    today = on or timezone.localdate()
+    candidates = (
+        InformationSharingAgreement.objects.filter(parties=agency, status=AgreementStatus.ACTIVE)
+        .filter(start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .prefetch_related("parties")
+        .order_by("id")
+    )
+    # Purposes are a JSON list; filtered here so SQLite and PostgreSQL agree.
+    return [a for a in candidates if purpose in a.purposes]
+
+
+def partner_grants(*, membership: Membership, purpose: str) -> dict[int, Grant]:
+    """For each partner agency, the widest grant the agreements give the user's agency for `purpose`."""
+    if not role_may_act_for(membership.role, purpose):
+        return {}
+    content: dict[int, tuple[set[str], InformationSharingAgreement, bool]] = {}
+    know_of: dict[int, InformationSharingAgreement] = {}
+    for agreement in agreements_in_force(agency=membership.agency, purpose=purpose):
+        for party in agreement.parties.all():
+            if party.pk == membership.agency_id:
+                continue
+            if agreement.know_of_only:
+                know_of.setdefault(party.pk, agreement)
+                continue
+            categories, basis, conditional = content.get(party.pk, (set(), agreement, False))
+            categories |= set(agreement.categories)
+            content[party.pk] = (categories, basis, conditional or agreement.accepts_conditional_intelligence)
+    grants: dict[int, Grant] = {
+        pk: Grant(level="know_of", categories=frozenset(), agreement=agreement) for pk, agreement in know_of.items()
+    }
+    for pk, (categories, basis, conditional) in content.items():
+        grants[pk] = Grant(
+            level="content",
+            categories=frozenset(categories),
+            agreement=basis,
+            accepts_conditional_intelligence=conditional,
+        )
+    return grants
+
+
+# --- whose work is it -------------------------------------------------------------
+
+# Each rule maps an agency to the ids of children that are in its work. The
+# pathways capability adds "has a part in an open referral or case" here.
+InWorkRule = Callable[[Agency], "QuerySet[Any]"]
+_IN_WORK_RULES: list[InWorkRule] = []
+
+
+def register_in_work_rule(rule: InWorkRule) -> None:
+    """Add a way a child can be in an agency's work (called from an AppConfig.ready)."""
+    if rule not in _IN_WORK_RULES:
+        _IN_WORK_RULES.append(rule)
+
+
+def _holds_a_record(agency: Agency) -> QuerySet[Any]:
+    from joinedup.children.models import AgencyRecord
+
+    return AgencyRecord.objects.filter(agency=agency, erased_at__isnull=True).values("child_id")
+
+
+register_in_work_rule(_holds_a_record)
+
+
+def children_in_work(membership: Membership) -> Q:
+    """A filter on Child: the children in the work of the member's agency."""
+    condition = Q(pk__in=[])
+    for rule in _IN_WORK_RULES:
+        condition |= Q(pk__in=rule(membership.agency))
+    return condition
+
+
+def _break_glass_children(user: Any) -> QuerySet[Any]:
+    from joinedup.children.models import BreakGlassGrant
+
+    return BreakGlassGrant.objects.filter(user=user, starts_at__lte=timezone.now(), expires_at__gt=timezone.now()).values(
+        "child_id"
+    )
+
+
+def active_break_glass(*, user: Any, child: Child) -> BreakGlassGrant | None:
+    """The user's unexpired break-glass grant on this child, if any."""
+    from joinedup.children.models import BreakGlassGrant
+
+    now = timezone.now()
+    return (
+        BreakGlassGrant.objects.filter(user=user, child=child, starts_at__lte=now, expires_at__gt=now)
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+# --- children and records -----------------------------------------------------------
+
+
 def agency_records_visible_to(user: Any) -> QuerySet[AgencyRecord]:
-    """Agency records the user may read: those held by the user's own agency."""
+    """Agency records the user may read in full as the holder: their own agency's."""
     from joinedup.children.models import AgencyRecord
 
     membership = membership_for(user)
@@ -84,32 +211,198 @@ def agency_records_visible_to(user: Any) -> QuerySet[AgencyRecord]:
         return AgencyRecord.objects.none()
     if not role_can(membership.role, Perm.VIEW_CHILD):
         return AgencyRecord.objects.none()
-    return AgencyRecord.objects.filter(agency_id=membership.agency_id)
+    return AgencyRecord.objects.filter(agency_id=membership.agency_id, erased_at__isnull=True)
 
 
 def children_visible_to(user: Any) -> QuerySet[Child]:
-    """Children the user may open: those with at least one record the user may read."""
+    """Children the user may open: those in their work, and those they broke glass for."""
     from joinedup.children.models import Child
 
-    visible = agency_records_visible_to(user)
-    return Child.objects.filter(pk__in=visible.values("child_id"))
+    membership = membership_for(user)
+    if membership is None:
+        return Child.objects.none()
+    if not role_can(membership.role, Perm.VIEW_CHILD):
+        return Child.objects.none()
+    return Child.objects.filter(children_in_work(membership) | Q(pk__in=_break_glass_children(user)))
+
+
+@dataclass
+class SharedRecord:
+    """A partner agency's record as this user may see it: only the categories granted."""
+
+    record: AgencyRecord
+    grant: Grant
+    fields: dict[str, Any] = field(default_factory=dict)
+    intelligence: list[IntelligenceItem] = field(default_factory=list)
+
+    @property
+    def categories_shown(self) -> list[str]:
+        from joinedup.children.models import FIELD_CATEGORIES
+
+        shown = {FIELD_CATEGORIES[name] for name in self.fields}
+        if self.intelligence:
+            shown.add(DataCategory.POLICE_INTELLIGENCE)
+        return sorted(shown)
+
+
+@dataclass
+class ChildAccess:
+    """Everything one user may see of one child for one purpose, with its basis."""
+
+    child: Child
+    purpose: str
+    membership: Membership
+    own_records: list[AgencyRecord]
+    shared: list[SharedRecord]
+    know_of: list[tuple[AgencyRecord, Grant]]
+    break_glass: BreakGlassGrant | None
+
+    @property
+    def all_records(self) -> list[AgencyRecord]:
+        return [*self.own_records, *(s.record for s in self.shared)]
+
+
+def _shared_view(record: AgencyRecord, grant: Grant) -> SharedRecord:
+    from joinedup.children.models import FIELD_CATEGORIES, HandlingCode
+
+    fields = {name: getattr(record, name) for name, category in FIELD_CATEGORIES.items() if grant.covers(category)}
+    intelligence: list[IntelligenceItem] = []
+    if grant.covers(DataCategory.POLICE_INTELLIGENCE):
+        for item in record.intelligence.all():
+            # Handling code C needs an agreement that accepts conditions (or break-glass).
+            if item.handling_code == HandlingCode.P or grant.accepts_conditional_intelligence:
+                intelligence.append(item)
+    return SharedRecord(record=record, grant=grant, fields=fields, intelligence=intelligence)
+
+
+def child_access(*, user: Any, child_uuid: UUID | str, purpose: str) -> ChildAccess:
+    """Open a child for `purpose`: own records, shared records and know-of entries; 404 otherwise."""
+    from joinedup.children.models import AgencyRecord
+
+    membership = membership_for(user)
+    if membership is None:
+        raise Http404
+    if purpose not in Purpose.values:
+        raise Http404
+    if not role_may_act_for(membership.role, purpose):
+        raise Http404
+    try:
+        child = children_visible_to(user).get(uuid=child_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    glass = active_break_glass(user=user, child=child)
+    grants = partner_grants(membership=membership, purpose=purpose)
+    records = (
+        AgencyRecord.objects.filter(child=child, erased_at__isnull=True)
+        .select_related("agency", "area", "district", "created_by", "updated_by")
+        .prefetch_related("intelligence", "agency__areas")
+        .order_by("-updated_at")
+    )
+    own, shared, know_of = [], [], []
+    for record in records:
+        if record.agency_id == membership.agency_id:
+            own.append(record)
+            continue
+        if glass is not None:
+            shared.append(
+                _shared_view(
+                    record,
+                    Grant(
+                        level="content",
+                        categories=ALL_CATEGORIES,
+                        break_glass=glass,
+                        accepts_conditional_intelligence=True,
+                    ),
+                )
+            )
+            continue
+        grant = grants.get(record.agency_id)
+        if grant is None:
+            continue
+        if grant.level == "content":
+            shared.append(_shared_view(record, grant))
+        else:
+            know_of.append((record, grant))
+    return ChildAccess(
+        child=child,
+        purpose=purpose,
+        membership=membership,
+        own_records=own,
+        shared=shared,
+        know_of=know_of,
+        break_glass=glass,
+    )
 
 
 def child_get_for_user(*, user: Any, child_uuid: UUID | str, purpose: str) -> Child:
     """The child, if the user may open it for `purpose`; 404 otherwise."""
-    if purpose not in Purpose.values:
-        raise Http404
+    return child_access(user=user, child_uuid=child_uuid, purpose=purpose).child
+
+
+def child_get_for_break_glass(*, user: Any, child_uuid: UUID | str) -> Child:
+    """A child in the user's partnership they may break glass for; 403 without the permission."""
+    from joinedup.children.models import Child
+
+    membership = require(user, Perm.BREAK_GLASS)
     try:
-        return children_visible_to(user).get(uuid=child_uuid)
-    except (ObjectDoesNotExist, ValueError) as exc:
+        return Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id).distinct().get(
+            uuid=child_uuid
+        )
+    except _NOT_FOUND as exc:
         raise Http404 from exc
 
 
+def child_get_for_subject_access(*, user: Any, child_uuid: UUID | str) -> Child:
+    """Any child in the DPO's partnership, for a subject access request; 404 if none, 403 if not a DPO."""
+    from joinedup.children.models import Child
+
+    membership = require(user, Perm.SUBJECT_ACCESS)
+    try:
+        return Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id).distinct().get(
+            uuid=child_uuid
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+@dataclass
+class SearchScope:
+    """What a search may reach beyond the user's own records: partners' records, for knowing-of.
+
+    Only existence is shared this way, whatever an agreement's level: content
+    needs the child to be in the user's work.
+    """
+
+    membership: Membership | None
+    grants: dict[int, Grant]
+
+    @property
+    def partner_records(self) -> QuerySet[AgencyRecord]:
+        from joinedup.children.models import AgencyRecord
+
+        if not self.grants:
+            return AgencyRecord.objects.none()
+        return AgencyRecord.objects.filter(agency_id__in=list(self.grants), erased_at__isnull=True)
+
+    def know_of(self, records: Iterable[AgencyRecord]) -> list[tuple[AgencyRecord, Grant]]:
+        """Of `records`, those the user's agency may know of, with the grant that allows it."""
+        own = self.membership.agency_id if self.membership else None
+        return [(r, self.grants[r.agency_id]) for r in records if r.agency_id in self.grants and r.agency_id != own]
+
+
+def search_scope(*, user: Any, purpose: str) -> SearchScope:
+    """The partner records a user's search may reveal the existence of, for `purpose`."""
+    membership = membership_for(user)
+    if membership is None or not role_can(membership.role, Perm.SEARCH_CHILDREN):
+        return SearchScope(membership=None, grants={})
+    return SearchScope(membership=membership, grants=partner_grants(membership=membership, purpose=purpose))
+
+
 def agency_record_get_for_user(*, user: Any, record_uuid: UUID | str) -> AgencyRecord:
-    """An agency record the user may read; 404 otherwise."""
+    """An agency record the user's own agency holds; 404 otherwise."""
     try:
         return agency_records_visible_to(user).select_related("child", "agency").get(uuid=record_uuid)
-    except (ObjectDoesNotExist, ValueError) as exc:
+    except _NOT_FOUND as exc:
         raise Http404 from exc
 
 
@@ -126,3 +419,37 @@ def agency_record_get_for_change(*, user: Any, record_uuid: UUID | str) -> Agenc
 def agency_for_new_record(user: Any) -> Agency:
     """The agency a new record will belong to: the user's own; 403 if the role may not create."""
     return require(user, Perm.CREATE_AGENCY_RECORD).agency
+
+
+def pseudonymised_children(user: Any) -> QuerySet[Child]:
+    """Children of the analyst's partnership, for pseudonymised views only; 403 for other roles."""
+    from joinedup.children.models import Child
+
+    membership = require(user, Perm.VIEW_PSEUDONYMISED)
+    return Child.objects.filter(
+        records__agency__partnership_id=membership.agency.partnership_id, records__erased_at__isnull=True
+    ).distinct()
+
+
+def agreements_visible_to(user: Any) -> QuerySet[InformationSharingAgreement]:
+    """The agreement register: the whole partnership's for a DPO, the agency's own for others."""
+    membership = membership_for(user)
+    if membership is None:
+        return InformationSharingAgreement.objects.none()
+    partnership_agreements = InformationSharingAgreement.objects.filter(
+        partnership_id=membership.agency.partnership_id
+    )
+    if role_can(membership.role, Perm.MANAGE_AGREEMENTS):
+        return partnership_agreements
+    return partnership_agreements.filter(parties=membership.agency).distinct()
+
+
+def agreement_get_for_change(*, user: Any, agreement_uuid: UUID | str) -> InformationSharingAgreement:
+    """An agreement a DPO may edit or review; 403 for other roles, 404 if not in the partnership."""
+    membership = require(user, Perm.MANAGE_AGREEMENTS)
+    try:
+        return InformationSharingAgreement.objects.get(
+            uuid=agreement_uuid, partnership_id=membership.agency.partnership_id
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -135,3 +136,91 @@ class Membership(PublicModel):
 
         if self.team is not None and self.team.agency_id != self.agency_id:
             raise ValidationError({"team": "Choose a team in the member's own agency."})
+
+
+class LawfulBasis(models.TextChoices):
+    PUBLIC_TASK_SAFEGUARDING = (
+        "public_task_sch1_para18",
+        "UK GDPR Art 6(1)(e) public task; Art 9(2)(g) with DPA 2018 Sch 1 para 18 (safeguarding of children)",
+    )
+    LEGAL_OBLIGATION_SAFEGUARDING = (
+        "legal_obligation_sch1_para18",
+        "UK GDPR Art 6(1)(c) legal obligation (Children Act 1989/2004); DPA 2018 Sch 1 para 18",
+    )
+    LEGITIMATE_INTEREST_SAFEGUARDING = (
+        "recognised_legitimate_interest",
+        "UK GDPR Art 6(1)(ea) recognised legitimate interest: safeguarding vulnerable individuals",
+    )
+    CONSENT = "consent", "Consent (only where no safeguarding risk would follow from asking)"
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    ENDED = "ended", "Ended"
+
+
+class InformationSharingAgreement(PublicModel):
+    """An agreement between agencies to share categories of data for stated purposes.
+
+    The access policy reads these and nothing else when one agency's data is
+    shown to another. `know_of_only` agreements let the parties learn which of
+    them hold records on a child, never what the records say.
+    """
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agreements")
+    title = models.CharField(max_length=200)
+    reference = models.CharField(max_length=60, help_text="The agreement's reference in the partnership's register.")
+    parties = models.ManyToManyField(Agency, related_name="agreements")
+    purposes = models.JSONField(default=list, help_text="Purpose codes the agreement allows sharing for.")
+    categories = models.JSONField(default=list, help_text="Data category codes shared in content.")
+    know_of_only = models.BooleanField(
+        default=False, help_text="Parties learn only which agencies hold records, not their content."
+    )
+    accepts_conditional_intelligence = models.BooleanField(
+        default=False,
+        help_text="Police intelligence with handling code C (sharing with conditions) may be shown, "
+        "with its conditions.",
+    )
+    redact_third_parties = models.BooleanField(
+        default=True, help_text="Redact third parties' names in subject access exports."
+    )
+    lawful_basis = models.CharField(max_length=40, choices=LawfulBasis.choices)
+    dpia_reference = models.CharField("DPIA reference", max_length=60)
+    start_date = models.DateField()
+    review_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["review_date", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "reference"], name="agreement_reference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    def is_in_force(self, on: date) -> bool:
+        """Active, started, and not ended on the given day."""
+        if self.status != AgreementStatus.ACTIVE:
+            return False
+        if self.start_date > on:
+            return False
+        return not (self.end_date is not None and self.end_date < on)
+
+    def review_state(self, on: date) -> str:
+        """'overdue', 'due' (within 30 days) or 'ok', for the register."""
+        if self.review_date < on:
+            return "overdue"
+        if (self.review_date - on).days <= 30:
+            return "due"
+        return "ok"

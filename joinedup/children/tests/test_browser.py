@@ -46,7 +46,7 @@ def test_a_bad_nhs_number_is_explained_without_losing_input(live_world: Any, bro
     ui, page = browser_checks, browser_checks.page
     ui.sign_in("practitioner")
     ui.goto(f"/children/{record.child.uuid}/")
-    page.click("text=Change")
+    page.click(".govuk-summary-card__actions a:has-text('Change')")
     ui.check()
     page.fill("#id_family_name", "Ashdown-Kerr")
     page.fill("#id_nhs_number", "943 476 5918")
