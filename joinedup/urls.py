@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from joinedup.api import api
 from joinedup.core import views as core_views
 from joinedup.partnership.admin import admin_site
 
@@ -9,8 +10,11 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("sign-in/", core_views.SignInView.as_view(), name="login"),
     path("sign-out/", core_views.SignOutView.as_view(), name="logout"),
+    path("account/api-tokens/", core_views.tokens, name="tokens"),
     path("children/", include("joinedup.children.urls")),
+    path("governance/", include("joinedup.governance.urls")),
     path("admin/", admin_site.urls),
+    path("api/", api.urls),
 ]
 
 handler403 = "joinedup.core.views.error_403"

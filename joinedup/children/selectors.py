@@ -18,11 +18,10 @@ from django.db.models import Prefetch, Q
 
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
-from joinedup.children.models import AgencyRecord, Child
+from joinedup.children.models import AgencyRecord, Channel, Child
+from joinedup.children.services import disclosures_record
 from joinedup.core.text import name_key
 from joinedup.core.validators import normalise_nhs_number
-from joinedup.children.models import Channel
-from joinedup.children.services import disclosures_record
 from joinedup.partnership.access import (
     ChildAccess,
     Grant,
@@ -36,6 +35,8 @@ from joinedup.partnership.access import (
 from joinedup.partnership.roles import default_purpose
 
 SEARCH_LIMIT = 50
+# The know-of index answers "who else holds this child?", not a list to browse.
+KNOWN_ELSEWHERE_LIMIT = 25
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %m %Y", "%d.%m.%Y")
 
@@ -155,9 +156,9 @@ def child_search(
         scope = search_scope(user=user, purpose=purpose)
         partner = scope.partner_records
         partner_matches = list(
-            partner.filter(condition).select_related("agency", "area", "child").prefetch_related("agency__areas")[
-                : SEARCH_LIMIT * 4
-            ]
+            partner.filter(condition)
+            .select_related("agency", "area", "child")
+            .prefetch_related("agency__areas")[: SEARCH_LIMIT * 4]
         )
         visible_ids = set(
             visible_children.filter(
@@ -191,7 +192,7 @@ def child_search(
         for record in partner_matches:
             if record.child_id not in visible_ids:
                 by_child.setdefault(record.child_id, []).append(record)
-        for records in list(by_child.values())[:SEARCH_LIMIT]:
+        for records in list(by_child.values())[:KNOWN_ELSEWHERE_LIMIT]:
             know = scope.know_of(records)
             if know:
                 elsewhere.append(KnowOfResult(child=records[0].child, holders=know))
@@ -355,7 +356,9 @@ def pseudonymised_get(*, user: Any, pseudonym: str) -> PseudonymisedChild:
 
     child = (
         pseudonymised_children(user)
-        .prefetch_related(Prefetch("records", queryset=AgencyRecord.objects.select_related("agency", "area", "district")))
+        .prefetch_related(
+            Prefetch("records", queryset=AgencyRecord.objects.select_related("agency", "area", "district"))
+        )
         .filter(pseudonym=pseudonym)
         .first()
     )

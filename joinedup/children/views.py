@@ -82,8 +82,7 @@ def child_detail(request: HttpRequest, child_uuid: str) -> HttpResponse:
         "can_break_glass": user_can(request.user, Perm.BREAK_GLASS)
         and view.access.break_glass is None
         and (
-            bool(view.access.know_of)
-            or any(shared.grant.categories != ALL_CATEGORIES for shared in view.access.shared)
+            bool(view.access.know_of) or any(shared.grant.categories != ALL_CATEGORIES for shared in view.access.shared)
         ),
         "break_glass_hours": settings.BREAK_GLASS_HOURS,
         "is_police": membership is not None and membership.agency.agency_type == AgencyType.POLICE,

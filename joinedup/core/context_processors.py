@@ -30,6 +30,18 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
     items = [("Home", reverse("home"), True)]
     items.append(("Find a child", reverse("children:search"), user_can(request.user, Perm.SEARCH_CHILDREN)))
     items.append(("Add a record", reverse("children:record_create"), user_can(request.user, Perm.CREATE_AGENCY_RECORD)))
+    items.append(
+        ("Pseudonymised data", reverse("children:pseudonymised_list"), user_can(request.user, Perm.VIEW_PSEUDONYMISED))
+    )
+    items.append(("Governance", reverse("governance:index"), user_can(request.user, Perm.VIEW_AUDIT)))
+    items.append(
+        (
+            "Agreements",
+            reverse("governance:agreements"),
+            not user_can(request.user, Perm.VIEW_AUDIT) and user_can(request.user, Perm.SEARCH_CHILDREN),
+        )
+    )
+    items.append(("API tokens", reverse("tokens"), user_can(request.user, Perm.USE_API)))
     items.append(("Admin", reverse("admin:index"), user_can(request.user, Perm.ADMIN_PARTNERSHIP)))
     path = request.path
     return [

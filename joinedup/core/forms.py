@@ -59,3 +59,16 @@ class DateField(forms.MultiValueField):
         if value.year < 1900:
             raise ValidationError(f"{label} must be after 1900.")
         return value
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100, help_text="What will use it, e.g. the MASH case system")
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires after",
+        choices=[("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never (not recommended)")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
+        widget=forms.RadioSelect,
+    )

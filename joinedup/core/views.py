@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.audit.services import audit_record
 from joinedup.core.forms_auth import SignInForm
@@ -67,3 +70,44 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", {"page_title": "Your session has expired"}, status=403)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: create (shown once), list, revoke."""
+    from joinedup.core.forms import TokenForm
+    from joinedup.core.models import ApiToken
+    from joinedup.core.services import api_token_create, api_token_revoke
+    from joinedup.partnership.access import require
+    from joinedup.partnership.roles import Perm
+
+    require(request.user, Perm.USE_API)
+    form = TokenForm(request.POST if request.POST.get("action") == "create" else None)
+    created = None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        token = ApiToken.objects.filter(user=request.user, uuid=request.POST.get("token")).first()
+        if token is None:
+            raise Http404
+        api_token_revoke(actor=request.user, token=token)
+        messages.success(request, f"Token {token.name} revoked.")
+        return redirect("tokens")
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, created = api_token_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            form = TokenForm()
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": ApiToken.objects.filter(user=request.user),
+        "now": timezone.now(),
+        "page_title": "API tokens",
+    }
+    return render(request, "core/tokens.html", context)

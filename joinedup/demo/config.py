@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from joinedup.core.datafiles import DataFileError, line_of, load, require
-from joinedup.partnership.models import AgencyType
+from joinedup.partnership.models import AgencyType, LawfulBasis
 from joinedup.partnership.roles import Role
 
 PARTNERSHIP_FILE = Path(__file__).parent / "data" / "partnership.yaml"
@@ -20,6 +20,7 @@ class DemoConfig:
     agencies: list[dict[str, Any]]
     users: list[dict[str, Any]]
     schools: dict[str, list[str]]
+    agreements: list[dict[str, Any]]
 
 
 def load_config(path: Path = PARTNERSHIP_FILE) -> DemoConfig:
@@ -73,4 +74,23 @@ def load_config(path: Path = PARTNERSHIP_FILE) -> DemoConfig:
     schools = require(path, data, "schools", dict, "file")
     for area in area_names:
         require(path, schools, area, list, "schools")
-    return DemoConfig(name=name, areas=areas, agencies=agencies, users=users, schools=schools)
+    agreements = data.get("agreements", [])
+    for i, agreement in enumerate(agreements):
+        where = f"agreements[{i}]"
+        require(path, agreement, "reference", str, where)
+        require(path, agreement, "title", str, where)
+        require(path, agreement, "purposes", list, where)
+        require(path, agreement, "review_in_days", int, where)
+        for party in require(path, agreement, "parties", list, where):
+            if party not in agency_names:
+                raise DataFileError(
+                    path, line_of(agreement, "parties"), f"{where}.parties names unknown agency '{party}'"
+                )
+        basis = require(path, agreement, "lawful_basis", str, where)
+        if basis not in LawfulBasis.values:
+            raise DataFileError(
+                path,
+                line_of(agreement, "lawful_basis"),
+                f"{where}.lawful_basis '{basis}' is not one of {', '.join(LawfulBasis.values)}",
+            )
+    return DemoConfig(name=name, areas=areas, agencies=agencies, users=users, schools=schools, agreements=agreements)

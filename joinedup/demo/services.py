@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from joinedup.audit.services import audit_record
-from joinedup.children.models import AgencyRecord, Child
+from joinedup.children.models import AgencyRecord, Child, IntelligenceItem
 from joinedup.children.services import derive_fields
 from joinedup.core.context_processors import SYNTHETIC_CACHE_KEY
 from joinedup.core.models import User
@@ -21,7 +21,18 @@ from joinedup.core.validators import postcode_prefixes
 from joinedup.demo.config import DemoConfig, load_config
 from joinedup.demo.generator import AgencySpec, Generator, Prefix
 from joinedup.demo.models import TruthLink
-from joinedup.partnership.models import Agency, Area, District, Membership, Partnership, PostcodePrefix, Team
+from joinedup.partnership.models import (
+    Agency,
+    AgencyType,
+    AgreementStatus,
+    Area,
+    District,
+    InformationSharingAgreement,
+    Membership,
+    Partnership,
+    PostcodePrefix,
+    Team,
+)
 
 # Printed by `make run` and in the README. Demo accounts only ever hold synthetic data.
 DEMO_PASSWORD = "synthetic-demo-only"
@@ -151,11 +162,13 @@ def demo_seed(
         done += len(batch_people)
         if progress:
             progress(done, children)
+    _seed_agreements(config, partnership, agencies, today)
+    intelligence = _seed_intelligence(seed, today)
     audit_record(
         actor=None,
         event="demo.seeded",
         obj=partnership,
-        detail={"children": children, "records": record_count, "seed": seed},
+        detail={"children": children, "records": record_count, "intelligence": intelligence, "seed": seed},
     )
     transaction.on_commit(lambda: cache.delete(SYNTHETIC_CACHE_KEY))
     return SeedResult(created=True, children=children, records=record_count, users=users)
@@ -215,3 +228,65 @@ def demo_usernames() -> list[tuple[str, str, str]]:
     return [
         (name, by_name[name].get_role_display(), by_name[name].agency.name) for name in usernames if name in by_name
     ]
+
+
+def _seed_agreements(config: DemoConfig, partnership: Partnership, agencies: dict[str, Agency], today: dt.date) -> None:
+    for data in config.agreements:
+        agreement = InformationSharingAgreement.objects.create(
+            partnership=partnership,
+            reference=data["reference"],
+            title=data["title"],
+            purposes=data["purposes"],
+            categories=data.get("categories", []),
+            know_of_only=data.get("know_of_only", False),
+            accepts_conditional_intelligence=data.get("accepts_conditional_intelligence", False),
+            lawful_basis=data["lawful_basis"],
+            dpia_reference=data["dpia_reference"],
+            start_date=today - dt.timedelta(days=400),
+            review_date=today + dt.timedelta(days=data["review_in_days"]),
+            status=AgreementStatus.ACTIVE,
+        )
+        agreement.parties.set([agencies[name] for name in data["parties"]])
+
+
+_INTELLIGENCE = (
+    "Seen getting into a car with older males near {place}; believed to be carrying packages.",
+    "Named by another young person as running errands for an adult known as '{nick}'.",
+    "Found {distance} miles from home in the early hours with a second phone and cash.",
+    "Reported to be spending time at an address near {place} linked to drug supply.",
+    "Associating with a peer group that gathers at {place} after school.",
+)
+_PLACES = ("the bus station", "the retail park", "the canal towpath", "a takeaway on the high street", "the skate park")
+_NICKS = ("Bigs", "Tee", "Uncle", "Snow", "K")
+
+
+def _seed_intelligence(seed: int, today: dt.date) -> int:
+    """Graded intelligence on about a tenth of the police force's records (synthetic text)."""
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    items = []
+    now = timezone.now()
+    police_records = AgencyRecord.objects.filter(agency__agency_type=AgencyType.POLICE).only("pk")
+    for record in police_records.iterator(chunk_size=5000):
+        if rng.random() > 0.1:
+            continue
+        for _ in range(rng.choice((1, 1, 2))):
+            conditional = rng.random() < 0.25
+            items.append(
+                IntelligenceItem(
+                    record=record,
+                    summary=rng.choice(_INTELLIGENCE).format(
+                        place=rng.choice(_PLACES), nick=rng.choice(_NICKS), distance=rng.randint(10, 60)
+                    ),
+                    source_grade=rng.choice("1122223"),
+                    information_grade=rng.choice("ABBCCD"),
+                    handling_code="C" if conditional else "P",
+                    handling_conditions="Not to be disclosed to the family; discuss with the PPU before acting."
+                    if conditional
+                    else "",
+                    recorded_at=now - dt.timedelta(days=rng.randint(1, 700)),
+                )
+            )
+    IntelligenceItem.objects.bulk_create(items, batch_size=BATCH)
+    return len(items)

@@ -105,7 +105,9 @@ class Grant:
         return self.level == "content" and category in self.categories
 
 
-def agreements_in_force(*, agency: Agency, purpose: str, on: dt.date | None = None) -> list[InformationSharingAgreement]:
+def agreements_in_force(
+    *, agency: Agency, purpose: str, on: dt.date | None = None
+) -> list[InformationSharingAgreement]:
     """Agreements in force today that include `agency` as a party and allow `purpose`."""
     today = on or timezone.localdate()
     candidates = (
@@ -182,9 +184,9 @@ def children_in_work(membership: Membership) -> Q:
 def _break_glass_children(user: Any) -> QuerySet[Any]:
     from joinedup.children.models import BreakGlassGrant
 
-    return BreakGlassGrant.objects.filter(user=user, starts_at__lte=timezone.now(), expires_at__gt=timezone.now()).values(
-        "child_id"
-    )
+    return BreakGlassGrant.objects.filter(
+        user=user, starts_at__lte=timezone.now(), expires_at__gt=timezone.now()
+    ).values("child_id")
 
 
 def active_break_glass(*, user: Any, child: Child) -> BreakGlassGrant | None:
@@ -345,8 +347,10 @@ def child_get_for_break_glass(*, user: Any, child_uuid: UUID | str) -> Child:
 
     membership = require(user, Perm.BREAK_GLASS)
     try:
-        return Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id).distinct().get(
-            uuid=child_uuid
+        return (
+            Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id)
+            .distinct()
+            .get(uuid=child_uuid)
         )
     except _NOT_FOUND as exc:
         raise Http404 from exc
@@ -358,8 +362,10 @@ def child_get_for_subject_access(*, user: Any, child_uuid: UUID | str) -> Child:
 
     membership = require(user, Perm.SUBJECT_ACCESS)
     try:
-        return Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id).distinct().get(
-            uuid=child_uuid
+        return (
+            Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id)
+            .distinct()
+            .get(uuid=child_uuid)
         )
     except _NOT_FOUND as exc:
         raise Http404 from exc
@@ -436,9 +442,7 @@ def agreements_visible_to(user: Any) -> QuerySet[InformationSharingAgreement]:
     membership = membership_for(user)
     if membership is None:
         return InformationSharingAgreement.objects.none()
-    partnership_agreements = InformationSharingAgreement.objects.filter(
-        partnership_id=membership.agency.partnership_id
-    )
+    partnership_agreements = InformationSharingAgreement.objects.filter(partnership_id=membership.agency.partnership_id)
     if role_can(membership.role, Perm.MANAGE_AGREEMENTS):
         return partnership_agreements
     return partnership_agreements.filter(parties=membership.agency).distinct()

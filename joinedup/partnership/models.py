@@ -202,9 +202,7 @@ class InformationSharingAgreement(PublicModel):
 
     class Meta:
         ordering = ["review_date", "title"]
-        constraints = [
-            models.UniqueConstraint(fields=["partnership", "reference"], name="agreement_reference_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["partnership", "reference"], name="agreement_reference_unique")]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.title}"

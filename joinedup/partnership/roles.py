@@ -110,9 +110,7 @@ MATRIX: dict[str, frozenset[Perm]] = {
 # user whose role may act for it.
 ROLE_PURPOSES: dict[str, frozenset[str]] = {
     Role.PRACTITIONER: frozenset({Purpose.DIRECT_WORK, Purpose.STRATEGY_DISCUSSION}),
-    Role.SCREENER: frozenset(
-        {Purpose.SCREENING, Purpose.DIRECT_WORK, Purpose.STRATEGY_DISCUSSION, Purpose.MACE_PANEL}
-    ),
+    Role.SCREENER: frozenset({Purpose.SCREENING, Purpose.DIRECT_WORK, Purpose.STRATEGY_DISCUSSION, Purpose.MACE_PANEL}),
     Role.EXPLOITATION_COORDINATOR: frozenset(
         {Purpose.MACE_PANEL, Purpose.CONTEXT_CONFERENCE, Purpose.DIRECT_WORK, Purpose.STRATEGY_DISCUSSION}
     ),

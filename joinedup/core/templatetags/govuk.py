@@ -15,6 +15,8 @@ def _component(field: forms.BoundField) -> str:
         return "radios"
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
     if isinstance(widget, forms.Select):
         return "select"
     if isinstance(widget, forms.Textarea):
@@ -51,6 +53,8 @@ def govuk_error_summary(*forms_: forms.Form) -> dict[str, Any]:
                 anchor = bound.id_for_label or bound.auto_id
                 if isinstance(bound.field.widget, forms.MultiWidget):
                     anchor = f"{bound.auto_id}_day"
+                elif isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                    anchor = f"{bound.auto_id}_0"
                 items.append({"text": message, "href": f"#{anchor}"})
     return {"items": items}
 

@@ -1,0 +1,337 @@
+"""Reads for the data protection officer: audit trail, disclosures, break-glass, retention, SAR."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from joinedup.audit.models import AuditEvent
+from joinedup.audit.services import audit_record
+from joinedup.children.models import AgencyRecord, BreakGlassGrant, Child, Disclosure, ReviewStatus
+from joinedup.governance.models import RetentionDecision, RetentionOutcome, RetentionPolicy
+from joinedup.partnership.access import require
+from joinedup.partnership.models import Agency, AgreementStatus, InformationSharingAgreement
+from joinedup.partnership.roles import Perm, Purpose
+
+# --- audit trail ---------------------------------------------------------------------
+
+
+def audit_events_for(*, user: Any, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
+    """Audit events matching the DPO's filters, newest first. 403 for other roles."""
+    require(user, Perm.VIEW_AUDIT)
+    events = AuditEvent.objects.select_related("actor").order_by("-id")
+    if filters.get("user"):
+        events = events.filter(actor_label__iexact=filters["user"])
+    if filters.get("child"):
+        events = events.filter(child_uuid=filters["child"])
+    if filters.get("agency"):
+        events = events.filter(agency_uuid=filters["agency"].uuid)
+    if filters.get("event"):
+        events = events.filter(event__startswith=filters["event"])
+    tz = timezone.get_current_timezone()
+    if filters.get("date_from"):
+        events = events.filter(occurred_at__gte=dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=tz))
+    if filters.get("date_to"):
+        events = events.filter(
+            occurred_at__lt=dt.datetime.combine(filters["date_to"], dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
+        )
+    return events
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    """A cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def audit_csv(*, user: Any, events: Iterable[AuditEvent]) -> str:
+    """The filtered trail as CSV; the export itself is audited."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "id",
+            "occurred_at",
+            "actor",
+            "agency",
+            "event",
+            "object_type",
+            "object_uuid",
+            "child_uuid",
+            "purpose",
+            "old",
+            "new",
+            "detail",
+            "hash",
+        ]
+    )
+    count = 0
+    for e in events:
+        count += 1
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    e.id,
+                    e.occurred_at.isoformat(),
+                    e.actor_label,
+                    e.agency_label,
+                    e.event,
+                    e.object_type,
+                    e.object_uuid,
+                    e.child_uuid,
+                    e.purpose,
+                    e.old,
+                    e.new,
+                    e.detail,
+                    e.hash,
+                )
+            ]
+        )
+    audit_record(actor=user, event="audit.exported", purpose=Purpose.DATA_PROTECTION, detail={"rows": count})
+    return out.getvalue()
+
+
+# --- disclosures ---------------------------------------------------------------------
+
+
+def disclosures_for(*, user: Any, child_uuid: Any = None, category: str = "") -> list[Disclosure]:
+    """Who has seen which agency's data about a child, and why. 403 for non-DPOs."""
+    membership = require(user, Perm.VIEW_AUDIT)
+    rows = Disclosure.objects.filter(holder_agency__partnership_id=membership.agency.partnership_id).select_related(
+        "user", "recipient_agency", "holder_agency", "agreement", "break_glass", "child"
+    )
+    if child_uuid:
+        rows = rows.filter(child__uuid=child_uuid)
+    rows_list = list(rows.order_by("-occurred_at", "-id")[:1000])
+    if category:
+        # Categories are a JSON list; filtered here so SQLite and PostgreSQL agree.
+        rows_list = [r for r in rows_list if category in r.categories]
+    return rows_list
+
+
+# --- break-glass ---------------------------------------------------------------------
+
+
+def break_glass_queue(*, user: Any) -> tuple[list[BreakGlassGrant], list[BreakGlassGrant]]:
+    """(waiting for review, recently reviewed) grants in the DPO's partnership."""
+    membership = require(user, Perm.REVIEW_BREAK_GLASS)
+    grants = BreakGlassGrant.objects.filter(agency__partnership_id=membership.agency.partnership_id).select_related(
+        "user", "agency", "reviewed_by"
+    )
+    pending = list(grants.filter(review_status=ReviewStatus.PENDING).order_by("starts_at"))
+    reviewed = list(grants.exclude(review_status=ReviewStatus.PENDING).order_by("-reviewed_at")[:50])
+    return pending, reviewed
+
+
+def break_glass_get_for_review(*, user: Any, grant_uuid: Any) -> BreakGlassGrant:
+    from django.http import Http404
+
+    membership = require(user, Perm.REVIEW_BREAK_GLASS)
+    grant = (
+        BreakGlassGrant.objects.filter(agency__partnership_id=membership.agency.partnership_id, uuid=grant_uuid)
+        .select_related("user", "agency", "child")
+        .first()
+    )
+    if grant is None:
+        raise Http404
+    return grant
+
+
+# --- retention -----------------------------------------------------------------------
+
+
+@dataclass
+class RetentionCandidate:
+    record: AgencyRecord
+    policy: RetentionPolicy
+    due_since: dt.date
+
+
+def retention_candidates(*, user: Any, today: dt.date | None = None) -> list[RetentionCandidate]:
+    """Records past their retention period with no current decision to keep them."""
+    membership = require(user, Perm.RETENTION_REVIEW)
+    today = today or timezone.localdate()
+    policies = {p.agency_type: p for p in RetentionPolicy.objects.all()}
+    kept = RetentionDecision.objects.filter(outcome=RetentionOutcome.RETAIN, retain_until__gt=today).values("record_id")
+    candidates = []
+    for agency_type, policy in policies.items():
+        cutoff = timezone.now() - dt.timedelta(days=365 * policy.years)
+        records = (
+            AgencyRecord.objects.filter(
+                agency__partnership_id=membership.agency.partnership_id,
+                agency__agency_type=agency_type,
+                erased_at__isnull=True,
+                updated_at__lt=cutoff,
+            )
+            .exclude(pk__in=kept)
+            .select_related("agency")
+            .order_by("updated_at")[:200]
+        )
+        for record in records:
+            due = (record.updated_at + dt.timedelta(days=365 * policy.years)).date()
+            candidates.append(RetentionCandidate(record=record, policy=policy, due_since=due))
+    return sorted(candidates, key=lambda c: c.due_since)
+
+
+def retention_record_for_decision(*, user: Any, record_uuid: Any) -> AgencyRecord:
+    from django.http import Http404
+
+    membership = require(user, Perm.RETENTION_REVIEW)
+    record = (
+        AgencyRecord.objects.filter(agency__partnership_id=membership.agency.partnership_id, uuid=record_uuid)
+        .select_related("agency", "child")
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record
+
+
+# --- subject access ------------------------------------------------------------------
+
+
+def subject_access_find(*, user: Any, query: str) -> list[Child]:
+    """Children in the DPO's partnership by NHS number or child id."""
+    import re
+    import uuid
+
+    membership = require(user, Perm.SUBJECT_ACCESS)
+    children = Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id).distinct()
+    text = query.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    condition = Q(pk__in=[])
+    if digits.isdigit() and len(digits) == 10:
+        condition |= Q(records__nhs_number=digits)
+    try:
+        condition |= Q(uuid=uuid.UUID(text))
+    except ValueError:
+        pass
+    results = list(children.filter(condition)[:20])
+    audit_record(
+        actor=user,
+        event="subject_access.searched",
+        purpose=Purpose.DATA_PROTECTION,
+        detail={"query": query, "results": len(results)},
+    )
+    return results
+
+
+REDACTED = "[redacted: third party]"
+
+
+def _redacting_agencies(agencies: Iterable[Agency]) -> set[int]:
+    """Holders party to an active agreement that asks for third parties' names to be redacted."""
+    return set(
+        InformationSharingAgreement.objects.filter(
+            parties__in=list(agencies), status=AgreementStatus.ACTIVE, redact_third_parties=True
+        ).values_list("parties__id", flat=True)
+    ) & {a.pk for a in agencies}
+
+
+def subject_access_export(*, user: Any, child: Child) -> dict[str, Any]:
+    """Everything held on a child, by agency, with disclosures and views. Audited as an export."""
+    membership = require(user, Perm.SUBJECT_ACCESS)
+    records = list(
+        AgencyRecord.objects.filter(child=child)
+        .select_related("agency", "area", "district", "created_by", "updated_by")
+        .prefetch_related("intelligence__recorded_by")
+        .order_by("agency__name", "created_at")
+    )
+    redact = _redacting_agencies({r.agency for r in records})
+
+    def person(agency_id: int, user_obj: Any) -> str | None:
+        if user_obj is None:
+            return None
+        return REDACTED if agency_id in redact else user_obj.get_full_name() or user_obj.get_username()
+
+    by_agency: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_agency.setdefault(r.agency.name, []).append(
+            {
+                "reference": r.local_id,
+                "erased": r.erased_at.isoformat() if r.erased_at else None,
+                "given_names": r.given_names,
+                "family_name": r.family_name,
+                "other_names": r.other_names,
+                "date_of_birth": r.date_of_birth.isoformat() if r.date_of_birth else None,
+                "sex": r.get_sex_display(),
+                "gender": r.gender,
+                "nhs_number": r.nhs_number,
+                "unique_pupil_number": r.upn,
+                "address": r.address,
+                "postcode": r.postcode,
+                "area": r.area.name if r.area else None,
+                "school": r.school,
+                "created_at": r.created_at.isoformat(),
+                "created_by": person(r.agency_id, r.created_by),
+                "updated_at": r.updated_at.isoformat(),
+                "updated_by": person(r.agency_id, r.updated_by),
+                "police_intelligence": [
+                    {
+                        "recorded_at": i.recorded_at.isoformat(),
+                        "grading": i.grading,
+                        "summary": i.summary,
+                        "handling_conditions": i.handling_conditions,
+                        "recorded_by": person(r.agency_id, i.recorded_by),
+                    }
+                    for i in r.intelligence.all()
+                ],
+            }
+        )
+    disclosures = [
+        {
+            "when": d.occurred_at.isoformat(),
+            "from_agency": d.holder_agency.name,
+            "to_agency": d.recipient_agency.name,
+            "categories": d.categories,
+            "purpose": Purpose(d.purpose).label if d.purpose in Purpose.values else d.purpose,
+            "basis": (
+                f"Agreement {d.agreement.reference}"
+                if d.agreement
+                else ("Emergency access (break-glass)" if d.break_glass_id else "Not recorded")
+            ),
+            "channel": d.get_channel_display(),
+        }
+        for d in Disclosure.objects.filter(child=child)
+        .select_related("holder_agency", "recipient_agency", "agreement")
+        .order_by("occurred_at")
+    ]
+    views = [
+        {"when": e.occurred_at.isoformat(), "agency": e.agency_label, "purpose": e.purpose, "event": e.event}
+        for e in AuditEvent.objects.filter(
+            child_uuid=child.uuid, event__in=["child.viewed", "pseudonymised.viewed"]
+        ).order_by("id")
+    ]
+    export = {
+        "child": str(child.uuid),
+        "produced_at": timezone.now().isoformat(),
+        "produced_for": membership.agency.partnership.name,
+        "records_by_agency": by_agency,
+        "disclosures": disclosures,
+        "views": views,
+        "redaction": (
+            "Names of staff and other third parties are redacted where the holding agency's agreement says so."
+        ),
+    }
+    audit_record(
+        actor=user,
+        event="subject_access.exported",
+        obj=child,
+        child_uuid=child.uuid,
+        purpose=Purpose.DATA_PROTECTION,
+        detail={"records": len(records), "disclosures": len(disclosures)},
+    )
+    return export

@@ -1,0 +1,322 @@
+"""The data protection officer's pages: agreements, break-glass reviews, disclosures,
+the audit trail, subject access and retention."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from joinedup.children import services as child_services
+from joinedup.governance import selectors, services
+from joinedup.governance.forms import (
+    AgreementForm,
+    AgreementReviewForm,
+    AuditFilterForm,
+    BreakGlassReviewForm,
+    DisclosureFilterForm,
+    RetentionDecisionForm,
+    SubjectAccessForm,
+)
+from joinedup.partnership import services as partnership_services
+from joinedup.partnership.access import (
+    agreement_get_for_change,
+    agreements_visible_to,
+    child_get_for_subject_access,
+    membership_for,
+    require,
+    user_can,
+)
+from joinedup.partnership.roles import Perm
+
+
+def _add_errors(form: object, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
+    else:
+        form.add_error(None, exc.messages)  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.VIEW_AUDIT)
+    pending, _ = selectors.break_glass_queue(user=request.user)
+    today = timezone.localdate()
+    agreements = list(agreements_visible_to(request.user))
+    context = {
+        "pending": len(pending),
+        "agreements_due": sum(1 for a in agreements if a.review_state(today) != "ok"),
+        "retention_due": len(selectors.retention_candidates(user=request.user)),
+        "page_title": "Information governance",
+    }
+    return render(request, "governance/index.html", context)
+
+
+# --- agreements ----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    if membership_for(request.user) is None:
+        return redirect("home")
+    today = timezone.localdate()
+    agreements = list(agreements_visible_to(request.user).prefetch_related("parties"))
+    rows = [(a, a.review_state(today), a.is_in_force(today)) for a in agreements]
+    return render(
+        request,
+        "governance/agreement_list.html",
+        {
+            "rows": rows,
+            "can_manage": user_can(request.user, Perm.MANAGE_AGREEMENTS),
+            "page_title": "Information-sharing agreements",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def agreement_create(request: HttpRequest) -> HttpResponse:
+    membership = require(request.user, Perm.MANAGE_AGREEMENTS)
+    partnership = membership.agency.partnership
+    form = AgreementForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = partnership_services.agreement_create(
+                actor=request.user,
+                partnership=partnership,
+                parties=list(form.cleaned_data["parties"]),
+                data=form.agreement_data(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Agreement {agreement.reference} added to the register.")
+            return redirect("governance:agreements")
+    return render(
+        request, "governance/agreement_form.html", {"form": form, "agreement": None, "page_title": "New agreement"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def agreement_edit(request: HttpRequest, agreement_uuid: str) -> HttpResponse:
+    agreement = agreement_get_for_change(user=request.user, agreement_uuid=agreement_uuid)
+    if request.method == "POST":
+        form = AgreementForm(request.POST, partnership=agreement.partnership)
+        if form.is_valid():
+            try:
+                partnership_services.agreement_update(
+                    actor=request.user,
+                    agreement=agreement,
+                    parties=list(form.cleaned_data["parties"]),
+                    data=form.agreement_data(),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"Agreement {agreement.reference} saved.")
+                return redirect("governance:agreements")
+    else:
+        form = AgreementForm(initial=AgreementForm.initial_from(agreement), partnership=agreement.partnership)
+    return render(
+        request,
+        "governance/agreement_form.html",
+        {"form": form, "agreement": agreement, "page_title": "Change agreement"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def agreement_review(request: HttpRequest, agreement_uuid: str) -> HttpResponse:
+    agreement = agreement_get_for_change(user=request.user, agreement_uuid=agreement_uuid)
+    form = AgreementReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partnership_services.agreement_review(
+                actor=request.user,
+                agreement=agreement,
+                next_review=form.cleaned_data["next_review"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Review of {agreement.reference} recorded.")
+            return redirect("governance:agreements")
+    return render(
+        request,
+        "governance/agreement_review.html",
+        {"form": form, "agreement": agreement, "page_title": "Review agreement"},
+    )
+
+
+# --- break-glass ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def break_glass_list(request: HttpRequest) -> HttpResponse:
+    pending, reviewed = selectors.break_glass_queue(user=request.user)
+    return render(
+        request,
+        "governance/break_glass_list.html",
+        {"pending": pending, "reviewed": reviewed, "now": timezone.now(), "page_title": "Emergency access reviews"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
+    grant = selectors.break_glass_get_for_review(user=request.user, grant_uuid=grant_uuid)
+    form = BreakGlassReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child_services.break_glass_review(
+                actor=request.user,
+                grant=grant,
+                status=form.cleaned_data["review_status"],
+                note=form.cleaned_data["review_note"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Review recorded.")
+            return redirect("governance:break_glass")
+    disclosures = list(grant.disclosures.select_related("holder_agency").order_by("occurred_at"))
+    return render(
+        request,
+        "governance/break_glass_review.html",
+        {"form": form, "grant": grant, "disclosures": disclosures, "page_title": "Review emergency access"},
+    )
+
+
+# --- disclosures and the audit trail ---------------------------------------------------
+
+
+@require_GET
+@login_required
+def disclosure_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.VIEW_AUDIT)
+    form = DisclosureFilterForm(request.GET or None)
+    rows = []
+    if form.is_valid():
+        rows = selectors.disclosures_for(
+            user=request.user, child_uuid=form.cleaned_data.get("child"), category=form.cleaned_data.get("category", "")
+        )
+    return render(
+        request, "governance/disclosure_list.html", {"form": form, "rows": rows, "page_title": "Disclosure log"}
+    )
+
+
+@require_GET
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    membership = require(request.user, Perm.VIEW_AUDIT)
+    form = AuditFilterForm(request.GET or None, partnership=membership.agency.partnership)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    events = selectors.audit_events_for(user=request.user, filters=filters)
+    if request.GET.get("format") == "csv" and (not form.is_bound or form.is_valid()):
+        response = HttpResponse(
+            selectors.audit_csv(user=request.user, events=events.iterator()), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="audit.csv"'
+        return response
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "governance/audit_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "page_title": "Audit trail"},
+    )
+
+
+# --- subject access ------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def subject_access(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.SUBJECT_ACCESS)
+    form = SubjectAccessForm(request.GET or None)
+    children = None
+    if form.is_bound and form.is_valid():
+        children = selectors.subject_access_find(user=request.user, query=form.cleaned_data["q"])
+    return render(
+        request,
+        "governance/subject_access.html",
+        {"form": form, "children": children, "page_title": "Subject access request"},
+    )
+
+
+@require_GET
+@login_required
+def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
+    export = selectors.subject_access_export(user=request.user, child=child)
+    response = HttpResponse(json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{child.uuid}.json"'
+    return response
+
+
+@require_GET
+@login_required
+def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    from weasyprint import HTML
+
+    child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
+    export = selectors.subject_access_export(user=request.user, child=child)
+    html = render_to_string("governance/subject_access_pdf.html", {"export": export})
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{child.uuid}.pdf"'
+    return response
+
+
+# --- retention -----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def retention_list(request: HttpRequest) -> HttpResponse:
+    candidates = selectors.retention_candidates(user=request.user)
+    return render(
+        request, "governance/retention_list.html", {"candidates": candidates, "page_title": "Retention review"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def retention_decide(request: HttpRequest, record_uuid: str) -> HttpResponse:
+    record = selectors.retention_record_for_decision(user=request.user, record_uuid=record_uuid)
+    form = RetentionDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retention_decide(
+                actor=request.user,
+                record=record,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                retain_until=form.cleaned_data.get("retain_until"),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Decision recorded for {record.agency.name} {record.local_id}.")
+            return redirect("governance:retention")
+    return render(
+        request,
+        "governance/retention_decide.html",
+        {"form": form, "record": record, "page_title": "Retention decision"},
+    )
