@@ -196,3 +196,46 @@ class BrowserChecks:
 @pytest.fixture
 def browser_checks(page: Any, live_server: Any) -> BrowserChecks:
     return BrowserChecks(page, live_server)
+
+
+def make_agreement(
+    world: World,
+    *,
+    parties: tuple[str, ...] = ("city_csc", "police"),
+    purposes: tuple[str, ...] = ("direct_work", "screening"),
+    categories: tuple[str, ...] = ("identity", "contact"),
+    know_of_only: bool = False,
+    status: str = "active",
+    **fields: Any,
+) -> Any:
+    from joinedup.partnership.models import InformationSharingAgreement
+
+    today = dt.date.today()
+    data = {
+        "partnership": world.partnership,
+        "reference": f"ISA-{next(_seq)}",
+        "title": "Test agreement",
+        "purposes": list(purposes),
+        "categories": [] if know_of_only else list(categories),
+        "know_of_only": know_of_only,
+        "lawful_basis": "public_task_sch1_para18",
+        "dpia_reference": "DPIA-1",
+        "start_date": today - dt.timedelta(days=10),
+        "review_date": today + dt.timedelta(days=100),
+        "status": status,
+    }
+    data.update(fields)
+    agreement = InformationSharingAgreement.objects.create(**data)
+    agreement.parties.set([world.agencies[p] for p in parties])
+    return agreement
+
+
+def same_child(*records: Any) -> Any:
+    """Put records on one child, as matching will (the linkage capability's job)."""
+    from joinedup.children.models import AgencyRecord
+
+    child = records[0].child
+    AgencyRecord.objects.filter(pk__in=[r.pk for r in records]).update(child=child)
+    for r in records:
+        r.refresh_from_db()
+    return child

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from joinedup.children import selectors, services
 from joinedup.children.models import AgencyRecord, Sex
@@ -162,31 +162,36 @@ def search_children(
 ) -> Any:
     require(request.user, Perm.SEARCH_CHILDREN)
     if len(q) > 200:
-        return 422, envelope("invalid", "The search is too long.", {"q": ["Use at most 200 characters."]})
+        return Status(422, envelope("invalid", "The search is too long.", {"q": ["Use at most 200 characters."]}))
     if not q.strip() and date_of_birth is None:
-        return 422, envelope(
-            "invalid", "Give q or date_of_birth to search for.", {"q": ["Enter something to search for."]}
+        return Status(
+            422,
+            envelope("invalid", "Give q or date_of_birth to search for.", {"q": ["Enter something to search for."]}),
         )
     limit, offset = clamp_page(limit, offset)
     results = selectors.child_search(user=request.user, query=q, date_of_birth=date_of_birth)
     page = results.children[offset : offset + limit]
-    return 200, {
-        "count": len(results.children),
-        "limit": limit,
-        "offset": offset,
-        "items": [
-            {
-                "uuid": r.child.uuid,
-                "known_in": r.areas,
-                "records": [RecordOut.of(rec) for rec in r.records],
-                "known_to": sorted({rec.agency.name for rec, _ in r.know_of}),
-            }
-            for r in page
-        ],
-        "known_elsewhere": [
-            {"child": e.child.uuid, "held_by": [_know_of(rec) for rec, _ in e.holders]} for e in results.known_elsewhere
-        ],
-    }
+    return Status(
+        200,
+        {
+            "count": len(results.children),
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                {
+                    "uuid": r.child.uuid,
+                    "known_in": r.areas,
+                    "records": [RecordOut.of(rec) for rec in r.records],
+                    "known_to": sorted({rec.agency.name for rec, _ in r.know_of}),
+                }
+                for r in page
+            ],
+            "known_elsewhere": [
+                {"child": e.child.uuid, "held_by": [_know_of(rec) for rec, _ in e.holders]}
+                for e in results.known_elsewhere
+            ],
+        },
+    )
 
 
 @router.get("/children/{child_uuid}", response={200: ChildOut, **ERRORS}, summary="One child, as you may see it")
@@ -195,30 +200,33 @@ def get_child(request: HttpRequest, child_uuid: UUID, purpose: Purpose | None = 
     chosen = purpose or (default_purpose(membership.role) if membership else None) or ""
     view = selectors.child_view(user=request.user, child_uuid=child_uuid, purpose=chosen, channel="api")
     access = view.access
-    return 200, {
-        "uuid": access.child.uuid,
-        "known_in": view.areas,
-        "records": [RecordOut.of(r) for r in access.own_records],
-        "shared": [
-            {
-                "uuid": s.record.uuid,
-                "agency": s.record.agency.name,
-                "categories": s.categories_shown,
-                "basis": (
-                    "break-glass"
-                    if s.grant.break_glass
-                    else (s.grant.agreement.reference if s.grant.agreement else "not recorded")
-                ),
-                "fields": {
-                    k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if v is not None else None)
-                    for k, v in s.fields.items()
-                },
-            }
-            for s in access.shared
-        ],
-        "known_to": [_know_of(r) for r, _ in access.know_of],
-        "break_glass_until": access.break_glass.expires_at if access.break_glass else None,
-    }
+    return Status(
+        200,
+        {
+            "uuid": access.child.uuid,
+            "known_in": view.areas,
+            "records": [RecordOut.of(r) for r in access.own_records],
+            "shared": [
+                {
+                    "uuid": s.record.uuid,
+                    "agency": s.record.agency.name,
+                    "categories": s.categories_shown,
+                    "basis": (
+                        "break-glass"
+                        if s.grant.break_glass
+                        else (s.grant.agreement.reference if s.grant.agreement else "not recorded")
+                    ),
+                    "fields": {
+                        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if v is not None else None)
+                        for k, v in s.fields.items()
+                    },
+                }
+                for s in access.shared
+            ],
+            "known_to": [_know_of(r) for r, _ in access.know_of],
+            "break_glass_until": access.break_glass.expires_at if access.break_glass else None,
+        },
+    )
 
 
 @router.post("/records", response={201: RecordOut, **ERRORS}, summary="Add your agency's record of a child")
@@ -227,7 +235,7 @@ def create_record(request: HttpRequest, payload: RecordIn) -> Any:
     data = payload.dict()
     _check_dob(data["date_of_birth"])
     record = services.agency_record_create(actor=request.user, agency=agency, data=data)
-    return 201, RecordOut.of(record)
+    return Status(201, RecordOut.of(record))
 
 
 @router.get("/records/{record_uuid}", response={200: RecordOut, **ERRORS}, summary="One of your agency's records")
@@ -237,7 +245,7 @@ def get_record(request: HttpRequest, record_uuid: UUID) -> Any:
         from joinedup.audit.services import audit_record
 
         audit_record(actor=request.user, event="agency_record.read", obj=record, child_uuid=record.child.uuid)
-    return 200, RecordOut.of(record)
+    return Status(200, RecordOut.of(record))
 
 
 @router.put(
@@ -253,15 +261,18 @@ def update_record(request: HttpRequest, record_uuid: UUID, payload: RecordUpdate
     try:
         record = services.agency_record_update(actor=request.user, record=record, data=data, expected_version=version)
     except services.StaleVersionError as stale:
-        return 409, {
-            **envelope(
-                "stale_version",
-                f"The record changed since you read it: it is now version {stale.current.version}. "
-                "Re-apply your change to the current record and send that version.",
-            ),
-            "current": RecordOut.of(stale.current),
-        }
-    return 200, RecordOut.of(record)
+        return Status(
+            409,
+            {
+                **envelope(
+                    "stale_version",
+                    f"The record changed since you read it: it is now version {stale.current.version}. "
+                    "Re-apply your change to the current record and send that version.",
+                ),
+                "current": RecordOut.of(stale.current),
+            },
+        )
+    return Status(200, RecordOut.of(record))
 
 
 __all__ = ["router", "ErrorEnvelope"]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from joinedup.core.api import ERRORS, Page, clamp_page
 from joinedup.governance import selectors
@@ -64,30 +64,33 @@ def list_agreements(request: HttpRequest, limit: int = 50, offset: int = 0) -> A
     limit, offset = clamp_page(limit, offset)
     agreements = agreements_visible_to(request.user).prefetch_related("parties").order_by("reference")
     today = timezone.localdate()
-    return 200, {
-        "count": agreements.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [
-            {
-                "uuid": a.uuid,
-                "reference": a.reference,
-                "title": a.title,
-                "parties": sorted(p.name for p in a.parties.all()),
-                "purposes": a.purposes,
-                "categories": a.categories,
-                "know_of_only": a.know_of_only,
-                "lawful_basis": a.lawful_basis,
-                "dpia_reference": a.dpia_reference,
-                "start_date": a.start_date,
-                "review_date": a.review_date,
-                "end_date": a.end_date,
-                "status": a.status,
-                "in_force": a.is_in_force(today),
-            }
-            for a in agreements[offset : offset + limit]
-        ],
-    }
+    return Status(
+        200,
+        {
+            "count": agreements.count(),
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                {
+                    "uuid": a.uuid,
+                    "reference": a.reference,
+                    "title": a.title,
+                    "parties": sorted(p.name for p in a.parties.all()),
+                    "purposes": a.purposes,
+                    "categories": a.categories,
+                    "know_of_only": a.know_of_only,
+                    "lawful_basis": a.lawful_basis,
+                    "dpia_reference": a.dpia_reference,
+                    "start_date": a.start_date,
+                    "review_date": a.review_date,
+                    "end_date": a.end_date,
+                    "status": a.status,
+                    "in_force": a.is_in_force(today),
+                }
+                for a in agreements[offset : offset + limit]
+            ],
+        },
+    )
 
 
 @router.get(
@@ -103,23 +106,26 @@ def list_audit_events(
 ) -> Any:
     limit, offset = clamp_page(limit, offset)
     events = selectors.audit_events_for(user=request.user, filters={"user": user, "child": child, "event": event})
-    return 200, {
-        "count": events.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [
-            {
-                "id": e.id,
-                "occurred_at": e.occurred_at,
-                "actor": e.actor_label,
-                "agency": e.agency_label,
-                "event": e.event,
-                "object_type": e.object_type,
-                "object_uuid": e.object_uuid,
-                "child_uuid": e.child_uuid,
-                "purpose": e.purpose,
-                "hash": e.hash,
-            }
-            for e in events[offset : offset + limit]
-        ],
-    }
+    return Status(
+        200,
+        {
+            "count": events.count(),
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                {
+                    "id": e.id,
+                    "occurred_at": e.occurred_at,
+                    "actor": e.actor_label,
+                    "agency": e.agency_label,
+                    "event": e.event,
+                    "object_type": e.object_type,
+                    "object_uuid": e.object_uuid,
+                    "child_uuid": e.child_uuid,
+                    "purpose": e.purpose,
+                    "hash": e.hash,
+                }
+                for e in events[offset : offset + limit]
+            ],
+        },
+    )

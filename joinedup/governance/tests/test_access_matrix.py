@@ -1,0 +1,314 @@
+"""The access matrix: every role x relation x every page and API endpoint.
+
+Each URL pattern has a row in MATRIX saying, as a rule over the role's
+permissions and the user's relation to the data, what status it answers.
+A URL pattern without a row fails `test_every_url_pattern_is_in_the_matrix`,
+so a new page or endpoint cannot ship without saying who may use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from joinedup.children.models import AgencyRecord, IntelligenceItem
+from joinedup.children.services import break_glass_open
+from joinedup.conftest import make_agreement, make_record, make_user, same_child
+from joinedup.core.services import api_token_create
+from joinedup.partnership.roles import MATRIX as ROLE_MATRIX
+from joinedup.partnership.roles import Perm, Role
+
+# How the user stands to the data the URL is about (a child known to City
+# children's services and the police, who share under an agreement).
+RELATIONS = (
+    "own_agency",
+    "partner_with_agreement",
+    "partner_without_agreement",
+    "other_area",
+    "no_membership",
+    "anonymous",
+)
+RELATION_AGENCY = {
+    "own_agency": "city_csc",
+    "partner_with_agreement": "police",
+    "partner_without_agreement": "health",
+    "other_area": "county_csc",
+}
+
+
+@dataclass(frozen=True)
+class Who:
+    role: str | None
+    relation: str
+
+    def can(self, perm: Perm) -> bool:
+        return self.role is not None and self.relation in RELATION_AGENCY and perm in ROLE_MATRIX[self.role]
+
+    @property
+    def member(self) -> bool:
+        return self.relation in RELATION_AGENCY
+
+
+@dataclass(frozen=True)
+class Row:
+    url: Callable[[Any], str]
+    expect: Callable[[Who], int]
+    api: bool = False
+
+
+def page(perm: Perm) -> Callable[[Who], int]:
+    """A page any holder of `perm` may open; others get 403; anonymous users are sent to sign in."""
+
+    def rule(who: Who) -> int:
+        if who.relation == "anonymous":
+            return 302
+        return 200 if who.can(perm) else 403
+
+    return rule
+
+
+def api(perm: Perm | None) -> Callable[[Who], int]:
+    def rule(who: Who) -> int:
+        if who.relation == "anonymous":
+            return 401
+        if perm is None:
+            return 200 if who.member else 403
+        return 200 if who.can(perm) else 403
+
+    return rule
+
+
+def child_rule(anonymous: int) -> Callable[[Who], int]:
+    """The shared child: open to viewers in an agency holding a record on it; 404 for everyone else."""
+
+    def rule(who: Who) -> int:
+        if who.relation == "anonymous":
+            return anonymous
+        in_work = who.relation in {"own_agency", "partner_with_agreement"}
+        return 200 if in_work and who.can(Perm.VIEW_CHILD) else 404
+
+    return rule
+
+
+def record_edit_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 302
+    if who.relation != "own_agency" or not who.can(Perm.VIEW_CHILD):
+        return 404
+    return 200 if who.can(Perm.EDIT_AGENCY_RECORD) else 403
+
+
+def intelligence_rule(who: Who) -> int:
+    # The intelligence URL is about the police's record.
+    if who.relation == "anonymous":
+        return 302
+    if who.relation != "partner_with_agreement" or not who.can(Perm.VIEW_CHILD):
+        return 404
+    return 200 if who.can(Perm.EDIT_AGENCY_RECORD) and who.can(Perm.ADD_INTELLIGENCE) else 403
+
+
+def record_api_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 401
+    return 200 if who.relation == "own_agency" and who.can(Perm.VIEW_CHILD) else 404
+
+
+def record_update_api_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 401
+    if who.relation != "own_agency" or not who.can(Perm.VIEW_CHILD):
+        return 404
+    return 200 if who.can(Perm.EDIT_AGENCY_RECORD) else 403
+
+
+def always(status: int) -> Callable[[Who], int]:
+    return lambda who: status
+
+
+def signed_in(status: int, anonymous: int) -> Callable[[Who], int]:
+    return lambda who: anonymous if who.relation == "anonymous" else status
+
+
+def agreements_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 302
+    return 200 if who.member else 302
+
+
+MATRIX: dict[str, Row] = {
+    "home": Row(lambda w: reverse("home"), signed_in(200, 302)),
+    "login": Row(lambda w: reverse("login"), signed_in(302, 200)),
+    "logout": Row(lambda w: reverse("logout"), always(405)),
+    "tokens": Row(lambda w: reverse("tokens"), page(Perm.USE_API)),
+    "children:search": Row(lambda w: reverse("children:search"), page(Perm.SEARCH_CHILDREN)),
+    "children:record_create": Row(lambda w: reverse("children:record_create"), page(Perm.CREATE_AGENCY_RECORD)),
+    "children:record_edit": Row(lambda w: reverse("children:record_edit", args=[w.own.uuid]), record_edit_rule),
+    "children:intelligence_add": Row(
+        lambda w: reverse("children:intelligence_add", args=[w.police.uuid]), intelligence_rule
+    ),
+    "children:pseudonymised_list": Row(lambda w: reverse("children:pseudonymised_list"), page(Perm.VIEW_PSEUDONYMISED)),
+    "children:pseudonymised_detail": Row(
+        lambda w: reverse("children:pseudonymised_detail", args=[w.child.pseudonym]), page(Perm.VIEW_PSEUDONYMISED)
+    ),
+    "children:detail": Row(lambda w: reverse("children:detail", args=[w.child.uuid]), child_rule(302)),
+    "children:break_glass": Row(lambda w: reverse("children:break_glass", args=[w.child.uuid]), page(Perm.BREAK_GLASS)),
+    "governance:index": Row(lambda w: reverse("governance:index"), page(Perm.VIEW_AUDIT)),
+    "governance:agreements": Row(lambda w: reverse("governance:agreements"), agreements_rule),
+    "governance:agreement_create": Row(lambda w: reverse("governance:agreement_create"), page(Perm.MANAGE_AGREEMENTS)),
+    "governance:agreement_edit": Row(
+        lambda w: reverse("governance:agreement_edit", args=[w.agreement.uuid]), page(Perm.MANAGE_AGREEMENTS)
+    ),
+    "governance:agreement_review": Row(
+        lambda w: reverse("governance:agreement_review", args=[w.agreement.uuid]), page(Perm.MANAGE_AGREEMENTS)
+    ),
+    "governance:break_glass": Row(lambda w: reverse("governance:break_glass"), page(Perm.REVIEW_BREAK_GLASS)),
+    "governance:break_glass_review": Row(
+        lambda w: reverse("governance:break_glass_review", args=[w.grant.uuid]), page(Perm.REVIEW_BREAK_GLASS)
+    ),
+    "governance:disclosures": Row(lambda w: reverse("governance:disclosures"), page(Perm.VIEW_AUDIT)),
+    "governance:audit": Row(lambda w: reverse("governance:audit"), page(Perm.VIEW_AUDIT)),
+    "governance:subject_access": Row(lambda w: reverse("governance:subject_access"), page(Perm.SUBJECT_ACCESS)),
+    "governance:subject_access_json": Row(
+        lambda w: reverse("governance:subject_access_json", args=[w.child.uuid]), page(Perm.SUBJECT_ACCESS)
+    ),
+    "governance:subject_access_pdf": Row(
+        lambda w: reverse("governance:subject_access_pdf", args=[w.child.uuid]), page(Perm.SUBJECT_ACCESS)
+    ),
+    "governance:retention": Row(lambda w: reverse("governance:retention"), page(Perm.RETENTION_REVIEW)),
+    "governance:retention_decide": Row(
+        lambda w: reverse("governance:retention_decide", args=[w.old.uuid]), page(Perm.RETENTION_REVIEW)
+    ),
+    # The API documentation describes the endpoints, never data: it is public.
+    "api:api-root": Row(lambda w: "/api/", always(404), api=True),
+    "api:openapi-json": Row(lambda w: "/api/v1/openapi.json", always(200), api=True),
+    "api:openapi-view": Row(lambda w: "/api/docs", always(200), api=True),
+    "api:search_children": Row(lambda w: "/api/v1/children?q=test", api(Perm.SEARCH_CHILDREN), api=True),
+    "api:get_child": Row(lambda w: f"/api/v1/children/{w.child.uuid}", child_rule(401), api=True),
+    # GET on a POST-only endpoint: the method is refused before anything else is looked at.
+    "api:create_record": Row(lambda w: "/api/v1/records", always(405), api=True),
+    "api:get_record": Row(lambda w: f"/api/v1/records/{w.own.uuid}", record_api_rule, api=True),
+    "api:update_record": Row(lambda w: f"/api/v1/records/{w.own.uuid}", record_update_api_rule, api=True),
+    "api:list_agreements": Row(lambda w: "/api/v1/agreements", api(None), api=True),
+    "api:list_audit_events": Row(lambda w: "/api/v1/audit/events", api(Perm.VIEW_AUDIT), api=True),
+}
+
+
+def _url_names() -> set[str]:
+    def walk(patterns: Any, namespace: str | None) -> Any:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace if namespace is None else (f"{namespace}:{p.namespace}" if p.namespace else namespace)
+                yield from walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                yield f"{namespace}:{p.name}" if namespace else p.name
+
+    return {name for name in walk(get_resolver().url_patterns, None) if not name.startswith("admin:")}
+
+
+def test_every_url_pattern_is_in_the_matrix() -> None:
+    names = _url_names()
+    assert names - set(MATRIX) == set(), "add these URLs to the access matrix"
+    assert set(MATRIX) - names == set(), "these matrix rows name no URL"
+
+
+@dataclass
+class Fixture:
+    child: Any
+    own: Any
+    police: Any
+    old: Any
+    agreement: Any
+    grant: Any
+
+
+@pytest.fixture
+def matrix_world(world: Any) -> Any:
+    own = make_record(world, agency="city_csc", given_names="Test")
+    police = make_record(world, agency="police", given_names="Test")
+    child = same_child(own, police)
+    IntelligenceItem.objects.create(
+        record=police,
+        summary="Graded.",
+        source_grade="2",
+        information_grade="B",
+        handling_code="P",
+        recorded_at=timezone.now(),
+    )
+    agreement = make_agreement(
+        world,
+        parties=("city_csc", "police"),
+        purposes=("direct_work", "screening", "strategy_discussion", "mace_panel", "data_protection"),
+        categories=("identity", "contact", "police_intelligence"),
+    )
+    old = make_record(world, agency="city_csc")
+    AgencyRecord.objects.filter(pk=old.pk).update(updated_at=timezone.now() - dt.timedelta(days=365 * 30))
+    grant = break_glass_open(
+        actor=world.users["practitioner"],
+        child=make_record(world, agency="health").child,
+        reason="immediate_risk",
+        explanation="Missing overnight and at risk.",
+    )
+    return Fixture(child=child, own=own, police=police, old=old, agreement=agreement, grant=grant)
+
+
+def _client_for(world: Any, who: Who, api_call: bool) -> tuple[Client, dict[str, str]]:
+    client = Client()
+    if who.relation == "anonymous":
+        return client, {}
+    if who.relation == "no_membership":
+        from joinedup.core.models import User
+
+        user = User.objects.create_user(username=f"nomember-{who.role}-{'api' if api_call else 'page'}", password="x")
+    else:
+        user = make_user(world, role=who.role, agency=RELATION_AGENCY[who.relation])
+    if api_call:
+        if who.relation == "no_membership":
+            from joinedup.core.models import ApiToken
+            from joinedup.core.services import TOKEN_PREFIX, token_hash
+
+            plaintext = TOKEN_PREFIX + f"nomember-{who.role}"
+            ApiToken.objects.create(user=user, name="t", prefix="x", token_hash=token_hash(plaintext))
+        else:
+            _, plaintext = api_token_create(actor=user, name="matrix", expires_in_days=1)
+        return client, {"Authorization": f"Bearer {plaintext}"}
+    client.force_login(user)
+    return client, {}
+
+
+SUBJECTS = [(role, relation) for role in Role.values for relation in RELATIONS if relation != "anonymous"]
+SUBJECTS.append((None, "anonymous"))
+
+
+@pytest.mark.parametrize(("role", "relation"), SUBJECTS)
+def test_access_matrix(world: Any, matrix_world: Fixture, role: str | None, relation: str) -> None:
+    who = Who(role=role, relation=relation)
+    failures = []
+    page_client, _ = _client_for(world, who, api_call=False)
+    api_client, headers = _client_for(world, who, api_call=True) if relation != "anonymous" else (Client(), {})
+    for name, row in MATRIX.items():
+        url = row.url(matrix_world)
+        client = api_client if row.api else page_client
+        if name == "api:update_record":
+            body = {"local_id": "M-1", "given_names": "Test", "family_name": "Child", "version": 1}
+            response = client.put(url, data=body, content_type="application/json", headers=headers)
+            expected = row.expect(who)
+        else:
+            response = client.get(url, headers=headers)
+            expected = row.expect(who)
+        if response.status_code != expected:
+            failures.append(f"{name} {url}: expected {expected}, got {response.status_code}")
+        if row.api and response.status_code >= 400 and name not in {"api:api-root"}:
+            if not response["Content-Type"].startswith("application/json"):
+                failures.append(f"{name} {url}: {response.status_code} is not JSON")
+                continue
+            body = response.json()
+            if "error" not in body or not {"code", "message", "fields"} <= set(body["error"]):
+                failures.append(f"{name}: {response.status_code} without the error envelope: {body}")
+    assert not failures, "\n".join(failures)
