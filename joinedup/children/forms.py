@@ -15,11 +15,11 @@ from joinedup.children.models import (
     Sex,
     SourceGrade,
 )
-from joinedup.core.forms import DateField
+from joinedup.core.forms import DateField, GovukForm
 from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
 
 
-class ChildSearchForm(forms.Form):
+class ChildSearchForm(GovukForm):
     q = forms.CharField(
         label="Name, NHS number or your agency's reference",
         required=False,
@@ -35,7 +35,7 @@ class ChildSearchForm(forms.Form):
         return data
 
 
-class AgencyRecordForm(forms.Form):
+class AgencyRecordForm(GovukForm):
     """The fields a practitioner keeps on their agency's record of a child."""
 
     local_id = forms.CharField(
@@ -94,7 +94,7 @@ class AgencyRecordForm(forms.Form):
         return initial
 
 
-class PurposeForm(forms.Form):
+class PurposeForm(GovukForm):
     """The purpose a user is acting under when they open a child."""
 
     purpose = forms.ChoiceField(label="I am looking at this child's record for", choices=())
@@ -104,9 +104,12 @@ class PurposeForm(forms.Form):
         self.fields["purpose"].choices = purposes
 
 
-class BreakGlassForm(forms.Form):
+class BreakGlassForm(GovukForm):
     reason = forms.ChoiceField(
-        label="Why do you need emergency access?", choices=BreakGlassReason.choices, widget=forms.RadioSelect
+        label="Why do you need emergency access?",
+        choices=BreakGlassReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why you need emergency access."},
     )
     explanation = forms.CharField(
         label="Explain what is happening and why it cannot wait",
@@ -114,6 +117,7 @@ class BreakGlassForm(forms.Form):
         "child than you need to.",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
+        error_messages={"required": "Explain what is happening and why it cannot wait."},
     )
 
     def clean_explanation(self) -> str:
@@ -123,7 +127,7 @@ class BreakGlassForm(forms.Form):
         return text
 
 
-class IntelligenceForm(forms.Form):
+class IntelligenceForm(GovukForm):
     summary = forms.CharField(label="Intelligence", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     source_grade = forms.ChoiceField(label="Source evaluation", choices=SourceGrade.choices, widget=forms.RadioSelect)
     information_grade = forms.ChoiceField(

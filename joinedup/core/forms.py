@@ -9,6 +9,24 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
+class GovukForm(forms.Form):
+    """A form whose "required" messages say what to do, as GOV.UK asks, instead of "This field is required"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if (
+                "required" in field.error_messages
+                and field.error_messages["required"] == forms.Field.default_error_messages["required"]
+            ):
+                label = (field.label or "this").rstrip(":?").replace(" (optional)", "")
+                label = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+                choosing = isinstance(
+                    field, forms.ChoiceField | forms.ModelMultipleChoiceField | forms.ModelChoiceField
+                )
+                field.error_messages["required"] = f"{'Choose' if choosing else 'Enter'} {label}."
+
+
 class DateInputWidget(forms.MultiWidget):
     """Day, month and year boxes, as in the GOV.UK date input pattern."""
 
@@ -61,7 +79,7 @@ class DateField(forms.MultiValueField):
         return value
 
 
-class TokenForm(forms.Form):
+class TokenForm(GovukForm):
     name = forms.CharField(label="Token name", max_length=100, help_text="What will use it, e.g. the MASH case system")
     expires_in_days = forms.TypedChoiceField(
         label="Expires after",

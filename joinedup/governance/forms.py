@@ -9,13 +9,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from joinedup.children.models import ReviewStatus
-from joinedup.core.forms import DateField
+from joinedup.core.forms import DateField, GovukForm
 from joinedup.governance.models import RetentionOutcome
 from joinedup.partnership.models import Agency, AgreementStatus, LawfulBasis
 from joinedup.partnership.roles import DataCategory, Purpose
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(GovukForm):
     title = forms.CharField(label="Title", max_length=200)
     reference = forms.CharField(label="Reference", max_length=60, help_text="As in the partnership's register")
     parties = forms.ModelMultipleChoiceField(
@@ -86,7 +86,7 @@ class AgreementForm(forms.Form):
         return initial
 
 
-class AgreementReviewForm(forms.Form):
+class AgreementReviewForm(GovukForm):
     next_review = DateField(label="Next review date", past_only=False)
     note = forms.CharField(label="Review notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
@@ -97,7 +97,7 @@ class AgreementReviewForm(forms.Form):
         return value
 
 
-class BreakGlassReviewForm(forms.Form):
+class BreakGlassReviewForm(GovukForm):
     review_status = forms.ChoiceField(
         label="Decision",
         choices=[(ReviewStatus.JUSTIFIED, "Justified"), (ReviewStatus.REFERRED, "Refer for follow-up")],
@@ -108,7 +108,7 @@ class BreakGlassReviewForm(forms.Form):
     )
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(GovukForm):
     user = forms.CharField(label="User name", required=False, max_length=150)
     child = forms.UUIDField(label="Child ID", required=False)
     agency = forms.ModelChoiceField(label="Agency", queryset=Agency.objects.none(), required=False)
@@ -122,14 +122,14 @@ class AuditFilterForm(forms.Form):
         self.fields["agency"].empty_label = "Any agency"
 
 
-class DisclosureFilterForm(forms.Form):
+class DisclosureFilterForm(GovukForm):
     child = forms.UUIDField(label="Child ID", required=False)
     category = forms.ChoiceField(
         label="Category", required=False, choices=[("", "Any category"), *DataCategory.choices, ("know_of", "Know-of")]
     )
 
 
-class RetentionDecisionForm(forms.Form):
+class RetentionDecisionForm(GovukForm):
     outcome = forms.ChoiceField(label="Decision", choices=RetentionOutcome.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     retain_until = DateField(label="Review again on (when retaining)", past_only=False, required=False)
@@ -141,5 +141,5 @@ class RetentionDecisionForm(forms.Form):
         return data
 
 
-class SubjectAccessForm(forms.Form):
+class SubjectAccessForm(GovukForm):
     q = forms.CharField(label="NHS number or child ID", max_length=60)

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from joinedup.audit.models import AuditEvent
+from joinedup.audit.services import audit_record
+from joinedup.children.models import AgencyRecord, BreakGlassGrant, IntelligenceItem
+from joinedup.children.selectors import child_view
+from joinedup.children.services import break_glass_open
+from joinedup.conftest import make_agreement, make_record, same_child
+from joinedup.governance.models import RetentionDecision
+from joinedup.governance.selectors import csv_safe
+from joinedup.partnership.models import InformationSharingAgreement
+
+
+def as_user(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _agreement_form(world: Any, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": "Exploitation panel sharing",
+        "reference": "ISA-NEW",
+        "parties": [world.agencies["city_csc"].pk, world.agencies["police"].pk],
+        "purposes": ["mace_panel", "screening"],
+        "categories": ["identity", "police_intelligence"],
+        "lawful_basis": "public_task_sch1_para18",
+        "dpia_reference": "DPIA-9",
+        "start_date_day": "1",
+        "start_date_month": "4",
+        "start_date_year": "2026",
+        "review_date_day": "1",
+        "review_date_month": "4",
+        "review_date_year": "2027",
+        "status": "active",
+        "redact_third_parties": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+class TestAgreements:
+    def test_a_dpo_adds_an_agreement_and_it_is_audited(self, world: Any) -> None:
+        response = as_user(world.users["dpo"]).post(reverse("governance:agreement_create"), _agreement_form(world))
+        assert response.status_code == 302
+        agreement = InformationSharingAgreement.objects.get(reference="ISA-NEW")
+        assert agreement.purposes == ["mace_panel", "screening"]
+        assert agreement.redact_third_parties and not agreement.know_of_only
+        assert set(agreement.parties.values_list("name", flat=True)) == {"City Children's Services", "Shire Police"}
+        assert AuditEvent.objects.get(event="agreement.created").new["reference"] == "ISA-NEW"
+
+    def test_mistakes_are_explained_and_input_kept(self, world: Any) -> None:
+        form = _agreement_form(world, parties=[world.agencies["police"].pk], categories=[], review_date_year="2025")
+        response = as_user(world.users["dpo"]).post(reverse("governance:agreement_create"), form)
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert "Choose at least two agencies" in content
+        assert "Choose the categories shared, or make the agreement know-of only" in content
+        assert "The review date must be on or after the start date" in content
+        assert 'value="Exploitation panel sharing"' in content
+        assert not InformationSharingAgreement.objects.filter(reference="ISA-NEW").exists()
+
+    def test_the_register_highlights_due_and_overdue_reviews(self, world: Any) -> None:
+        today = dt.date.today()
+        make_agreement(world, reference="DUE", review_date=today + dt.timedelta(days=10))
+        make_agreement(world, reference="LATE", review_date=today - dt.timedelta(days=1))
+        make_agreement(world, reference="FINE", review_date=today + dt.timedelta(days=200))
+        content = as_user(world.users["dpo"]).get(reverse("governance:agreements")).content.decode()
+        rows = {ref: content.split(f"<strong>{ref}</strong>")[1].split("</tr>")[0] for ref in ("DUE", "LATE", "FINE")}
+        assert "Due soon" in rows["DUE"] and "Overdue" in rows["LATE"]
+        assert "Due soon" not in rows["FINE"] and "Overdue" not in rows["FINE"]
+
+    def test_reviewing_moves_the_review_date(self, world: Any) -> None:
+        agreement = make_agreement(world)
+        next_year = dt.date.today() + dt.timedelta(days=365)
+        response = as_user(world.users["dpo"]).post(
+            reverse("governance:agreement_review", args=[agreement.uuid]),
+            {
+                "next_review_day": next_year.day,
+                "next_review_month": next_year.month,
+                "next_review_year": next_year.year,
+                "note": "Checked with all parties.",
+            },
+        )
+        assert response.status_code == 302
+        agreement.refresh_from_db()
+        assert agreement.review_date == next_year and agreement.last_reviewed_by == world.users["dpo"]
+
+
+class TestBreakGlassReview:
+    def test_a_dpo_marks_an_access_justified_or_refers_it(self, world: Any) -> None:
+        child = make_record(world, agency="police").child
+        grant = break_glass_open(
+            actor=world.users["practitioner"], child=child, reason="missing", explanation="Missing since last night."
+        )
+        client = as_user(world.users["dpo"])
+        assert "Waiting for review (1)" in client.get(reverse("governance:break_glass")).content.decode()
+        refused = client.post(
+            reverse("governance:break_glass_review", args=[grant.uuid]),
+            {"review_status": "referred", "review_note": ""},
+        )
+        assert "Say why this access is referred" in refused.content.decode()
+        client.post(
+            reverse("governance:break_glass_review", args=[grant.uuid]),
+            {"review_status": "justified", "review_note": "Child was missing; access proportionate."},
+        )
+        grant.refresh_from_db()
+        assert grant.review_status == "justified" and grant.reviewed_by == world.users["dpo"]
+        assert AuditEvent.objects.filter(event="break_glass.reviewed").exists()
+
+
+class TestDisclosureLog:
+    def test_the_dpo_sees_who_has_seen_a_childs_police_information_and_why(self, world: Any) -> None:
+        own = make_record(world)
+        police = make_record(world, agency="police")
+        same_child(own, police)
+        IntelligenceItem.objects.create(
+            record=police,
+            summary="x",
+            source_grade="1",
+            information_grade="A",
+            handling_code="P",
+            recorded_at=timezone.now(),
+        )
+        agreement = make_agreement(world, categories=("identity", "police_intelligence"))
+        child_view(user=world.users["practitioner"], child_uuid=own.child.uuid, purpose="direct_work")
+        response = as_user(world.users["dpo"]).get(
+            reverse("governance:disclosures"), {"child": str(own.child.uuid), "category": "police_intelligence"}
+        )
+        content = response.content.decode()
+        assert "Shire Police" in content and str(world.users["practitioner"]) in content
+        assert agreement.reference in content and "direct_work" in content
+        empty = as_user(world.users["dpo"]).get(
+            reverse("governance:disclosures"), {"child": str(own.child.uuid), "category": "health"}
+        )
+        assert "No disclosures match" in empty.content.decode()
+
+
+class TestAuditPage:
+    def test_filters_by_user_child_event_and_date(self, world: Any) -> None:
+        record = make_record(world, actor=world.users["practitioner"])
+        audit_record(actor=world.users["screener"], event="children.searched")
+        client = as_user(world.users["dpo"])
+        by_user = client.get(reverse("governance:audit"), {"user": "screener"}).content.decode()
+        assert "children.searched" in by_user and "agency_record.created" not in by_user
+        by_child = client.get(reverse("governance:audit"), {"child": str(record.child.uuid)}).content.decode()
+        assert "agency_record.created" in by_child and "children.searched" not in by_child
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        none = client.get(
+            reverse("governance:audit"),
+            {"date_from_day": tomorrow.day, "date_from_month": tomorrow.month, "date_from_year": tomorrow.year},
+        )
+        assert "From must be today or in the past" in none.content.decode()
+
+    def test_the_csv_export_is_safe_against_formula_injection(self, world: Any) -> None:
+        audit_record(actor=world.users["practitioner"], event="children.searched", detail={"query": "=HYPERLINK(1)"})
+        AuditEvent.objects.filter(event="children.searched")  # the query text lands in the detail column
+        response = as_user(world.users["dpo"]).get(reverse("governance:audit"), {"format": "csv", "event": "children"})
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert rows[0][0] == "id" and len(rows) == 2
+        assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+        assert csv_safe("=1+1") == "'=1+1" and csv_safe("@cmd") == "'@cmd" and csv_safe("plain") == "plain"
+        assert AuditEvent.objects.filter(event="audit.exported").exists()
+
+
+class TestSubjectAccess:
+    def test_json_export_holds_every_record_disclosure_and_view_with_redaction(self, world: Any) -> None:
+        own = make_record(world, actor=world.users["practitioner"], given_names="Esme")
+        police = make_record(world, agency="police", given_names="Esme")
+        same_child(own, police)
+        make_agreement(world, categories=("identity",), redact_third_parties=True)
+        child_view(user=world.users["practitioner"], child_uuid=own.child.uuid, purpose="direct_work")
+        client = as_user(world.users["dpo"])
+        found = client.get(reverse("governance:subject_access"), {"q": str(own.child.uuid)}).content.decode()
+        assert str(own.child.uuid) in found
+        export = json.loads(client.get(reverse("governance:subject_access_json", args=[own.child.uuid])).content)
+        assert set(export["records_by_agency"]) == {"City Children's Services", "Shire Police"}
+        record = export["records_by_agency"]["City Children's Services"][0]
+        assert record["given_names"] == "Esme"
+        assert record["created_by"] == "[redacted: third party]"
+        assert export["disclosures"][0]["from_agency"] == "Shire Police"
+        assert export["views"] and AuditEvent.objects.filter(event="subject_access.exported").exists()
+
+    def test_pdf_export_is_a_pdf(self, world: Any) -> None:
+        record = make_record(world)
+        response = as_user(world.users["dpo"]).get(reverse("governance:subject_access_pdf", args=[record.child.uuid]))
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+class TestRetention:
+    def _old(self, world: Any, years: int = 30) -> Any:
+        record = make_record(world, given_names="Archived")
+        AgencyRecord.objects.filter(pk=record.pk).update(updated_at=timezone.now() - dt.timedelta(days=365 * years))
+        return record
+
+    def test_records_past_retention_are_listed_and_nothing_is_erased_without_a_decision(self, world: Any) -> None:
+        old = self._old(world)
+        fresh = make_record(world)
+        content = as_user(world.users["dpo"]).get(reverse("governance:retention")).content.decode()
+        assert old.local_id in content and fresh.local_id not in content
+        old.refresh_from_db()
+        assert old.erased_at is None and old.given_names == "Archived"
+
+    def test_retaining_needs_a_review_date_and_hides_the_record_until_then(self, world: Any) -> None:
+        old = self._old(world)
+        client = as_user(world.users["dpo"])
+        url = reverse("governance:retention_decide", args=[old.uuid])
+        missing = client.post(url, {"outcome": "retain", "reason": "Open s47 enquiry"})
+        assert "Enter when the record should be reviewed again" in missing.content.decode()
+        later = dt.date.today() + dt.timedelta(days=365)
+        client.post(
+            url,
+            {
+                "outcome": "retain",
+                "reason": "Open s47 enquiry",
+                "retain_until_day": later.day,
+                "retain_until_month": later.month,
+                "retain_until_year": later.year,
+            },
+        )
+        assert RetentionDecision.objects.get().outcome == "retain"
+        assert url not in client.get(reverse("governance:retention")).content.decode()
+
+    def test_erasing_keeps_a_tombstone_and_the_audit_trail(self, world: Any) -> None:
+        old = self._old(world)
+        as_user(world.users["dpo"]).post(
+            reverse("governance:retention_decide", args=[old.uuid]), {"outcome": "erase", "reason": "Past retention"}
+        )
+        old.refresh_from_db()
+        assert old.erased_at is not None and old.given_names == "" and old.date_of_birth is None
+        assert old.local_id and old.agency_id  # the tombstone
+        event = AuditEvent.objects.get(event="agency_record.erased")
+        assert "Archived" not in json.dumps(event.new) + json.dumps(event.detail)
+        # An erased record no longer puts the child in anyone's work.
+        assert not BreakGlassGrant.objects.exists()
+        assert (
+            as_user(world.users["practitioner"]).get(reverse("children:detail", args=[old.child.uuid])).status_code
+            == 404
+        )
