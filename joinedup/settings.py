@@ -239,10 +239,8 @@ LOGGING = {
 JOINEDUP_SERVICE_NAME = env_str("JOINEDUP_SERVICE_NAME", "Joined Up")
 # Keys the analysts' pseudonyms. Set it separately from SECRET_KEY so rotating
 # one does not change the other; stored pseudonyms never change.
-PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", SECRET_KEY)
+PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", "") or SECRET_KEY
 # How long break-glass access lasts.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 24)
-# API tokens: how many days a new token lasts unless the user chooses otherwise.
-API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
 CSRF_FAILURE_VIEW = "joinedup.core.views.csrf_failure"
 AXES_VERBOSE = False
