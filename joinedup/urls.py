@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from joinedup.api import api
 from joinedup.core import views as core_views
+from joinedup.participation import views as participation_views
 from joinedup.partnership.admin import admin_site
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("account/api-tokens/", core_views.tokens, name="tokens"),
     path("children/", include("joinedup.children.urls")),
     path("governance/", include("joinedup.governance.urls")),
+    path("participation/", include("joinedup.participation.urls")),
+    path("young-people/", participation_views.public, name="public_opportunities"),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

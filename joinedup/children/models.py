@@ -266,7 +266,7 @@ class Disclosure(models.Model):
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="disclosures")
     record = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="disclosures")
     # Data category codes shown; "know_of" when only the record's existence was shown.
-    categories = models.JSONField(default=list)
+    categories = models.JSONField(default=list, blank=True)
     purpose = models.CharField(max_length=40)
     agreement = models.ForeignKey(
         InformationSharingAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
@@ -282,3 +282,48 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder_agency} to {self.user} ({', '.join(self.categories)})"
+
+
+class AssociationType(models.TextChoices):
+    PEER = "peer", "Known peers or friends"
+    SIBLING = "sibling", "Siblings or family"
+    NAMED_TOGETHER = "named_together", "Named together in an incident"
+    CO_ACCUSED = "co_accused", "Involved together in offending"
+    EXPLOITED_TOGETHER = "exploited_together", "Believed exploited by the same people"
+    CONFLICT = "conflict", "In conflict or rivalry"
+
+
+class Confidence(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class ChildAssociation(PublicModel):
+    """A recorded association between two children, from one agency's knowledge.
+
+    Stored with the lower child id first, so a pair is recorded once per type
+    and source. Read through children/links.py, never shown to people who
+    only need to know that a link exists.
+    """
+
+    child_a = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    child_b = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    association_type = models.CharField(max_length=30, choices=AssociationType.choices)
+    source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recorded_on = models.DateField()
+    confidence = models.CharField(max_length=10, choices=Confidence.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(child_a__lt=models.F("child_b")), name="association_ordered"),
+            models.UniqueConstraint(
+                fields=["child_a", "child_b", "association_type", "source_agency"], name="association_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_association_type_display()} ({self.source_agency})"

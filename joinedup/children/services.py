@@ -16,6 +16,7 @@ from joinedup.children.models import (
     AgencyRecord,
     BreakGlassGrant,
     Child,
+    ChildAssociation,
     Disclosure,
     IntelligenceItem,
     ReviewStatus,
@@ -326,3 +327,39 @@ def agency_record_erase(*, actor: Any, record: AgencyRecord, reason: str) -> Age
         detail={"reason": reason, "local_id": current.local_id},
     )
     return current
+
+
+@transaction.atomic
+def association_record(
+    *,
+    actor: Any,
+    child_a: Child,
+    child_b: Child,
+    association_type: str,
+    source_agency: Agency,
+    confidence: str,
+    recorded_on: dt.date | None = None,
+) -> ChildAssociation:
+    """Record that two children are associated, as one agency knows it."""
+    if child_a.pk == child_b.pk:
+        raise ValidationError("A child cannot be associated with themselves.")
+    first, second = sorted((child_a, child_b), key=lambda c: c.pk)
+    association = ChildAssociation(
+        child_a=first,
+        child_b=second,
+        association_type=association_type,
+        source_agency=source_agency,
+        confidence=confidence,
+        recorded_on=recorded_on or timezone.localdate(),
+        recorded_by=actor,
+    )
+    association.full_clean()
+    association.save()
+    audit_record(
+        actor=actor,
+        event="association.recorded",
+        obj=association,
+        child_uuid=first.uuid,
+        new={"with": str(second.uuid), "type": association_type, "confidence": confidence},
+    )
+    return association

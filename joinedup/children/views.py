@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.children import selectors, services
 from joinedup.children.forms import AgencyRecordForm, BreakGlassForm, ChildSearchForm, IntelligenceForm, PurposeForm
+from joinedup.children.sections import child_sections
 from joinedup.partnership.access import (
     ALL_CATEGORIES,
     agency_for_new_record,
@@ -85,6 +86,7 @@ def child_detail(request: HttpRequest, child_uuid: str) -> HttpResponse:
             bool(view.access.know_of) or any(shared.grant.categories != ALL_CATEGORIES for shared in view.access.shared)
         ),
         "break_glass_hours": settings.BREAK_GLASS_HOURS,
+        "sections": child_sections(request.user, view.access),
         "is_police": membership is not None and membership.agency.agency_type == AgencyType.POLICE,
         "page_title": "Child",
     }

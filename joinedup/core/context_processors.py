@@ -41,6 +41,14 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
             not user_can(request.user, Perm.VIEW_AUDIT) and user_can(request.user, Perm.SEARCH_CHILDREN),
         )
     )
+    items.append(
+        (
+            "Participation",
+            reverse("participation:directory"),
+            user_can(request.user, Perm.MANAGE_PARTICIPATION)
+            or user_can(request.user, Perm.VIEW_PARTICIPATION_COVERAGE),
+        )
+    )
     items.append(("API tokens", reverse("tokens"), user_can(request.user, Perm.USE_API)))
     items.append(("Admin", reverse("admin:index"), user_can(request.user, Perm.ADMIN_PARTNERSHIP)))
     path = request.path

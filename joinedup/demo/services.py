@@ -21,6 +21,7 @@ from joinedup.core.validators import postcode_prefixes
 from joinedup.demo.config import DemoConfig, load_config
 from joinedup.demo.generator import AgencySpec, Generator, Prefix
 from joinedup.demo.models import TruthLink
+from joinedup.demo.participation import seed_participation
 from joinedup.partnership.models import (
     Agency,
     AgencyType,
@@ -164,11 +165,18 @@ def demo_seed(
             progress(done, children)
     _seed_agreements(config, partnership, agencies, today)
     intelligence = _seed_intelligence(seed, today)
+    participation = seed_participation(partnership=partnership, seed=seed, today=today)
     audit_record(
         actor=None,
         event="demo.seeded",
         obj=partnership,
-        detail={"children": children, "records": record_count, "intelligence": intelligence, "seed": seed},
+        detail={
+            "children": children,
+            "records": record_count,
+            "intelligence": intelligence,
+            "participation": participation,
+            "seed": seed,
+        },
     )
     transaction.on_commit(lambda: cache.delete(SYNTHETIC_CACHE_KEY))
     return SeedResult(created=True, children=children, records=record_count, users=users)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
 from joinedup.children.models import AgencyRecord, BreakGlassGrant, Child, Disclosure, ReviewStatus
+from joinedup.core.csvsafe import csv_safe
 from joinedup.governance.models import RetentionDecision, RetentionOutcome, RetentionPolicy
 from joinedup.partnership.access import require
 from joinedup.partnership.models import Agency, AgreementStatus, InformationSharingAgreement
@@ -43,17 +44,6 @@ def audit_events_for(*, user: Any, filters: dict[str, Any]) -> QuerySet[AuditEve
             occurred_at__lt=dt.datetime.combine(filters["date_to"], dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
         )
     return events
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    """A cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 def audit_csv(*, user: Any, events: Iterable[AuditEvent]) -> str:

@@ -457,3 +457,51 @@ def agreement_get_for_change(*, user: Any, agreement_uuid: UUID | str) -> Inform
         )
     except _NOT_FOUND as exc:
         raise Http404 from exc
+
+
+# --- participation ----------------------------------------------------------------
+
+
+def cohort_get_for_officer(*, user: Any, cohort_uuid: UUID | str) -> Any:
+    """A cohort in the officer's partnership; 403 for other roles, 404 if none."""
+    from joinedup.participation.models import Cohort
+
+    membership = require(user, Perm.MANAGE_PARTICIPATION)
+    try:
+        return Cohort.objects.select_related("opportunity").get(
+            uuid=cohort_uuid, opportunity__provider__partnership_id=membership.agency.partnership_id
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def cohorts_open_to(user: Any) -> QuerySet[Any]:
+    """Cohorts still forming in the practitioner's partnership, to put young people forward to."""
+    from joinedup.participation.models import Cohort, CohortStatus
+
+    membership = require(user, Perm.PUT_FORWARD_FOR_COHORT)
+    return Cohort.objects.filter(
+        status=CohortStatus.FORMING, opportunity__provider__partnership_id=membership.agency.partnership_id
+    ).select_related("opportunity")
+
+
+def opportunity_get_for_change(*, user: Any, opportunity_uuid: UUID | str) -> Any:
+    from joinedup.participation.models import Opportunity
+
+    membership = require(user, Perm.MANAGE_PARTICIPATION)
+    try:
+        return Opportunity.objects.get(uuid=opportunity_uuid, provider__partnership_id=membership.agency.partnership_id)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def contribution_get_for_officer(*, user: Any, contribution_uuid: UUID | str) -> Any:
+    from joinedup.participation.models import Contribution
+
+    membership = require(user, Perm.MANAGE_PARTICIPATION)
+    try:
+        return Contribution.objects.get(
+            uuid=contribution_uuid, heard_by__membership__agency__partnership_id=membership.agency.partnership_id
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc

@@ -173,8 +173,8 @@ class InformationSharingAgreement(PublicModel):
     title = models.CharField(max_length=200)
     reference = models.CharField(max_length=60, help_text="The agreement's reference in the partnership's register.")
     parties = models.ManyToManyField(Agency, related_name="agreements")
-    purposes = models.JSONField(default=list, help_text="Purpose codes the agreement allows sharing for.")
-    categories = models.JSONField(default=list, help_text="Data category codes shared in content.")
+    purposes = models.JSONField(default=list, blank=True, help_text="Purpose codes the agreement allows sharing for.")
+    categories = models.JSONField(default=list, blank=True, help_text="Data category codes shared in content.")
     know_of_only = models.BooleanField(
         default=False, help_text="Parties learn only which agencies hold records, not their content."
     )

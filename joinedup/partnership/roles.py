@@ -64,6 +64,9 @@ class Perm(StrEnum):
     RETENTION_REVIEW = "retention_review"
     USE_API = "use_api"
     ADMIN_PARTNERSHIP = "admin_partnership"
+    MANAGE_PARTICIPATION = "manage_participation"
+    PUT_FORWARD_FOR_COHORT = "put_forward_for_cohort"
+    VIEW_PARTICIPATION_COVERAGE = "view_participation_coverage"
 
 
 _CASEWORK = frozenset(
@@ -75,6 +78,7 @@ _CASEWORK = frozenset(
         Perm.ADD_INTELLIGENCE,
         Perm.BREAK_GLASS,
         Perm.USE_API,
+        Perm.PUT_FORWARD_FOR_COHORT,
     }
 )
 
@@ -83,11 +87,11 @@ MATRIX: dict[str, frozenset[Perm]] = {
     Role.SCREENER: _CASEWORK,
     Role.EXPLOITATION_COORDINATOR: _CASEWORK,
     # Strategic leads read aggregates, not individual children's records.
-    Role.STRATEGIC_LEAD: frozenset(),
+    Role.STRATEGIC_LEAD: frozenset({Perm.VIEW_PARTICIPATION_COVERAGE}),
     # Analysts work on pseudonymised data only.
     Role.ANALYST: frozenset({Perm.VIEW_PSEUDONYMISED, Perm.USE_API}),
     # Participation officers see young people through cohorts, not case records.
-    Role.PARTICIPATION_OFFICER: frozenset(),
+    Role.PARTICIPATION_OFFICER: frozenset({Perm.MANAGE_PARTICIPATION, Perm.VIEW_PARTICIPATION_COVERAGE}),
     # The DPO looks at records to answer requests and check the trail, and
     # owns the agreements, but does not change casework or break glass.
     Role.DATA_PROTECTION_OFFICER: frozenset(

@@ -140,3 +140,33 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
     broken.write_text("partnership:\n  name: [unclosed\n")
     with pytest.raises(DataFileError, match=r"p.yaml:\d+: not valid YAML"):
         load_config(broken)
+
+
+def test_the_demo_participation_shows_its_gaps_and_its_linked_pair(seeded: Any) -> None:
+    from django.test import Client
+
+    from joinedup.core.models import User
+    from joinedup.participation import selectors, services
+    from joinedup.participation.models import Cohort, Contribution, Opportunity
+
+    partnership = Partnership.objects.get()
+    assert 35 <= Opportunity.objects.count() <= 45
+    result = selectors.coverage(partnership=partnership)
+    rows = {r.district.name: r for r in result.districts}
+    assert "no opportunity for 11-13 year olds" in rows["Bassetlaw"].gaps
+    assert (
+        "only one opportunity specifically for young people affected by exploitation"
+        in result.area_gaps["Nottinghamshire County"]
+    )
+    officer = User.objects.get(username="participation.officer")
+    peer = Cohort.objects.get(name="Peer researchers, spring intake")
+    check = services.safety_check_run(actor=officer, cohort=peer)
+    assert len(check.flagged_pairs) == 1 and check.pairs_checked == 10
+    forum = Cohort.objects.get(name="Forum new members")
+    assert services.safety_check_run(actor=officer, cohort=forum).flagged_pairs == []
+    assert Contribution.objects.filter(response__isnull=True).exists()
+    assert Contribution.objects.filter(response__isnull=False).exists()
+    public = Client().get("/young-people/").content.decode()
+    names = {m.display_name for c in Cohort.objects.all() for m in c.members.all()}
+    names |= {r.given_names for r in AgencyRecord.objects.filter(child__contributions__isnull=False)}
+    assert names and not any(f">{n}<" in public or f" {n} " in public for n in names)

@@ -22,8 +22,9 @@ from joinedup.children.models import AgencyRecord, IntelligenceItem
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
 from joinedup.core.services import api_token_create
+from joinedup.participation.models import Cohort, Contribution, Opportunity
 from joinedup.partnership.roles import MATRIX as ROLE_MATRIX
-from joinedup.partnership.roles import Perm, Role
+from joinedup.partnership.roles import Perm, Role, role_may_act_for
 
 # How the user stands to the data the URL is about (a child known to City
 # children's services and the police, who share under an agreement).
@@ -128,6 +129,15 @@ def record_update_api_rule(who: Who) -> int:
     return 200 if who.can(Perm.EDIT_AGENCY_RECORD) else 403
 
 
+def put_forward_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 302
+    in_work = who.relation in {"own_agency", "partner_with_agreement"}
+    if not (in_work and who.can(Perm.VIEW_CHILD) and role_may_act_for(who.role or "", "direct_work")):
+        return 404
+    return 200 if who.can(Perm.PUT_FORWARD_FOR_COHORT) else 403
+
+
 def always(status: int) -> Callable[[Who], int]:
     return lambda who: status
 
@@ -185,6 +195,32 @@ MATRIX: dict[str, Row] = {
     "governance:retention_decide": Row(
         lambda w: reverse("governance:retention_decide", args=[w.old.uuid]), page(Perm.RETENTION_REVIEW)
     ),
+    "participation:directory": Row(lambda w: reverse("participation:directory"), agreements_rule),
+    "participation:opportunity_create": Row(
+        lambda w: reverse("participation:opportunity_create"), page(Perm.MANAGE_PARTICIPATION)
+    ),
+    "participation:opportunity_edit": Row(
+        lambda w: reverse("participation:opportunity_edit", args=[w.opportunity.uuid]), page(Perm.MANAGE_PARTICIPATION)
+    ),
+    "participation:opportunity_reviewed": Row(
+        lambda w: reverse("participation:opportunity_reviewed", args=[w.opportunity.uuid]), always(405)
+    ),
+    "participation:coverage": Row(lambda w: reverse("participation:coverage"), page(Perm.VIEW_PARTICIPATION_COVERAGE)),
+    "participation:cohorts": Row(lambda w: reverse("participation:cohorts"), page(Perm.MANAGE_PARTICIPATION)),
+    "participation:cohort": Row(
+        lambda w: reverse("participation:cohort", args=[w.cohort.uuid]), page(Perm.MANAGE_PARTICIPATION)
+    ),
+    "participation:put_forward": Row(
+        lambda w: reverse("participation:put_forward", args=[w.child.uuid]), put_forward_rule
+    ),
+    "participation:voices": Row(lambda w: reverse("participation:voices"), page(Perm.MANAGE_PARTICIPATION)),
+    "participation:feedback": Row(
+        lambda w: reverse("participation:feedback", args=[w.contribution.uuid]), page(Perm.MANAGE_PARTICIPATION)
+    ),
+    "participation:withdraw": Row(lambda w: reverse("participation:withdraw", args=[w.contribution.uuid]), always(405)),
+    "participation:insight": Row(lambda w: reverse("participation:insight"), page(Perm.VIEW_PARTICIPATION_COVERAGE)),
+    # For young people and families: no sign-in, nothing about any child.
+    "public_opportunities": Row(lambda w: reverse("public_opportunities"), always(200)),
     # The API documentation describes the endpoints, never data: it is public.
     "api:api-root": Row(lambda w: "/api/", always(404), api=True),
     "api:openapi-json": Row(lambda w: "/api/v1/openapi.json", always(200), api=True),
@@ -226,6 +262,9 @@ class Fixture:
     old: Any
     agreement: Any
     grant: Any
+    opportunity: Any
+    cohort: Any
+    contribution: Any
 
 
 @pytest.fixture
@@ -255,7 +294,39 @@ def matrix_world(world: Any) -> Any:
         reason="immediate_risk",
         explanation="Missing overnight and at risk.",
     )
-    return Fixture(child=child, own=own, police=police, old=old, agreement=agreement, grant=grant)
+    opportunity = Opportunity.objects.create(
+        title="Forum",
+        summary="s",
+        opportunity_type="youth_forum",
+        provider=world.agencies["city_csc"],
+        area=world.city,
+        is_online=True,
+        age_min=11,
+        age_max=18,
+        groups=["open"],
+        schedule="Tuesdays",
+        contact="c",
+        last_reviewed_on=timezone.localdate(),
+    )
+    cohort = Cohort.objects.create(opportunity=opportunity, name="Spring")
+    contribution = Contribution.objects.create(
+        kind="idea",
+        words="w",
+        heard_by=world.users["participation_officer"],
+        heard_on=timezone.localdate(),
+        opportunity=opportunity,
+    )
+    return Fixture(
+        child=child,
+        own=own,
+        police=police,
+        old=old,
+        agreement=agreement,
+        grant=grant,
+        opportunity=opportunity,
+        cohort=cohort,
+        contribution=contribution,
+    )
 
 
 def _client_for(world: Any, who: Who, api_call: bool) -> tuple[Client, dict[str, str]]:

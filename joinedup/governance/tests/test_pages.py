@@ -16,8 +16,8 @@ from joinedup.children.models import AgencyRecord, BreakGlassGrant, Intelligence
 from joinedup.children.selectors import child_view
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, same_child
+from joinedup.core.csvsafe import csv_safe
 from joinedup.governance.models import RetentionDecision
-from joinedup.governance.selectors import csv_safe
 from joinedup.partnership.models import InformationSharingAgreement
 
 

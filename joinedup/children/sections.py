@@ -1,0 +1,23 @@
+"""Sections that other capabilities add to the child page, without the child page importing them.
+
+A section is a function (user, child_access) -> (template name, context) or
+None. It is given the ChildAccess the policy already granted, so it shows
+nothing the user may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Section = Callable[[Any, Any], tuple[str, dict[str, Any]] | None]
+_SECTIONS: list[Section] = []
+
+
+def register_child_section(section: Section) -> None:
+    if section not in _SECTIONS:
+        _SECTIONS.append(section)
+
+
+def child_sections(user: Any, access: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [s for s in (section(user, access) for section in _SECTIONS) if s is not None]

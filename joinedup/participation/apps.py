@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    name = "joinedup.participation"
+    label = "participation"
+    verbose_name = "Youth participation"
+
+    def ready(self) -> None:
+        from joinedup.children.sections import register_child_section
+        from joinedup.participation.sections import voices_section
+
+        register_child_section(voices_section)

@@ -1,0 +1,149 @@
+"""Youth participation in a real browser: publish with influence explicit, safe cohorts, you said we did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from joinedup.children.models import AssociationType
+from joinedup.children.services import association_record
+from joinedup.conftest import BrowserChecks, make_record
+from joinedup.participation import services
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_world(transactional_db: Any, world: Any) -> Any:
+    return world
+
+
+def test_publish_an_opportunity_fixing_a_missing_field_then_find_it_publicly(
+    live_world: Any, browser_checks: BrowserChecks
+) -> None:
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("participation_officer")
+    ui.goto("/participation/opportunities/new/")
+    page.fill("#id_title", "West Side Youth Voice")
+    page.fill("#id_summary", "Tell the council what would make the park safer.")
+    page.check("input[name=opportunity_type][value=youth_forum]")
+    page.select_option("#id_provider", label="City Children's Services")
+    page.select_option("#id_area", label="City")
+    page.fill("#id_venue", "Park Pavilion")
+    page.fill("#id_venue_postcode", "ng7 3aa")
+    page.fill("#id_age_min", "12")
+    page.fill("#id_age_max", "17")
+    page.check("input[name=groups][value=open]")
+    page.fill("#id_schedule", "Wednesdays 6pm")
+    page.fill("#id_contact", "Ask at the pavilion")
+    page.fill("#id_views_will_shape", "The park's new lighting and youth shelter.")
+    page.fill("#id_out_of_scope", "Police patrol times.")
+    page.fill("#id_feedback_plan", "At the next session, within 6 weeks.")
+    page.select_option("#id_hart_rung", "6")
+    page.check("input[name=status][value=published]")
+    page.click("text=Save opportunity")
+    ui.check()
+    summary = page.inner_text(".govuk-error-summary")
+    assert "Say who, with power to act, will listen to young people." in summary
+    assert page.input_value("#id_title") == "West Side Youth Voice"
+    page.fill("#id_audience", "The council's parks committee")
+    page.click("text=Save opportunity")
+    page.wait_for_url("**/participation/")
+    ui.check()
+    assert "West Side Youth Voice" in page.inner_text("#opportunities")
+
+    page.click("text=Sign out")
+    ui.goto("/young-people/?age=13")
+    card = page.inner_text("main")
+    assert "West Side Youth Voice" in card and "The council's parks committee" in card
+    assert page.locator("#map .leaflet-interactive").count() == 1
+
+
+def test_form_a_cohort_see_the_safety_warning_and_record_a_voice(
+    live_world: Any, browser_checks: BrowserChecks
+) -> None:
+    officer = live_world.users["participation_officer"]
+    opportunity = services.opportunity_save(
+        actor=officer,
+        opportunity=None,
+        data={
+            "title": "Peer Researchers",
+            "summary": "s",
+            "opportunity_type": "peer_research",
+            "provider": live_world.agencies["city_csc"],
+            "area": live_world.city,
+            "is_online": True,
+            "venue": "",
+            "venue_postcode": "",
+            "age_min": 14,
+            "age_max": 19,
+            "groups": ["affected_by_exploitation"],
+            "accessibility": [],
+            "schedule": "Thursdays",
+            "contact": "c",
+            "safeguards": [],
+            "status": "draft",
+        },
+    )
+    cohort = services.cohort_create(actor=officer, opportunity=opportunity, name="Spring intake")
+    jay = make_record(live_world, given_names="Jay", family_name="Linked").child
+    kai = make_record(live_world, given_names="Kai", family_name="Linked").child
+    association_record(
+        actor=live_world.users["practitioner"],
+        child_a=jay,
+        child_b=kai,
+        association_type=AssociationType.EXPLOITED_TOGETHER,
+        source_agency=live_world.agencies["police"],
+        confidence="high",
+    )
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("practitioner")
+    for child, name in ((jay, "Jay"), (kai, "Kai")):
+        ui.goto(f"/children/{child.uuid}/")
+        page.click("text=Put them forward for a participation opportunity")
+        ui.check()
+        page.select_option("#id_cohort", label="Peer Researchers: Spring intake")
+        page.fill("#id_display_name", name)
+        page.check("#id_young_person_consent")
+        page.check("input[name=parent_consent][value=given]")
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"**/children/{child.uuid}/")
+    page.click("text=Sign out")
+
+    ui.sign_in("participation_officer")
+    ui.goto(f"/participation/cohorts/{cohort.uuid}/")
+    page.click("text=Run safety check")
+    ui.check()
+    warning = page.inner_text(".app-safety-warning")
+    assert "Jay and Kai have a safeguarding link: speak to their lead practitioners" in warning
+    assert "exploit" not in page.inner_text("main").lower().replace("peer researchers", "")
+    page.click("text=Confirm cohort")
+    ui.check()
+    assert "record a decision" in page.inner_text("main")
+
+    ui.goto("/participation/voices/")
+    page.check("input[name=kind][value=idea]")
+    page.fill("#id_words", "Ask us before you change the youth club hours.")
+    today = dt.date.today()
+    page.fill("#id_heard_on_day", str(today.day))
+    page.fill("#id_heard_on_month", str(today.month))
+    page.fill("#id_heard_on_year", str(today.year))
+    page.check("input[name=consent_use][value=anonymised]")
+    page.select_option("#id_opportunity", label="Peer Researchers")
+    page.click("text=Record contribution")
+    ui.check()
+    assert "Ask us before you change the youth club hours." in page.inner_text("#awaiting")
+    page.click("#awaiting a:has-text('Record what changed')")
+    ui.check()
+    page.fill("#id_what_changed", "Hours stay the same until the forum agrees.")
+    page.fill("#id_decided_by", "Youth service manager")
+    for prefix in ("decided_on", "told_on"):
+        page.fill(f"#id_{prefix}_day", str(today.day))
+        page.fill(f"#id_{prefix}_month", str(today.month))
+        page.fill(f"#id_{prefix}_year", str(today.year))
+    page.fill("#id_told_how", "At the forum")
+    page.click("text=Record feedback")
+    ui.check()
+    assert "Every young person has heard back." in page.inner_text("#awaiting")

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from joinedup.participation import views
+
+app_name = "participation"
+
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("opportunities/new/", views.opportunity_edit, name="opportunity_create"),
+    path("opportunities/<uuid:opportunity_uuid>/edit/", views.opportunity_edit, name="opportunity_edit"),
+    path("opportunities/<uuid:opportunity_uuid>/reviewed/", views.opportunity_reviewed, name="opportunity_reviewed"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("cohorts/", views.cohort_list, name="cohorts"),
+    path("cohorts/<uuid:cohort_uuid>/", views.cohort_detail, name="cohort"),
+    path("put-forward/<uuid:child_uuid>/", views.put_forward, name="put_forward"),
+    path("voices/", views.voices, name="voices"),
+    path("voices/<uuid:contribution_uuid>/feedback/", views.feedback, name="feedback"),
+    path("voices/<uuid:contribution_uuid>/withdraw/", views.withdraw, name="withdraw"),
+    path("influence/", views.insight, name="insight"),
+]

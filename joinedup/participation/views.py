@@ -1,0 +1,501 @@
+"""Pages for youth participation: directory and map, coverage, cohorts, voices, and the public page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from joinedup.core.csvsafe import csv_safe
+from joinedup.participation import selectors, services
+from joinedup.participation.forms import (
+    CohortForm,
+    ContributionForm,
+    DirectoryFilterForm,
+    FeedbackForm,
+    OpportunityForm,
+    PutForwardForm,
+    SafetyDecisionForm,
+)
+from joinedup.participation.models import (
+    Access,
+    Cohort,
+    Group,
+    MemberStatus,
+    Opportunity,
+    OpportunityStatus,
+    Safeguard,
+    StrategicQuestion,
+)
+from joinedup.partnership.access import (
+    child_get_for_user,
+    cohort_get_for_officer,
+    cohorts_open_to,
+    contribution_get_for_officer,
+    membership_for,
+    opportunity_get_for_change,
+    require,
+    user_can,
+)
+from joinedup.partnership.models import District, Partnership
+from joinedup.partnership.roles import Perm, Purpose
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _filters(form: DirectoryFilterForm) -> selectors.DirectoryFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.DirectoryFilters(
+        area=data.get("area") or "",
+        district=data.get("district") or "",
+        age=data.get("age"),
+        opportunity_type=data.get("opportunity_type") or "",
+        group=data.get("group") or "",
+        mode=data.get("mode") or "",
+    )
+
+
+def _map_data(opportunities: list[Opportunity]) -> str:
+    return json.dumps(
+        {
+            "tiles": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "markers": [
+                {
+                    "lat": float(o.latitude),
+                    "lon": float(o.longitude),
+                    "title": o.title,
+                    "detail": f"{o.venue}, ages {o.age_range}, {o.schedule}",
+                }
+                for o in opportunities
+                if o.latitude is not None and o.longitude is not None
+            ],
+        }
+    )
+
+
+def _directory_csv(opportunities: list[Opportunity]) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "title",
+            "type",
+            "provider",
+            "area",
+            "district",
+            "online",
+            "venue",
+            "postcode",
+            "ages",
+            "for",
+            "schedule",
+            "contact",
+            "status",
+            "last_reviewed",
+            "hart_rung",
+        ]
+    )
+    for o in opportunities:
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    o.title,
+                    o.get_opportunity_type_display(),
+                    o.provider.name,
+                    o.area.name,
+                    o.district.name if o.district else "",
+                    "yes" if o.is_online else "no",
+                    o.venue,
+                    o.venue_postcode,
+                    o.age_range,
+                    "; ".join(Group(g).label for g in o.groups),
+                    o.schedule,
+                    o.contact,
+                    o.get_status_display(),
+                    o.last_reviewed_on.isoformat(),
+                    o.hart_rung or "",
+                )
+            ]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="participation-opportunities.csv"'
+    return response
+
+
+@require_GET
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    membership = membership_for(request.user)
+    if membership is None:
+        return redirect("home")
+    partnership = membership.agency.partnership
+    districts = District.objects.filter(area__partnership=partnership).order_by("area__name", "name")
+    form = DirectoryFilterForm(request.GET or None, districts=districts)
+    manager = user_can(request.user, Perm.MANAGE_PARTICIPATION)
+    opportunities = selectors.opportunities_matching(
+        partnership=partnership, filters=_filters(form), published_only=not manager
+    )
+    if request.GET.get("format") == "csv":
+        return _directory_csv(opportunities)
+    today = timezone.localdate()
+    rows = [(o, selectors.is_stale(o, today)) for o in opportunities]
+    return render(
+        request,
+        "participation/directory.html",
+        {
+            "form": form,
+            "rows": rows,
+            "map_data": _map_data(opportunities),
+            "manager": manager,
+            "query": request.GET.urlencode(),
+            "page_title": "Youth participation opportunities",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def opportunity_edit(request: HttpRequest, opportunity_uuid: str | None = None) -> HttpResponse:
+    membership = require(request.user, Perm.MANAGE_PARTICIPATION)
+    opportunity = (
+        opportunity_get_for_change(user=request.user, opportunity_uuid=opportunity_uuid) if opportunity_uuid else None
+    )
+    partnership = membership.agency.partnership
+    if request.method == "POST":
+        form = OpportunityForm(request.POST, partnership=partnership)
+        if form.is_valid():
+            try:
+                saved = services.opportunity_save(
+                    actor=request.user, opportunity=opportunity, data=form.opportunity_data()
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"{saved.title} saved ({saved.get_status_display().lower()}).")
+                return redirect("participation:directory")
+    else:
+        initial = OpportunityForm.initial_from(opportunity) if opportunity else {"status": OpportunityStatus.DRAFT}
+        form = OpportunityForm(initial=initial, partnership=partnership)
+    return render(
+        request,
+        "participation/opportunity_form.html",
+        {"form": form, "opportunity": opportunity, "page_title": "Opportunity"},
+    )
+
+
+@require_POST
+@login_required
+def opportunity_reviewed(request: HttpRequest, opportunity_uuid: str) -> HttpResponse:
+    opportunity = opportunity_get_for_change(user=request.user, opportunity_uuid=opportunity_uuid)
+    services.opportunity_mark_reviewed(actor=request.user, opportunity=opportunity)
+    messages.success(request, f"{opportunity.title} marked as reviewed today.")
+    return redirect("participation:directory")
+
+
+# --- coverage --------------------------------------------------------------------
+
+
+def _coverage_for(request: HttpRequest) -> tuple[selectors.Coverage, str, str]:
+    membership = require(request.user, Perm.VIEW_PARTICIPATION_COVERAGE)
+    band = request.GET.get("band", "")
+    group = request.GET.get("group", "")
+    if band not in {b for b, _, _ in selectors.AGE_BANDS}:
+        band = ""
+    if group not in Group.values:
+        group = ""
+    return selectors.coverage(partnership=membership.agency.partnership, band=band, group=group), band, group
+
+
+@require_GET
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    result, band, group = _coverage_for(request)
+    fmt = request.GET.get("format")
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "area",
+                "district",
+                "opportunities",
+                "in_person",
+                *(f"ages_{b}" for b in result.bands),
+                *(f"type_{t}" for t, _ in result.types),
+                *(f"group_{g}" for g, _ in result.groups),
+                "nearest_suitable_km",
+                "gaps",
+            ]
+        )
+        for row in result.districts:
+            writer.writerow(
+                [
+                    row.district.area.name,
+                    row.district.name,
+                    row.total,
+                    row.in_person,
+                    *(row.by_band[b] for b in result.bands),
+                    *(row.by_type[t] for t, _ in result.types),
+                    *(row.by_group[g] for g, _ in result.groups),
+                    "" if row.nearest_km is None else row.nearest_km,
+                    "; ".join(row.gaps),
+                ]
+            )
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="participation-coverage.csv"'
+        return response
+    context = {
+        "coverage": result,
+        "band": band,
+        "group": group,
+        "bands": selectors.AGE_BANDS,
+        "groups": Group.choices,
+        "map_data": json.dumps(
+            {
+                "tiles": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "circles": [
+                    {"lat": r.latitude, "lon": r.longitude, "count": r.total, "title": r.district.name}
+                    for r in result.districts
+                    if r.latitude is not None
+                ],
+            }
+        ),
+        "page_title": "Participation coverage",
+    }
+    if fmt == "pdf":
+        from weasyprint import HTML
+
+        html = render_to_string("participation/coverage_pdf.html", context)
+        response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="participation-coverage.pdf"'
+        return response
+    return render(request, "participation/coverage.html", context)
+
+
+# --- cohorts ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def cohort_list(request: HttpRequest) -> HttpResponse:
+    membership = require(request.user, Perm.MANAGE_PARTICIPATION)
+    partnership = membership.agency.partnership
+    opportunities = Opportunity.objects.filter(provider__partnership=partnership).order_by("title")
+    form = CohortForm(request.POST or None)
+    if request.method == "POST":
+        opportunity = opportunities.filter(uuid=request.POST.get("opportunity")).first()
+        if opportunity is None:
+            form.add_error(None, "Choose the opportunity the cohort is for.")
+        elif form.is_valid():
+            cohort = services.cohort_create(actor=request.user, opportunity=opportunity, name=form.cleaned_data["name"])
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    cohorts = Cohort.objects.filter(opportunity__provider__partnership=partnership).select_related("opportunity")
+    return render(
+        request,
+        "participation/cohort_list.html",
+        {"cohorts": cohorts, "opportunities": opportunities, "form": form, "page_title": "Cohorts"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    decision_form = SafetyDecisionForm(request.POST if request.POST.get("action") == "decide" else None)
+    action = request.POST.get("action")
+    try:
+        if action == "check":
+            services.safety_check_run(actor=request.user, cohort=cohort)
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+        if action == "decide" and decision_form.is_valid():
+            check = cohort.checks.order_by("-created_at").first()
+            if check is not None:
+                services.safety_check_decide(
+                    actor=request.user,
+                    check=check,
+                    decision=decision_form.cleaned_data["decision"],
+                    note=decision_form.cleaned_data["decision_note"],
+                )
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+        if action == "confirm":
+            services.cohort_confirm(actor=request.user, cohort=cohort)
+            messages.success(request, f"{cohort.name} confirmed.")
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    members = list(
+        cohort.members.exclude(status=MemberStatus.WITHDRAWN).select_related("lead_practitioner__membership__agency")
+    )
+    check = cohort.checks.order_by("-created_at").first()
+    by_uuid = {str(m.uuid): m for m in members}
+    flagged = [
+        tuple(sorted((by_uuid[a], by_uuid[b]), key=lambda m: m.display_name))
+        for a, b in (check.flagged_pairs if check else [])
+        if a in by_uuid and b in by_uuid
+    ]
+    return render(
+        request,
+        "participation/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "members": members,
+            "check": check,
+            "flagged": flagged,
+            "decision_form": decision_form,
+            "page_title": cohort.name,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def put_forward(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    child = child_get_for_user(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK)
+    cohorts = cohorts_open_to(request.user)
+    form = PutForwardForm(request.POST or None, cohorts=cohorts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cohort_put_forward(
+                actor=request.user,
+                cohort=form.cleaned_data["cohort"],
+                child=child,
+                display_name=form.cleaned_data["display_name"],
+                young_person_consent=form.cleaned_data["young_person_consent"],
+                parent_consent=form.cleaned_data["parent_consent"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, "Put forward. The participation officer will be in touch before anything is confirmed."
+            )
+            return redirect("children:detail", child_uuid=child.uuid)
+    return render(
+        request, "participation/put_forward.html", {"form": form, "child": child, "page_title": "Put forward"}
+    )
+
+
+# --- voices ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def voices(request: HttpRequest) -> HttpResponse:
+    membership = require(request.user, Perm.MANAGE_PARTICIPATION)
+    partnership = membership.agency.partnership
+    form = ContributionForm(
+        request.POST or None,
+        partnership=partnership,
+        opportunities=Opportunity.objects.filter(provider__partnership=partnership),
+        questions=StrategicQuestion.objects.all(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contribution_record(actor=request.user, data=dict(form.cleaned_data))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Contribution recorded. It is listed below until the young person hears back.")
+            return redirect("participation:voices")
+    return render(
+        request,
+        "participation/voices.html",
+        {"form": form, "awaiting": selectors.awaiting_feedback(), "page_title": "Young people's voices"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
+    contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_record(actor=request.user, contribution=contribution, data=dict(form.cleaned_data))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Feedback recorded: you said, we did.")
+            return redirect("participation:voices")
+    return render(
+        request,
+        "participation/feedback.html",
+        {"form": form, "contribution": contribution, "page_title": "You said, we did"},
+    )
+
+
+@require_POST
+@login_required
+def withdraw(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
+    contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    services.contribution_withdraw(actor=request.user, contribution=contribution)
+    messages.success(request, "The young person's contribution is withdrawn and no longer shown or counted.")
+    return redirect("participation:voices")
+
+
+@require_GET
+@login_required
+def insight(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.VIEW_PARTICIPATION_COVERAGE)
+    themes = selectors.themes_by_area_and_quarter()
+    table = [
+        (area, quarter, [(selectors.theme_label(t), n) for t, n in counts.most_common()])
+        for area, quarters in sorted(themes.items())
+        for quarter, counts in sorted(quarters.items())
+    ]
+    return render(
+        request,
+        "participation/insight.html",
+        {"themes": table, "ledger": selectors.influence_ledger(), "page_title": "Young people's influence"},
+    )
+
+
+# --- the public page -------------------------------------------------------------------
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    """For young people and families, no sign-in: published opportunities only, nothing about any child."""
+    partnership = Partnership.objects.order_by("id").first()
+    opportunities: list[Opportunity] = []
+    districts: Any = District.objects.none()
+    if partnership is not None:
+        districts = District.objects.filter(area__partnership=partnership).order_by("area__name", "name")
+    form = DirectoryFilterForm(request.GET or None, districts=districts)
+    if partnership is not None:
+        opportunities = selectors.opportunities_matching(
+            partnership=partnership, filters=_filters(form), published_only=True
+        )
+    return render(
+        request,
+        "participation/public.html",
+        {
+            "form": form,
+            "opportunities": opportunities,
+            "map_data": _map_data(opportunities),
+            "access_labels": dict(Access.choices),
+            "safeguard_labels": dict(Safeguard.choices),
+            "group_labels": dict(Group.choices),
+            "page_title": "Have your say",
+        },
+    )
