@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "joinedup.audit",
     "joinedup.partnership",
     "joinedup.children",
+    "joinedup.referrals",
+    "joinedup.pathways",
     "joinedup.governance",
     "joinedup.participation",
     "joinedup.demo",

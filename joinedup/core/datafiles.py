@@ -52,17 +52,21 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 def load(path: Path | str) -> Any:
     """Parse a YAML file; syntax errors become DataFileError with the line."""
     path = Path(path)
+    return load_text(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_text(text: str, name: str) -> Any:
+    """Parse YAML held in memory (a stored copy of a file), naming it `name` in errors."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            loader = _Loader(handle)
-            loader.name = str(path)
-            try:
-                return loader.get_single_data()
-            finally:
-                loader.dispose()
+        loader = _Loader(text)
+        loader.name = name
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise DataFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+        raise DataFileError(name, line, f"not valid YAML: {exc.problem}") from exc
 
 
 def line_of(mapping: Any, key: str | None = None) -> int | None:

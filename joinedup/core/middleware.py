@@ -18,6 +18,18 @@ class ApiErrorEnvelopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/v1/") and _has_nul(request):
+            # Databases refuse NUL characters in text; say so instead of failing later.
+            body = json.dumps(
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": "Remove the NUL (\\u0000) characters from the request.",
+                        "fields": {},
+                    }
+                }
+            )
+            return HttpResponse(body, status=422, content_type="application/json")
         response = self.get_response(request)
         if (
             request.path.startswith("/api/v1/")
@@ -31,3 +43,14 @@ class ApiErrorEnvelopeMiddleware:
                 replacement["Allow"] = response["Allow"]
             return replacement
         return response
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    query = request.META.get("QUERY_STRING", "")
+    if "%00" in query or "\x00" in query:
+        return True
+    if request.method in {"POST", "PUT", "PATCH"}:
+        body = request.body
+        # JSON can only carry NUL escaped as \u0000.
+        return b"\\u0000" in body or b"\x00" in body
+    return False

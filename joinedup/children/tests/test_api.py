@@ -163,3 +163,12 @@ def test_the_docs_are_served_from_our_own_static_files(db: Any) -> None:
     content = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in content and "cdn" not in content.lower()
     assert Client().get("/api/v1/openapi.json").json()["info"]["title"] == "Joined Up API"
+
+
+def test_nul_characters_are_refused_with_a_clear_message(world: Any) -> None:
+    headers = bearer(world)
+    body = '{"local_id": "X", "given_names": "A\\u0000", "family_name": "B"}'
+    response = Client().post("/api/v1/records", body, content_type="application/json", headers=headers)
+    assert response.status_code == 422 and "NUL" in response.json()["error"]["message"]
+    query = Client().get("/api/v1/children?q=a%00b", headers=headers)
+    assert query.status_code == 422

@@ -1,0 +1,65 @@
+"""Concerns and referrals raised by any agency about a child."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from joinedup.children.models import Child
+from joinedup.core.models import PublicModel
+from joinedup.partnership.models import Agency, Area
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Waiting for screening"
+    SCREENED = "screened", "Screened"
+
+
+class Consent(models.TextChoices):
+    GIVEN = "given", "The family consented to the referral"
+    NOT_SOUGHT_RISK = "not_sought_risk", "Not sought: asking would put the child at risk (DPA 2018 Sch 1 para 18)"
+    REFUSED_OVERRIDDEN = "refused_overridden", "Refused, but the child is at risk so the referral is made anyway"
+
+
+class Decision(models.TextChoices):
+    NO_FURTHER_ACTION = "nfa", "No further action"
+    EARLY_HELP = "early_help", "Early help"
+    CHILD_PROTECTION = "child_protection", "Child protection pathway"
+    ADOLESCENT = "adolescent", "Adolescent safeguarding (risk outside the home) pathway"
+    MACE = "mace", "Straight to MACE"
+
+
+class Referral(PublicModel):
+    child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
+    referring_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_made")
+    referrer_name = models.CharField(max_length=120)
+    referrer_contact = models.CharField(max_length=200)
+    # The child as the referrer describes them (used to find or create the child).
+    child_details = models.JSONField(default=dict, blank=True)
+    harm_types = models.JSONField(default=list, blank=True)
+    indicators = models.TextField(blank=True)
+    places_mentioned = models.TextField(blank=True)
+    people_mentioned = models.TextField(blank=True)
+    child_says = models.TextField(blank=True, help_text="What the child says, in their words.")
+    consent = models.CharField(max_length=30, choices=Consent.choices, blank=True)
+    family_informed = models.BooleanField(null=True, blank=True)
+    family_not_informed_reason = models.CharField(max_length=300, blank=True)
+    home_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    found_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT)
+    received_at = models.DateTimeField(null=True, blank=True)
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decision_reasons = models.TextField(blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    screened_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["decision_due_at", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Referral {self.uuid} ({self.get_status_display()})"
