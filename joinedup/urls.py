@@ -14,6 +14,8 @@ urlpatterns = [
     path("account/api-tokens/", core_views.tokens, name="tokens"),
     path("children/", include("joinedup.children.urls")),
     path("governance/", include("joinedup.governance.urls")),
+    path("referrals/", include("joinedup.referrals.urls")),
+    path("pathways/", include("joinedup.pathways.urls")),
     path("participation/", include("joinedup.participation.urls")),
     path("young-people/", participation_views.public, name="public_opportunities"),
     path("admin/", admin_site.urls),

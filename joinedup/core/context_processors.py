@@ -30,6 +30,10 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
     items = [("Home", reverse("home"), True)]
     items.append(("Find a child", reverse("children:search"), user_can(request.user, Perm.SEARCH_CHILDREN)))
     items.append(("Add a record", reverse("children:record_create"), user_can(request.user, Perm.CREATE_AGENCY_RECORD)))
+    items.append(("Raise a concern", reverse("referrals:new"), user_can(request.user, Perm.RAISE_REFERRAL)))
+    items.append(("Screening", reverse("pathways:screening"), user_can(request.user, Perm.SCREEN_REFERRALS)))
+    items.append(("Tasks", reverse("pathways:tasks"), user_can(request.user, Perm.WORK_CASES)))
+    items.append(("Pathways", reverse("pathways:definitions"), user_can(request.user, Perm.VIEW_PATHWAYS)))
     items.append(
         ("Pseudonymised data", reverse("children:pseudonymised_list"), user_can(request.user, Perm.VIEW_PSEUDONYMISED))
     )

@@ -22,6 +22,7 @@ from joinedup.demo.config import DemoConfig, load_config
 from joinedup.demo.generator import AgencySpec, Generator, Prefix
 from joinedup.demo.models import TruthLink
 from joinedup.demo.participation import seed_participation
+from joinedup.demo.pathways import seed_pathways
 from joinedup.partnership.models import (
     Agency,
     AgencyType,
@@ -166,6 +167,9 @@ def demo_seed(
     _seed_agreements(config, partnership, agencies, today)
     intelligence = _seed_intelligence(seed, today)
     participation = seed_participation(partnership=partnership, seed=seed, today=today)
+    pathways = seed_pathways(partnership=partnership, seed=seed, count=max(20, min(300, children // 8)))
+    # Referrals from agencies that did not know the child add their records too.
+    record_count = AgencyRecord.objects.filter(agency__partnership=partnership).count()
     audit_record(
         actor=None,
         event="demo.seeded",
@@ -175,6 +179,7 @@ def demo_seed(
             "records": record_count,
             "intelligence": intelligence,
             "participation": participation,
+            "pathways": pathways,
             "seed": seed,
         },
     )

@@ -505,3 +505,102 @@ def contribution_get_for_officer(*, user: Any, contribution_uuid: UUID | str) ->
         )
     except _NOT_FOUND as exc:
         raise Http404 from exc
+
+
+# --- referrals and cases -------------------------------------------------------------
+
+
+def referral_get_for_user(*, user: Any, referral_uuid: UUID | str, for_change: bool = False) -> Any:
+    """A referral the user may see: drafts only by their author; submitted ones by the
+    referring agency and by screeners whose agency serves the child's home or found area."""
+    from joinedup.referrals.models import Referral, ReferralStatus
+
+    membership = membership_for(user)
+    if membership is None:
+        raise Http404
+    try:
+        referral = Referral.objects.select_related("child", "referring_agency", "home_area", "found_area").get(
+            uuid=referral_uuid
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    if referral.status == ReferralStatus.DRAFT:
+        # A draft is its author's alone, and only the author changes it.
+        if referral.created_by_id != user.pk:
+            raise Http404
+        return referral
+    areas = set(membership.agency.areas.values_list("pk", flat=True))
+    referrer = referral.referring_agency_id == membership.agency_id and role_can(membership.role, Perm.RAISE_REFERRAL)
+    screener = role_can(membership.role, Perm.SCREEN_REFERRALS) and bool(
+        {referral.home_area_id, referral.found_area_id} & areas
+    )
+    if not (referrer or screener):
+        raise Http404
+    if for_change:
+        raise PermissionDenied("A submitted referral cannot be changed.")
+    return referral
+
+
+def screening_queue_for(user: Any) -> QuerySet[Any]:
+    """Submitted referrals for the areas the screener's agency serves, by their decision clock."""
+    from joinedup.referrals.models import Referral, ReferralStatus
+
+    membership = require(user, Perm.SCREEN_REFERRALS)
+    areas = list(membership.agency.areas.values_list("pk", flat=True))
+    return (
+        Referral.objects.filter(status=ReferralStatus.SUBMITTED)
+        .filter(Q(home_area_id__in=areas) | Q(found_area_id__in=areas))
+        .select_related("child", "referring_agency", "home_area", "found_area")
+        .order_by("decision_due_at")
+    )
+
+
+def cases_visible_to(user: Any) -> QuerySet[Any]:
+    """Cases about children the user may open."""
+    from joinedup.pathways.models import Case
+
+    if not user_can(user, Perm.WORK_CASES) and not user_can(user, Perm.VIEW_CHILD):
+        return Case.objects.none()
+    return Case.objects.filter(child__in=children_visible_to(user))
+
+
+def case_get_for_user(*, user: Any, case_uuid: UUID | str, for_change: bool = False) -> Any:
+    """A case the user may see (404 otherwise); changing it needs the lead agency and a casework role (403)."""
+    try:
+        case = cases_visible_to(user).select_related("child", "area", "lead_agency", "pathway").get(uuid=case_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    if for_change:
+        membership = require(user, Perm.WORK_CASES)
+        if case.lead_agency_id != membership.agency_id:
+            raise PermissionDenied("Only the lead agency changes the case.")
+    return case
+
+
+def handover_get_for_decision(*, user: Any, handover_uuid: UUID | str) -> Any:
+    """A handover offered to the user's agency; 404 for anyone else."""
+    from joinedup.pathways.models import Handover, HandoverStatus
+
+    membership = require(user, Perm.WORK_CASES)
+    try:
+        return Handover.objects.select_related("case__child", "to_area", "from_area").get(
+            uuid=handover_uuid, to_agency=membership.agency, status=HandoverStatus.OFFERED
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def cases_for_oversight(user: Any) -> QuerySet[Any]:
+    """Every case in the partnership, for pathway oversight pages that show no child's identity."""
+    from joinedup.pathways.models import Case
+
+    membership = require(user, Perm.VIEW_PATHWAYS)
+    return Case.objects.filter(area__partnership_id=membership.agency.partnership_id)
+
+
+def referrals_raised_by(user: Any) -> QuerySet[Any]:
+    """Referrals the user's agency has sent (not drafts)."""
+    from joinedup.referrals.models import Referral, ReferralStatus
+
+    membership = require(user, Perm.RAISE_REFERRAL)
+    return Referral.objects.filter(referring_agency=membership.agency).exclude(status=ReferralStatus.DRAFT)

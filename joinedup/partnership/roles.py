@@ -66,6 +66,10 @@ class Perm(StrEnum):
     ADMIN_PARTNERSHIP = "admin_partnership"
     MANAGE_PARTICIPATION = "manage_participation"
     PUT_FORWARD_FOR_COHORT = "put_forward_for_cohort"
+    RAISE_REFERRAL = "raise_referral"
+    SCREEN_REFERRALS = "screen_referrals"
+    WORK_CASES = "work_cases"
+    VIEW_PATHWAYS = "view_pathways"
     VIEW_PARTICIPATION_COVERAGE = "view_participation_coverage"
 
 
@@ -79,15 +83,18 @@ _CASEWORK = frozenset(
         Perm.BREAK_GLASS,
         Perm.USE_API,
         Perm.PUT_FORWARD_FOR_COHORT,
+        Perm.RAISE_REFERRAL,
+        Perm.WORK_CASES,
+        Perm.VIEW_PATHWAYS,
     }
 )
 
 MATRIX: dict[str, frozenset[Perm]] = {
     Role.PRACTITIONER: _CASEWORK,
-    Role.SCREENER: _CASEWORK,
+    Role.SCREENER: _CASEWORK | {Perm.SCREEN_REFERRALS},
     Role.EXPLOITATION_COORDINATOR: _CASEWORK,
     # Strategic leads read aggregates, not individual children's records.
-    Role.STRATEGIC_LEAD: frozenset({Perm.VIEW_PARTICIPATION_COVERAGE}),
+    Role.STRATEGIC_LEAD: frozenset({Perm.VIEW_PARTICIPATION_COVERAGE, Perm.VIEW_PATHWAYS}),
     # Analysts work on pseudonymised data only.
     Role.ANALYST: frozenset({Perm.VIEW_PSEUDONYMISED, Perm.USE_API}),
     # Participation officers see young people through cohorts, not case records.
@@ -107,7 +114,7 @@ MATRIX: dict[str, frozenset[Perm]] = {
         }
     ),
     # Admins run the partnership's configuration, not casework.
-    Role.PARTNERSHIP_ADMIN: frozenset({Perm.ADMIN_PARTNERSHIP}),
+    Role.PARTNERSHIP_ADMIN: frozenset({Perm.ADMIN_PARTNERSHIP, Perm.VIEW_PATHWAYS}),
 }
 
 # The purposes each role may act under. An agreement's purpose only helps a

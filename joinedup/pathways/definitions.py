@@ -108,7 +108,11 @@ class Clock:
         if self.unit == "hours":
             return start + dt.timedelta(hours=self.amount)
         local = start.date()
-        day = calendar.add_working_days(local, self.amount) if self.unit == "working_days" else add_months(local, self.amount)
+        day = (
+            calendar.add_working_days(local, self.amount)
+            if self.unit == "working_days"
+            else add_months(local, self.amount)
+        )
         return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=start.tzinfo)
 
 
@@ -145,7 +149,9 @@ class Definition:
         return [c for c in self.clocks if c.from_event == event]
 
 
-def _list_of_str(path: Path | str, mapping: Any, key: str, where: str, allowed: set[str] | None = None) -> tuple[str, ...]:
+def _list_of_str(
+    path: Path | str, mapping: Any, key: str, where: str, allowed: set[str] | None = None
+) -> tuple[str, ...]:
     value = mapping.get(key, []) if isinstance(mapping, dict) else []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise DataFileError(path, line_of(mapping, key), f"{where}.{key} must be a list of text")
@@ -210,20 +216,28 @@ def parse_text(text: str, path: Path | str) -> Definition:
             )
         responsible = raw.get("responsible")
         if not isinstance(responsible, dict):
-            raise DataFileError(path, line_of(raw, "responsible"), f"{where}.responsible must give agency_types and roles")
+            raise DataFileError(
+                path, line_of(raw, "responsible"), f"{where}.responsible must give agency_types and roles"
+            )
         meetings = []
         for j, m in enumerate(raw.get("meetings", []) or []):
             mwhere = f"{where}.meetings[{j}]"
             kind = _text(path, m, "kind", mwhere)
             if kind not in MEETING_EVENTS:
-                raise DataFileError(path, line_of(m, "kind"), f"{mwhere}.kind '{kind}' is not one of {', '.join(MEETING_EVENTS)}")
-            meetings.append(Meeting(kind=kind, name=_text(path, m, "name", mwhere), chair=_text(path, m, "chair", mwhere)))
+                raise DataFileError(
+                    path, line_of(m, "kind"), f"{mwhere}.kind '{kind}' is not one of {', '.join(MEETING_EVENTS)}"
+                )
+            meetings.append(
+                Meeting(kind=kind, name=_text(path, m, "name", mwhere), chair=_text(path, m, "chair", mwhere))
+            )
         stages.append(
             Stage(
                 id=stage_id,
                 name=_text(path, raw, "name", where),
                 purpose=purpose,
-                agency_types=_list_of_str(path, responsible, "agency_types", f"{where}.responsible", set(AgencyType.values)),
+                agency_types=_list_of_str(
+                    path, responsible, "agency_types", f"{where}.responsible", set(AgencyType.values)
+                ),
                 roles=_list_of_str(path, responsible, "roles", f"{where}.responsible", set(Role.values)),
                 actions=_list_of_str(path, raw, "actions", where),
                 records=_list_of_str(path, raw, "records", where),
@@ -242,7 +256,7 @@ def parse_text(text: str, path: Path | str) -> Definition:
                 raise DataFileError(path, line_of(raw, key), f"{where}.{key} names unknown stage '{value}'")
         transitions.append(Transition(source=source, target=target, when=_text(path, raw, "when", where)))
 
-    clocks = []
+    clocks: list[Clock] = []
     for i, raw in enumerate(data.get("clocks", []) or []):
         where = f"clocks[{i}]"
         clock_id = _text(path, raw, "id", where)
@@ -265,9 +279,13 @@ def parse_text(text: str, path: Path | str) -> Definition:
             )
         unit, amount = next(iter(within.items()))
         if unit not in TIMESCALE_UNITS:
-            raise DataFileError(path, line_of(raw, "within"), f"{where}.within: '{unit}' is not one of {', '.join(TIMESCALE_UNITS)}")
+            raise DataFileError(
+                path, line_of(raw, "within"), f"{where}.within: '{unit}' is not one of {', '.join(TIMESCALE_UNITS)}"
+            )
         if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
-            raise DataFileError(path, line_of(raw, "within"), f"{where}.within.{unit} must be a whole number, 1 or more")
+            raise DataFileError(
+                path, line_of(raw, "within"), f"{where}.within.{unit} must be a whole number, 1 or more"
+            )
         clocks.append(
             Clock(
                 id=clock_id,

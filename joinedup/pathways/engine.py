@@ -54,4 +54,3 @@ def definition_for(*, area_short_name: str, kind: str) -> Definition:
 def due_at(definition: Definition, clock_id: str, start: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
     clock = next(c for c in definition.clocks if c.id == clock_id)
     return clock.due(start, calendar)
-

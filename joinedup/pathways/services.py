@@ -11,21 +11,23 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record
 from joinedup.children.models import Child
+from joinedup.partnership.models import Agency, AgencyType, Area
 from joinedup.pathways.definitions import EVENTS, MEETING_EVENTS, Definition
 from joinedup.pathways.engine import calendar_for, definition_for, definition_of, version_for
 from joinedup.pathways.models import Case, CaseEvent, CaseStatus, Handover, HandoverStatus, Meeting, Task
-from joinedup.partnership.models import Agency, AgencyType, Area
 from joinedup.referrals.models import Decision, Referral, ReferralStatus
 
 # Which pathway a screening decision opens.
-DECISION_PATHWAYS = {
+DECISION_PATHWAYS: dict[str, str] = {
     Decision.CHILD_PROTECTION: "child-protection",
     Decision.ADOLESCENT: "efh",
     Decision.MACE: "efh",
 }
 
 
-def _timeline(case: Case, *, kind: str, summary: str, actor: Any = None, at: dt.datetime | None = None, **detail: Any) -> CaseEvent:
+def _timeline(
+    case: Case, *, kind: str, summary: str, actor: Any = None, at: dt.datetime | None = None, **detail: Any
+) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -126,8 +128,14 @@ def meeting_record(
     if not attendees.strip():
         raise ValidationError({"attendees": "List who attended and for which agency."})
     meeting = Meeting(
-        case=case, kind=kind, name=names[kind], held_at=held_at, attendees=attendees.strip(),
-        decisions=decisions.strip(), actions=actions.strip(), recorded_by=actor,
+        case=case,
+        kind=kind,
+        name=names[kind],
+        held_at=held_at,
+        attendees=attendees.strip(),
+        decisions=decisions.strip(),
+        actions=actions.strip(),
+        recorded_by=actor,
     )
     meeting.full_clean()
     meeting.save()
@@ -137,28 +145,43 @@ def meeting_record(
 
 
 @transaction.atomic
-def case_move(*, actor: Any, case: Case, to_stage: str, reason: str) -> Case:
+def case_move(*, actor: Any, case: Case, to_stage: str, reason: str, at: dt.datetime | None = None) -> Case:
     definition = definition_of(case)
     if case.status != CaseStatus.OPEN:
         raise ValidationError("The case is closed.")
     if not definition.can_move(case.stage_id, to_stage):
         allowed = ", ".join(definition.stage(t.target).name for t in definition.next_stages(case.stage_id))
-        raise ValidationError({"to_stage": f"From {definition.stage(case.stage_id).name} the case can move to: {allowed}."})
+        raise ValidationError(
+            {"to_stage": f"From {definition.stage(case.stage_id).name} the case can move to: {allowed}."}
+        )
     old = case.stage_id
     case.stage_id = to_stage
     case.save(update_fields=["stage_id", "updated_at"])
-    _timeline(case, kind="stage_moved", summary=f"Moved to {definition.stage(to_stage).name}: {reason}", actor=actor)
-    audit_record(actor=actor, event="case.moved", obj=case, child_uuid=case.child.uuid, old={"stage": old}, new={"stage": to_stage})
+    _timeline(
+        case,
+        kind="stage_moved",
+        summary=f"Moved to {definition.stage(to_stage).name}: {reason}",
+        actor=actor,
+        stage=to_stage,
+    )
+    audit_record(
+        actor=actor,
+        event="case.moved",
+        obj=case,
+        child_uuid=case.child.uuid,
+        old={"stage": old},
+        new={"stage": to_stage},
+    )
     if definition.stage(to_stage).purpose == "closure":
-        return case_close(actor=actor, case=case, outcome=reason)
+        return case_close(actor=actor, case=case, outcome=reason, at=at)
     return case
 
 
 @transaction.atomic
-def case_close(*, actor: Any, case: Case, outcome: str) -> Case:
+def case_close(*, actor: Any, case: Case, outcome: str, at: dt.datetime | None = None) -> Case:
     if not outcome.strip():
         raise ValidationError({"outcome": "Record the outcome of the case."})
-    now = timezone.now()
+    now = at or timezone.now()
     case.status = CaseStatus.CLOSED
     case.closed_at = now
     case.outcome = outcome.strip()
@@ -173,7 +196,9 @@ def case_close(*, actor: Any, case: Case, outcome: str) -> Case:
 
 
 @transaction.atomic
-def handover_offer(*, actor: Any, case: Case, to_area: Area, to_agency: Agency, reason: str) -> Handover:
+def handover_offer(
+    *, actor: Any, case: Case, to_area: Area, to_agency: Agency, reason: str, at: dt.datetime | None = None
+) -> Handover:
     """Offer the case to the other area's lead agency when the child moves."""
     errors = {}
     if case.status != CaseStatus.OPEN:
@@ -189,11 +214,20 @@ def handover_offer(*, actor: Any, case: Case, to_area: Area, to_agency: Agency, 
     if errors:
         raise ValidationError(errors)
     handover = Handover.objects.create(
-        case=case, from_area=case.area, from_agency=case.lead_agency, to_area=to_area, to_agency=to_agency,
-        reason=reason.strip(), offered_by=actor,
+        case=case,
+        from_area=case.area,
+        from_agency=case.lead_agency,
+        to_area=to_area,
+        to_agency=to_agency,
+        reason=reason.strip(),
+        offered_by=actor,
     )
-    _timeline(case, kind="handover_offered", summary=f"Handover offered to {to_agency.name} ({to_area.name})", actor=actor)
-    audit_record(actor=actor, event="handover.offered", obj=handover, child_uuid=case.child.uuid, new={"to": to_agency.name})
+    _timeline(
+        case, kind="handover_offered", summary=f"Handover offered to {to_agency.name} ({to_area.name})", actor=actor
+    )
+    audit_record(
+        actor=actor, event="handover.offered", obj=handover, child_uuid=case.child.uuid, new={"to": to_agency.name}
+    )
     return handover
 
 
@@ -206,7 +240,7 @@ def _equivalent_definition(case: Case, to_area: Area) -> Definition:
 
 
 @transaction.atomic
-def handover_accept(*, actor: Any, handover: Handover, note: str = "") -> Case:
+def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.datetime | None = None) -> Case:
     """The receiving agency takes the case. Timeline, tasks and meetings move with it.
 
     The clocks continue, or restart from acceptance, as the receiving
@@ -216,7 +250,7 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "") -> Case:
         raise ValidationError("This handover has already been answered.")
     case = Case.objects.select_for_update().get(pk=handover.case_id)
     target = _equivalent_definition(case, handover.to_area)
-    now = timezone.now()
+    now = at or timezone.now()
     old = {"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key}
     case.area = handover.to_area
     case.lead_agency = handover.to_agency
@@ -242,17 +276,24 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "") -> Case:
     handover.decided_at = now
     handover.decision_reason = note
     handover.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
+    clock_word = "restart" if target.on_handover == "restart" else "continue"
     event = _timeline(
         case,
         kind="handover_accepted",
-        summary=f"Handover accepted by {handover.to_agency.name}: clocks {'restart' if target.on_handover == 'restart' else 'continue'}",
+        summary=f"Handover accepted by {handover.to_agency.name}: clocks {clock_word}",
         actor=actor,
         at=now,
     )
     # Both areas see the handover in the timeline.
     CaseEvent.objects.filter(pk=event.pk).update(area=None)
-    audit_record(actor=actor, event="handover.accepted", obj=handover, child_uuid=case.child.uuid, old=old,
-                 new={"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key})
+    audit_record(
+        actor=actor,
+        event="handover.accepted",
+        obj=handover,
+        child_uuid=case.child.uuid,
+        old=old,
+        new={"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key},
+    )
     return case
 
 
@@ -279,8 +320,19 @@ def handover_decline(*, actor: Any, handover: Handover, reason: str) -> Handover
     handover.decided_at = timezone.now()
     handover.decision_reason = reason.strip()
     handover.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
-    _timeline(handover.case, kind="handover_declined", summary=f"Handover declined by {handover.to_agency.name}: {reason}", actor=actor)
-    audit_record(actor=actor, event="handover.declined", obj=handover, child_uuid=handover.case.child.uuid, detail={"reason": reason})
+    _timeline(
+        handover.case,
+        kind="handover_declined",
+        summary=f"Handover declined by {handover.to_agency.name}: {reason}",
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        event="handover.declined",
+        obj=handover,
+        child_uuid=handover.case.child.uuid,
+        detail={"reason": reason},
+    )
     return handover
 
 
@@ -288,7 +340,9 @@ def handover_decline(*, actor: Any, handover: Handover, reason: str) -> Handover
 
 
 @transaction.atomic
-def referral_screen(*, actor: Any, referral: Referral, decision: str, reasons: str) -> Case | None:
+def referral_screen(
+    *, actor: Any, referral: Referral, decision: str, reasons: str, at: dt.datetime | None = None
+) -> Case | None:
     """Record the screening decision; a pathway decision opens a case in the child's home area."""
     if referral.status != ReferralStatus.SUBMITTED:
         raise ValidationError("This referral is not waiting for screening.")
@@ -296,15 +350,20 @@ def referral_screen(*, actor: Any, referral: Referral, decision: str, reasons: s
         raise ValidationError({"decision": "Choose a decision."})
     if not reasons.strip():
         raise ValidationError({"reasons": "Record the reasons for the decision."})
-    now = timezone.now()
+    now = at or timezone.now()
     referral.decision = decision
     referral.decision_reasons = reasons.strip()
     referral.screened_by = actor
     referral.screened_at = now
     referral.status = ReferralStatus.SCREENED
     referral.save(update_fields=["decision", "decision_reasons", "screened_by", "screened_at", "status", "updated_at"])
-    audit_record(actor=actor, event="referral.screened", obj=referral, child_uuid=referral.child.uuid if referral.child else None,
-                 new={"decision": decision, "reasons": referral.decision_reasons})
+    audit_record(
+        actor=actor,
+        event="referral.screened",
+        obj=referral,
+        child_uuid=referral.child.uuid if referral.child else None,
+        new={"decision": decision, "reasons": referral.decision_reasons},
+    )
     kind = DECISION_PATHWAYS.get(decision)
     if kind is None or referral.child is None:
         return None
@@ -312,10 +371,20 @@ def referral_screen(*, actor: Any, referral: Referral, decision: str, reasons: s
     definition = definition_for(area_short_name=area.short_name, kind=kind)
     lead = actor.membership.agency
     if not lead.areas.filter(pk=area.pk).exists() or lead.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE:
-        lead = Agency.objects.filter(areas=area, agency_type=AgencyType.CHILDRENS_SOCIAL_CARE, is_active=True).first() or lead
+        lead = (
+            Agency.objects.filter(areas=area, agency_type=AgencyType.CHILDRENS_SOCIAL_CARE, is_active=True).first()
+            or lead
+        )
     case = case_open(
-        actor=actor, child=referral.child, definition=definition, area=area, lead_agency=lead, referral=referral,
-        home_area=referral.home_area, found_area=referral.found_area, started_at=referral.received_at,
+        actor=actor,
+        child=referral.child,
+        definition=definition,
+        area=area,
+        lead_agency=lead,
+        referral=referral,
+        home_area=referral.home_area,
+        found_area=referral.found_area,
+        started_at=referral.received_at,
     )
     _apply_event(case, definition, event="screening_decided", at=now, actor=actor)
     if decision == Decision.MACE:
@@ -323,5 +392,7 @@ def referral_screen(*, actor: Any, referral: Referral, decision: str, reasons: s
         if panel is not None:
             case.stage_id = panel.id
             case.save(update_fields=["stage_id", "updated_at"])
-            _timeline(case, kind="stage_moved", summary=f"Straight to {panel.name} at screening", actor=actor)
+            _timeline(
+                case, kind="stage_moved", summary=f"Straight to {panel.name} at screening", actor=actor, stage=panel.id
+            )
     return case

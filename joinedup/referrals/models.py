@@ -33,8 +33,8 @@ class Decision(models.TextChoices):
 class Referral(PublicModel):
     child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
     referring_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_made")
-    referrer_name = models.CharField(max_length=120)
-    referrer_contact = models.CharField(max_length=200)
+    referrer_name = models.CharField(max_length=120, blank=True)
+    referrer_contact = models.CharField(max_length=200, blank=True)
     # The child as the referrer describes them (used to find or create the child).
     child_details = models.JSONField(default=dict, blank=True)
     harm_types = models.JSONField(default=list, blank=True)

@@ -44,8 +44,12 @@ def test_working_days_between_counts_after_the_start() -> None:
 
 @pytest.mark.parametrize(
     ("start", "months", "due"),
-    [(D(2027, 1, 31), 1, D(2027, 2, 28)), (D(2028, 1, 31), 1, D(2028, 2, 29)), (D(2026, 11, 30), 3, D(2027, 2, 28)),
-     (D(2027, 3, 15), 6, D(2027, 9, 15))],
+    [
+        (D(2027, 1, 31), 1, D(2027, 2, 28)),
+        (D(2028, 1, 31), 1, D(2028, 2, 29)),
+        (D(2026, 11, 30), 3, D(2027, 2, 28)),
+        (D(2027, 3, 15), 6, D(2027, 9, 15)),
+    ],
 )
 def test_add_months_clamps_to_the_end_of_the_month(start: dt.date, months: int, due: dt.date) -> None:
     assert add_months(start, months) == due

@@ -170,3 +170,24 @@ def test_the_demo_participation_shows_its_gaps_and_its_linked_pair(seeded: Any) 
     names = {m.display_name for c in Cohort.objects.all() for m in c.members.all()}
     names |= {r.given_names for r in AgencyRecord.objects.filter(child__contributions__isnull=False)}
     assert names and not any(f">{n}<" in public or f" {n} " in public for n in names)
+
+
+def test_the_demo_has_referrals_and_cases_across_pathways_areas_and_states(seeded: Any) -> None:
+    from django.utils import timezone
+
+    from joinedup.pathways.models import Case, Handover, Task
+    from joinedup.pathways.selectors import parallel_processes
+    from joinedup.referrals.models import Referral
+
+    assert Referral.objects.filter(status="submitted").exists()
+    assert Referral.objects.filter(status="screened").exists()
+    assert {c.pathway.definition_id for c in Case.objects.select_related("pathway")} >= {
+        "child-protection",
+        "efh-city",
+        "efh-county",
+    }
+    assert {c.area.short_name for c in Case.objects.select_related("area")} == {"City", "County"}
+    assert Case.objects.filter(status="closed").exists() and Case.objects.filter(status="open").exists()
+    assert Handover.objects.exists()
+    assert Task.objects.filter(completed_at__isnull=True, cancelled_at__isnull=True, due_at__lt=timezone.now()).exists()
+    assert parallel_processes(Case.objects.all())

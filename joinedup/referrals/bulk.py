@@ -1,0 +1,140 @@
+"""Bulk referral import from CSV: every row validated, a report by row number, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from joinedup.core.validators import normalise_nhs_number, normalise_postcode
+from joinedup.partnership.models import Area, Partnership
+from joinedup.referrals.models import Consent, Referral
+from joinedup.referrals.services import referral_draft_save, referral_submit
+from joinedup.referrals.taxonomy import harm_types
+
+COLUMNS = (
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "nhs_number",
+    "postcode",
+    "harm_types",
+    "indicators",
+    "child_says",
+    "consent",
+    "family_informed",
+    "family_not_informed_reason",
+    "home_area",
+    "found_area",
+    "referrer_contact",
+)
+REQUIRED = ("given_names", "family_name", "harm_types", "indicators", "consent", "family_informed", "referrer_contact")
+MAX_ROWS = 2000
+
+
+@dataclass
+class RowResult:
+    number: int
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def _date(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], list[str]]:
+    """Rows with their problems, and problems with the file as a whole."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return [], [f"The file has no column for: {', '.join(missing)}. The first line must name the columns."]
+    unknown = [h for h in header if h not in COLUMNS]
+    file_problems = [f"Columns not used: {', '.join(unknown)}."] if unknown else []
+    areas = {a.short_name.lower(): a for a in Area.objects.filter(partnership=partnership)}
+    areas |= {a.name.lower(): a for a in areas.values()}
+    harms = harm_types()
+    results = []
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            file_problems.append(f"Only {MAX_ROWS} rows can be imported at once; split the file.")
+            break
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        result = RowResult(number=number)
+        for name in REQUIRED:
+            if not row.get(name):
+                result.errors.append(f"{name} is empty")
+        details: dict[str, Any] = {"given_names": row.get("given_names", ""), "family_name": row.get("family_name", "")}
+        if row.get("date_of_birth"):
+            try:
+                details["date_of_birth"] = _date(row["date_of_birth"])
+            except ValueError:
+                result.errors.append(
+                    f"date_of_birth '{row['date_of_birth']}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+                )
+        for name, normalise in (("nhs_number", normalise_nhs_number), ("postcode", normalise_postcode)):
+            if row.get(name):
+                try:
+                    details[name] = normalise(row[name])
+                except ValidationError as exc:
+                    result.errors.append(f"{name}: {exc.messages[0]}")
+        codes = [c.strip() for c in row.get("harm_types", "").split(";") if c.strip()]
+        bad = [c for c in codes if c not in harms]
+        if bad:
+            result.errors.append(f"harm_types not in the taxonomy: {', '.join(bad)}")
+        if row.get("consent") and row["consent"] not in Consent.values:
+            result.errors.append(f"consent must be one of {', '.join(Consent.values)}")
+        informed = row.get("family_informed", "").lower()
+        if informed and informed not in {"yes", "no"}:
+            result.errors.append("family_informed must be yes or no")
+        if informed == "no" and not row.get("family_not_informed_reason"):
+            result.errors.append("family_not_informed_reason is needed when the family has not been told")
+        home = areas.get(row.get("home_area", "").lower()) if row.get("home_area") else None
+        found = areas.get(row.get("found_area", "").lower()) if row.get("found_area") else None
+        for name, value, area in (
+            ("home_area", row.get("home_area"), home),
+            ("found_area", row.get("found_area"), found),
+        ):
+            if value and area is None:
+                result.errors.append(f"{name} '{value}' is not an area of the partnership")
+        if not (home or found) and not any("area" in e for e in result.errors):
+            result.errors.append("give home_area or found_area")
+        result.data = {
+            "child_details": details,
+            "harm_types": codes,
+            "indicators": row.get("indicators", ""),
+            "child_says": row.get("child_says", ""),
+            "consent": row.get("consent", ""),
+            "family_informed": informed == "yes",
+            "family_not_informed_reason": row.get("family_not_informed_reason", ""),
+            "home_area": home,
+            "found_area": found,
+            "referrer_contact": row.get("referrer_contact", ""),
+        }
+        results.append(result)
+    if not results and not file_problems:
+        file_problems.append("The file has a header but no rows.")
+    return results, file_problems
+
+
+@transaction.atomic
+def referral_bulk_import(*, actor: Any, rows: list[RowResult]) -> list[Referral]:
+    """Import every row, or none: call only when no row has errors."""
+    if any(r.errors for r in rows):
+        raise ValidationError("Fix the rows with problems first: nothing has been imported.")
+    created = []
+    for row in rows:
+        draft = referral_draft_save(actor=actor, referral=None, data=row.data)
+        created.append(referral_submit(actor=actor, referral=draft))
+    return created

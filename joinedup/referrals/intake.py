@@ -1,0 +1,67 @@
+"""Finding the child a referral is about, or creating them.
+
+`find_or_create_child` asks each registered matcher in turn; the first that
+finds the child wins. Today's matcher looks in the referring agency's own
+records by NHS number, or by name and date of birth. The joining-the-dots
+capability registers its probabilistic intake matching here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from joinedup.children.models import AgencyRecord, Child
+from joinedup.children.services import agency_record_create
+from joinedup.core.text import name_key
+from joinedup.core.validators import normalise_nhs_number
+
+Matcher = Callable[[Any, dict[str, Any]], Child | None]
+_MATCHERS: list[Matcher] = []
+
+
+def register_intake_matcher(matcher: Matcher) -> None:
+    if matcher not in _MATCHERS:
+        _MATCHERS.append(matcher)
+
+
+def _own_records(actor: Any, details: dict[str, Any]) -> Child | None:
+    records = AgencyRecord.objects.filter(agency=actor.membership.agency, erased_at__isnull=True)
+    if details.get("nhs_number"):
+        found = records.filter(nhs_number=normalise_nhs_number(details["nhs_number"])).first()
+        if found is not None:
+            return found.child
+    if details.get("date_of_birth") and details.get("given_names") and details.get("family_name"):
+        found = records.filter(
+            given_key=name_key(details["given_names"]),
+            family_key=name_key(details["family_name"]),
+            date_of_birth=details["date_of_birth"],
+        ).first()
+        if found is not None:
+            return found.child
+    return None
+
+
+register_intake_matcher(_own_records)
+
+
+def find_or_create_child(*, actor: Any, details: dict[str, Any], reference: str) -> tuple[Child, bool]:
+    """The child the referral is about and whether they were new to the referring agency."""
+    for matcher in _MATCHERS:
+        child = matcher(actor, details)
+        if child is not None:
+            return child, False
+    record = agency_record_create(
+        actor=actor,
+        agency=actor.membership.agency,
+        data={
+            "local_id": reference,
+            "given_names": details["given_names"],
+            "family_name": details["family_name"],
+            "date_of_birth": details.get("date_of_birth"),
+            "sex": details.get("sex") or "U",
+            "nhs_number": details.get("nhs_number", ""),
+            "postcode": details.get("postcode", ""),
+        },
+    )
+    return record.child, True

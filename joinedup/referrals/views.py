@@ -1,0 +1,167 @@
+"""Raising a referral step by step: every step saves a draft, so nothing typed is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from joinedup.partnership.access import referral_get_for_user, require
+from joinedup.partnership.roles import Perm
+from joinedup.referrals import services
+from joinedup.referrals.forms import STEPS
+from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.taxonomy import harm_types
+
+
+def _initial(referral: Referral | None, step: str) -> dict[str, Any]:
+    if referral is None:
+        return {}
+    if step == "child":
+        details = dict(referral.child_details)
+        if details.get("date_of_birth"):
+            details["date_of_birth"] = dt.date.fromisoformat(details["date_of_birth"])
+        return details
+    fields = {
+        "concerns": ("harm_types", "indicators"),
+        "voice": ("child_says", "places_mentioned", "people_mentioned"),
+        "consent": ("consent", "family_informed", "family_not_informed_reason"),
+        "areas": ("home_area", "found_area", "referrer_contact"),
+    }[step]
+    initial = {name: getattr(referral, name) for name in fields}
+    if step == "consent" and referral.family_informed is not None:
+        initial["family_informed"] = "yes" if referral.family_informed else "no"
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def step(request: HttpRequest, step_name: str = "child", referral_uuid: str | None = None) -> HttpResponse:
+    membership = require(request.user, Perm.RAISE_REFERRAL)
+    referral = (
+        referral_get_for_user(user=request.user, referral_uuid=referral_uuid, for_change=True)
+        if referral_uuid
+        else None
+    )
+    names = [name for name, _, _ in STEPS]
+    if step_name not in names:
+        raise Http404
+    index = names.index(step_name)
+    _, title, form_class = STEPS[index]
+    kwargs: dict[str, Any] = {"partnership": membership.agency.partnership} if step_name == "areas" else {}
+    if request.method == "POST":
+        form = form_class(request.POST, **kwargs)
+        if form.is_valid():
+            referral = services.referral_draft_save(actor=request.user, referral=referral, data=form.draft())  # type: ignore[attr-defined]
+            if index + 1 < len(names):
+                return redirect("referrals:step", referral_uuid=referral.uuid, step_name=names[index + 1])
+            return redirect("referrals:check", referral_uuid=referral.uuid)
+    else:
+        form = form_class(initial=_initial(referral, step_name), **kwargs)
+    return render(
+        request,
+        "referrals/step.html",
+        {
+            "form": form,
+            "referral": referral,
+            "title": title,
+            "number": index + 1,
+            "total": len(names),
+            "back": names[index - 1] if index else None,
+            "page_title": f"Referral: {title}",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def check(request: HttpRequest, referral_uuid: str) -> HttpResponse:
+    referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid, for_change=True)
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.referral_submit(actor=request.user, referral=referral)
+        except ValidationError as exc:
+            problems = (
+                {k: " ".join(v) for k, v in exc.message_dict.items()}
+                if hasattr(exc, "error_dict")
+                else {"": " ".join(exc.messages)}
+            )
+        else:
+            messages.success(request, "Referral sent. The front door will decide within one working day.")
+            return redirect("referrals:detail", referral_uuid=referral.uuid)
+    else:
+        problems = services.missing_for_submission(referral)
+    labels = {h.code: h.label for h in harm_types().values()}
+    return render(
+        request,
+        "referrals/check.html",
+        {
+            "referral": referral,
+            "problems": problems,
+            "harms": [labels.get(h, h) for h in referral.harm_types],
+            "page_title": "Check your referral",
+        },
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
+    referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
+    if referral.status == ReferralStatus.DRAFT:
+        return redirect("referrals:check", referral_uuid=referral.uuid)
+    labels = {h.code: h.label for h in harm_types().values()}
+    return render(
+        request,
+        "referrals/detail.html",
+        {"referral": referral, "harms": [labels.get(h, h) for h in referral.harm_types], "page_title": "Referral"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def bulk_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of referrals: a report by row number; all rows imported, or none."""
+    from joinedup.referrals.bulk import COLUMNS, parse, referral_bulk_import
+
+    membership = require(request.user, Perm.RAISE_REFERRAL)
+    rows: list[Any] = []
+    problems: list[str] = []
+    created = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            problems = ["Choose a CSV file to upload."]
+        elif upload.size > 5 * 1024 * 1024:
+            problems = ["The file is larger than 5 MB: split it into smaller files."]
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                problems = ["The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again."]
+            else:
+                rows, problems = parse(text, partnership=membership.agency.partnership)
+                if rows and not problems and not any(r.errors for r in rows):
+                    created = referral_bulk_import(actor=request.user, rows=rows)
+                    messages.success(
+                        request, f"{len(created)} referral{'s' if len(created) != 1 else ''} sent for screening."
+                    )
+                    return redirect("home")
+    return render(
+        request,
+        "referrals/import.html",
+        {
+            "rows": rows,
+            "bad_rows": [r for r in rows if r.errors],
+            "problems": problems,
+            "columns": COLUMNS,
+            "page_title": "Import referrals",
+        },
+    )
