@@ -102,6 +102,8 @@ class Task(PublicModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     clock_id = models.CharField(max_length=60, blank=True)
     title = models.CharField(max_length=200)
+    # When the clock started (the event's time), so a revised timescale can be re-applied.
+    started_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField()
     owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     owner = models.ForeignKey(

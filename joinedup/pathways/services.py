@@ -55,6 +55,7 @@ def _apply_event(case: Case, definition: Definition, *, event: str, at: dt.datet
                 case=case,
                 clock_id=clock.id,
                 title=clock.name,
+                started_at=at,
                 due_at=clock.due(at, calendar),
                 owner_agency=case.lead_agency,
             )
@@ -396,3 +397,22 @@ def referral_screen(
                 case, kind="stage_moved", summary=f"Straight to {panel.name} at screening", actor=actor, stage=panel.id
             )
     return case
+
+
+@transaction.atomic
+def task_assign(*, actor: Any, task: Task, owner: Any) -> Task:
+    """Give a task to a named person in the lead agency, so it appears in their own list."""
+    if owner.membership.agency_id != task.owner_agency_id:
+        raise ValidationError({"owner": "Assign the task to someone in the agency that owns it."})
+    old = {"owner": task.owner.get_username() if task.owner else None}
+    task.owner = owner
+    task.save(update_fields=["owner", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="task.assigned",
+        obj=task,
+        child_uuid=task.case.child.uuid,
+        old=old,
+        new={"owner": owner.get_username()},
+    )
+    return task

@@ -162,6 +162,15 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     forms_ = _case_forms(case, definition, request.POST, action)
     if request.method == "POST":
         case = case_get_for_user(user=request.user, case_uuid=case_uuid, for_change=True)
+        if action == "take":
+            task = case.tasks.filter(uuid=request.POST.get("task")).first()
+            if task is None:
+                raise Http404
+            try:
+                services.task_assign(actor=request.user, task=task, owner=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            return redirect("pathways:case", case_uuid=case.uuid)
         form = forms_.get(f"{action}_form")
         if form is None:
             raise Http404
@@ -239,6 +248,7 @@ def handover_decide(request: HttpRequest, handover_uuid: str) -> HttpResponse:
 def tasks(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, Perm.WORK_CASES)
     team = list(selectors.tasks_for_agency(membership.agency_id)[:200])
+    mine = [t for t in team if t.owner_id == request.user.pk]
     offers = list(
         Handover.objects.filter(to_agency=membership.agency, status=HandoverStatus.OFFERED).select_related(
             "case", "from_area"
@@ -247,7 +257,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pathways/tasks.html",
-        {"tasks": team, "offers": offers, "now": timezone.now(), "page_title": "Tasks and clocks"},
+        {"tasks": team, "mine": mine, "offers": offers, "now": timezone.now(), "page_title": "Tasks and clocks"},
     )
 
 

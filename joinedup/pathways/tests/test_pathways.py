@@ -361,3 +361,51 @@ class TestAccess:
         services.case_record_event(actor=world.users["screener"], case=case, event="assessment_completed")
         assert AuditEvent.objects.filter(event="case.opened").exists()
         assert AuditEvent.objects.filter(event="case.event", detail__event="assessment_completed").exists()
+
+
+class TestRevision:
+    def _v2(self) -> Any:
+        from joinedup.pathways.definitions import parse_text
+
+        source = shipped_definitions()["efh-city@1"].source
+        source = source.replace("version: 1", "version: 2", 1).replace(
+            "within: {working_days: 3}, completed_by: strategy_discussion_held",
+            "within: {working_days: 2}, completed_by: strategy_discussion_held",
+        )
+        return parse_text(source, "efh-city-v2.yaml")
+
+    def test_cases_keep_their_version_until_migrated_with_a_preview(self, world: Any) -> None:
+        from joinedup.pathways.migration import migrate_cases, preview
+
+        case = open_case(world, shipped_definitions()["efh-city@1"])
+        services.case_record_event(
+            actor=world.users["screener"], case=case, event="screening_decided", at=at(2025, 12, 22, 15)
+        )
+        before = case.tasks.get(clock_id="strategy_meeting").due_at
+        v2 = self._v2()
+        changes, rows = preview(old=shipped_definitions()["efh-city@1"], new=v2)
+        assert changes.clocks_changed == ["Exploitation strategy meeting: 3 working days becomes 2 working days"]
+        assert [r.case for r in rows] == [case]
+        assert migrate_cases(actor=world.users["screener"], old=shipped_definitions()["efh-city@1"], new=v2) == 1
+        case.refresh_from_db()
+        assert case.pathway.version == 2
+        assert case.tasks.get(clock_id="strategy_meeting").due_at < before
+        assert case.events.filter(kind="pathway_migrated").exists()
+
+    def test_migrating_backwards_is_refused(self, world: Any) -> None:
+        from joinedup.pathways.migration import migrate_cases
+
+        with pytest.raises(ValueError):
+            migrate_cases(actor=None, old=self._v2(), new=shipped_definitions()["efh-city@1"])
+
+
+def test_an_overdue_task_taken_by_someone_shows_in_their_own_list(world: Any) -> None:
+    case = open_case(world, started=at(2025, 1, 6))
+    task = case.tasks.get(clock_id="referral_decision")
+    client = Client()
+    client.force_login(world.users["screener"])
+    client.post(reverse("pathways:case", args=[case.uuid]), {"action": "take", "task": str(task.uuid)})
+    task.refresh_from_db()
+    assert task.owner == world.users["screener"]
+    mine = client.get(reverse("pathways:tasks")).content.decode().split('id="my-tasks"')[1].split("</ul>")[0]
+    assert "Referral decision" in mine and "Overdue" in mine
