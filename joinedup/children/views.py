@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from joinedup.children import selectors, services
 from joinedup.children.forms import AgencyRecordForm, BreakGlassForm, ChildSearchForm, IntelligenceForm, PurposeForm
 from joinedup.children.sections import child_sections
+from joinedup.core.forms import add_service_errors
 from joinedup.partnership.access import (
     ALL_CATEGORIES,
     agency_for_new_record,
@@ -128,7 +129,7 @@ def intelligence_add(request: HttpRequest, record_uuid: str) -> HttpResponse:
         try:
             services.intelligence_add(actor=request.user, record=record, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Intelligence recorded.")
             return redirect("children:detail", child_uuid=record.child.uuid)
@@ -146,7 +147,7 @@ def record_create(request: HttpRequest) -> HttpResponse:
         try:
             record = services.agency_record_create(actor=request.user, agency=agency, data=form.record_data())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Record {record.local_id} added for {record.full_name}.")
             return redirect("children:detail", child_uuid=record.child.uuid)
@@ -186,7 +187,7 @@ def record_edit(request: HttpRequest, record_uuid: str) -> HttpResponse:
                 )
                 record = stale.current
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Record {record.local_id} saved.")
                 return redirect("children:detail", child_uuid=record.child.uuid)
@@ -220,11 +221,3 @@ def pseudonymised_list(request: HttpRequest) -> HttpResponse:
 def pseudonymised_detail(request: HttpRequest, pseudonym: str) -> HttpResponse:
     row = selectors.pseudonymised_get(user=request.user, pseudonym=pseudonym)
     return render(request, "children/pseudonymised_detail.html", {"row": row, "page_title": row.pseudonym})
-
-
-def _add_service_errors(form: AgencyRecordForm | IntelligenceForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.children import services as child_services
+from joinedup.core.forms import add_service_errors
 from joinedup.governance import selectors, services
 from joinedup.governance.forms import (
     AgreementForm,
@@ -36,14 +37,6 @@ from joinedup.partnership.access import (
     user_can,
 )
 from joinedup.partnership.roles import Perm
-
-
-def _add_errors(form: object, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
-    else:
-        form.add_error(None, exc.messages)  # type: ignore[attr-defined]
 
 
 @require_GET
@@ -99,7 +92,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
                 data=form.agreement_data(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Agreement {agreement.reference} added to the register.")
             return redirect("governance:agreements")
@@ -123,7 +116,7 @@ def agreement_edit(request: HttpRequest, agreement_uuid: str) -> HttpResponse:
                     data=form.agreement_data(),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Agreement {agreement.reference} saved.")
                 return redirect("governance:agreements")
@@ -150,7 +143,7 @@ def agreement_review(request: HttpRequest, agreement_uuid: str) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Review of {agreement.reference} recorded.")
             return redirect("governance:agreements")
@@ -189,7 +182,7 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
                 note=form.cleaned_data["review_note"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Review recorded.")
             return redirect("governance:break_glass")
@@ -311,7 +304,7 @@ def retention_decide(request: HttpRequest, record_uuid: str) -> HttpResponse:
                 retain_until=form.cleaned_data.get("retain_until"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Decision recorded for {record.agency.name} {record.local_id}.")
             return redirect("governance:retention")

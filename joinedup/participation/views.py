@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinedup.core.csvsafe import csv_safe
+from joinedup.core.forms import add_service_errors
 from joinedup.participation import selectors, services
 from joinedup.participation.forms import (
     CohortForm,
@@ -50,14 +51,6 @@ from joinedup.partnership.access import (
 )
 from joinedup.partnership.models import District, Partnership
 from joinedup.partnership.roles import Perm, Purpose
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _filters(form: DirectoryFilterForm) -> selectors.DirectoryFilters:
@@ -188,7 +181,7 @@ def opportunity_edit(request: HttpRequest, opportunity_uuid: str | None = None) 
                     actor=request.user, opportunity=opportunity, data=form.opportunity_data()
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"{saved.title} saved ({saved.get_status_display().lower()}).")
                 return redirect("participation:directory")
@@ -384,7 +377,7 @@ def put_forward(request: HttpRequest, child_uuid: str) -> HttpResponse:
                 parent_consent=form.cleaned_data["parent_consent"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, "Put forward. The participation officer will be in touch before anything is confirmed."
@@ -413,7 +406,7 @@ def voices(request: HttpRequest) -> HttpResponse:
         try:
             services.contribution_record(actor=request.user, data=dict(form.cleaned_data))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Contribution recorded. It is listed below until the young person hears back.")
             return redirect("participation:voices")
@@ -433,7 +426,7 @@ def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
         try:
             services.feedback_record(actor=request.user, contribution=contribution, data=dict(form.cleaned_data))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Feedback recorded: you said, we did.")
             return redirect("participation:voices")

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from joinedup.core.forms import GovukForm
+from joinedup.core.forms import GovukForm, add_service_errors
 from joinedup.partnership.access import (
     case_get_for_user,
     cases_for_oversight,
@@ -70,14 +70,6 @@ class HandoverDecisionForm(GovukForm):
     reason = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-def _errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- screening ------------------------------------------------------------------------
 
 
@@ -108,7 +100,7 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
                 reasons=form.cleaned_data["reasons"],
             )
         except (ValidationError, LookupError) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+            add_service_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
         else:
             messages.success(request, "Decision recorded.")
             if case is not None:
@@ -202,7 +194,7 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
                         reason=data["reason"],
                     )
             except ValidationError as exc:
-                _errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Saved.")
                 return redirect("pathways:case", case_uuid=case.uuid)
@@ -239,7 +231,7 @@ def handover_decide(request: HttpRequest, handover_uuid: str) -> HttpResponse:
             messages.success(request, "Handover declined; the area holding the case has been told why.")
             return redirect("pathways:tasks")
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
     return render(request, "pathways/handover.html", {"handover": handover, "form": form, "page_title": "Handover"})
 
 
