@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "joinedup.audit",
     "joinedup.partnership",
     "joinedup.children",
+    "joinedup.linkage",
     "joinedup.referrals",
     "joinedup.pathways",
     "joinedup.governance",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("children/", include("joinedup.children.urls")),
     path("governance/", include("joinedup.governance.urls")),
     path("referrals/", include("joinedup.referrals.urls")),
+    path("linkage/", include("joinedup.linkage.urls")),
     path("pathways/", include("joinedup.pathways.urls")),
     path("participation/", include("joinedup.participation.urls")),
     path("young-people/", participation_views.public, name="public_opportunities"),

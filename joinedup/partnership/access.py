@@ -604,3 +604,66 @@ def referrals_raised_by(user: Any) -> QuerySet[Any]:
 
     membership = require(user, Perm.RAISE_REFERRAL)
     return Referral.objects.filter(referring_agency=membership.agency).exclude(status=ReferralStatus.DRAFT)
+
+
+def agency_records_for_linkage() -> QuerySet[AgencyRecord]:
+    """Every live agency record, for the batch linkage job only (a system process, run by operators).
+
+    Its results reach people only through the access policy above.
+    """
+    from joinedup.children.models import AgencyRecord
+
+    return AgencyRecord.objects.filter(erased_at__isnull=True)
+
+
+def review_purpose(user: Any) -> str:
+    membership = require(user, Perm.REVIEW_MATCHES)
+    return Purpose.DATA_PROTECTION if role_may_act_for(membership.role, Purpose.DATA_PROTECTION) else Purpose.SCREENING
+
+
+def candidate_pairs_for_review(user: Any) -> QuerySet[Any]:
+    """Pairs waiting for a person, in the reviewer's partnership; 403 for other roles."""
+    from joinedup.linkage.models import CandidatePair, PairStatus
+
+    membership = require(user, Perm.REVIEW_MATCHES)
+    return CandidatePair.objects.filter(
+        status__in=[PairStatus.PENDING, PairStatus.UNSURE],
+        record_a__agency__partnership_id=membership.agency.partnership_id,
+    ).select_related("record_a__agency", "record_b__agency")
+
+
+def candidate_pair_get_for_review(*, user: Any, pair_uuid: UUID | str) -> Any:
+    try:
+        return candidate_pairs_for_review(user).get(uuid=pair_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def record_view_for_review(*, user: Any, record: AgencyRecord) -> dict[str, Any] | None:
+    """The fields of a record a reviewer may see: all for their own agency's, the agreement's
+    categories for a partner's; None where only knowing-of is allowed (show agency and dates only)."""
+    from joinedup.children.models import FIELD_CATEGORIES
+
+    membership = require(user, Perm.REVIEW_MATCHES)
+    if record.agency_id == membership.agency_id:
+        return {name: getattr(record, name) for name in FIELD_CATEGORIES}
+    grant = partner_grants(membership=membership, purpose=review_purpose(user)).get(record.agency_id)
+    if grant is None or grant.level != "content":
+        return None
+    return {name: getattr(record, name) for name, category in FIELD_CATEGORIES.items() if grant.covers(category)}
+
+
+def child_join_get_for_undo(*, user: Any, join_uuid: UUID | str) -> Any:
+    """A join in the reviewer's partnership, to split again; 403 for other roles, 404 otherwise."""
+    from joinedup.linkage.models import ChildJoin
+
+    membership = require(user, Perm.REVIEW_MATCHES)
+    try:
+        return (
+            ChildJoin.objects.filter(target__records__agency__partnership_id=membership.agency.partnership_id)
+            .distinct()
+            .select_related("target")
+            .get(uuid=join_uuid)
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc

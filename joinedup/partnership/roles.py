@@ -70,6 +70,7 @@ class Perm(StrEnum):
     SCREEN_REFERRALS = "screen_referrals"
     WORK_CASES = "work_cases"
     VIEW_PATHWAYS = "view_pathways"
+    REVIEW_MATCHES = "review_matches"
     VIEW_PARTICIPATION_COVERAGE = "view_participation_coverage"
 
 
@@ -91,7 +92,7 @@ _CASEWORK = frozenset(
 
 MATRIX: dict[str, frozenset[Perm]] = {
     Role.PRACTITIONER: _CASEWORK,
-    Role.SCREENER: _CASEWORK | {Perm.SCREEN_REFERRALS},
+    Role.SCREENER: _CASEWORK | {Perm.SCREEN_REFERRALS, Perm.REVIEW_MATCHES},
     Role.EXPLOITATION_COORDINATOR: _CASEWORK,
     # Strategic leads read aggregates, not individual children's records.
     Role.STRATEGIC_LEAD: frozenset({Perm.VIEW_PARTICIPATION_COVERAGE, Perm.VIEW_PATHWAYS}),
@@ -111,6 +112,7 @@ MATRIX: dict[str, frozenset[Perm]] = {
             Perm.SUBJECT_ACCESS,
             Perm.RETENTION_REVIEW,
             Perm.USE_API,
+            Perm.REVIEW_MATCHES,
         }
     ),
     # Admins run the partnership's configuration, not casework.

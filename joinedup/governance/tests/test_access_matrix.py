@@ -22,6 +22,7 @@ from joinedup.children.models import AgencyRecord, IntelligenceItem
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
 from joinedup.core.services import api_token_create
+from joinedup.linkage.models import CandidatePair, ChildJoin
 from joinedup.participation.models import Cohort, Contribution, Opportunity
 from joinedup.partnership.models import Agency
 from joinedup.partnership.roles import MATRIX as ROLE_MATRIX
@@ -273,6 +274,9 @@ MATRIX: dict[str, Row] = {
     "referrals:import": Row(lambda w: reverse("referrals:import"), page(Perm.RAISE_REFERRAL)),
     # Same path as the list: GET answers as the list does (POST is tested in the referrals tests).
     "api:create_referral": Row(lambda w: "/api/v1/referrals", api(Perm.RAISE_REFERRAL), api=True),
+    "linkage:queue": Row(lambda w: reverse("linkage:queue"), page(Perm.REVIEW_MATCHES)),
+    "linkage:pair": Row(lambda w: reverse("linkage:pair", args=[w.pair.uuid]), page(Perm.REVIEW_MATCHES)),
+    "linkage:split": Row(lambda w: reverse("linkage:split", args=[w.join.uuid]), always(405)),
     "pathways:definitions": Row(lambda w: reverse("pathways:definitions"), page(Perm.VIEW_PATHWAYS)),
     "pathways:definition": Row(lambda w: reverse("pathways:definition", args=["efh-city@1"]), page(Perm.VIEW_PATHWAYS)),
     "pathways:align": Row(lambda w: reverse("pathways:align"), page(Perm.VIEW_PATHWAYS)),
@@ -332,6 +336,8 @@ class Fixture:
     referral: Any
     case: Any
     handover: Any
+    pair: Any
+    join: Any
 
 
 @pytest.fixture
@@ -412,7 +418,18 @@ def matrix_world(world: Any) -> Any:
     handover = handover_offer(
         actor=world.users["screener"], case=case, to_area=world.county, to_agency=receiving, reason="Moved."
     )
+    other = make_record(world, agency="health", given_names="Test")
+    pair = CandidatePair.objects.create(
+        record_a=min(own, other, key=lambda r: r.pk),
+        record_b=max(own, other, key=lambda r: r.pk),
+        probability=0.7,
+        match_weight=3.0,
+        waterfall=[],
+    )
+    join = ChildJoin.objects.create(kind="merge", target=child, moves=[], reason="test")
     return Fixture(
+        pair=pair,
+        join=join,
         child=child,
         own=own,
         police=police,

@@ -1,0 +1,126 @@
+"""Turning agency records into the columns the linkage model compares.
+
+Pure functions over plain dicts, so the same preparation serves the
+database (batch and intake matching) and files (`link_files`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from joinedup.core.names import equivalents
+from joinedup.core.text import name_key
+
+COLUMNS = (
+    "unique_id",
+    "given",
+    "given_group",
+    "given_initial",
+    "family",
+    "family_parts",
+    "other_keys",
+    "dob",
+    "dob_year",
+    "dob_month",
+    "dob_day",
+    "dob_ym",
+    "sex",
+    "postcode",
+    "postcode_sector",
+    "postcode_district",
+    "nhs_number",
+)
+
+
+def _group(given: str) -> str | None:
+    """A stable key shared by a name and its nicknames (the alphabetically first in its groups)."""
+    names = equivalents().get(given)
+    return min(names) if names else None
+
+
+def features(
+    *,
+    unique_id: str,
+    given_names: str,
+    family_name: str,
+    other_names: str = "",
+    date_of_birth: dt.date | None = None,
+    sex: str = "",
+    postcode: str = "",
+    nhs_number: str = "",
+) -> dict[str, Any]:
+    given_tokens = [name_key(t) for t in (given_names or "").split() if name_key(t)]
+    given = given_tokens[0] if given_tokens else None
+    family = name_key(family_name) or None
+    parts = sorted({name_key(p) for p in re.split(r"[-\s]+", family_name or "") if name_key(p)})
+    others = sorted({name_key(n) for n in (other_names or "").split(",") if name_key(n)})
+    pc = (postcode or "").strip().upper() or None
+    return {
+        "unique_id": unique_id,
+        "given": given,
+        "given_group": _group(given) if given else None,
+        "given_initial": given[0] if given else None,
+        "family": family,
+        "family_parts": parts or None,
+        "other_keys": others or None,
+        "dob": date_of_birth.isoformat() if date_of_birth else None,
+        "dob_year": date_of_birth.year if date_of_birth else None,
+        "dob_month": date_of_birth.month if date_of_birth else None,
+        "dob_day": date_of_birth.day if date_of_birth else None,
+        "dob_ym": date_of_birth.strftime("%Y-%m") if date_of_birth else None,
+        "sex": sex if sex in {"F", "M"} else None,
+        "postcode": pc,
+        "postcode_sector": pc[:-2] if pc else None,
+        "postcode_district": pc.split(" ")[0] if pc else None,
+        "nhs_number": nhs_number or None,
+    }
+
+
+def records_to_rows(records: Iterable[Any]) -> list[dict[str, Any]]:
+    """Agency records (model instances or value dicts) to feature rows keyed by record id."""
+    rows = []
+    for r in records:
+        values: dict[str, Any] = r if isinstance(r, dict) else vars(r)
+        rows.append(
+            features(
+                unique_id=str(values["id"]),
+                given_names=values.get("given_names") or "",
+                family_name=values.get("family_name") or "",
+                other_names=values.get("other_names") or "",
+                date_of_birth=values.get("date_of_birth"),
+                sex=values.get("sex") or "",
+                postcode=values.get("postcode") or "",
+                nhs_number=values.get("nhs_number") or "",
+            )
+        )
+    return rows
+
+
+def to_arrow(rows: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [
+            ("unique_id", pa.string()),
+            ("given", pa.string()),
+            ("given_group", pa.string()),
+            ("given_initial", pa.string()),
+            ("family", pa.string()),
+            ("family_parts", pa.list_(pa.string())),
+            ("other_keys", pa.list_(pa.string())),
+            ("dob", pa.string()),
+            ("dob_year", pa.int32()),
+            ("dob_month", pa.int32()),
+            ("dob_day", pa.int32()),
+            ("dob_ym", pa.string()),
+            ("sex", pa.string()),
+            ("postcode", pa.string()),
+            ("postcode_sector", pa.string()),
+            ("postcode_district", pa.string()),
+            ("nhs_number", pa.string()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)

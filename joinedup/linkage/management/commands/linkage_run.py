@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from joinedup.linkage import model as splink_model
+from joinedup.linkage.features import records_to_rows
+from joinedup.linkage.management.commands.linkage_train import FIELDS
+from joinedup.linkage.services import active_model, linkage_apply
+from joinedup.partnership.access import agency_records_for_linkage
+
+
+class Command(BaseCommand):
+    help = "Link all agency records with the active model and apply the results as decisions."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        model = active_model()
+        if model is None:
+            raise CommandError("No active linkage model: run linkage_train --activate first.")
+        started = time.monotonic()
+        self.stdout.write("1/3 Loading agency records...")
+        rows = records_to_rows(agency_records_for_linkage().values(*FIELDS).iterator(chunk_size=10_000))
+        self.stdout.write(f"2/3 Scoring {len(rows):,} records with model v{model.version}...")
+        pairs = splink_model.predict(rows, model.parameters, threshold=model.lower_threshold)
+        self.stdout.write(f"3/3 Applying {len(pairs):,} scored pairs...")
+        names = [c["output_column_name"] for c in model.parameters["comparisons"]]
+        run = linkage_apply(actor=None, model=model, rows=pairs, comparisons=names)
+        figures = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in run.figures.items())
+        self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {figures}."))

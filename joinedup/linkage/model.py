@@ -1,0 +1,230 @@
+"""The probabilistic linkage model: Splink 5 on DuckDB, with comparisons for UK child records.
+
+Comparisons (each level's SQL is explainable on the review page):
+
+- given name: exact (term-frequency adjusted), nickname or diminutive
+  (core/data/nicknames.txt), close spellings (Jaro-Winkler), an initial
+  against a full name;
+- family name: exact (term-frequency adjusted), one part of a hyphenated or
+  double-barrelled name, a previous surname recorded as another name, close
+  spellings, given and family names swapped;
+- date of birth: exact, day and month swapped, one character off, same
+  year and month;
+- sex; postcode: full, sector, district;
+- NHS number: exact, one transposition; two different valid numbers count
+  strongly against.
+
+Twins and siblings share a family name, address and (twins) a date of birth:
+their given names differ and are not variants of each other, which the given
+name comparison's "else" level weighs strongly against.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.backends.duckdb import DuckDBAPI
+
+from joinedup.linkage.features import to_arrow
+
+logger = logging.getLogger(__name__)
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(col: str) -> dict[str, Any]:
+    return _level(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', "Missing", is_null_level=True)
+
+
+def comparisons() -> list[Any]:
+    given = cl.CustomComparison(
+        output_column_name="given",
+        comparison_description="Given name",
+        comparison_levels=[
+            _null("given"),
+            _level('"given_l" = "given_r"', "Exact", tf_adjustment_column="given", tf_adjustment_weight=1.0),
+            _level('"given_group_l" = "given_group_r"', "Nickname or variant"),
+            _level('jaro_winkler_similarity("given_l", "given_r") >= 0.92', "Very close spelling"),
+            _level('jaro_winkler_similarity("given_l", "given_r") >= 0.8', "Close spelling"),
+            _level(
+                '"given_initial_l" = "given_initial_r" AND (length("given_l") = 1 OR length("given_r") = 1)',
+                "Initial",
+            ),
+            # Independence fails for twins: a different given name means much more when
+            # the family name and date of birth agree. A level of its own lets the
+            # model learn that (Fellegi-Sunter otherwise multiplies them as unrelated).
+            # EM cannot learn this level (twins look like matches to it), so its m is
+            # fixed from what the level means: the same child almost never has two
+            # unrelated given names on records with the same family name and birth date.
+            _level(
+                '"dob_l" = "dob_r" AND "family_l" = "family_r"',
+                "Different, same family and birth date",
+                m_probability=0.0005,
+                fix_m_probability=True,
+            ),
+            _level("ELSE", "Different"),
+        ],
+    )
+    family = cl.CustomComparison(
+        output_column_name="family",
+        comparison_description="Family name",
+        comparison_levels=[
+            _null("family"),
+            _level('"family_l" = "family_r"', "Exact", tf_adjustment_column="family", tf_adjustment_weight=1.0),
+            _level('"given_l" = "family_r" AND "family_l" = "given_r"', "Given and family swapped"),
+            _level('list_has_any("family_parts_l", "family_parts_r")', "Shares a part (hyphenated)"),
+            _level(
+                'list_contains("other_keys_r", "family_l") OR list_contains("other_keys_l", "family_r")',
+                "Previous or other surname",
+            ),
+            _level('jaro_winkler_similarity("family_l", "family_r") >= 0.92', "Very close spelling"),
+            _level('jaro_winkler_similarity("family_l", "family_r") >= 0.8', "Close spelling"),
+            _level("ELSE", "Different"),
+        ],
+    )
+    dob = cl.CustomComparison(
+        output_column_name="dob",
+        comparison_description="Date of birth",
+        comparison_levels=[
+            _null("dob"),
+            _level('"dob_l" = "dob_r"', "Exact"),
+            _level(
+                '"dob_year_l" = "dob_year_r" AND "dob_day_l" = "dob_month_r" AND "dob_month_l" = "dob_day_r"',
+                "Day and month swapped",
+            ),
+            _level('damerau_levenshtein("dob_l", "dob_r") <= 1', "One character off"),
+            _level('"dob_ym_l" = "dob_ym_r"', "Same year and month"),
+            _level("ELSE", "Different"),
+        ],
+    )
+    sex = cl.CustomComparison(
+        output_column_name="sex",
+        comparison_description="Sex",
+        comparison_levels=[_null("sex"), _level('"sex_l" = "sex_r"', "Same"), _level("ELSE", "Different")],
+    )
+    postcode = cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_description="Postcode",
+        comparison_levels=[
+            _null("postcode"),
+            _level('"postcode_l" = "postcode_r"', "Same postcode"),
+            _level('"postcode_sector_l" = "postcode_sector_r"', "Same sector"),
+            _level('"postcode_district_l" = "postcode_district_r"', "Same district"),
+            _level("ELSE", "Different"),
+        ],
+    )
+    nhs = cl.CustomComparison(
+        output_column_name="nhs_number",
+        comparison_description="NHS number",
+        comparison_levels=[
+            _null("nhs_number"),
+            _level('"nhs_number_l" = "nhs_number_r"', "Exact"),
+            _level('damerau_levenshtein("nhs_number_l", "nhs_number_r") <= 1', "One transposition"),
+            # Two different valid NHS numbers: fixed, for the same reason as the twins level.
+            _level("ELSE", "Different", m_probability=0.001, fix_m_probability=True),
+        ],
+    )
+    return [given, family, dob, sex, postcode, nhs]
+
+
+BLOCKING_RULES = [
+    block_on("nhs_number"),
+    block_on("dob"),
+    block_on("family", "dob_year"),
+    block_on("given_group", "family"),
+    block_on("given", "family"),
+    block_on("postcode", "given_initial"),
+    block_on("family", "postcode_district"),
+    block_on("given", "dob_ym"),
+    "l.given = r.family AND l.family = r.given",
+]
+
+
+def settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=BLOCKING_RULES,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+def linker_for(rows: list[dict[str, Any]], model: dict[str, Any] | SettingsCreator) -> Linker:
+    """A Linker over these rows (registered with DuckDB first, as Splink 5 requires)."""
+    db_api = DuckDBAPI()
+    frame = db_api.register(to_arrow(rows), dataset_display_name="records")
+    return Linker(frame, model, log_level=logging.ERROR)
+
+
+# Levels that random pairs almost never reach, so u cannot be estimated from
+# them: pin them so a saved model reloads with identical scores.
+PINNED_U = {("nhs_number", "Exact"): 1e-7, ("nhs_number", "One transposition"): 1e-6}
+
+
+def _pin_unobserved(model: dict[str, Any]) -> dict[str, Any]:
+    """Give every level an m and u: pinned values where random pairs never reach it,
+    and a small m where EM never saw it (rare error patterns such as swapped day and month)."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            key = (comparison["output_column_name"], level.get("label_for_charts"))
+            if key in PINNED_U and not level.get("u_probability"):
+                level["u_probability"] = PINNED_U[key]
+            if not level.get("u_probability"):
+                level["u_probability"] = 1e-5
+            if not level.get("m_probability"):
+                level["m_probability"] = 0.95 if key in PINNED_U and key[1] == "Exact" else 0.01
+    return model
+
+
+@dataclass
+class TrainingResult:
+    model: dict[str, Any]
+    summary: dict[str, Any]
+
+
+def train(rows: list[dict[str, Any]], *, seed: int = 1) -> TrainingResult:
+    """Estimate the model by Splink's unsupervised methods on these rows."""
+    linker = linker_for(rows, settings())
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nhs_number"), block_on("given", "family", "dob")], recall=0.8
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("dob"), estimate_without_term_frequencies=True
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("family", "dob_year"), estimate_without_term_frequencies=True
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("postcode"), estimate_without_term_frequencies=True
+    )
+    model = _pin_unobserved(linker.misc.save_model_to_json())
+    return TrainingResult(
+        model=model,
+        summary={
+            "records": len(rows),
+            "probability_two_random_records_match": model.get("probability_two_random_records_match"),
+        },
+    )
+
+
+def predict(rows: list[dict[str, Any]], model: dict[str, Any], *, threshold: float = 0.5) -> list[dict[str, Any]]:
+    """Scored pairs at or above `threshold`, with each comparison's contribution (for waterfalls)."""
+    linker = linker_for(rows, json.loads(json.dumps(model)))
+    frame = linker.inference.predict(threshold_match_probability=threshold)
+    return frame.as_record_list()
+
+
+def waterfall_chart_spec(rows: list[dict[str, Any]], model: dict[str, Any]) -> Any:
+    linker = linker_for(rows, json.loads(json.dumps(model)))
+    return linker.visualisations.match_weights_chart()

@@ -1,0 +1,112 @@
+"""Linkage models, runs, candidate pairs, and every join and split of children."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from joinedup.children.models import AgencyRecord, Child
+from joinedup.core.models import PublicModel
+
+
+class LinkageModel(PublicModel):
+    """A trained Splink model, versioned. One is active at a time."""
+
+    version = models.PositiveIntegerField(unique=True)
+    parameters = models.JSONField(help_text="Splink's own model JSON, with pinned u-probabilities.")
+    training_summary = models.JSONField(default=dict, blank=True)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(default=False)
+    upper_threshold = models.FloatField(default=0.95, help_text="At or above: joined automatically.")
+    lower_threshold = models.FloatField(default=0.5, help_text="At or above (and below the upper): reviewed.")
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Linkage model v{self.version}{' (active)' if self.is_active else ''}"
+
+
+class LinkageRun(PublicModel):
+    model = models.ForeignKey(LinkageModel, on_delete=models.PROTECT, related_name="runs")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Linkage run {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PairStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    SAME = "same", "Same child"
+    NOT_SAME = "not_same", "Not the same child"
+    UNSURE = "unsure", "Unsure: escalated"
+    AUTO_JOINED = "auto_joined", "Joined automatically"
+
+
+class CandidatePair(PublicModel):
+    """Two agency records the model scored as possibly the same child, and what was decided."""
+
+    record_a = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="+")
+    record_b = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="+")
+    probability = models.FloatField()
+    match_weight = models.FloatField()
+    # Each comparison's level and contribution, for the waterfall: [{"comparison", "level", "weight"}].
+    waterfall = models.JSONField(default=list)
+    conflict = models.CharField(max_length=200, blank=True, help_text="Why it may not be joined automatically.")
+    status = models.CharField(max_length=12, choices=PairStatus.choices, default=PairStatus.PENDING)
+    run = models.ForeignKey(LinkageRun, null=True, blank=True, on_delete=models.PROTECT, related_name="pairs")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-probability"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_a", "record_b"], name="candidate_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(record_a__lt=models.F("record_b")), name="candidate_pair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_a_id}~{self.record_b_id} ({self.probability:.3f})"
+
+
+class JoinKind(models.TextChoices):
+    MERGE = "merge", "Joined"
+    UNMERGE = "unmerge", "Split"
+
+
+class ChildJoin(PublicModel):
+    """One join or split of children: exactly which records moved from which child to which."""
+
+    kind = models.CharField(max_length=10, choices=JoinKind.choices)
+    target = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="joins")
+    # [{"record": id, "from": child id, "to": child id}]
+    moves = models.JSONField()
+    reason = models.CharField(max_length=300)
+    pair = models.ForeignKey(CandidatePair, null=True, blank=True, on_delete=models.PROTECT, related_name="joins")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undoes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} into {self.target_id}: {len(self.moves)} records"

@@ -1,0 +1,241 @@
+"""Writes for linkage: models, joins and splits of children, review decisions, applying a run.
+
+Every join records exactly which records moved from which child, so a split
+restores the previous assignment exactly. Nothing is deleted: a child whose
+records all moved away stays, empty, with its history.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from joinedup.audit.services import audit_record
+from joinedup.children.models import AgencyRecord, Child
+from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
+
+# --- models -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def linkage_model_save(*, actor: Any, parameters: dict[str, Any], summary: dict[str, Any]) -> LinkageModel:
+    version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    model = LinkageModel.objects.create(
+        version=version, parameters=parameters, training_summary=summary, trained_by=actor
+    )
+    audit_record(actor=actor, event="linkage_model.trained", obj=model, detail={"version": version, **summary})
+    return model
+
+
+@transaction.atomic
+def linkage_model_activate(*, actor: Any, model: LinkageModel) -> LinkageModel:
+    previous = LinkageModel.objects.filter(is_active=True).exclude(pk=model.pk)
+    old = [m.version for m in previous]
+    previous.update(is_active=False)
+    model.is_active = True
+    model.activated_by = actor
+    model.activated_at = timezone.now()
+    model.save(update_fields=["is_active", "activated_by", "activated_at", "updated_at"])
+    audit_record(
+        actor=actor, event="linkage_model.activated", obj=model, old={"active": old}, new={"active": [model.version]}
+    )
+    return model
+
+
+def active_model() -> LinkageModel | None:
+    return LinkageModel.objects.filter(is_active=True).first()
+
+
+# --- joins and splits ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def child_merge(
+    *, actor: Any, children: Iterable[Child], reason: str, pair: CandidatePair | None = None
+) -> ChildJoin | None:
+    """Join children into one (the longest-standing), moving every record; returns the join, or None."""
+    distinct = sorted({c.pk: c for c in children}.values(), key=lambda c: (c.created_at, c.pk))
+    if len(distinct) < 2:
+        return None
+    target, sources = distinct[0], distinct[1:]
+    moves = [
+        {"record": rid, "from": cid, "to": target.pk}
+        for rid, cid in AgencyRecord.objects.select_for_update().filter(child__in=sources).values_list("id", "child_id")
+    ]
+    AgencyRecord.objects.filter(pk__in=[m["record"] for m in moves]).update(child=target, updated_at=timezone.now())
+    join = ChildJoin.objects.create(
+        kind=JoinKind.MERGE, target=target, moves=moves, reason=reason, pair=pair, actor=actor
+    )
+    audit_record(
+        actor=actor,
+        event="child.merged",
+        obj=join,
+        child_uuid=target.uuid,
+        detail={"from_children": [str(c.uuid) for c in sources], "records": len(moves), "reason": reason},
+    )
+    return join
+
+
+@transaction.atomic
+def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
+    """Undo a join: every record it moved goes back to exactly the child it came from."""
+    if join.kind != JoinKind.MERGE:
+        raise ValidationError("Only a join can be undone.")
+    if hasattr(join, "undone_by"):
+        raise ValidationError("This join has already been undone.")
+    record_ids = [m["record"] for m in join.moves]
+    current = dict(AgencyRecord.objects.select_for_update().filter(pk__in=record_ids).values_list("id", "child_id"))
+    moved_since = [rid for rid in record_ids if current.get(rid) != join.target_id]
+    if moved_since:
+        raise ValidationError(
+            "Some of these records have been joined elsewhere since: undo the later join first "
+            f"(records {', '.join(map(str, moved_since[:5]))})."
+        )
+    for move in join.moves:
+        AgencyRecord.objects.filter(pk=move["record"]).update(child_id=move["from"], updated_at=timezone.now())
+    split = ChildJoin.objects.create(
+        kind=JoinKind.UNMERGE,
+        target=join.target,
+        moves=[{"record": m["record"], "from": m["to"], "to": m["from"]} for m in join.moves],
+        reason=reason,
+        actor=actor,
+        undoes=join,
+    )
+    if join.pair is not None and join.pair.status in {PairStatus.SAME, PairStatus.AUTO_JOINED}:
+        # A split says the join was wrong: the model will never re-join this pair.
+        join.pair.status = PairStatus.NOT_SAME
+        join.pair.decided_by, join.pair.decided_at = actor, timezone.now()
+        join.pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="child.unmerged",
+        obj=split,
+        child_uuid=join.target.uuid,
+        detail={"undoes": str(join.uuid), "reason": reason},
+    )
+    return split
+
+
+@transaction.atomic
+def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidatePair:
+    """A reviewer's decision: same child (join them), not the same (never joined by the model), unsure."""
+    if decision not in {PairStatus.SAME, PairStatus.NOT_SAME, PairStatus.UNSURE}:
+        raise ValidationError({"decision": "Choose same child, not the same child, or unsure."})
+    old = pair.status
+    pair.status = decision
+    pair.decided_by = actor
+    pair.decided_at = timezone.now()
+    pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(actor=actor, event="linkage_pair.decided", obj=pair, old={"status": old}, new={"status": decision})
+    if decision == PairStatus.SAME:
+        a, b = AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id])
+        child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
+    return pair
+
+
+# --- applying a run -----------------------------------------------------------------------
+
+
+def waterfall(row: dict[str, Any], comparisons: list[str]) -> list[dict[str, Any]]:
+    steps = []
+    for name in comparisons:
+        bf = float(row.get(f"bf_{name}") or 1.0) * float(row.get(f"bf_tf_adj_{name}") or 1.0)
+        steps.append(
+            {
+                "comparison": name,
+                "gamma": row.get(f"gamma_{name}"),
+                "weight": round(math.log2(bf), 2) if bf > 0 else None,
+            }
+        )
+    return steps
+
+
+def conflict_reason(row: dict[str, Any]) -> str:
+    """Why a pair must not be joined without a person deciding, however high its score."""
+    a, b = row.get("nhs_number_l"), row.get("nhs_number_r")
+    if a and b and a != b and row.get("gamma_nhs_number") == 0:
+        return "Different NHS numbers"
+    if row.get("gamma_given") in (0, 1) and row.get("gamma_dob") == 4 and row.get("gamma_family") == 6:
+        return "Different given names, same family name and date of birth (twins?)"
+    return ""
+
+
+@transaction.atomic
+def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]], comparisons: list[str]) -> LinkageRun:
+    """Turn scored pairs into decisions; repeatable, changing only what changed.
+
+    At or above the upper threshold: joined, unless a conflict rule stops it or
+    a person recorded "not the same child". Between the thresholds: reviewed.
+    """
+    run = LinkageRun.objects.create(model=model, actor=actor)
+    existing = {(p.record_a_id, p.record_b_id): p for p in CandidatePair.objects.all()}
+    child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    figures = {"pairs_scored": len(rows), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
+    new_pairs = []
+    for row in rows:
+        a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+        probability = float(row["match_probability"])
+        if probability < model.lower_threshold:
+            continue
+        pair = existing.get((a, b))
+        if pair is not None and pair.status in {PairStatus.NOT_SAME, PairStatus.SAME, PairStatus.UNSURE}:
+            # A person's decision stands: never overridden by a run.
+            if pair.status == PairStatus.NOT_SAME:
+                figures["kept_apart"] += 1
+            continue
+        conflict = conflict_reason(row)
+        auto = probability >= model.upper_threshold and not conflict
+        status = PairStatus.AUTO_JOINED if auto else PairStatus.PENDING
+        figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
+        if auto:
+            figures["auto_joined"] += child_of.get(a) != child_of.get(b)
+            parent[find(a)] = find(b)
+        else:
+            figures["to_review"] += 1
+        values = {
+            "probability": probability,
+            "match_weight": float(row["match_weight"]),
+            "waterfall": waterfall(row, comparisons),
+            "conflict": conflict,
+            "status": status,
+            "run": run,
+        }
+        if pair is None:
+            new_pairs.append(CandidatePair(record_a_id=a, record_b_id=b, **values))
+        else:
+            for key, value in values.items():
+                setattr(pair, key, value)
+            pair.save()
+    CandidatePair.objects.bulk_create(new_pairs, batch_size=2000)
+    clusters: dict[int, set[int]] = {}
+    for record in list(parent):
+        clusters.setdefault(find(record), set()).add(child_of[record])
+    merges = 0
+    children = {c.pk: c for c in Child.objects.filter(pk__in={cid for ids in clusters.values() for cid in ids})}
+    for ids in clusters.values():
+        if len(ids) > 1:
+            child_merge(
+                actor=actor, children=[children[i] for i in ids], reason=f"Linkage run with model v{model.version}"
+            )
+            merges += 1
+    figures["children_joined"] = merges
+    run.figures = figures
+    run.finished_at = timezone.now()
+    run.save(update_fields=["figures", "finished_at", "updated_at"])
+    audit_record(actor=actor, event="linkage.run", obj=run, detail=figures)
+    return run

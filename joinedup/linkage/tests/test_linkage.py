@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from joinedup.audit.models import AuditEvent
+from joinedup.children.models import AgencyRecord
+from joinedup.conftest import make_record
+from joinedup.linkage import model as splink_model
+from joinedup.linkage.features import features
+from joinedup.linkage.models import CandidatePair, PairStatus
+from joinedup.linkage.services import (
+    child_merge,
+    child_unmerge,
+    conflict_reason,
+    linkage_apply,
+    linkage_model_activate,
+    linkage_model_save,
+    pair_decide,
+)
+
+D = dt.date
+
+
+def row(
+    uid: str,
+    given: str,
+    family: str,
+    dob: D | None,
+    sex: str = "M",
+    postcode: str = "NG7 1AB",
+    nhs: str = "",
+    other: str = "",
+) -> dict[str, Any]:
+    return features(
+        unique_id=uid,
+        given_names=given,
+        family_name=family,
+        other_names=other,
+        date_of_birth=dob,
+        sex=sex,
+        postcode=postcode,
+        nhs_number=nhs,
+    )
+
+
+@pytest.fixture(scope="module")
+def trained() -> dict[str, Any]:
+    """A model trained on a small synthetic population made here (no database)."""
+    import random
+
+    rng = random.Random(4)
+    given = [
+        "oliver",
+        "harry",
+        "jack",
+        "charlie",
+        "thomas",
+        "olivia",
+        "amelia",
+        "isla",
+        "ava",
+        "mia",
+        "noah",
+        "leo",
+        "ruby",
+        "grace",
+        "zara",
+    ]
+    family = [
+        "smith",
+        "jones",
+        "taylor",
+        "brown",
+        "wilson",
+        "evans",
+        "thomas",
+        "johnson",
+        "roberts",
+        "walker",
+        "wright",
+        "hall",
+        "clarke",
+        "green",
+    ]
+    rows = []
+    for person in range(600):
+        g, f = rng.choice(given), rng.choice(family)
+        dob = D(2008, 1, 1) + dt.timedelta(days=rng.randint(0, 5000))
+        pc = f"NG{rng.randint(1, 20)} {rng.randint(1, 9)}{rng.choice('ABDEFG')}{rng.choice('HJLNPQ')}"
+        nhs = f"999{person:07d}"
+        for copy in range(rng.choice((1, 2, 3))):
+            gg = g if rng.random() > 0.1 else g[:-1]
+            rows.append(
+                row(
+                    f"{person}-{copy}",
+                    gg,
+                    f,
+                    dob if rng.random() > 0.05 else None,
+                    postcode=pc,
+                    nhs=nhs if rng.random() > 0.4 else "",
+                )
+            )
+    return splink_model.train(rows).model
+
+
+def score(model: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    pairs = splink_model.predict([a, b], model, threshold=0.0)
+    assert len(pairs) == 1, "the blocking rules should bring these two together"
+    return pairs[0]
+
+
+class TestComparisons:
+    def test_nicknames_count_as_the_same_given_name(self, trained: dict[str, Any]) -> None:
+        base = row("a", "Robert", "Okafor", D(2011, 3, 27))
+        nick = score(trained, base, row("b", "Bobby", "Okafor", D(2011, 3, 27)))
+        other = score(trained, base, row("c", "Kwame", "Okafor", D(2011, 3, 27)))
+        assert nick["gamma_given"] == 5 and nick["match_weight"] > other["match_weight"]
+
+    def test_swapped_day_and_month_is_its_own_level(self, trained: dict[str, Any]) -> None:
+        pair = score(trained, row("a", "Ava", "Lee", D(2012, 3, 7)), row("b", "Ava", "Lee", D(2012, 7, 3)))
+        assert pair["gamma_dob"] == 3
+
+    def test_hyphenated_surnames_share_a_part(self, trained: dict[str, Any]) -> None:
+        pair = score(trained, row("a", "Mia", "Hale-Jones", D(2010, 1, 5)), row("b", "Mia", "Jones", D(2010, 1, 5)))
+        assert pair["gamma_family"] == 4
+
+    def test_given_and_family_swapped(self, trained: dict[str, Any]) -> None:
+        pair = score(trained, row("a", "Thomas", "Grace", D(2010, 1, 5)), row("b", "Grace", "Thomas", D(2010, 1, 5)))
+        assert pair["gamma_family"] == 5
+
+    def test_twins_are_not_joined_automatically(self, trained: dict[str, Any]) -> None:
+        pair = score(
+            trained,
+            row("a", "Oliver", "Hughes", D(2013, 5, 1), sex="M"),
+            row("b", "Noah", "Hughes", D(2013, 5, 1), sex="M"),
+        )
+        assert "twins" in conflict_reason(pair)
+
+    def test_different_valid_nhs_numbers_are_never_joined_automatically(self, trained: dict[str, Any]) -> None:
+        pair = score(
+            trained,
+            row("a", "Ava", "Lee", D(2012, 3, 7), nhs="9990000018"),
+            row("b", "Ava", "Lee", D(2012, 3, 7), nhs="9990001234"),
+        )
+        assert conflict_reason(pair) == "Different NHS numbers"
+
+
+def test_a_saved_model_reloads_with_identical_scores(trained: dict[str, Any]) -> None:
+    pair_rows = [
+        row("a", "Jack", "Smith", D(2012, 1, 2), nhs="9990000018"),
+        row("b", "Jak", "Smith", D(2012, 1, 2), nhs="9990000018"),
+    ]
+    before = splink_model.predict(pair_rows, trained, threshold=0.0)
+    reloaded = json.loads(json.dumps(trained))
+    after = splink_model.predict(pair_rows, reloaded, threshold=0.0)
+    assert [round(p["match_weight"], 9) for p in before] == [round(p["match_weight"], 9) for p in after]
+    nhs_levels = {
+        lvl.get("label_for_charts"): lvl
+        for c in reloaded["comparisons"]
+        if c["output_column_name"] == "nhs_number"
+        for lvl in c["comparison_levels"]
+    }
+    assert nhs_levels["Exact"]["u_probability"] > 0  # pinned: never observed among random pairs
+
+
+class TestJoins:
+    def test_merge_then_unmerge_restores_every_record_exactly(self, world: Any) -> None:
+        oldest = make_record(world, agency="health")
+        a, b, c = (make_record(world, agency=x) for x in ("city_csc", "police", "city_school"))
+        records = [oldest, a, b, c]
+        before = {r.pk: r.child_id for r in records}
+        first = child_merge(actor=world.users["screener"], children=[a.child, b.child], reason="r1")
+        child_merge(actor=world.users["screener"], children=[c.child], reason="nothing to join")
+        second = child_merge(actor=world.users["screener"], children=[a.child, oldest.child, c.child], reason="r2")
+        assert len({AgencyRecord.objects.get(pk=r.pk).child_id for r in records}) == 1
+        # The second join moved the first join's records on again: it must be undone first.
+        with pytest.raises(ValidationError, match="undo the later join first"):
+            child_unmerge(actor=world.users["screener"], join=first, reason="wrong")
+        child_unmerge(actor=world.users["screener"], join=second, reason="wrong")
+        child_unmerge(actor=world.users["screener"], join=first, reason="wrong")
+        assert {r.pk: AgencyRecord.objects.get(pk=r.pk).child_id for r in records} == before
+        assert AuditEvent.objects.filter(event="child.unmerged").count() == 2
+        with pytest.raises(ValidationError, match="already been undone"):
+            child_unmerge(actor=world.users["screener"], join=first, reason="again")
+
+    def test_a_reviewed_not_same_is_never_overridden(self, world: Any) -> None:
+        a, b = make_record(world), make_record(world, agency="police")
+        low, high = sorted((a, b), key=lambda r: r.pk)
+        pair = CandidatePair.objects.create(record_a=low, record_b=high, probability=0.7, match_weight=2, waterfall=[])
+        pair_decide(actor=world.users["screener"], pair=pair, decision=PairStatus.NOT_SAME)
+        model = linkage_model_activate(
+            actor=None, model=linkage_model_save(actor=None, parameters={"comparisons": []}, summary={})
+        )
+        scored = [
+            {"unique_id_l": str(low.pk), "unique_id_r": str(high.pk), "match_probability": 0.9999, "match_weight": 20}
+        ]
+        run = linkage_apply(actor=None, model=model, rows=scored, comparisons=[])
+        assert run.figures["kept_apart"] == 1 and run.figures["children_joined"] == 0
+        assert AgencyRecord.objects.get(pk=a.pk).child_id != AgencyRecord.objects.get(pk=b.pk).child_id
+
+    def test_a_run_joins_above_the_upper_threshold_and_queues_the_band(self, world: Any) -> None:
+        a, b, c, d = (make_record(world, agency=x) for x in ("city_csc", "police", "health", "city_school"))
+        model = linkage_model_activate(
+            actor=None, model=linkage_model_save(actor=None, parameters={"comparisons": []}, summary={})
+        )
+        scored = [
+            {"unique_id_l": str(a.pk), "unique_id_r": str(b.pk), "match_probability": 0.99, "match_weight": 10},
+            {"unique_id_l": str(c.pk), "unique_id_r": str(d.pk), "match_probability": 0.7, "match_weight": 2},
+        ]
+        run = linkage_apply(actor=None, model=model, rows=scored, comparisons=[])
+        assert run.figures["children_joined"] == 1 and run.figures["to_review"] == 1
+        assert AgencyRecord.objects.get(pk=a.pk).child_id == AgencyRecord.objects.get(pk=b.pk).child_id
+        assert CandidatePair.objects.get(status=PairStatus.PENDING).probability == 0.7
+        # Repeating the run changes nothing.
+        again = linkage_apply(actor=None, model=model, rows=scored, comparisons=[])
+        assert again.figures["children_joined"] == 0
+
+    def test_reviewing_a_pair_as_same_joins_and_shows_history_with_a_split(self, world: Any) -> None:
+        a, b = make_record(world), make_record(world, agency="police")
+        low, high = sorted((a, b), key=lambda r: r.pk)
+        pair = CandidatePair.objects.create(
+            record_a=low,
+            record_b=high,
+            probability=0.7,
+            match_weight=2,
+            waterfall=[
+                {"comparison": "given", "gamma": 6, "weight": 4.2},
+                {"comparison": "dob", "gamma": 0, "weight": -3.1},
+            ],
+        )
+        client = Client()
+        client.force_login(world.users["screener"])
+        page = client.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+        assert "4.2" in page and "-3.1" in page  # the waterfall
+        assert "Shire Police" in page and "Where no agreement lets you see a record" in page  # know-of only
+        client.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "same"})
+        a.refresh_from_db()
+        b.refresh_from_db()
+        assert a.child_id == b.child_id
+        child_page = client.get(reverse("children:detail", args=[a.child.uuid])).content.decode()
+        assert "records were joined" in child_page and "Split again" in child_page

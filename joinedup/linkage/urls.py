@@ -1,0 +1,11 @@
+from django.urls import path
+
+from joinedup.linkage import views
+
+app_name = "linkage"
+
+urlpatterns = [
+    path("review/", views.queue, name="queue"),
+    path("review/<uuid:pair_uuid>/", views.pair_review, name="pair"),
+    path("joins/<uuid:join_uuid>/split/", views.split, name="split"),
+]
