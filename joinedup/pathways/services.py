@@ -416,3 +416,22 @@ def task_assign(*, actor: Any, task: Task, owner: Any) -> Task:
         new={"owner": owner.get_username()},
     )
     return task
+
+
+@transaction.atomic
+def case_key_people_update(*, actor: Any, case: Case, key_people: str) -> Case:
+    """Who is involved: lead practitioner, chair, and others (one per line)."""
+    old = {"key_people": case.key_people}
+    case.key_people = key_people.strip()
+    case.full_clean()
+    case.save(update_fields=["key_people", "updated_at"])
+    _timeline(case, kind="key_people", summary="Key people updated", actor=actor)
+    audit_record(
+        actor=actor,
+        event="case.key_people",
+        obj=case,
+        child_uuid=case.child.uuid,
+        old=old,
+        new={"key_people": case.key_people},
+    )
+    return case

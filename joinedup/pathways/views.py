@@ -63,6 +63,15 @@ class HandoverForm(GovukForm):
     reason = forms.CharField(label="Why (for example, the child has moved)", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class KeyPeopleForm(GovukForm):
+    key_people = forms.CharField(
+        label="Key people",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Lead practitioner, chair and others, with their agency: one per line.",
+    )
+
+
 class HandoverDecisionForm(GovukForm):
     decision = forms.ChoiceField(
         label="Decision", choices=[("accept", "Accept the case"), ("decline", "Decline")], widget=forms.RadioSelect
@@ -142,6 +151,7 @@ def _case_forms(case: Any, definition: Definition, data: Any = None, which: str 
         "move_form": move,
         "handover_form": handover,
         "event_form": EventForm(data if which == "event" else None),
+        "people_form": KeyPeopleForm(data if which == "people" else None, initial={"key_people": case.key_people}),
     }
 
 
@@ -182,6 +192,8 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
                     )
                 elif action == "move":
                     services.case_move(actor=request.user, case=case, to_stage=data["to_stage"], reason=data["reason"])
+                elif action == "people":
+                    services.case_key_people_update(actor=request.user, case=case, key_people=data["key_people"])
                 elif action == "event":
                     services.case_record_event(actor=request.user, case=case, event=data["event"])
                 elif action == "handover":

@@ -409,3 +409,15 @@ def test_an_overdue_task_taken_by_someone_shows_in_their_own_list(world: Any) ->
     assert task.owner == world.users["screener"]
     mine = client.get(reverse("pathways:tasks")).content.decode().split('id="my-tasks"')[1].split("</ul>")[0]
     assert "Referral decision" in mine and "Overdue" in mine
+
+
+def test_key_people_are_recorded_on_the_case(world: Any) -> None:
+    case = open_case(world)
+    client = Client()
+    client.force_login(world.users["screener"])
+    client.post(
+        reverse("pathways:case", args=[case.uuid]), {"action": "people", "key_people": "Lead: A Worker (City CSC)"}
+    )
+    case.refresh_from_db()
+    assert case.key_people == "Lead: A Worker (City CSC)"
+    assert "Lead: A Worker" in client.get(reverse("pathways:case", args=[case.uuid])).content.decode()
