@@ -170,26 +170,39 @@ def conflict_reason(row: dict[str, Any]) -> str:
 def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]], comparisons: list[str]) -> LinkageRun:
     """Turn scored pairs into decisions; repeatable, changing only what changed.
 
-    At or above the upper threshold: joined, unless a conflict rule stops it or
-    a person recorded "not the same child". Between the thresholds: reviewed.
+    At or above the upper threshold: joined, strongest first, unless a
+    conflict rule stops it, a person recorded "not the same child", or the
+    join would bring together records that must be kept apart (twins chained
+    through a third record, say). Between the thresholds: reviewed.
     """
     run = LinkageRun.objects.create(model=model, actor=actor)
     existing = {(p.record_a_id, p.record_b_id): p for p in CandidatePair.objects.all()}
     child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
-    parent: dict[int, int] = {}
+    # Components start as today's children, so a repeated run changes only what changed.
+    members: dict[int, set[int]] = {}
+    for record_id, child_id in child_of.items():
+        members.setdefault(child_id, set()).add(record_id)
+    component = dict(child_of)
+    apart: dict[int, set[int]] = {}
 
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    def keep_apart(a: int, b: int) -> None:
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
 
-    figures = {"pairs_scored": len(rows), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
-    new_pairs = []
+    for (a, b), known in existing.items():
+        if known.status == PairStatus.NOT_SAME:
+            keep_apart(a, b)
+    scored = []
     for row in rows:
         a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
-        probability = float(row["match_probability"])
+        if conflict_reason(row):
+            keep_apart(a, b)
+        scored.append((float(row["match_probability"]), a, b, row))
+    scored.sort(key=lambda item: -item[0])
+
+    figures = {"pairs_scored": len(rows), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
+    new_pairs: list[CandidatePair] = []
+    for probability, a, b, row in scored:
         if probability < model.lower_threshold:
             continue
         pair = existing.get((a, b))
@@ -199,20 +212,28 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
                 figures["kept_apart"] += 1
             continue
         conflict = conflict_reason(row)
+        ca, cb = component[a], component[b]
+        if not conflict and ca != cb:
+            small, large = sorted((members[ca], members[cb]), key=len)
+            if any(apart.get(x, set()) & large for x in small):
+                conflict = "Would join records that must be kept apart"
         auto = probability >= model.upper_threshold and not conflict
-        status = PairStatus.AUTO_JOINED if auto else PairStatus.PENDING
-        figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
         if auto:
-            figures["auto_joined"] += child_of.get(a) != child_of.get(b)
-            parent[find(a)] = find(b)
+            if ca != cb:
+                figures["auto_joined"] += 1
+                small_c, large_c = (ca, cb) if len(members[ca]) < len(members[cb]) else (cb, ca)
+                for x in members[small_c]:
+                    component[x] = large_c
+                members[large_c] |= members.pop(small_c)
         else:
             figures["to_review"] += 1
+            figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
         values = {
             "probability": probability,
             "match_weight": float(row["match_weight"]),
             "waterfall": waterfall(row, comparisons),
             "conflict": conflict,
-            "status": status,
+            "status": PairStatus.AUTO_JOINED if auto else PairStatus.PENDING,
             "run": run,
         }
         if pair is None:
@@ -222,18 +243,15 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
                 setattr(pair, key, value)
             pair.save()
     CandidatePair.objects.bulk_create(new_pairs, batch_size=2000)
-    clusters: dict[int, set[int]] = {}
-    for record in list(parent):
-        clusters.setdefault(find(record), set()).add(child_of[record])
-    merges = 0
-    children = {c.pk: c for c in Child.objects.filter(pk__in={cid for ids in clusters.values() for cid in ids})}
-    for ids in clusters.values():
-        if len(ids) > 1:
-            child_merge(
-                actor=actor, children=[children[i] for i in ids], reason=f"Linkage run with model v{model.version}"
-            )
-            merges += 1
-    figures["children_joined"] = merges
+    # Each component that now spans several of today's children becomes one child.
+    groups: dict[int, set[int]] = {}
+    for record_id, comp in component.items():
+        groups.setdefault(comp, set()).add(child_of[record_id])
+    to_merge = [ids for ids in groups.values() if len(ids) > 1]
+    children = {c.pk: c for c in Child.objects.filter(pk__in={cid for ids in to_merge for cid in ids})}
+    for ids in to_merge:
+        child_merge(actor=actor, children=[children[i] for i in ids], reason=f"Linkage run with model v{model.version}")
+    figures["children_joined"] = len(to_merge)
     run.figures = figures
     run.finished_at = timezone.now()
     run.save(update_fields=["figures", "finished_at", "updated_at"])
