@@ -564,12 +564,40 @@ def cases_visible_to(user: Any) -> QuerySet[Any]:
     return Case.objects.filter(child__in=children_visible_to(user))
 
 
+def case_access_level(*, user: Any, case: Any) -> str:
+    """How much of a case the user may see: "full" for the lead agency, an agency it is offered to,
+    or a partner whose agreement shares social care data for their purpose; otherwise "know_of"."""
+    from joinedup.pathways.models import HandoverStatus
+
+    membership = membership_for(user)
+    if membership is None:
+        return "none"
+    if case.lead_agency_id == membership.agency_id:
+        return "full"
+    if case.handovers.filter(to_agency_id=membership.agency_id, status=HandoverStatus.OFFERED).exists():
+        return "full"
+    purpose = next(
+        (
+            p
+            for p in (Purpose.SCREENING, Purpose.DIRECT_WORK, Purpose.DATA_PROTECTION)
+            if role_may_act_for(membership.role, p)
+        ),
+        None,
+    )
+    grant = partner_grants(membership=membership, purpose=purpose).get(case.lead_agency_id) if purpose else None
+    if grant is not None and grant.covers(DataCategory.SOCIAL_CARE):
+        return "full"
+    return "know_of"
+
+
 def case_get_for_user(*, user: Any, case_uuid: UUID | str, for_change: bool = False) -> Any:
-    """A case the user may see (404 otherwise); changing it needs the lead agency and a casework role (403)."""
+    """A case the user may open in full (404 otherwise); changing it needs the lead agency and a casework role (403)."""
     try:
         case = cases_visible_to(user).select_related("child", "area", "lead_agency", "pathway").get(uuid=case_uuid)
     except _NOT_FOUND as exc:
         raise Http404 from exc
+    if case_access_level(user=user, case=case) != "full":
+        raise Http404
     if for_change:
         membership = require(user, Perm.WORK_CASES)
         if case.lead_agency_id != membership.agency_id:

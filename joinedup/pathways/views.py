@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.core.forms import GovukForm, add_service_errors
 from joinedup.partnership.access import (
+    case_access_level,
     case_get_for_user,
     cases_for_oversight,
     cases_visible_to,
@@ -120,13 +121,16 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
         if referral.child
         else []
     )
+    full = [c for c in open_cases if case_access_level(user=request.user, case=c) == "full"]
+    known_of = sorted({c.lead_agency.name for c in open_cases if c not in full})
     return render(
         request,
         "pathways/screen.html",
         {
             "referral": referral,
             "form": form,
-            "open_cases": [selectors.describe(c) for c in open_cases],
+            "open_cases": [selectors.describe(c) for c in full],
+            "known_of": known_of,
             "page_title": "Screen a referral",
         },
     )

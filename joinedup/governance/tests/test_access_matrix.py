@@ -186,6 +186,13 @@ def handover_rule(who: Who) -> int:
     return 404 if who.can(Perm.WORK_CASES) else 403
 
 
+def case_rule(who: Who) -> int:
+    """The case is led by City children's services; the fixture's agreement shares no social care data."""
+    if who.relation == "anonymous":
+        return 302
+    return 200 if who.relation == "own_agency" and who.can(Perm.VIEW_CHILD) else 404
+
+
 def always(status: int) -> Callable[[Who], int]:
     return lambda who: status
 
@@ -283,7 +290,7 @@ MATRIX: dict[str, Row] = {
     "pathways:parallel": Row(lambda w: reverse("pathways:parallel"), page(Perm.VIEW_PATHWAYS)),
     "pathways:screening": Row(lambda w: reverse("pathways:screening"), page(Perm.SCREEN_REFERRALS)),
     "pathways:screen": Row(lambda w: reverse("pathways:screen", args=[w.referral.uuid]), screen_rule),
-    "pathways:case": Row(lambda w: reverse("pathways:case", args=[w.case.uuid]), child_rule(302)),
+    "pathways:case": Row(lambda w: reverse("pathways:case", args=[w.case.uuid]), case_rule),
     "pathways:handover": Row(lambda w: reverse("pathways:handover", args=[w.handover.uuid]), handover_rule),
     "pathways:tasks": Row(lambda w: reverse("pathways:tasks"), page(Perm.WORK_CASES)),
     # For young people and families: no sign-in, nothing about any child.

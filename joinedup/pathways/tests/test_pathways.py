@@ -345,6 +345,9 @@ class TestAccess:
         assert client.get(reverse("pathways:case", args=[theirs.uuid])).status_code == 404
 
     def test_only_the_lead_agency_changes_a_case(self, world: Any) -> None:
+        from joinedup.conftest import make_agreement
+
+        make_agreement(world, categories=("identity", "social_care"))
         case = open_case(world)
         police = make_record(world, agency="police")
         police.child = case.child
@@ -421,3 +424,20 @@ def test_key_people_are_recorded_on_the_case(world: Any) -> None:
     case.refresh_from_db()
     assert case.key_people == "Lead: A Worker (City CSC)"
     assert "Lead: A Worker" in client.get(reverse("pathways:case", args=[case.uuid])).content.decode()
+
+
+def test_another_agency_sees_a_case_only_under_an_agreement_sharing_social_care(world: Any) -> None:
+    from joinedup.conftest import make_agreement
+
+    case = open_case(world)
+    police_record = make_record(world, agency="police")
+    police_record.child = case.child
+    police_record.save()
+    officer = make_user(world, role=Role.PRACTITIONER, agency="police")
+    client = Client()
+    client.force_login(officer)
+    assert client.get(reverse("pathways:case", args=[case.uuid])).status_code == 404
+    child_page = client.get(reverse("children:detail", args=[case.child.uuid])).content.decode()
+    assert "a process led by City Children" in child_page
+    make_agreement(world, categories=("identity", "social_care"))
+    assert client.get(reverse("pathways:case", args=[case.uuid])).status_code == 200
