@@ -51,5 +51,9 @@ class Page(Schema):
     offset: int
 
 
+MAX_OFFSET = 1_000_000_000
+
+
 def clamp_page(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, 100)), max(0, offset)
+    """Page sizes of 1 to 100; offsets the database can hold (past the end gives an empty page)."""
+    return max(1, min(limit, 100)), max(0, min(offset, MAX_OFFSET))

@@ -161,8 +161,13 @@ def conflict_reason(row: dict[str, Any]) -> str:
     a, b = row.get("nhs_number_l"), row.get("nhs_number_r")
     if a and b and a != b and row.get("gamma_nhs_number") == 0:
         return "Different NHS numbers"
-    if row.get("gamma_given") in (0, 1) and row.get("gamma_dob") == 4 and row.get("gamma_family") == 6:
-        return "Different given names, same family name and date of birth (twins?)"
+    if row.get("gamma_given") in (0, 1) and row.get("gamma_family") == 6:
+        # Siblings share a family name and an address, twins a birth date too: the
+        # model weighs those as if independent of the given name, so a person decides.
+        if row.get("gamma_dob") == 4:
+            return "Different given names, same family name and date of birth (twins?)"
+        if row.get("gamma_postcode") == 3:
+            return "Different given names, same family name and postcode (siblings?)"
     return ""
 
 

@@ -172,3 +172,10 @@ def test_nul_characters_are_refused_with_a_clear_message(world: Any) -> None:
     assert response.status_code == 422 and "NUL" in response.json()["error"]["message"]
     query = Client().get("/api/v1/children?q=a%00b", headers=headers)
     assert query.status_code == 422
+
+
+def test_absurd_page_offsets_give_an_empty_page_not_an_error(world: Any) -> None:
+    response = Client().get("/api/v1/agreements", {"offset": 10**30, "limit": -5}, headers=bearer(world))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["items"] == [] and body["limit"] == 1

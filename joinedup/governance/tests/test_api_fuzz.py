@@ -56,14 +56,16 @@ def api_user(request: Any, world: Any) -> str:
     return token
 
 
+# Derandomised so CI sees the same examples every run; widen max_examples
+# locally (or drop derandomize) to hunt for new failures.
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_never_errors_and_keeps_to_its_schema(case: Any, api_user: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {api_user}"}, checks=CHECKS)
 
 
 @schema.parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_without_a_token_every_endpoint_answers_401_in_the_envelope(case: Any, db: Any) -> None:
     response = case.call()
     if case.path in {"/api/v1/openapi.json"}:

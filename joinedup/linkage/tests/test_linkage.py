@@ -143,6 +143,14 @@ class TestComparisons:
         )
         assert "twins" in conflict_reason(pair)
 
+    def test_siblings_at_one_address_are_not_joined_automatically(self, trained: dict[str, Any]) -> None:
+        pair = score(
+            trained,
+            row("a", "Olivia", "Jordan", D(2009, 6, 30), sex="F", postcode="NG17 3YE"),
+            row("b", "Pamela", "Jordan", D(2009, 7, 6), sex="F", postcode="NG17 3YE"),
+        )
+        assert "siblings" in conflict_reason(pair)
+
     def test_different_valid_nhs_numbers_are_never_joined_automatically(self, trained: dict[str, Any]) -> None:
         pair = score(
             trained,
