@@ -37,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--children", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--upper", type=float, default=None, help="Join threshold (default: the model's)")
     args = parser.parse_args()
     bench = ROOT / "var" / "bench"
     bench.mkdir(parents=True, exist_ok=True)

@@ -11,13 +11,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from joinedup.core.names import equivalents
+from joinedup.core.names import nickname_groups
 from joinedup.core.text import name_key
 
 COLUMNS = (
     "unique_id",
     "given",
     "given_group",
+    "given_groups",
     "given_initial",
     "family",
     "family_parts",
@@ -35,10 +36,13 @@ COLUMNS = (
 )
 
 
-def _group(given: str) -> str | None:
-    """A stable key shared by a name and its nicknames (the alphabetically first in its groups)."""
-    names = equivalents().get(given)
-    return min(names) if names else None
+def _groups(given: str) -> list[str]:
+    """Keys of every nickname group the name is in (each group's alphabetically first name).
+
+    A name can be in several groups (Joseph with Joe, and with Yusuf), so the
+    model compares the lists: any shared group counts as a nickname match.
+    """
+    return sorted({min(group) for group in nickname_groups() if given in group})
 
 
 def features(
@@ -61,7 +65,8 @@ def features(
     return {
         "unique_id": unique_id,
         "given": given,
-        "given_group": _group(given) if given else None,
+        "given_group": (_groups(given) or [None])[0] if given else None,
+        "given_groups": (_groups(given) or None) if given else None,
         "given_initial": given[0] if given else None,
         "family": family,
         "family_parts": parts or None,
@@ -107,6 +112,7 @@ def to_arrow(rows: list[dict[str, Any]]) -> Any:
             ("unique_id", pa.string()),
             ("given", pa.string()),
             ("given_group", pa.string()),
+            ("given_groups", pa.list_(pa.string())),
             ("given_initial", pa.string()),
             ("family", pa.string()),
             ("family_parts", pa.list_(pa.string())),

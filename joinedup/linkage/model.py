@@ -50,8 +50,12 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             _null("given"),
             _level('"given_l" = "given_r"', "Exact", tf_adjustment_column="given", tf_adjustment_weight=1.0),
-            _level('"given_group_l" = "given_group_r"', "Nickname or variant"),
-            _level('jaro_winkler_similarity("given_l", "given_r") >= 0.92', "Very close spelling"),
+            _level('list_has_any("given_groups_l", "given_groups_r")', "Nickname or variant"),
+            _level(
+                'jaro_winkler_similarity("given_l", "given_r") >= 0.92'
+                ' OR damerau_levenshtein("given_l", "given_r") <= 1',
+                "Very close spelling",
+            ),
             _level('jaro_winkler_similarity("given_l", "given_r") >= 0.8', "Close spelling"),
             _level(
                 '"given_initial_l" = "given_initial_r" AND (length("given_l") = 1 OR length("given_r") = 1)',
