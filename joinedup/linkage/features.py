@@ -58,6 +58,7 @@ def features(
 ) -> dict[str, Any]:
     given_tokens = [name_key(t) for t in (given_names or "").split() if name_key(t)]
     given = given_tokens[0] if given_tokens else None
+    groups = _groups(given) if given else []
     family = name_key(family_name) or None
     parts = sorted({name_key(p) for p in re.split(r"[-\s]+", family_name or "") if name_key(p)})
     others = sorted({name_key(n) for n in (other_names or "").split(",") if name_key(n)})
@@ -65,8 +66,8 @@ def features(
     return {
         "unique_id": unique_id,
         "given": given,
-        "given_group": (_groups(given) or [None])[0] if given else None,
-        "given_groups": (_groups(given) or None) if given else None,
+        "given_group": groups[0] if groups else None,
+        "given_groups": groups or None,
         "given_initial": given[0] if given else None,
         "family": family,
         "family_parts": parts or None,
