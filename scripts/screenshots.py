@@ -50,6 +50,18 @@ def main() -> None:
         page.screenshot(path=OUT / "record-error.png")
         page.goto(f"{args.base}/")
         page.screenshot(path=OUT / "home.png")
+        # A strategic lead's views: coverage of participation and pathway alignment.
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        lead = context.new_page()
+        lead.goto(f"{args.base}/sign-in/")
+        lead.fill("#id_username", "strategic.lead")
+        lead.fill("#id_password", "synthetic-demo-only")
+        lead.click("main button[type=submit]")
+        lead.wait_for_url(f"{args.base}/")
+        lead.goto(f"{args.base}/participation/coverage/")
+        lead.screenshot(path=OUT / "coverage.png")
+        lead.goto(f"{args.base}/pathways/alignment/")
+        lead.screenshot(path=OUT / "alignment.png")
         browser.close()
 
 
