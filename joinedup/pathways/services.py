@@ -253,12 +253,13 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
     target = _equivalent_definition(case, handover.to_area)
     now = at or timezone.now()
     old = {"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key}
+    current = definition_of(case)
     case.area = handover.to_area
     case.lead_agency = handover.to_agency
-    if target.key != definition_of(case).key:
+    if target.key != current.key:
         case.pathway = version_for(target)
         # Keep the stage where the receiving pathway has one of the same purpose.
-        purpose = definition_of_version_stage_purpose(old["pathway"], case.stage_id)
+        purpose = current.stage(case.stage_id).purpose
         case.stage_id = next((s.id for s in target.stages if s.purpose == purpose), target.stages[0].id)
     case.save(update_fields=["area", "lead_agency", "pathway", "stage_id", "updated_at"])
     open_tasks = case.tasks.filter(completed_at__isnull=True, cancelled_at__isnull=True)
@@ -296,18 +297,6 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
         new={"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key},
     )
     return case
-
-
-def definition_of_version_stage_purpose(key: str, stage_id: str) -> str:
-    from joinedup.pathways.engine import _parse_source
-    from joinedup.pathways.models import PathwayVersion
-
-    definition_id, version = key.split("@")
-    row = PathwayVersion.objects.get(definition_id=definition_id, version=int(version))
-    try:
-        return _parse_source(row.key, row.source).stage(stage_id).purpose
-    except KeyError:
-        return ""
 
 
 @transaction.atomic
