@@ -13,7 +13,6 @@ hold them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from itertools import combinations
 
 from joinedup.children.models import ChildAssociation
 
@@ -47,11 +46,3 @@ def linked_pairs(child_ids: Iterable[int]) -> set[Pair]:
     for source in _SOURCES:
         found |= {pair for pair in source(ids) if len(pair) == 2 and pair <= ids}
     return found
-
-
-def are_linked(child_a: int, child_b: int) -> bool:
-    return frozenset((child_a, child_b)) in linked_pairs({child_a, child_b})
-
-
-def all_pairs(child_ids: Iterable[int]) -> list[Pair]:
-    return [frozenset(p) for p in combinations(sorted(set(child_ids)), 2)]

@@ -5,7 +5,6 @@ The services in pathways/services.py call these inside their transactions.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 
 from joinedup.core.workingdays import WorkingCalendar
@@ -49,8 +48,3 @@ def definition_for(*, area_short_name: str, kind: str) -> Definition:
     if not candidates:
         raise LookupError(f"No {kind} pathway is defined for {area_short_name}.")
     return max(candidates, key=lambda d: d.version)
-
-
-def due_at(definition: Definition, clock_id: str, start: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
-    clock = next(c for c in definition.clocks if c.id == clock_id)
-    return clock.due(start, calendar)

@@ -122,13 +122,6 @@ class Task(PublicModel):
     def is_open(self) -> bool:
         return self.completed_at is None and self.cancelled_at is None
 
-    def is_overdue(self, now: object = None) -> bool:
-        return self.is_open and self.due_at < (now or timezone.now())  # type: ignore[operator]
-
-    @property
-    def overdue(self) -> bool:
-        return self.is_overdue()
-
 
 class Meeting(PublicModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from joinedup.pathways.engine import definition_of
 from joinedup.pathways.models import Case, CaseStatus, Meeting, Task
@@ -76,7 +75,3 @@ def tasks_for_agency(agency_id: int) -> QuerySet[Task]:
         .select_related("case__child", "case__area", "owner")
         .order_by("due_at")
     )
-
-
-def overdue(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    return tasks.filter(due_at__lt=timezone.now())
