@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "joinedup.partnership",
     "joinedup.children",
     "joinedup.linkage",
+    "joinedup.notifications",
     "joinedup.referrals",
     "joinedup.pathways",
     "joinedup.governance",

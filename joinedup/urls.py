@@ -16,6 +16,7 @@ urlpatterns = [
     path("governance/", include("joinedup.governance.urls")),
     path("referrals/", include("joinedup.referrals.urls")),
     path("linkage/", include("joinedup.linkage.urls")),
+    path("notifications/", include("joinedup.notifications.urls")),
     path("pathways/", include("joinedup.pathways.urls")),
     path("participation/", include("joinedup.participation.urls")),
     path("young-people/", participation_views.public, name="public_opportunities"),

@@ -74,6 +74,8 @@ class AgencyRecord(PublicModel):
     school = models.CharField(max_length=200, blank=True)
     # Search keys: case-, accent- and punctuation-folded copies of the names.
     given_key = models.CharField(max_length=120, editable=False, db_index=True)
+    # The first given name alone, as the linkage model compares it: intake matching looks it up.
+    first_given_key = models.CharField(max_length=120, editable=False, blank=True)
     family_key = models.CharField(max_length=120, editable=False, db_index=True)
     other_keys = models.CharField(max_length=300, editable=False, blank=True)
     created_by = models.ForeignKey(
@@ -93,6 +95,12 @@ class AgencyRecord(PublicModel):
         indexes = [
             models.Index(fields=["agency", "family_key"]),
             models.Index(fields=["date_of_birth"]),
+            # Intake matching's exact-block lookups (see linkage/intake.py).
+            models.Index(fields=["first_given_key", "family_key"], name="record_block_given_family"),
+            models.Index(fields=["first_given_key", "date_of_birth"], name="record_block_given_dob"),
+            models.Index(fields=["family_key", "date_of_birth"], name="record_block_family_dob"),
+            models.Index(fields=["family_key", "postcode"], name="record_block_family_postcode"),
+            models.Index(fields=["postcode"], name="record_block_postcode"),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from joinedup.children.models import (
     IntelligenceItem,
     ReviewStatus,
 )
-from joinedup.core.text import name_key
+from joinedup.core.text import first_name_key, name_key
 from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
 from joinedup.partnership.models import Agency, PostcodePrefix
 from joinedup.partnership.selectors import postcode_prefix_for
@@ -41,7 +41,7 @@ EDITABLE_FIELDS = (
     "postcode",
     "school",
 )
-DERIVED_FIELDS = ("given_key", "family_key", "other_keys", "district", "area")
+DERIVED_FIELDS = ("given_key", "first_given_key", "family_key", "other_keys", "district", "area")
 
 
 class StaleVersionError(Exception):
@@ -101,6 +101,7 @@ def derive_fields(record: AgencyRecord, resolve_prefix: Callable[[str], Postcode
     bulk loaders pass an in-memory lookup instead of one query per record.
     """
     record.given_key = name_key(record.given_names)
+    record.first_given_key = first_name_key(record.given_names)
     record.family_key = name_key(record.family_name)
     record.other_keys = " ".join(name_key(n) for n in record.other_names.split(",") if n.strip())
     prefix = resolve_prefix(record.postcode) if record.postcode else None
@@ -111,6 +112,17 @@ def derive_fields(record: AgencyRecord, resolve_prefix: Callable[[str], Postcode
 def _derive(record: AgencyRecord) -> None:
     partnership = record.agency.partnership
     derive_fields(record, lambda postcode: postcode_prefix_for(partnership=partnership, postcode=postcode))
+
+
+# Called, in the creating transaction, with (actor, record) after every new record:
+# the joining-the-dots capability registers its intake matching here.
+RecordCreatedHook = Callable[[Any, AgencyRecord], None]
+_ON_CREATE: list[RecordCreatedHook] = []
+
+
+def register_record_created_hook(hook: RecordCreatedHook) -> None:
+    if hook not in _ON_CREATE:
+        _ON_CREATE.append(hook)
 
 
 @transaction.atomic
@@ -134,6 +146,10 @@ def agency_record_create(*, actor: Any, agency: Agency, data: dict[str, Any]) ->
         child_uuid=child.uuid,
         new=snapshot(record),
     )
+    for hook in _ON_CREATE:
+        hook(actor, record)
+    if _ON_CREATE:
+        record.refresh_from_db(fields=["child"])  # matching may have joined it to a known child
     return record
 
 
@@ -298,7 +314,7 @@ def agency_record_erase(*, actor: Any, record: AgencyRecord, reason: str) -> Age
     current.date_of_birth = None
     current.district = None
     current.area = None
-    current.given_key = current.family_key = current.other_keys = ""
+    current.given_key = current.first_given_key = current.family_key = current.other_keys = ""
     current.erased_at = timezone.now()
     current.version += 1
     current.updated_by = actor
@@ -309,6 +325,7 @@ def agency_record_erase(*, actor: Any, record: AgencyRecord, reason: str) -> Age
             "district",
             "area",
             "given_key",
+            "first_given_key",
             "family_key",
             "other_keys",
             "erased_at",

@@ -23,6 +23,7 @@ from joinedup.partnership.access import (
     agency_for_new_record,
     agency_record_get_for_change,
     child_get_for_break_glass,
+    intake_matches_for,
     membership_for,
     require,
     user_can,
@@ -150,6 +151,9 @@ def record_create(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Record {record.local_id} added for {record.full_name}.")
+            _, possible = intake_matches_for(user=request.user, record_uuid=record.uuid)
+            if possible.exists():
+                return redirect("linkage:record_matches", record_uuid=record.uuid)
             return redirect("children:detail", child_uuid=record.child.uuid)
     return render(
         request,

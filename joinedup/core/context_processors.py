@@ -70,5 +70,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "synthetic_data": synthetic_data_loaded(),
     }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        from joinedup.notifications.selectors import unread_count
+
         context["nav_items"] = _nav(request)
+        context["unread_notifications"] = unread_count(request.user)
     return context

@@ -16,3 +16,12 @@ def fold(text: str) -> str:
 def name_key(text: str) -> str:
     """A search key: folded, with punctuation and spaces dropped, so O'Brien == obrien."""
     return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+def first_name_key(text: str) -> str:
+    """The key of the first name only: "Mary-Jane Ann" -> "maryjane"."""
+    for token in fold(text).split(" "):
+        key = name_key(token)
+        if key:
+            return key
+    return ""

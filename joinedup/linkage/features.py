@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from joinedup.core.names import nickname_groups
-from joinedup.core.text import name_key
+from joinedup.core.text import first_name_key, name_key
 
 COLUMNS = (
     "unique_id",
@@ -56,8 +56,7 @@ def features(
     postcode: str = "",
     nhs_number: str = "",
 ) -> dict[str, Any]:
-    given_tokens = [name_key(t) for t in (given_names or "").split() if name_key(t)]
-    given = given_tokens[0] if given_tokens else None
+    given = first_name_key(given_names or "") or None
     groups = _groups(given) if given else []
     family = name_key(family_name) or None
     parts = sorted({name_key(p) for p in re.split(r"[-\s]+", family_name or "") if name_key(p)})

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -68,6 +69,7 @@ def child_merge(
         {"record": rid, "from": cid, "to": target.pk}
         for rid, cid in AgencyRecord.objects.select_for_update().filter(child__in=sources).values_list("id", "child_id")
     ]
+    areas_before = _areas_by_child(distinct)
     AgencyRecord.objects.filter(pk__in=[m["record"] for m in moves]).update(child=target, updated_at=timezone.now())
     join = ChildJoin.objects.create(
         kind=JoinKind.MERGE, target=target, moves=moves, reason=reason, pair=pair, actor=actor
@@ -79,7 +81,56 @@ def child_merge(
         child_uuid=target.uuid,
         detail={"from_children": [str(c.uuid) for c in sources], "records": len(moves), "reason": reason},
     )
+    _notify_if_now_across_the_boundary(target, areas_before)
     return join
+
+
+def _areas_by_child(children: Iterable[Child]) -> dict[int, set[int]]:
+    areas: dict[int, set[int]] = {c.pk: set() for c in children}
+    for child_id, area_id in AgencyRecord.objects.filter(
+        child__in=list(areas), erased_at__isnull=True, area__isnull=False
+    ).values_list("child_id", "area_id"):
+        areas[child_id].add(area_id)
+    return areas
+
+
+def _notify_if_now_across_the_boundary(target: Child, before: dict[int, set[int]]) -> None:
+    """When a join shows a child known in more than one area, and none of the joined children
+    was known in all of them on its own, tell the teams holding the child's records."""
+    from django.urls import reverse
+
+    from joinedup.notifications.services import notify
+    from joinedup.partnership.models import Area, Membership
+    from joinedup.partnership.roles import Perm, role_can
+
+    after = set().union(*before.values())
+    if len(after) < 2 or any(areas == after for areas in before.values()):
+        return
+    records = AgencyRecord.objects.filter(child=target, erased_at__isnull=True).select_related(
+        "agency", "created_by__membership"
+    )
+    teams, agencies = set(), set()
+    for record in records:
+        membership = getattr(record.created_by, "membership", None) if record.created_by else None
+        if membership is not None and membership.team_id and membership.agency_id == record.agency_id:
+            teams.add(membership.team_id)
+        else:
+            agencies.add(record.agency_id)
+    members = (
+        Membership.objects.filter(is_active=True)
+        .filter(models.Q(team_id__in=teams) | models.Q(agency_id__in=agencies))
+        .select_related("user")
+    )
+    names = " and ".join(sorted(Area.objects.filter(pk__in=after).values_list("short_name", flat=True)))
+    holders = ", ".join(sorted({r.agency.name for r in records}))
+    notify(
+        users=[m.user for m in members if role_can(m.role, Perm.WORK_CASES)],
+        kind="cross_boundary",
+        title=f"A child you hold a record for is known in {names}",
+        body=f"Records held by {holders} were found to be the same child. "
+        "Open the child's page to see what each agency shares.",
+        url=reverse("children:detail", kwargs={"child_uuid": target.uuid}),
+    )
 
 
 @transaction.atomic
@@ -142,15 +193,39 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidateP
 # --- applying a run -----------------------------------------------------------------------
 
 
-def waterfall(row: dict[str, Any], comparisons: list[str]) -> list[dict[str, Any]]:
-    steps = []
-    for name in comparisons:
-        bf = float(row.get(f"bf_{name}") or 1.0) * float(row.get(f"bf_tf_adj_{name}") or 1.0)
+def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each step from the prior to the final match weight: the comparisons' levels and weights.
+
+    Splink writes each comparison's weight as mw_<name> and its term-frequency
+    adjustment as mw_tf_adj_<name>; the two are shown as one step.
+    """
+    lam = float(parameters["probability_two_random_records_match"])
+    steps = [
+        {
+            "comparison": "Prior (before comparing)",
+            "level": "",
+            "gamma": None,
+            "weight": round(math.log2(lam / (1 - lam)), 2),
+        }
+    ]
+    for comparison in parameters["comparisons"]:
+        name = comparison["output_column_name"]
+        gamma = row.get(f"gamma_{name}")
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        if gamma == -1:
+            label = "Missing"
+        elif gamma is not None and 0 <= int(gamma) < len(non_null):
+            label = non_null[len(non_null) - 1 - int(gamma)].get("label_for_charts", "")
+        else:
+            label = ""
+        weight = float(row.get(f"mw_{name}") or 0.0) + float(row.get(f"mw_tf_adj_{name}") or 0.0)
         steps.append(
             {
-                "comparison": name,
-                "gamma": row.get(f"gamma_{name}"),
-                "weight": round(math.log2(bf), 2) if bf > 0 else None,
+                "comparison": comparison.get("comparison_description") or name,
+                "level": label,
+                "gamma": gamma,
+                "weight": round(weight, 2),
             }
         )
     return steps
@@ -172,7 +247,7 @@ def conflict_reason(row: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]], comparisons: list[str]) -> LinkageRun:
+def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]) -> LinkageRun:
     """Turn scored pairs into decisions; repeatable, changing only what changed.
 
     At or above the upper threshold: joined, strongest first, unless a
@@ -236,7 +311,7 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
         values = {
             "probability": probability,
             "match_weight": float(row["match_weight"]),
-            "waterfall": waterfall(row, comparisons),
+            "waterfall": waterfall(row, model.parameters),
             "conflict": conflict,
             "status": PairStatus.AUTO_JOINED if auto else PairStatus.PENDING,
             "run": run,
@@ -262,3 +337,85 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
     run.save(update_fields=["figures", "finished_at", "updated_at"])
     audit_record(actor=actor, event="linkage.run", obj=run, detail=figures)
     return run
+
+
+# --- intake: one new record, matched as it is created -------------------------------------
+
+
+@dataclass
+class IntakeOutcome:
+    joined_to: Child | None
+    possible: list[CandidatePair]
+    candidates: int
+    seconds: float
+
+
+@transaction.atomic
+def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
+    """Place a new record: join it to a known child above the upper threshold (unless a
+    conflict rule stops it), queue the band as possible matches, otherwise leave it new.
+
+    Nothing happens without an active model. At most one pair per other child is
+    queued: the strongest.
+    """
+    model = active_model()
+    if model is None:
+        return None
+    from joinedup.linkage.intake import match_record
+    from joinedup.partnership.access import agency_records_for_linkage
+
+    result = match_record(record, model=model, queryset=agency_records_for_linkage())
+    by_child: dict[int, list[Any]] = {}
+    for match in result.matches:
+        by_child.setdefault(match.child_id, []).append(match)
+    target: int | None = None
+    for match in result.matches:  # strongest first
+        if match.probability < model.upper_threshold:
+            break
+        if not any(conflict_reason(m.row) for m in by_child[match.child_id]):
+            target = match.child_id
+            break
+    possible: list[CandidatePair] = []
+    for child_id, matches in by_child.items():
+        best = matches[0]
+        joined = child_id == target
+        a, b = sorted((record.pk, best.record_id))
+        pair = CandidatePair.objects.create(
+            record_a_id=a,
+            record_b_id=b,
+            probability=best.probability,
+            match_weight=float(best.row["match_weight"]),
+            waterfall=waterfall(best.row, model.parameters),
+            conflict=conflict_reason(best.row),
+            status=PairStatus.AUTO_JOINED if joined else PairStatus.PENDING,
+        )
+        if not joined:
+            possible.append(pair)
+    joined_to = None
+    if target is not None:
+        joined_to = Child.objects.get(pk=target)
+        child_merge(
+            actor=actor,
+            children=[record.child, joined_to],
+            reason=f"Matched as the record was added (model v{model.version})",
+            pair=CandidatePair.objects.filter(status=PairStatus.AUTO_JOINED)
+            .filter(models.Q(record_a=record) | models.Q(record_b=record))
+            .first(),
+        )
+    audit_record(
+        actor=actor,
+        event="agency_record.intake_matched",
+        obj=record,
+        child_uuid=(joined_to or record.child).uuid,
+        detail={
+            "model": model.version,
+            "candidates": result.candidates,
+            "joined": joined_to is not None,
+            "possible_matches": len(possible),
+        },
+    )
+    return IntakeOutcome(joined_to, possible, result.candidates, result.seconds)
+
+
+def intake_hook(actor: Any, record: AgencyRecord) -> None:
+    intake_match(actor=actor, record=record)

@@ -7,5 +7,6 @@ app_name = "linkage"
 urlpatterns = [
     path("review/", views.queue, name="queue"),
     path("review/<uuid:pair_uuid>/", views.pair_review, name="pair"),
+    path("records/<uuid:record_uuid>/matches/", views.record_matches, name="record_matches"),
     path("joins/<uuid:join_uuid>/split/", views.split, name="split"),
 ]

@@ -17,6 +17,8 @@ from joinedup.partnership.access import (
     candidate_pair_get_for_review,
     candidate_pairs_for_review,
     child_join_get_for_undo,
+    intake_matches_for,
+    record_view_for_intake,
     record_view_for_review,
 )
 
@@ -74,6 +76,48 @@ def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
         "linkage/pair.html",
         {"pair": pair, "a": a, "b": b, "rows": rows, "steps": steps, "page_title": "Review a possible match"},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def record_matches(request: HttpRequest, record_uuid: str) -> HttpResponse:
+    """The possible matches found when a record was added: the creator confirms or rules them out."""
+    record, pairs = intake_matches_for(user=request.user, record_uuid=record_uuid)
+    if request.method == "POST":
+        pair = pairs.filter(uuid=request.POST["pair"]).first() if _is_uuid(request.POST.get("pair")) else None
+        decision = request.POST.get("decision", "")
+        if pair is None:
+            messages.error(request, "That possible match has already been decided: choose one from the list.")
+        elif decision not in {PairStatus.SAME, PairStatus.NOT_SAME}:
+            messages.error(request, "Choose whether this is the same child or not.")
+        else:
+            services.pair_decide(actor=request.user, pair=pair, decision=decision)
+            messages.success(request, f"Recorded: {PairStatus(decision).label.lower()}.")
+        if pairs.exists():
+            return redirect("linkage:record_matches", record_uuid=record.uuid)
+        record.refresh_from_db(fields=["child"])
+        return redirect("children:detail", child_uuid=record.child.uuid)
+    matches = []
+    for pair in pairs:
+        other = pair.record_b if pair.record_a_id == record.pk else pair.record_a
+        fields = record_view_for_intake(user=request.user, record=other)
+        rows = None if fields is None else [(label, fields[name]) for name, label in LABELS.items() if name in fields]
+        matches.append({"pair": pair, "other": other, "rows": rows})
+    return render(
+        request,
+        "linkage/record_matches.html",
+        {"record": record, "matches": matches, "page_title": "Possible matches for this record"},
+    )
+
+
+def _is_uuid(value: str | None) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value or "")
+    except ValueError:
+        return False
+    return True
 
 
 @require_POST

@@ -37,7 +37,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from joinedup.partnership.models import Agency, AgreementStatus, InformationSharingAgreement, Membership
-from joinedup.partnership.roles import DataCategory, Perm, Purpose, role_can, role_may_act_for
+from joinedup.partnership.roles import DataCategory, Perm, Purpose, default_purpose, role_can, role_may_act_for
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -667,18 +667,45 @@ def candidate_pair_get_for_review(*, user: Any, pair_uuid: UUID | str) -> Any:
         raise Http404 from exc
 
 
-def record_view_for_review(*, user: Any, record: AgencyRecord) -> dict[str, Any] | None:
-    """The fields of a record a reviewer may see: all for their own agency's, the agreement's
-    categories for a partner's; None where only knowing-of is allowed (show agency and dates only)."""
+def _record_fields(*, membership: Membership, record: AgencyRecord, purpose: str | None) -> dict[str, Any] | None:
     from joinedup.children.models import FIELD_CATEGORIES
 
-    membership = require(user, Perm.REVIEW_MATCHES)
     if record.agency_id == membership.agency_id:
         return {name: getattr(record, name) for name in FIELD_CATEGORIES}
-    grant = partner_grants(membership=membership, purpose=review_purpose(user)).get(record.agency_id)
+    grant = partner_grants(membership=membership, purpose=purpose).get(record.agency_id) if purpose else None
     if grant is None or grant.level != "content":
         return None
     return {name: getattr(record, name) for name, category in FIELD_CATEGORIES.items() if grant.covers(category)}
+
+
+def record_view_for_review(*, user: Any, record: AgencyRecord) -> dict[str, Any] | None:
+    """The fields of a record a reviewer may see: all for their own agency's, the agreement's
+    categories for a partner's; None where only knowing-of is allowed (show agency and dates only)."""
+    membership = require(user, Perm.REVIEW_MATCHES)
+    return _record_fields(membership=membership, record=record, purpose=review_purpose(user))
+
+
+def intake_matches_for(*, user: Any, record_uuid: UUID | str) -> tuple[AgencyRecord, QuerySet[Any]]:
+    """A record the user's agency holds and the possible matches found when it was added
+    (pairs waiting for a decision); 404 for anyone else's record."""
+    from joinedup.linkage.models import CandidatePair, PairStatus
+
+    record = agency_record_get_for_user(user=user, record_uuid=record_uuid)
+    require(user, Perm.CREATE_AGENCY_RECORD)
+    pairs = (
+        CandidatePair.objects.filter(status__in=[PairStatus.PENDING, PairStatus.UNSURE])
+        .filter(Q(record_a=record) | Q(record_b=record))
+        .select_related("record_a__agency", "record_b__agency")
+        .order_by("-probability")
+    )
+    return record, pairs
+
+
+def record_view_for_intake(*, user: Any, record: AgencyRecord) -> dict[str, Any] | None:
+    """What the creator of a new record may see of a possible match: as for review, under
+    the creator's own casework purpose; None means the know-of view only."""
+    membership = require(user, Perm.CREATE_AGENCY_RECORD)
+    return _record_fields(membership=membership, record=record, purpose=default_purpose(membership.role))
 
 
 def child_join_get_for_undo(*, user: Any, join_uuid: UUID | str) -> Any:

@@ -9,6 +9,7 @@ so a new page or endpoint cannot ship without saying who may use it.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -193,6 +194,15 @@ def case_rule(who: Who) -> int:
     return 200 if who.relation == "own_agency" and who.can(Perm.VIEW_CHILD) else 404
 
 
+def record_matches_rule(who: Who) -> int:
+    # The possible matches of the City record: its holders who may add records.
+    if who.relation == "anonymous":
+        return 302
+    if who.relation != "own_agency" or not who.can(Perm.VIEW_CHILD):
+        return 404
+    return 200 if who.can(Perm.CREATE_AGENCY_RECORD) else 403
+
+
 def always(status: int) -> Callable[[Who], int]:
     return lambda who: status
 
@@ -284,6 +294,10 @@ MATRIX: dict[str, Row] = {
     "linkage:queue": Row(lambda w: reverse("linkage:queue"), page(Perm.REVIEW_MATCHES)),
     "linkage:pair": Row(lambda w: reverse("linkage:pair", args=[w.pair.uuid]), page(Perm.REVIEW_MATCHES)),
     "linkage:split": Row(lambda w: reverse("linkage:split", args=[w.join.uuid]), always(405)),
+    "linkage:record_matches": Row(lambda w: reverse("linkage:record_matches", args=[w.own.uuid]), record_matches_rule),
+    "notifications:list": Row(lambda w: reverse("notifications:list"), signed_in(200, 302)),
+    "notifications:all_read": Row(lambda w: reverse("notifications:all_read"), always(405)),
+    "notifications:open": Row(lambda w: reverse("notifications:open", args=[uuid.uuid4()]), always(405)),
     "pathways:definitions": Row(lambda w: reverse("pathways:definitions"), page(Perm.VIEW_PATHWAYS)),
     "pathways:definition": Row(lambda w: reverse("pathways:definition", args=["efh-city@1"]), page(Perm.VIEW_PATHWAYS)),
     "pathways:align": Row(lambda w: reverse("pathways:align"), page(Perm.VIEW_PATHWAYS)),

@@ -12,8 +12,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from joinedup.linkage.tests.test_linkage import trained  # noqa: F401 - the module-scoped model fixture
-
 COLUMNS = """
 [defaults]
 id = "id"

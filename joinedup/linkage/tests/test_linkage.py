@@ -13,7 +13,6 @@ from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_record
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.features import features
 from joinedup.linkage.models import CandidatePair, PairStatus
 from joinedup.linkage.services import (
     child_merge,
@@ -24,90 +23,11 @@ from joinedup.linkage.services import (
     linkage_model_save,
     pair_decide,
 )
+from joinedup.linkage.tests.conftest import row
 
 D = dt.date
-
-
-def row(
-    uid: str,
-    given: str,
-    family: str,
-    dob: D | None,
-    sex: str = "M",
-    postcode: str = "NG7 1AB",
-    nhs: str = "",
-    other: str = "",
-) -> dict[str, Any]:
-    return features(
-        unique_id=uid,
-        given_names=given,
-        family_name=family,
-        other_names=other,
-        date_of_birth=dob,
-        sex=sex,
-        postcode=postcode,
-        nhs_number=nhs,
-    )
-
-
-@pytest.fixture(scope="module")
-def trained() -> dict[str, Any]:
-    """A model trained on a small synthetic population made here (no database)."""
-    import random
-
-    rng = random.Random(4)
-    given = [
-        "oliver",
-        "harry",
-        "jack",
-        "charlie",
-        "thomas",
-        "olivia",
-        "amelia",
-        "isla",
-        "ava",
-        "mia",
-        "noah",
-        "leo",
-        "ruby",
-        "grace",
-        "zara",
-    ]
-    family = [
-        "smith",
-        "jones",
-        "taylor",
-        "brown",
-        "wilson",
-        "evans",
-        "thomas",
-        "johnson",
-        "roberts",
-        "walker",
-        "wright",
-        "hall",
-        "clarke",
-        "green",
-    ]
-    rows = []
-    for person in range(600):
-        g, f = rng.choice(given), rng.choice(family)
-        dob = D(2008, 1, 1) + dt.timedelta(days=rng.randint(0, 5000))
-        pc = f"NG{rng.randint(1, 20)} {rng.randint(1, 9)}{rng.choice('ABDEFG')}{rng.choice('HJLNPQ')}"
-        nhs = f"999{person:07d}"
-        for copy in range(rng.choice((1, 2, 3))):
-            gg = g if rng.random() > 0.1 else g[:-1]
-            rows.append(
-                row(
-                    f"{person}-{copy}",
-                    gg,
-                    f,
-                    dob if rng.random() > 0.05 else None,
-                    postcode=pc,
-                    nhs=nhs if rng.random() > 0.4 else "",
-                )
-            )
-    return splink_model.train(rows).model
+# A model with no comparisons: every pair scores the prior, so the tests choose the scores.
+EMPTY_MODEL = {"comparisons": [], "probability_two_random_records_match": 0.001}
 
 
 def score(model: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -204,30 +124,30 @@ class TestJoins:
         pair = CandidatePair.objects.create(record_a=low, record_b=high, probability=0.7, match_weight=2, waterfall=[])
         pair_decide(actor=world.users["screener"], pair=pair, decision=PairStatus.NOT_SAME)
         model = linkage_model_activate(
-            actor=None, model=linkage_model_save(actor=None, parameters={"comparisons": []}, summary={})
+            actor=None, model=linkage_model_save(actor=None, parameters=EMPTY_MODEL, summary={})
         )
         scored = [
             {"unique_id_l": str(low.pk), "unique_id_r": str(high.pk), "match_probability": 0.9999, "match_weight": 20}
         ]
-        run = linkage_apply(actor=None, model=model, rows=scored, comparisons=[])
+        run = linkage_apply(actor=None, model=model, rows=scored)
         assert run.figures["kept_apart"] == 1 and run.figures["children_joined"] == 0
         assert AgencyRecord.objects.get(pk=a.pk).child_id != AgencyRecord.objects.get(pk=b.pk).child_id
 
     def test_a_run_joins_above_the_upper_threshold_and_queues_the_band(self, world: Any) -> None:
         a, b, c, d = (make_record(world, agency=x) for x in ("city_csc", "police", "health", "city_school"))
         model = linkage_model_activate(
-            actor=None, model=linkage_model_save(actor=None, parameters={"comparisons": []}, summary={})
+            actor=None, model=linkage_model_save(actor=None, parameters=EMPTY_MODEL, summary={})
         )
         scored = [
             {"unique_id_l": str(a.pk), "unique_id_r": str(b.pk), "match_probability": 0.99, "match_weight": 10},
             {"unique_id_l": str(c.pk), "unique_id_r": str(d.pk), "match_probability": 0.7, "match_weight": 2},
         ]
-        run = linkage_apply(actor=None, model=model, rows=scored, comparisons=[])
+        run = linkage_apply(actor=None, model=model, rows=scored)
         assert run.figures["children_joined"] == 1 and run.figures["to_review"] == 1
         assert AgencyRecord.objects.get(pk=a.pk).child_id == AgencyRecord.objects.get(pk=b.pk).child_id
         assert CandidatePair.objects.get(status=PairStatus.PENDING).probability == 0.7
         # Repeating the run changes nothing.
-        again = linkage_apply(actor=None, model=model, rows=scored, comparisons=[])
+        again = linkage_apply(actor=None, model=model, rows=scored)
         assert again.figures["children_joined"] == 0
 
     def test_reviewing_a_pair_as_same_joins_and_shows_history_with_a_split(self, world: Any) -> None:

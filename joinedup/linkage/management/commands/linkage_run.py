@@ -25,7 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(f"2/3 Scoring {len(rows):,} records with model v{model.version}...")
         pairs = splink_model.predict(rows, model.parameters, threshold=model.lower_threshold)
         self.stdout.write(f"3/3 Applying {len(pairs):,} scored pairs...")
-        names = [c["output_column_name"] for c in model.parameters["comparisons"]]
-        run = linkage_apply(actor=None, model=model, rows=pairs, comparisons=names)
+        run = linkage_apply(actor=None, model=model, rows=pairs)
         figures = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in run.figures.items())
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {figures}."))

@@ -1,0 +1,299 @@
+"""Matching one new agency record in real time, with the active model's trained parameters.
+
+Batch linkage runs Splink over every record. A record created on a page, by
+the API or by a bulk import cannot wait for that, so this module does the
+two things Splink would do for it, for one record:
+
+1. find candidates by exact-block lookups on indexed keys in the database
+   (the same blocking rules as the batch model: NHS number, date of birth,
+   family name with birth year or postcode district, given name or a
+   nickname of it with the family name, given name with birth month,
+   postcode with initial, given and family names swapped);
+2. score each candidate pair by Fellegi-Sunter with the model's own m and u
+   probabilities, prior and term-frequency adjustments: each level's SQL
+   condition has a Python twin below, and `tests/test_intake.py` checks the
+   scores equal Splink's own on the same pairs.
+
+Scoring outside Splink is done only because intake must answer in
+milliseconds (`benchmarks/intake_match.py`); the parameters always come
+from Splink's trained model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.db.models import Q
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from joinedup.core.names import nickname_groups
+from joinedup.linkage.features import records_to_rows
+
+Row = dict[str, Any]
+Predicate = Callable[[Row, Row], bool]
+
+FIELDS = (
+    "id",
+    "child_id",
+    "given_names",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "nhs_number",
+)
+
+
+def _jw(a: str, b: str) -> float:
+    return float(JaroWinkler.similarity(a, b, prefix_weight=0.1))
+
+
+def _dl(a: str, b: str) -> int:
+    return int(DamerauLevenshtein.distance(a, b))
+
+
+def _eq(col: str) -> Predicate:
+    return lambda a, b: a[col] is not None and a[col] == b[col]
+
+
+def _any(col: str) -> Predicate:
+    return lambda a, b: bool(a[col] and b[col] and set(a[col]) & set(b[col]))
+
+
+def _missing(col: str) -> Predicate:
+    return lambda a, b: a[col] is None or b[col] is None
+
+
+# (comparison, level label) -> the level's condition, exactly as model.comparisons() writes it in SQL.
+LEVELS: dict[tuple[str, str], Predicate] = {
+    ("given", "Missing"): _missing("given"),
+    ("given", "Exact"): _eq("given"),
+    ("given", "Nickname or variant"): _any("given_groups"),
+    ("given", "Very close spelling"): lambda a, b: (
+        _jw(a["given"], b["given"]) >= 0.92 or _dl(a["given"], b["given"]) <= 1
+    ),
+    ("given", "Close spelling"): lambda a, b: _jw(a["given"], b["given"]) >= 0.8,
+    ("given", "Initial"): lambda a, b: (
+        a["given_initial"] == b["given_initial"] and (len(a["given"]) == 1 or len(b["given"]) == 1)
+    ),
+    ("given", "Different, same family and birth date"): lambda a, b: _eq("dob")(a, b) and _eq("family")(a, b),
+    ("family", "Missing"): _missing("family"),
+    ("family", "Exact"): _eq("family"),
+    ("family", "Given and family swapped"): lambda a, b: (
+        a["given"] is not None and a["given"] == b["family"] and a["family"] == b["given"]
+    ),
+    ("family", "Shares a part (hyphenated)"): _any("family_parts"),
+    ("family", "Previous or other surname"): lambda a, b: bool(
+        (b["other_keys"] and a["family"] in b["other_keys"]) or (a["other_keys"] and b["family"] in a["other_keys"])
+    ),
+    ("family", "Very close spelling"): lambda a, b: _jw(a["family"], b["family"]) >= 0.92,
+    ("family", "Close spelling"): lambda a, b: _jw(a["family"], b["family"]) >= 0.8,
+    ("dob", "Missing"): _missing("dob"),
+    ("dob", "Exact"): _eq("dob"),
+    ("dob", "Day and month swapped"): lambda a, b: (
+        a["dob_year"] == b["dob_year"] and a["dob_day"] == b["dob_month"] and a["dob_month"] == b["dob_day"]
+    ),
+    ("dob", "One character off"): lambda a, b: _dl(a["dob"], b["dob"]) <= 1,
+    ("dob", "Same year and month"): _eq("dob_ym"),
+    ("sex", "Missing"): _missing("sex"),
+    ("sex", "Same"): _eq("sex"),
+    ("postcode", "Missing"): _missing("postcode"),
+    ("postcode", "Same postcode"): _eq("postcode"),
+    ("postcode", "Same sector"): _eq("postcode_sector"),
+    ("postcode", "Same district"): _eq("postcode_district"),
+    ("nhs_number", "Missing"): _missing("nhs_number"),
+    ("nhs_number", "Exact"): _eq("nhs_number"),
+    ("nhs_number", "One transposition"): lambda a, b: _dl(a["nhs_number"], b["nhs_number"]) <= 1,
+}
+
+
+@dataclass
+class Level:
+    label: str
+    gamma: int
+    weight: float  # log2(m / u); 0 for the missing level
+    predicate: Predicate | None  # None: the ELSE level
+    tf_column: str = ""
+    tf_weight: float = 0.0
+    log2_u: float = 0.0
+
+
+@dataclass
+class Comparison:
+    name: str
+    levels: list[Level] = field(default_factory=list)
+
+    def level_for(self, left: Row, right: Row) -> Level:
+        for level in self.levels:
+            if level.predicate is None or level.predicate(left, right):
+                return level
+        raise AssertionError(f"No level matched in {self.name}: the model has no ELSE level.")
+
+
+class ModelError(ValueError):
+    """The saved model does not match the comparisons this code knows how to score."""
+
+
+@dataclass
+class Scorer:
+    """Fellegi-Sunter scoring with a saved Splink model's parameters."""
+
+    prior_weight: float
+    comparisons: list[Comparison]
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, Any]) -> Scorer:
+        lam = float(parameters["probability_two_random_records_match"])
+        comparisons = []
+        for spec in parameters["comparisons"]:
+            name = spec["output_column_name"]
+            specs = spec["comparison_levels"]
+            non_null = [lv for lv in specs if not lv.get("is_null_level")]
+            exact_u = next((lv["u_probability"] for lv in non_null if lv.get("label_for_charts") == "Exact"), None)
+            comparison = Comparison(name)
+            for level in specs:
+                label = level.get("label_for_charts", "")
+                is_else = level["sql_condition"].strip().upper() == "ELSE"
+                predicate = None if is_else else LEVELS.get((name, label))
+                if not is_else and predicate is None:
+                    raise ModelError(f"The model's level {name}: {label!r} has no intake scorer; retrain the model.")
+                if level.get("is_null_level"):
+                    comparison.levels.append(Level(label, -1, 0.0, predicate))
+                    continue
+                gamma = len(non_null) - 1 - non_null.index(level)
+                weight = math.log2(level["m_probability"] / level["u_probability"])
+                tf_column = level.get("tf_adjustment_column") or ""
+                comparison.levels.append(
+                    Level(
+                        label,
+                        gamma,
+                        weight,
+                        predicate,
+                        tf_column=tf_column,
+                        tf_weight=float(level.get("tf_adjustment_weight", 1.0)) if tf_column else 0.0,
+                        log2_u=math.log2(exact_u) if tf_column and exact_u else 0.0,
+                    )
+                )
+            comparisons.append(comparison)
+        return cls(prior_weight=math.log2(lam / (1 - lam)), comparisons=comparisons)
+
+    def score(self, left: Row, right: Row, tf: Callable[[str, str], float | None]) -> Row:
+        """One pair's scores, shaped like a row of Splink's predictions (gamma_*, mw_*, match_*)."""
+        out: Row = {"unique_id_l": left["unique_id"], "unique_id_r": right["unique_id"]}
+        for col in ("nhs_number",):
+            out[f"{col}_l"], out[f"{col}_r"] = left[col], right[col]
+        total = self.prior_weight
+        for comparison in self.comparisons:
+            level = comparison.level_for(left, right)
+            out[f"gamma_{comparison.name}"] = level.gamma
+            out[f"mw_{comparison.name}"] = level.weight
+            total += level.weight
+            if level.tf_column:
+                frequency = tf(level.tf_column, left[level.tf_column])
+                adjustment = level.tf_weight * (level.log2_u - math.log2(frequency)) if frequency else 0.0
+                out[f"mw_tf_adj_{comparison.name}"] = adjustment
+                total += adjustment
+        out["match_weight"] = total
+        out["match_probability"] = 1 / (1 + 2**-total) if total > -1000 else 0.0
+        return out
+
+
+@cache
+def _scorer_for(model_pk: int, version: int) -> Scorer:
+    from joinedup.linkage.models import LinkageModel
+
+    return Scorer.from_parameters(LinkageModel.objects.get(pk=model_pk).parameters)
+
+
+def scorer_for(model: Any) -> Scorer:
+    """The scorer for a saved model, built once per process (models are never changed once saved)."""
+    return _scorer_for(model.pk, model.version)
+
+
+@cache
+def _group_members(given: str) -> frozenset[str]:
+    return frozenset(name for group in nickname_groups() if given in group for name in group) | {given}
+
+
+def blocking_filter(row: Row) -> Q | None:
+    """Records sharing a blocking key with this one, as one query on indexed columns."""
+    q = Q()
+    given, family, dob, postcode = row["given"], row["family"], row["dob"], row["postcode"]
+    if row["nhs_number"]:
+        q |= Q(nhs_number=row["nhs_number"])
+    if dob:
+        born = dt.date.fromisoformat(dob)
+        q |= Q(date_of_birth=born)
+        if family:
+            q |= Q(family_key=family, date_of_birth__year=born.year)
+        if given:
+            month_start = born.replace(day=1)
+            next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
+            q |= Q(first_given_key=given, date_of_birth__gte=month_start, date_of_birth__lt=next_month)
+    if given and family:
+        q |= Q(first_given_key__in=sorted(_group_members(given)), family_key=family)
+        q |= Q(first_given_key=family, family_key=given)
+    if postcode and given:
+        q |= Q(postcode=postcode, first_given_key__startswith=given[0])
+    if postcode and family:
+        q |= Q(family_key=family, postcode__startswith=f"{row['postcode_district']} ")
+    return q or None
+
+
+@dataclass
+class Match:
+    record_id: int
+    child_id: int
+    row: Row
+
+    @property
+    def probability(self) -> float:
+        return float(self.row["match_probability"])
+
+
+@dataclass
+class IntakeResult:
+    matches: list[Match]  # at or above the model's lower threshold, strongest first
+    candidates: int
+    seconds: float
+
+
+def term_frequency(queryset: Any) -> Callable[[str, str], float | None]:
+    """Splink's term frequency of a value (its share of non-missing values) over these records."""
+    column_of = {"given": "first_given_key", "family": "family_key"}
+    totals: dict[str, int] = {}
+
+    def tf(column: str, value: str) -> float | None:
+        db_column = column_of[column]
+        if column not in totals:
+            totals[column] = queryset.exclude(**{db_column: ""}).count()
+        count = queryset.filter(**{db_column: value}).count()
+        return count / totals[column] if count and totals[column] else None
+
+    return tf
+
+
+def match_record(record: Any, *, model: Any, queryset: Any) -> IntakeResult:
+    """Candidates for one agency record among `queryset` (live records), scored with `model`."""
+    started = time.perf_counter()
+    scorer = scorer_for(model)
+    (left,) = records_to_rows([{f: getattr(record, f) for f in FIELDS}])
+    where = blocking_filter(left)
+    if where is None:
+        return IntakeResult([], 0, time.perf_counter() - started)
+    found = list(queryset.filter(where).exclude(pk=record.pk).values(*FIELDS))
+    tf = term_frequency(queryset)
+    matches = []
+    for candidate, right in zip(found, records_to_rows(found), strict=True):
+        row = scorer.score(left, right, tf)
+        if row["match_probability"] >= model.lower_threshold:
+            matches.append(Match(candidate["id"], candidate["child_id"], row))
+    matches.sort(key=lambda m: -m.probability)
+    return IntakeResult(matches, len(found), time.perf_counter() - started)

@@ -1,0 +1,172 @@
+"""Intake matching: the Python scorer gives Splink's scores, and new records are placed as they are created."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from joinedup.audit.models import AuditEvent
+from joinedup.children.models import AgencyRecord
+from joinedup.conftest import make_record
+from joinedup.linkage import model as splink_model
+from joinedup.linkage.intake import Scorer
+from joinedup.linkage.models import CandidatePair, PairStatus
+from joinedup.linkage.services import linkage_model_activate, linkage_model_save
+from joinedup.linkage.tests.conftest import row
+
+D = dt.date
+
+PEOPLE = [
+    row("1", "Robert", "Smith", D(2010, 3, 4), nhs="9434765919"),
+    row("2", "Bob", "Smith", D(2010, 3, 4)),
+    row("3", "Robbie", "Smith-Jones", D(2010, 4, 3)),
+    row("4", "Rob", "Smyth", D(2010, 3, 5), postcode="NG7 1AD"),
+    row("5", "Smith", "Robert", D(2010, 3, 4)),
+    row("6", "Amelia", "Smith", D(2010, 3, 4)),  # Robert's twin
+    row("7", "R", "Smith", D(2010, 3, 4), sex="F"),
+    row("8", "Olivia", "Walker", D(2012, 1, 1), other="Smith"),
+    row("9", "Olivia", "Smith", D(2012, 1, 1), postcode="NG2 3AB"),
+    row("10", "Oliva", "Walker", None, postcode=""),
+    row("11", "Robert", "Smith", D(2010, 3, 4), nhs="9434765870"),
+    row("12", "Robert", "Smith", D(2010, 3, 4), nhs="9434765919", postcode="NG9 9ZZ"),
+    row("13", "Zara", "Green", D(2009, 12, 31), sex=""),
+    row("14", "Zara", "Green-Hall", D(2009, 12, 13)),
+]
+
+
+def test_intake_scores_equal_splinks_own(trained: dict[str, Any]) -> None:
+    """Every pair Splink scores, the intake scorer scores the same: levels, weights, probability."""
+    every_pair = {**trained, "blocking_rules_to_generate_predictions": [{"blocking_rule": "1=1"}]}
+    splink_rows = splink_model.predict(PEOPLE, every_pair, threshold=0.0)
+    assert len(splink_rows) == len(PEOPLE) * (len(PEOPLE) - 1) // 2
+    scorer = Scorer.from_parameters(trained)
+    counts = {col: Counter(p[col] for p in PEOPLE if p[col] is not None) for col in ("given", "family")}
+
+    def tf(column: str, value: str) -> float | None:
+        total = sum(counts[column].values())
+        return counts[column][value] / total if counts[column][value] else None
+
+    by_id = {p["unique_id"]: p for p in PEOPLE}
+    for expected in splink_rows:
+        got = scorer.score(by_id[expected["unique_id_l"]], by_id[expected["unique_id_r"]], tf)
+        pair = (expected["unique_id_l"], expected["unique_id_r"])
+        for name in ("given", "family", "dob", "sex", "postcode", "nhs_number"):
+            assert got[f"gamma_{name}"] == expected[f"gamma_{name}"], (pair, name)
+        assert got["match_weight"] == pytest.approx(expected["match_weight"], abs=1e-6), pair
+        assert got["match_probability"] == pytest.approx(expected["match_probability"], abs=1e-9), pair
+
+
+def test_a_model_with_levels_the_scorer_does_not_know_is_refused(trained: dict[str, Any]) -> None:
+    import copy
+
+    changed = copy.deepcopy(trained)
+    changed["comparisons"][0]["comparison_levels"][2]["label_for_charts"] = "Something new"
+    with pytest.raises(ValueError, match="no intake scorer"):
+        Scorer.from_parameters(changed)
+
+
+@pytest.fixture
+def active(world: Any, trained: dict[str, Any]) -> Any:
+    model = linkage_model_save(actor=None, parameters=trained, summary={})
+    return linkage_model_activate(actor=None, model=model)
+
+
+def fill(world: Any) -> None:
+    """Other children, so the names in the tests are not the only ones (term frequencies)."""
+    for i, (g, f) in enumerate(
+        [("Noah", "Hall"), ("Ruby", "Evans"), ("Leo", "Wright"), ("Ava", "Clarke"), ("Mia", "Green")] * 4
+    ):
+        make_record(world, given_names=g, family_name=f, date_of_birth=D(2008, 1 + i % 12, 1 + i), postcode="NG5 1AA")
+
+
+@pytest.mark.django_db
+class TestIntake:
+    def test_the_same_child_at_another_agency_joins_the_known_child(self, world: Any, active: Any) -> None:
+        fill(world)
+        known = make_record(
+            world, given_names="Kieran", family_name="Oduya", date_of_birth=D(2010, 5, 6), nhs_number="9434765919"
+        )
+        again = make_record(
+            world,
+            agency="police",
+            given_names="Kieran",
+            family_name="Oduya",
+            date_of_birth=D(2010, 5, 6),
+            nhs_number="9434765919",
+        )
+        assert again.child_id == known.child_id
+        pair = CandidatePair.objects.get()
+        assert pair.status == PairStatus.AUTO_JOINED and pair.probability >= active.upper_threshold
+        assert pair.waterfall[0]["comparison"].startswith("Prior")
+        assert AuditEvent.objects.filter(event="agency_record.intake_matched", detail__joined=True).exists()
+
+    def test_twins_are_offered_not_joined(self, world: Any, active: Any) -> None:
+        fill(world)
+        robert = make_record(world, given_names="Kieran", family_name="Oduya", date_of_birth=D(2010, 5, 6))
+        twin = make_record(
+            world, agency="police", given_names="Amara", family_name="Oduya", date_of_birth=D(2010, 5, 6)
+        )
+        assert twin.child_id != robert.child_id
+        pairs = CandidatePair.objects.all()
+        assert all(p.status == PairStatus.PENDING for p in pairs)
+
+    def test_a_possible_match_is_shown_to_the_creator_who_may_confirm(self, world: Any, active: Any) -> None:
+        fill(world)
+        make_record(world, given_names="Kieran", family_name="Oduya", date_of_birth=D(2010, 5, 6))
+        # The band is wide here so the nickname-and-one-digit-off record falls in it.
+        active.upper_threshold = 0.99999999
+        active.lower_threshold = 0.01
+        active.save()
+        creator = world.user("practitioner", agency="police")
+        client = Client()
+        client.force_login(creator)
+        response = client.post(
+            reverse("children:record_create"),
+            {
+                "local_id": "POL-77",
+                "given_names": "Kieran",
+                "family_name": "Oduya",
+                "date_of_birth_day": "6",
+                "date_of_birth_month": "5",
+                "date_of_birth_year": "2011",
+                "sex": "M",
+                "postcode": "NG7 1AA",
+            },
+        )
+        record = AgencyRecord.objects.get(local_id="POL-77")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("linkage:record_matches", kwargs={"record_uuid": record.uuid})
+        page = client.get(response["Location"]).content.decode()
+        assert "Possible matches" in page and escape(world.agencies["city_csc"].name) in page
+        # No agreement with police lets a police practitioner see the council's fields: know-of only.
+        assert "2010" not in page
+        pair = CandidatePair.objects.get(status=PairStatus.PENDING)
+        response = client.post(response["Location"], {"pair": str(pair.uuid), "decision": "same"})
+        assert response.status_code == 302
+        record.refresh_from_db()
+        known = AgencyRecord.objects.get(given_names="Kieran", local_id__startswith="REF-")
+        assert record.child_id == known.child_id
+
+    def test_someone_else_cannot_see_a_records_possible_matches(self, world: Any, active: Any) -> None:
+        record = make_record(world, agency="police")
+        client = Client()
+        client.force_login(world.user("practitioner", agency="health"))
+        url = reverse("linkage:record_matches", kwargs={"record_uuid": record.uuid})
+        assert client.get(url).status_code == 404
+
+    def test_an_unrelated_record_is_a_new_child(self, world: Any, active: Any) -> None:
+        fill(world)
+        a = make_record(world, given_names="Kieran", family_name="Oduya", date_of_birth=D(2010, 5, 6))
+        b = make_record(world, given_names="Priya", family_name="Lakhani", date_of_birth=D(2013, 9, 1))
+        assert a.child_id != b.child_id and not CandidatePair.objects.exists()
+
+    def test_without_an_active_model_nothing_is_matched(self, world: Any) -> None:
+        a = make_record(world, nhs_number="9434765919")
+        b = make_record(world, agency="police", nhs_number="9434765919")
+        assert a.child_id != b.child_id and not CandidatePair.objects.exists()
