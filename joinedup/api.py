@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from joinedup.children.api import router as children_router
 from joinedup.core.api import TokenAuth, envelope
 from joinedup.governance.api import router as governance_router
+from joinedup.linkage.api import router as linkage_router
 from joinedup.referrals.api import router as referrals_router
 
 # Swagger UI sets inline styles; its scripts still come only from our origin.
@@ -46,6 +47,7 @@ api = NinjaAPI(
 api.add_router("/v1", children_router)
 api.add_router("/v1", governance_router)
 api.add_router("/v1", referrals_router)
+api.add_router("/v1", linkage_router)
 
 
 def _fields_from_ninja(errors: list[dict[str, Any]]) -> dict[str, list[str]]:

@@ -19,6 +19,7 @@ from joinedup.partnership.access import (
     agency_for_new_record,
     agency_record_get_for_change,
     agency_record_get_for_user,
+    intake_matches_for,
     membership_for,
     require,
 )
@@ -229,13 +230,24 @@ def get_child(request: HttpRequest, child_uuid: UUID, purpose: Purpose | None = 
     )
 
 
-@router.post("/records", response={201: RecordOut, **ERRORS}, summary="Add your agency's record of a child")
+class NewRecordOut(RecordOut):
+    # Set when intake matching found records that may be this child's, but not surely enough
+    # to join them: see GET /records/{uuid}/matches, and decide with POST .../matches/{pair}.
+    possible_matches: int
+
+
+@router.post(
+    "/records",
+    response={201: NewRecordOut, **ERRORS},
+    summary="Add your agency's record of a child (matched to known children as it is added)",
+)
 def create_record(request: HttpRequest, payload: RecordIn) -> Any:
     agency = agency_for_new_record(request.user)
     data = payload.dict()
     _check_dob(data["date_of_birth"])
     record = services.agency_record_create(actor=request.user, agency=agency, data=data)
-    return Status(201, RecordOut.of(record))
+    _, possible = intake_matches_for(user=request.user, record_uuid=record.uuid)
+    return Status(201, {**RecordOut.of(record), "possible_matches": possible.count()})
 
 
 @router.get("/records/{record_uuid}", response={200: RecordOut, **ERRORS}, summary="One of your agency's records")

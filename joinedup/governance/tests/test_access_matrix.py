@@ -203,6 +203,14 @@ def record_matches_rule(who: Who) -> int:
     return 200 if who.can(Perm.CREATE_AGENCY_RECORD) else 403
 
 
+def record_matches_api_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 401
+    if who.relation != "own_agency" or not who.can(Perm.VIEW_CHILD):
+        return 404
+    return 200 if who.can(Perm.CREATE_AGENCY_RECORD) else 403
+
+
 def always(status: int) -> Callable[[Who], int]:
     return lambda who: status
 
@@ -319,6 +327,12 @@ MATRIX: dict[str, Row] = {
     "api:create_record": Row(lambda w: "/api/v1/records", always(405), api=True),
     "api:get_record": Row(lambda w: f"/api/v1/records/{w.own.uuid}", record_api_rule, api=True),
     "api:update_record": Row(lambda w: f"/api/v1/records/{w.own.uuid}", record_update_api_rule, api=True),
+    "api:list_record_matches": Row(
+        lambda w: f"/api/v1/records/{w.own.uuid}/matches", record_matches_api_rule, api=True
+    ),
+    "api:decide_record_match": Row(
+        lambda w: f"/api/v1/records/{w.own.uuid}/matches/{w.pair.uuid}", always(405), api=True
+    ),
     "api:list_referrals": Row(lambda w: "/api/v1/referrals", api(Perm.RAISE_REFERRAL), api=True),
     "api:list_agreements": Row(lambda w: "/api/v1/agreements", api(None), api=True),
     "api:list_audit_events": Row(lambda w: "/api/v1/audit/events", api(Perm.VIEW_AUDIT), api=True),

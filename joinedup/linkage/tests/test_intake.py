@@ -153,6 +153,38 @@ class TestIntake:
         known = AgencyRecord.objects.get(given_names="Kieran", local_id__startswith="REF-")
         assert record.child_id == known.child_id
 
+    def test_the_api_reports_possible_matches_and_takes_a_decision(self, world: Any, active: Any) -> None:
+        from joinedup.core.services import api_token_create
+
+        fill(world)
+        known = make_record(world, given_names="Kieran", family_name="Oduya", date_of_birth=D(2010, 5, 6))
+        active.upper_threshold, active.lower_threshold = 0.99999999, 0.01
+        active.save()
+        creator = world.user("practitioner", agency="police")
+        _, secret = api_token_create(actor=creator, name="test", expires_in_days=1)
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+        client = Client()
+        body = {
+            "local_id": "POL-78",
+            "given_names": "Kieran",
+            "family_name": "Oduya",
+            "date_of_birth": "2011-05-06",
+            "sex": "M",
+            "postcode": "NG7 1AA",
+        }
+        created = client.post("/api/v1/records", body, content_type="application/json", **auth)
+        assert created.status_code == 201, created.content
+        assert created.json()["possible_matches"] == 1
+        url = f"/api/v1/records/{created.json()['uuid']}/matches"
+        listed = client.get(url, **auth).json()
+        (match,) = listed["possible_matches"]
+        assert match["held_by"] == world.agencies["city_csc"].name and "given_names" not in match
+        bad = client.post(f"{url}/{match['pair']}", {"decision": "maybe"}, content_type="application/json", **auth)
+        assert bad.status_code == 422
+        decided = client.post(f"{url}/{match['pair']}", {"decision": "same"}, content_type="application/json", **auth)
+        assert decided.status_code == 200 and decided.json()["possible_matches"] == []
+        assert decided.json()["child"] == str(known.child.uuid)
+
     def test_someone_else_cannot_see_a_records_possible_matches(self, world: Any, active: Any) -> None:
         record = make_record(world, agency="police")
         client = Client()
