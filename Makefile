@@ -59,6 +59,7 @@ $(VENDOR)/.built: $(NODE_MODULES)/.installed frontend/src/joinedup.scss
 	@cp $(NODE_MODULES)/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	@cp $(NODE_MODULES)/axe-core/axe.min.js $(VENDOR)/axe/
 	@mkdir -p $(VENDOR)/cytoscape && cp $(NODE_MODULES)/cytoscape/dist/cytoscape.min.js $(VENDOR)/cytoscape/
+	@mkdir -p $(VENDOR)/vega && cp $(NODE_MODULES)/vega/build/vega.min.js $(NODE_MODULES)/vega-lite/build/vega-lite.min.js $(NODE_MODULES)/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
 	@mkdir -p $(VENDOR)/leaflet && cp -r $(NODE_MODULES)/leaflet/dist/leaflet.js $(NODE_MODULES)/leaflet/dist/leaflet.css $(NODE_MODULES)/leaflet/dist/images $(VENDOR)/leaflet/
 	@cd frontend && npx sass --pkg-importer=node --no-source-map --style=compressed --quiet-deps src/joinedup.scss ../$(VENDOR)/joinedup.css
 	@touch $@

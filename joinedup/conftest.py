@@ -88,6 +88,14 @@ def make_record(world: World, *, agency: str = "city_csc", actor: Any = None, **
     return agency_record_create(actor=actor, agency=world.agencies[agency], data=data)
 
 
+@pytest.fixture(scope="session")
+def trained() -> dict[str, Any]:
+    """A linkage model trained on a small synthetic population (no database), once per run."""
+    from joinedup.linkage.tests.synthetic import synthetic_model
+
+    return synthetic_model()
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     from joinedup.partnership.models import Agency, Area, District, Partnership, PostcodePrefix

@@ -55,6 +55,7 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
         )
     )
     items.append(("API tokens", reverse("tokens"), user_can(request.user, Perm.USE_API)))
+    items.append(("Linkage models", reverse("linkage:models"), user_can(request.user, Perm.ADMIN_PARTNERSHIP)))
     items.append(("Admin", reverse("admin:index"), user_can(request.user, Perm.ADMIN_PARTNERSHIP)))
     path = request.path
     return [

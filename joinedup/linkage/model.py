@@ -138,6 +138,22 @@ def comparisons() -> list[Any]:
     return [given, family, dob, sex, postcode, nhs]
 
 
+# How each comparison is named to people (Splink's saved JSON keeps only a generic description).
+COMPARISON_LABELS = {
+    "given": "Given name",
+    "family": "Family name",
+    "dob": "Date of birth",
+    "sex": "Sex",
+    "postcode": "Postcode",
+    "nhs_number": "NHS number",
+}
+
+
+def comparison_label(comparison: dict[str, Any]) -> str:
+    name = comparison["output_column_name"]
+    return COMPARISON_LABELS.get(name, comparison.get("comparison_description") or name)
+
+
 BLOCKING_RULES = [
     block_on("nhs_number"),
     block_on("dob"),
@@ -229,6 +245,11 @@ def predict(rows: list[dict[str, Any]], model: dict[str, Any], *, threshold: flo
     return frame.as_record_list()
 
 
-def waterfall_chart_spec(rows: list[dict[str, Any]], model: dict[str, Any]) -> Any:
-    linker = linker_for(rows, json.loads(json.dumps(model)))
-    return linker.visualisations.match_weights_chart()
+def match_weights_chart_spec(model: dict[str, Any]) -> dict[str, Any]:
+    """Splink's own match-weights chart (a Vega-Lite spec with its data) for a saved model."""
+    from joinedup.linkage.features import features
+
+    placeholder = [features(unique_id="0", given_names="", family_name="")]
+    linker = linker_for(placeholder, json.loads(json.dumps(model)))
+    chart = linker.visualisations.match_weights_chart()
+    return json.loads(json.dumps(chart.chart_dict, default=str))

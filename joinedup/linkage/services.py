@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record
 from joinedup.children.models import AgencyRecord, Child
+from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
 
 # --- models -------------------------------------------------------------------------------
@@ -35,16 +36,41 @@ def linkage_model_save(*, actor: Any, parameters: dict[str, Any], summary: dict[
 
 
 @transaction.atomic
-def linkage_model_activate(*, actor: Any, model: LinkageModel) -> LinkageModel:
-    previous = LinkageModel.objects.filter(is_active=True).exclude(pk=model.pk)
-    old = [m.version for m in previous]
+def linkage_model_activate(
+    *, actor: Any, model: LinkageModel, upper: float | None = None, lower: float | None = None
+) -> LinkageModel:
+    """Make `model` the one in use (others are deactivated), optionally with new thresholds."""
+    upper = model.upper_threshold if upper is None else upper
+    lower = model.lower_threshold if lower is None else lower
+    errors = {}
+    if not 0 < upper < 1:
+        errors["upper_threshold"] = "Enter the upper threshold as a probability between 0 and 1, such as 0.95."
+    if not 0 < lower < 1:
+        errors["lower_threshold"] = "Enter the lower threshold as a probability between 0 and 1, such as 0.5."
+    elif not errors and lower >= upper:
+        errors["lower_threshold"] = "The lower threshold must be below the upper one: pairs between them are reviewed."
+    if errors:
+        raise ValidationError(errors)
+    previous = LinkageModel.objects.select_for_update().filter(is_active=True).exclude(pk=model.pk)
+    old = {
+        "active": [m.version for m in previous],
+        "upper_threshold": model.upper_threshold,
+        "lower_threshold": model.lower_threshold,
+    }
     previous.update(is_active=False)
     model.is_active = True
+    model.upper_threshold, model.lower_threshold = upper, lower
     model.activated_by = actor
     model.activated_at = timezone.now()
-    model.save(update_fields=["is_active", "activated_by", "activated_at", "updated_at"])
+    model.save(
+        update_fields=["is_active", "upper_threshold", "lower_threshold", "activated_by", "activated_at", "updated_at"]
+    )
     audit_record(
-        actor=actor, event="linkage_model.activated", obj=model, old={"active": old}, new={"active": [model.version]}
+        actor=actor,
+        event="linkage_model.activated",
+        obj=model,
+        old=old,
+        new={"active": [model.version], "upper_threshold": upper, "lower_threshold": lower},
     )
     return model
 
@@ -222,7 +248,7 @@ def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str,
         weight = float(row.get(f"mw_{name}") or 0.0) + float(row.get(f"mw_tf_adj_{name}") or 0.0)
         steps.append(
             {
-                "comparison": comparison.get("comparison_description") or name,
+                "comparison": comparison_label(comparison),
                 "level": label,
                 "gamma": gamma,
                 "weight": round(weight, 2),

@@ -18,9 +18,14 @@ from joinedup.partnership.access import (
     candidate_pairs_for_review,
     child_join_get_for_undo,
     intake_matches_for,
+    linkage_model_get_for_activation,
+    linkage_model_get_for_user,
+    linkage_models_visible_to,
     record_view_for_intake,
     record_view_for_review,
+    user_can,
 )
+from joinedup.partnership.roles import Perm
 
 LABELS = {
     "given_names": "Given names",
@@ -133,3 +138,107 @@ def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
     else:
         messages.success(request, "Split: every record is back with the child it came from.")
     return redirect("home")
+
+
+# --- models ---------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def models(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "linkage/models.html",
+        {"models": linkage_models_visible_to(request.user), "page_title": "Linkage models"},
+    )
+
+
+def _parameter_rows(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    import math
+
+    from joinedup.linkage.model import comparison_label
+
+    rows = []
+    for comparison in parameters.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            rows.append(
+                {
+                    "comparison": comparison_label(comparison),
+                    "level": level.get("label_for_charts", ""),
+                    "m": m,
+                    "u": u,
+                    "weight": math.log2(m / u) if m and u else None,
+                    "fixed": level.get("fix_m_probability", False),
+                    "tf": bool(level.get("tf_adjustment_column")),
+                }
+            )
+    return rows
+
+
+@require_GET
+@login_required
+def model_detail(request: HttpRequest, model_uuid: str) -> HttpResponse:
+    from django.core.cache import cache
+
+    from joinedup.linkage.forms import ActivateForm
+    from joinedup.linkage.model import match_weights_chart_spec
+
+    model = linkage_model_get_for_user(user=request.user, model_uuid=model_uuid)
+    key = f"linkage:chart:{model.uuid}"
+    spec = cache.get(key)
+    if spec is None:
+        spec = match_weights_chart_spec(model.parameters)
+        cache.set(key, spec, 3600)
+    return render(
+        request,
+        "linkage/model.html",
+        {
+            "model": model,
+            "spec": spec,
+            "rows": _parameter_rows(model.parameters),
+            "form": ActivateForm(
+                initial={"upper_threshold": model.upper_threshold, "lower_threshold": model.lower_threshold}
+            ),
+            "may_activate": user_can(request.user, Perm.ADMIN_PARTNERSHIP),
+            "page_title": f"Linkage model v{model.version}",
+        },
+    )
+
+
+@require_POST
+@login_required
+def model_activate(request: HttpRequest, model_uuid: str) -> HttpResponse:
+    from joinedup.core.forms import add_service_errors
+    from joinedup.linkage.forms import ActivateForm
+    from joinedup.linkage.model import match_weights_chart_spec
+
+    model = linkage_model_get_for_activation(user=request.user, model_uuid=model_uuid)
+    form = ActivateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.linkage_model_activate(
+                actor=request.user,
+                model=model,
+                upper=form.cleaned_data["upper_threshold"],
+                lower=form.cleaned_data["lower_threshold"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Model v{model.version} is now in use for matching.")
+            return redirect("linkage:model", model_uuid=model.uuid)
+    return render(
+        request,
+        "linkage/model.html",
+        {
+            "model": model,
+            "spec": match_weights_chart_spec(model.parameters),
+            "rows": _parameter_rows(model.parameters),
+            "form": form,
+            "may_activate": True,
+            "page_title": f"Linkage model v{model.version}",
+        },
+    )

@@ -722,3 +722,29 @@ def child_join_get_for_undo(*, user: Any, join_uuid: UUID | str) -> Any:
         )
     except _NOT_FOUND as exc:
         raise Http404 from exc
+
+
+def linkage_models_visible_to(user: Any) -> QuerySet[Any]:
+    """Linkage model versions: for people who review matches and partnership admins; 403 otherwise."""
+    from joinedup.linkage.models import LinkageModel
+
+    membership = membership_for(user)
+    if membership is None or not (
+        role_can(membership.role, Perm.REVIEW_MATCHES) or role_can(membership.role, Perm.ADMIN_PARTNERSHIP)
+    ):
+        raise PermissionDenied("Linkage models are for match reviewers and partnership admins.")
+    return LinkageModel.objects.select_related("trained_by", "activated_by")
+
+
+def linkage_model_get_for_user(*, user: Any, model_uuid: UUID | str) -> Any:
+    try:
+        return linkage_models_visible_to(user).get(uuid=model_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def linkage_model_get_for_activation(*, user: Any, model_uuid: UUID | str) -> Any:
+    """A model a partnership admin may put into use; 403 for everyone else."""
+    model = linkage_model_get_for_user(user=user, model_uuid=model_uuid)
+    require(user, Perm.ADMIN_PARTNERSHIP)
+    return model

@@ -23,7 +23,7 @@ from joinedup.children.models import AgencyRecord, IntelligenceItem
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
 from joinedup.core.services import api_token_create
-from joinedup.linkage.models import CandidatePair, ChildJoin
+from joinedup.linkage.models import CandidatePair, ChildJoin, LinkageModel
 from joinedup.participation.models import Cohort, Contribution, Opportunity
 from joinedup.partnership.models import Agency
 from joinedup.partnership.roles import MATRIX as ROLE_MATRIX
@@ -211,6 +211,12 @@ def record_matches_api_rule(who: Who) -> int:
     return 200 if who.can(Perm.CREATE_AGENCY_RECORD) else 403
 
 
+def linkage_models_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 302
+    return 200 if who.can(Perm.REVIEW_MATCHES) or who.can(Perm.ADMIN_PARTNERSHIP) else 403
+
+
 def always(status: int) -> Callable[[Who], int]:
     return lambda who: status
 
@@ -303,6 +309,9 @@ MATRIX: dict[str, Row] = {
     "linkage:pair": Row(lambda w: reverse("linkage:pair", args=[w.pair.uuid]), page(Perm.REVIEW_MATCHES)),
     "linkage:split": Row(lambda w: reverse("linkage:split", args=[w.join.uuid]), always(405)),
     "linkage:record_matches": Row(lambda w: reverse("linkage:record_matches", args=[w.own.uuid]), record_matches_rule),
+    "linkage:models": Row(lambda w: reverse("linkage:models"), linkage_models_rule),
+    "linkage:model": Row(lambda w: reverse("linkage:model", args=[w.model.uuid]), linkage_models_rule),
+    "linkage:model_activate": Row(lambda w: reverse("linkage:model_activate", args=[w.model.uuid]), always(405)),
     "notifications:list": Row(lambda w: reverse("notifications:list"), signed_in(200, 302)),
     "notifications:all_read": Row(lambda w: reverse("notifications:all_read"), always(405)),
     "notifications:open": Row(lambda w: reverse("notifications:open", args=[uuid.uuid4()]), always(405)),
@@ -359,6 +368,7 @@ def test_every_url_pattern_is_in_the_matrix() -> None:
 
 @dataclass
 class Fixture:
+    model: Any
     child: Any
     own: Any
     police: Any
@@ -376,7 +386,7 @@ class Fixture:
 
 
 @pytest.fixture
-def matrix_world(world: Any) -> Any:
+def matrix_world(world: Any, trained: dict[str, Any]) -> Any:
     own = make_record(world, agency="city_csc", given_names="Test")
     police = make_record(world, agency="police", given_names="Test")
     child = same_child(own, police)
@@ -462,7 +472,9 @@ def matrix_world(world: Any) -> Any:
         waterfall=[],
     )
     join = ChildJoin.objects.create(kind="merge", target=child, moves=[], reason="test")
+    model = LinkageModel.objects.create(version=1, parameters=trained, training_summary={"records": 60})
     return Fixture(
+        model=model,
         pair=pair,
         join=join,
         child=child,

@@ -18,7 +18,7 @@ from joinedup.linkage import model as splink_model
 from joinedup.linkage.intake import Scorer
 from joinedup.linkage.models import CandidatePair, PairStatus
 from joinedup.linkage.services import linkage_model_activate, linkage_model_save
-from joinedup.linkage.tests.conftest import row
+from joinedup.linkage.tests.synthetic import row
 
 D = dt.date
 
@@ -202,3 +202,38 @@ class TestIntake:
         a = make_record(world, nhs_number="9434765919")
         b = make_record(world, agency="police", nhs_number="9434765919")
         assert a.child_id != b.child_id and not CandidatePair.objects.exists()
+
+
+@pytest.mark.django_db
+class TestModelPage:
+    def test_the_model_page_shows_splinks_chart_spec_and_the_parameters(self, world: Any, active: Any) -> None:
+        client = Client()
+        client.force_login(world.users["screener"])
+        page = client.get(reverse("linkage:model", kwargs={"model_uuid": active.uuid})).content.decode()
+        assert 'id="match-weights-spec"' in page and "vega-lite" in page
+        assert "Nickname or variant" in page and "Use this model" not in page
+
+    def test_an_admin_activates_with_thresholds_and_bad_thresholds_are_explained(
+        self, world: Any, trained: dict[str, Any]
+    ) -> None:
+        newer = linkage_model_save(actor=None, parameters=trained, summary={"records": 10})
+        client = Client()
+        client.force_login(world.users["partnership_admin"])
+        url = reverse("linkage:model_activate", kwargs={"model_uuid": newer.uuid})
+        bad = client.post(url, {"upper_threshold": "0.5", "lower_threshold": "0.9"})
+        assert bad.status_code == 200
+        assert "must be below the upper one" in bad.content.decode()
+        assert 'value="0.9"' in bad.content.decode()  # what was typed is kept
+        newer.refresh_from_db()
+        assert not newer.is_active
+        response = client.post(url, {"upper_threshold": "0.97", "lower_threshold": "0.6"})
+        assert response.status_code == 302
+        newer.refresh_from_db()
+        assert newer.is_active and newer.upper_threshold == 0.97 and newer.lower_threshold == 0.6
+        assert AuditEvent.objects.filter(event="linkage_model.activated").exists()
+
+    def test_a_screener_may_not_activate(self, world: Any, active: Any) -> None:
+        client = Client()
+        client.force_login(world.users["screener"])
+        url = reverse("linkage:model_activate", kwargs={"model_uuid": active.uuid})
+        assert client.post(url, {"upper_threshold": "0.9", "lower_threshold": "0.5"}).status_code == 403

@@ -23,7 +23,7 @@ from joinedup.linkage.services import (
     linkage_model_save,
     pair_decide,
 )
-from joinedup.linkage.tests.conftest import row
+from joinedup.linkage.tests.synthetic import row
 
 D = dt.date
 # A model with no comparisons: every pair scores the prior, so the tests choose the scores.

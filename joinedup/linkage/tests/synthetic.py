@@ -1,11 +1,9 @@
-"""A small trained model shared by the linkage tests (made here, no database)."""
+"""Synthetic rows and a small model trained on them, for the linkage tests (no database)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-
-import pytest
 
 from joinedup.linkage import model as splink_model
 from joinedup.linkage.features import features
@@ -35,8 +33,7 @@ def row(
     )
 
 
-@pytest.fixture(scope="session")
-def trained() -> dict[str, Any]:
+def synthetic_model() -> dict[str, Any]:
     """A model trained on a small synthetic population made here (no database)."""
     import random
 

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django import forms
+
+from joinedup.core.forms import GovukForm
+
+
+class ActivateForm(GovukForm):
+    upper_threshold = forms.FloatField(
+        label="Join automatically at or above",
+        help_text="A probability between 0 and 1. Pairs scoring this or more are joined without review "
+        "(unless a conflict rule stops it).",
+        error_messages={"invalid": "Enter the upper threshold as a number, such as 0.95."},
+    )
+    lower_threshold = forms.FloatField(
+        label="Send for review at or above",
+        help_text="Pairs scoring between the two thresholds go to the review queue; below it, nothing happens.",
+        error_messages={"invalid": "Enter the lower threshold as a number, such as 0.5."},
+    )
