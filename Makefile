@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml
 	[ -x $(PY) ] && $(PY) -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null || { rm -rf $(VENV); $$PYTHON -m venv $(VENV); }
 	@echo "Installing pinned Python packages (first time takes a minute)..."
 	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --progress-bar on -e '.[dev]'
+	@$(PY) -m pip install --progress-bar on -e '.[dev,spark]'
 	@mkdir -p staticfiles var
 	@touch $@
 

@@ -140,6 +140,10 @@ TEMPLATES = [
     },
 ]
 
+# Batch linkage: "duckdb" in-process (default), or "spark" for a region or the
+# nation (pip install -e '.[spark]'; SPARK_MASTER names a cluster). docs/deployment.md
+LINKAGE_ENGINE = env_str("LINKAGE_ENGINE", "duckdb")
+
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'joinedup.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -151,10 +151,10 @@ COMPARISON_LABELS = {
 
 def comparison_label(comparison: dict[str, Any]) -> str:
     name = comparison["output_column_name"]
-    return COMPARISON_LABELS.get(name, comparison.get("comparison_description") or name)
+    return str(COMPARISON_LABELS.get(name, comparison.get("comparison_description") or name))
 
 
-BLOCKING_RULES = [
+BLOCKING_RULES: list[Any] = [
     block_on("nhs_number"),
     block_on("dob"),
     block_on("family", "dob_year"),
@@ -238,9 +238,38 @@ def train(rows: list[dict[str, Any]], *, seed: int = 1) -> TrainingResult:
     )
 
 
-def predict(rows: list[dict[str, Any]], model: dict[str, Any], *, threshold: float = 0.5) -> list[dict[str, Any]]:
-    """Scored pairs at or above `threshold`, with each comparison's contribution (for waterfalls)."""
-    linker = linker_for(rows, json.loads(json.dumps(model)))
+ENGINES = ("duckdb", "spark")
+
+
+def default_engine() -> str:
+    from django.conf import settings as django_settings
+
+    return str(getattr(django_settings, "LINKAGE_ENGINE", "duckdb"))
+
+
+def spark_linker_for(rows: list[dict[str, Any]], model: dict[str, Any]) -> Linker:
+    """The same model over the same rows, run by Splink's Spark backend."""
+    from splink.backends.spark import SparkAPI
+
+    from joinedup.linkage.spark import for_spark, spark_frame, spark_session
+
+    db_api = SparkAPI(spark_session=spark_session())
+    frame = db_api.register(spark_frame(rows), dataset_display_name="records")
+    return Linker(frame, for_spark(model), log_level=logging.ERROR)
+
+
+def predict(
+    rows: list[dict[str, Any]], model: dict[str, Any], *, threshold: float = 0.5, engine: str | None = None
+) -> list[dict[str, Any]]:
+    """Scored pairs at or above `threshold`, with each comparison's contribution (for waterfalls).
+
+    `engine` is "duckdb" (the default, in-process) or "spark" (LINKAGE_ENGINE=spark).
+    """
+    engine = engine or default_engine()
+    if engine not in ENGINES:
+        raise ValueError(f"LINKAGE_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}.")
+    model = json.loads(json.dumps(model))
+    linker = spark_linker_for(rows, model) if engine == "spark" else linker_for(rows, model)
     frame = linker.inference.predict(threshold_match_probability=threshold)
     return frame.as_record_list()
 
@@ -252,4 +281,5 @@ def match_weights_chart_spec(model: dict[str, Any]) -> dict[str, Any]:
     placeholder = [features(unique_id="0", given_names="", family_name="")]
     linker = linker_for(placeholder, json.loads(json.dumps(model)))
     chart = linker.visualisations.match_weights_chart()
-    return json.loads(json.dumps(chart.chart_dict, default=str))
+    spec: dict[str, Any] = json.loads(json.dumps(chart.chart_dict, default=str))
+    return spec

@@ -9,21 +9,34 @@ from joinedup.linkage import model as splink_model
 from joinedup.linkage.features import records_to_rows
 from joinedup.linkage.management.commands.linkage_train import FIELDS
 from joinedup.linkage.services import active_model, linkage_apply
+from joinedup.linkage.spark import EngineError
 from joinedup.partnership.access import agency_records_for_linkage
 
 
 class Command(BaseCommand):
     help = "Link all agency records with the active model and apply the results as decisions."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--engine",
+            choices=splink_model.ENGINES,
+            default=None,
+            help="Where Splink runs: duckdb (in-process) or spark. Default: the LINKAGE_ENGINE setting.",
+        )
+
+    def handle(self, *args: Any, engine: str | None, **options: Any) -> None:
         model = active_model()
         if model is None:
             raise CommandError("No active linkage model: run linkage_train --activate first.")
         started = time.monotonic()
         self.stdout.write("1/3 Loading agency records...")
         rows = records_to_rows(agency_records_for_linkage().values(*FIELDS).iterator(chunk_size=10_000))
-        self.stdout.write(f"2/3 Scoring {len(rows):,} records with model v{model.version}...")
-        pairs = splink_model.predict(rows, model.parameters, threshold=model.lower_threshold)
+        engine = engine or splink_model.default_engine()
+        self.stdout.write(f"2/3 Scoring {len(rows):,} records with model v{model.version} on {engine}...")
+        try:
+            pairs = splink_model.predict(rows, model.parameters, threshold=model.lower_threshold, engine=engine)
+        except (EngineError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"3/3 Applying {len(pairs):,} scored pairs...")
         run = linkage_apply(actor=None, model=model, rows=pairs)
         figures = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in run.figures.items())
