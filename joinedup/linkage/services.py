@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from joinedup.audit.services import audit_record
+from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.models import AgencyRecord, Child
 from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
@@ -87,76 +87,139 @@ def child_merge(
     *, actor: Any, children: Iterable[Child], reason: str, pair: CandidatePair | None = None
 ) -> ChildJoin | None:
     """Join children into one (the longest-standing), moving every record; returns the join, or None."""
-    distinct = sorted({c.pk: c for c in children}.values(), key=lambda c: (c.created_at, c.pk))
-    if len(distinct) < 2:
-        return None
-    target, sources = distinct[0], distinct[1:]
-    moves = [
-        {"record": rid, "from": cid, "to": target.pk}
-        for rid, cid in AgencyRecord.objects.select_for_update().filter(child__in=sources).values_list("id", "child_id")
-    ]
-    areas_before = _areas_by_child(distinct)
-    AgencyRecord.objects.filter(pk__in=[m["record"] for m in moves]).update(child=target, updated_at=timezone.now())
-    join = ChildJoin.objects.create(
-        kind=JoinKind.MERGE, target=target, moves=moves, reason=reason, pair=pair, actor=actor
-    )
-    audit_record(
-        actor=actor,
-        event="child.merged",
-        obj=join,
-        child_uuid=target.uuid,
-        detail={"from_children": [str(c.uuid) for c in sources], "records": len(moves), "reason": reason},
-    )
-    _notify_if_now_across_the_boundary(target, areas_before)
-    return join
+    joins = children_merge_many(actor=actor, groups=[{c.pk for c in children}], reason=reason, pairs=[pair])
+    return joins[0] if joins else None
 
 
-def _areas_by_child(children: Iterable[Child]) -> dict[int, set[int]]:
-    areas: dict[int, set[int]] = {c.pk: set() for c in children}
-    for child_id, area_id in AgencyRecord.objects.filter(
-        child__in=list(areas), erased_at__isnull=True, area__isnull=False
-    ).values_list("child_id", "area_id"):
-        areas[child_id].add(area_id)
-    return areas
+def _chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
-def _notify_if_now_across_the_boundary(target: Child, before: dict[int, set[int]]) -> None:
-    """When a join shows a child known in more than one area, and none of the joined children
-    was known in all of them on its own, tell the teams holding the child's records."""
+def _reassign(moves: list[tuple[int, int]]) -> None:
+    """Point each record at its new child, in a few statements whatever the number."""
+    table = AgencyRecord._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for chunk in _chunks(moves, 2000):
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH moves(record_id, child_id) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"UPDATE {table} SET child_id = moves.child_id, updated_at = %s "
+                f"FROM moves WHERE {table}.id = moves.record_id",
+                [*[v for move in chunk for v in move], now],
+            )
+
+
+@transaction.atomic
+def children_merge_many(
+    *,
+    actor: Any,
+    groups: list[set[int]],
+    reason: str,
+    pairs: list[CandidatePair | None] | None = None,
+) -> list[ChildJoin]:
+    """Join each group of children (by id) into its longest-standing child, in bulk.
+
+    One join, with exactly which records moved from which child, and one
+    audit event per group; notifications when a child is newly known in more
+    than one area. Used for a single review decision and for a whole
+    linkage run alike.
+    """
+    pairs = pairs or [None] * len(groups)
+    groups_pairs = [(g, p) for g, p in zip(groups, pairs, strict=True) if len(g) > 1]
+    if not groups_pairs:
+        return []
+    ids = sorted({c for g, _ in groups_pairs for c in g})
+    info: dict[int, tuple[Any, Any]] = {}
+    for chunk in _chunks(ids):
+        for pk, created, uuid in Child.objects.filter(pk__in=chunk).values_list("pk", "created_at", "uuid"):
+            info[pk] = (created, uuid)
+    records: dict[int, list[tuple[int, int | None]]] = {}
+    for chunk in _chunks(ids):
+        rows = AgencyRecord.objects.select_for_update().filter(child_id__in=chunk)
+        for rid, cid, area in rows.values_list("id", "child_id", "area_id"):
+            records.setdefault(cid, []).append((rid, area))
+    joins, events, moved, crossings = [], [], [], []
+    for group, pair in groups_pairs:
+        target, *sources = sorted(group, key=lambda c: (info[c][0], c))
+        moves = [{"record": rid, "from": cid, "to": target} for cid in sources for rid, _ in records.get(cid, [])]
+        moved.extend((m["record"], target) for m in moves)
+        join = ChildJoin(kind=JoinKind.MERGE, target_id=target, moves=moves, reason=reason, pair=pair, actor=actor)
+        joins.append(join)
+        events.append(
+            {
+                "actor": actor,
+                "event": "child.merged",
+                "obj": join,
+                "child_uuid": info[target][1],
+                "detail": {
+                    "from_children": [str(info[c][1]) for c in sources],
+                    "records": len(moves),
+                    "reason": reason,
+                },
+            }
+        )
+        before = [{a for _, a in records.get(c, []) if a is not None} for c in group]
+        after = set().union(*before)
+        if len(after) > 1 and all(areas != after for areas in before):
+            crossings.append((target, info[target][1], after))
+    _reassign(moved)
+    ChildJoin.objects.bulk_create(joins, batch_size=2000)
+    audit_record_many(events)
+    _notify_across_the_boundary(crossings)
+    return joins
+
+
+def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> None:
+    """Tell the teams holding a child's records when a join shows the child known in more than
+    one area (and none of the joined children was known in all of them on its own)."""
+    if not crossings:
+        return
     from django.urls import reverse
 
-    from joinedup.notifications.services import notify
+    from joinedup.notifications.services import notify_many
     from joinedup.partnership.models import Area, Membership
     from joinedup.partnership.roles import Perm, role_can
 
-    after = set().union(*before.values())
-    if len(after) < 2 or any(areas == after for areas in before.values()):
-        return
-    records = AgencyRecord.objects.filter(child=target, erased_at__isnull=True).select_related(
-        "agency", "created_by__membership"
-    )
-    teams, agencies = set(), set()
-    for record in records:
-        membership = getattr(record.created_by, "membership", None) if record.created_by else None
-        if membership is not None and membership.team_id and membership.agency_id == record.agency_id:
-            teams.add(membership.team_id)
-        else:
-            agencies.add(record.agency_id)
-    members = (
-        Membership.objects.filter(is_active=True)
-        .filter(models.Q(team_id__in=teams) | models.Q(agency_id__in=agencies))
-        .select_related("user")
-    )
-    names = " and ".join(sorted(Area.objects.filter(pk__in=after).values_list("short_name", flat=True)))
-    holders = ", ".join(sorted({r.agency.name for r in records}))
-    notify(
-        users=[m.user for m in members if role_can(m.role, Perm.WORK_CASES)],
-        kind="cross_boundary",
-        title=f"A child you hold a record for is known in {names}",
-        body=f"Records held by {holders} were found to be the same child. "
-        "Open the child's page to see what each agency shares.",
-        url=reverse("children:detail", kwargs={"child_uuid": target.uuid}),
-    )
+    area_names = dict(Area.objects.values_list("pk", "short_name"))
+    targets = [t for t, _, _ in crossings]
+    holders: dict[int, list[tuple[int, int | None, str]]] = {}
+    for chunk in _chunks(targets):
+        rows = AgencyRecord.objects.filter(child_id__in=chunk, erased_at__isnull=True).values_list(
+            "child_id", "agency_id", "created_by__membership__team_id", "agency__name"
+        )
+        for child_id, agency_id, team_id, agency_name in rows:
+            holders.setdefault(child_id, []).append((agency_id, team_id, agency_name))
+    workers = [
+        m for m in Membership.objects.filter(is_active=True, user__is_active=True) if role_can(m.role, Perm.WORK_CASES)
+    ]
+    by_team: dict[int, list[int]] = {}
+    by_agency: dict[int, list[int]] = {}
+    for m in workers:
+        by_agency.setdefault(m.agency_id, []).append(m.user_id)
+        if m.team_id:
+            by_team.setdefault(m.team_id, []).append(m.user_id)
+    messages = []
+    for target, uuid, areas in crossings:
+        recipients: set[int] = set()
+        for agency_id, team_id, _ in holders.get(target, []):
+            # The team that made the record, where known; otherwise everyone at the holding agency.
+            recipients.update(by_team.get(team_id, []) if team_id else by_agency.get(agency_id, []))
+        names = " and ".join(sorted(area_names[a] for a in areas))
+        agencies = ", ".join(sorted({name for _, _, name in holders.get(target, [])}))
+        for user_id in recipients:
+            messages.append(
+                {
+                    "user_id": user_id,
+                    "kind": "cross_boundary",
+                    "title": f"A child you hold a record for is known in {names}",
+                    "body": f"Records held by {agencies} were found to be the same child. "
+                    "Open the child's page to see what each agency shares.",
+                    "url": reverse("children:detail", kwargs={"child_uuid": uuid}),
+                }
+            )
+    notify_many(messages)
 
 
 @transaction.atomic
@@ -272,6 +335,9 @@ def conflict_reason(row: dict[str, Any]) -> str:
     return ""
 
 
+PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
+
+
 @transaction.atomic
 def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]) -> LinkageRun:
     """Turn scored pairs into decisions; repeatable, changing only what changed.
@@ -282,7 +348,11 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
     through a third record, say). Between the thresholds: reviewed.
     """
     run = LinkageRun.objects.create(model=model, actor=actor)
-    existing = {(p.record_a_id, p.record_b_id): p for p in CandidatePair.objects.all()}
+    # (a, b) -> (pk, status): a few numbers per pair, not a model instance, at any scale.
+    existing = {
+        (a, b): (pk, status)
+        for pk, a, b, status in CandidatePair.objects.values_list("pk", "record_a_id", "record_b_id", "status")
+    }
     child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
     # Components start as today's children, so a repeated run changes only what changed.
     members: dict[int, set[int]] = {}
@@ -295,8 +365,8 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
         apart.setdefault(a, set()).add(b)
         apart.setdefault(b, set()).add(a)
 
-    for (a, b), known in existing.items():
-        if known.status == PairStatus.NOT_SAME:
+    for (a, b), (_, status) in existing.items():
+        if status == PairStatus.NOT_SAME:
             keep_apart(a, b)
     scored = []
     for row in rows:
@@ -308,13 +378,14 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
 
     figures = {"pairs_scored": len(rows), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
     new_pairs: list[CandidatePair] = []
+    changed_pairs: list[CandidatePair] = []
     for probability, a, b, row in scored:
         if probability < model.lower_threshold:
             continue
-        pair = existing.get((a, b))
-        if pair is not None and pair.status in {PairStatus.NOT_SAME, PairStatus.SAME, PairStatus.UNSURE}:
+        known = existing.get((a, b))
+        if known is not None and known[1] in {PairStatus.NOT_SAME, PairStatus.SAME, PairStatus.UNSURE}:
             # A person's decision stands: never overridden by a run.
-            if pair.status == PairStatus.NOT_SAME:
+            if known[1] == PairStatus.NOT_SAME:
                 figures["kept_apart"] += 1
             continue
         conflict = conflict_reason(row)
@@ -342,21 +413,20 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
             "status": PairStatus.AUTO_JOINED if auto else PairStatus.PENDING,
             "run": run,
         }
-        if pair is None:
+        if known is None:
             new_pairs.append(CandidatePair(record_a_id=a, record_b_id=b, **values))
         else:
-            for key, value in values.items():
-                setattr(pair, key, value)
-            pair.save()
+            changed_pairs.append(
+                CandidatePair(pk=known[0], record_a_id=a, record_b_id=b, updated_at=timezone.now(), **values)
+            )
     CandidatePair.objects.bulk_create(new_pairs, batch_size=2000)
+    CandidatePair.objects.bulk_update(changed_pairs, [*PAIR_RESULT_FIELDS, "updated_at"], batch_size=500)
     # Each component that now spans several of today's children becomes one child.
     groups: dict[int, set[int]] = {}
     for record_id, comp in component.items():
         groups.setdefault(comp, set()).add(child_of[record_id])
     to_merge = [ids for ids in groups.values() if len(ids) > 1]
-    children = {c.pk: c for c in Child.objects.filter(pk__in={cid for ids in to_merge for cid in ids})}
-    for ids in to_merge:
-        child_merge(actor=actor, children=[children[i] for i in ids], reason=f"Linkage run with model v{model.version}")
+    children_merge_many(actor=actor, groups=to_merge, reason=f"Linkage run with model v{model.version}")
     figures["children_joined"] = len(to_merge)
     run.figures = figures
     run.finished_at = timezone.now()

@@ -20,6 +20,12 @@ def notify(*, users: Iterable[Any], kind: str, title: str, body: str = "", url: 
     return len(distinct)
 
 
+def notify_many(messages: list[dict[str, Any]]) -> int:
+    """Many notifications at once: each a dict of user_id, kind, title, body and url."""
+    Notification.objects.bulk_create([Notification(**m) for m in messages], batch_size=2000)
+    return len(messages)
+
+
 @transaction.atomic
 def notification_read(*, user: Any, notification: Notification) -> Notification:
     if notification.user_id != user.pk:
