@@ -140,7 +140,10 @@ def children_merge_many(
         rows = AgencyRecord.objects.select_for_update().filter(child_id__in=chunk)
         for rid, cid, area in rows.values_list("id", "child_id", "area_id"):
             records.setdefault(cid, []).append((rid, area))
-    joins, events, moved, crossings = [], [], [], []
+    joins: list[ChildJoin] = []
+    events: list[dict[str, Any]] = []
+    moved: list[tuple[int, int]] = []
+    crossings: list[tuple[int, Any, set[int]]] = []
     for group, pair in groups_pairs:
         target, *sources = sorted(group, key=lambda c: (info[c][0], c))
         moves = [{"record": rid, "from": cid, "to": target} for cid in sources for rid, _ in records.get(cid, [])]
@@ -185,6 +188,7 @@ def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> N
     area_names = dict(Area.objects.values_list("pk", "short_name"))
     targets = [t for t, _, _ in crossings]
     holders: dict[int, list[tuple[int, int | None, str]]] = {}
+    area_of: dict[int, str] = area_names
     for chunk in _chunks(targets):
         rows = AgencyRecord.objects.filter(child_id__in=chunk, erased_at__isnull=True).values_list(
             "child_id", "agency_id", "created_by__membership__team_id", "agency__name"
@@ -200,13 +204,13 @@ def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> N
         by_agency.setdefault(m.agency_id, []).append(m.user_id)
         if m.team_id:
             by_team.setdefault(m.team_id, []).append(m.user_id)
-    messages = []
+    messages: list[dict[str, Any]] = []
     for target, uuid, areas in crossings:
         recipients: set[int] = set()
-        for agency_id, team_id, _ in holders.get(target, []):
+        for holder, team, _ in holders.get(target, []):
             # The team that made the record, where known; otherwise everyone at the holding agency.
-            recipients.update(by_team.get(team_id, []) if team_id else by_agency.get(agency_id, []))
-        names = " and ".join(sorted(area_names[a] for a in areas))
+            recipients.update(by_team.get(team, []) if team else by_agency.get(holder, []))
+        names = " and ".join(sorted(area_of[a] for a in areas))
         agencies = ", ".join(sorted({name for _, _, name in holders.get(target, [])}))
         for user_id in recipients:
             messages.append(
