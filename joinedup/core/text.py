@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def fold(text: str) -> str:
@@ -13,11 +14,13 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", stripped.casefold()).strip()
 
 
+@lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """A search key: folded, with punctuation and spaces dropped, so O'Brien == obrien."""
     return re.sub(r"[^a-z0-9]", "", fold(text))
 
 
+@lru_cache(maxsize=65536)
 def first_name_key(text: str) -> str:
     """The key of the first name only: "Mary-Jane Ann" -> "maryjane"."""
     for token in fold(text).split(" "):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from joinedup.core.names import nickname_groups
@@ -36,13 +37,14 @@ COLUMNS = (
 )
 
 
-def _groups(given: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _groups(given: str) -> tuple[str, ...]:
     """Keys of every nickname group the name is in (each group's alphabetically first name).
 
     A name can be in several groups (Joseph with Joe, and with Yusuf), so the
     model compares the lists: any shared group counts as a nickname match.
     """
-    return sorted({min(group) for group in nickname_groups() if given in group})
+    return tuple(sorted({min(group) for group in nickname_groups() if given in group}))
 
 
 def features(
@@ -66,7 +68,7 @@ def features(
         "unique_id": unique_id,
         "given": given,
         "given_group": groups[0] if groups else None,
-        "given_groups": groups or None,
+        "given_groups": list(groups) or None,
         "given_initial": given[0] if given else None,
         "family": family,
         "family_parts": parts or None,

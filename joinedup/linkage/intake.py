@@ -265,17 +265,34 @@ class IntakeResult:
     seconds: float
 
 
-def term_frequency(queryset: Any) -> Callable[[str, str], float | None]:
-    """Splink's term frequency of a value (its share of non-missing values) over these records."""
+TOTALS_CACHE_SECONDS = 600
+
+
+def term_frequency() -> Callable[[str, str], float | None]:
+    """Splink's term frequency of a name: its share of the records with that name present.
+
+    Counted on the key indexes alone (erased records have their keys blanked,
+    so they never count). The totals change slowly and are cached for ten
+    minutes; each name is counted once per match.
+    """
+    from django.core.cache import cache
+
+    from joinedup.children.models import AgencyRecord
+
     column_of = {"given": "first_given_key", "family": "family_key"}
-    totals: dict[str, int] = {}
+    seen: dict[tuple[str, str], float | None] = {}
 
     def tf(column: str, value: str) -> float | None:
+        if (column, value) in seen:
+            return seen[(column, value)]
         db_column = column_of[column]
-        if column not in totals:
-            totals[column] = queryset.exclude(**{db_column: ""}).count()
-        count = queryset.filter(**{db_column: value}).count()
-        return count / totals[column] if count and totals[column] else None
+        total = cache.get(f"linkage:tf-total:{db_column}")
+        if total is None:
+            total = AgencyRecord.objects.exclude(**{db_column: ""}).count()
+            cache.set(f"linkage:tf-total:{db_column}", total, TOTALS_CACHE_SECONDS)
+        count = AgencyRecord.objects.filter(**{db_column: value}).count()
+        seen[(column, value)] = count / total if count and total else None
+        return seen[(column, value)]
 
     return tf
 
@@ -289,7 +306,7 @@ def match_record(record: Any, *, model: Any, queryset: Any) -> IntakeResult:
     if where is None:
         return IntakeResult([], 0, time.perf_counter() - started)
     found = list(queryset.filter(where).exclude(pk=record.pk).values(*FIELDS))
-    tf = term_frequency(queryset)
+    tf = term_frequency()
     matches = []
     for candidate, right in zip(found, records_to_rows(found), strict=True):
         row = scorer.score(left, right, tf)

@@ -1,0 +1,176 @@
+"""Batch linkage at scale: each step's time and peak memory, against bare Splink on the same data.
+
+    .venv/bin/python benchmarks/linkage_scale.py [--records 1000000] [--database-url URL] [--reuse]
+
+Builds (or with --reuse, keeps) a database of about --records agency records
+from the demo generator (SQLite under var/bench/scale.sqlite3 unless
+--database-url names PostgreSQL), makes sure a model is active (trained on a
+sample, timed apart), then in one process:
+
+1. bare Splink: the records read from the database, scored by Splink with
+   the same model, clustered by Splink at the upper threshold;
+2. Joined Up's `linkage_run` path: load the records, score them, and apply
+   the result (conflict rules, "not the same child" kept, candidate pairs
+   with their waterfalls, joins with history, audit, notifications).
+
+It prints each step's wall time and peak memory (the process's high-water
+mark, reset before each step) and the ratio of the two end-to-end times.
+The database is changed by step 2, so --reuse refuses one already linked.
+It never passes or fails on a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RECORDS_PER_CHILD = 2.42  # what the demo generator gives
+
+
+def _reset_peak() -> None:
+    """Reset the kernel's high-water mark of this process's memory (Linux)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def step(name: str, results: list[tuple[str, float, float]], fn: Callable[[], Any]) -> Any:
+    _reset_peak()
+    print(f"  {name}...", flush=True)
+    started = time.perf_counter()
+    value = fn()
+    results.append((name, time.perf_counter() - started, _peak_mb()))
+    print(f"    {results[-1][1]:.1f} s, peak {results[-1][2]:,.0f} MB", flush=True)
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--train-sample", type=int, default=200_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--reuse", action="store_true", help="keep the database if big enough and not yet linked")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    if args.database_url:
+        url = args.database_url
+    else:
+        bench = ROOT / "var" / "bench"
+        bench.mkdir(parents=True, exist_ok=True)
+        db = bench / "scale.sqlite3"
+        if not args.reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joinedup.settings")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models.functions import Mod
+
+    from joinedup.children.models import AgencyRecord
+    from joinedup.demo.services import demo_seed
+    from joinedup.linkage import model as splink_model
+    from joinedup.linkage.features import records_to_rows
+    from joinedup.linkage.management.commands.linkage_train import FIELDS
+    from joinedup.linkage.models import LinkageRun
+    from joinedup.linkage.services import active_model, linkage_apply, linkage_model_activate, linkage_model_save
+    from joinedup.partnership.access import agency_records_for_linkage
+
+    if connection.vendor == "postgresql" and not args.reuse:
+        call_command("flush", "--no-input", verbosity=0)
+    call_command("migrate", "--no-input", verbosity=0)
+    if args.reuse and LinkageRun.objects.exists():
+        sys.exit("This database has been linked already; run without --reuse for a fresh one.")
+    if AgencyRecord.objects.count() < args.records * 0.95:
+        call_command("flush", "--no-input", verbosity=0)
+        children = round(args.records / RECORDS_PER_CHILD)
+        print(f"Seeding {children:,} children (about {args.records:,} records)...", flush=True)
+        started = time.perf_counter()
+        demo_seed(children=children, seed=args.seed)
+        print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
+
+    live = agency_records_for_linkage()
+    total = live.count()
+    model = active_model()
+    if model is None:
+        every = max(1, total // args.train_sample)
+        started = time.perf_counter()
+        rows = records_to_rows(live.annotate(slot=Mod("id", every)).filter(slot=0).values(*FIELDS).iterator(5000))
+        trained = splink_model.train(rows, seed=args.seed)
+        model = linkage_model_activate(
+            actor=None, model=linkage_model_save(actor=None, parameters=trained.model, summary=trained.summary)
+        )
+        print(f"Trained a model on {len(rows):,} records in {time.perf_counter() - started:.0f} s (not timed below)")
+        del rows
+
+    def load() -> list[dict[str, Any]]:
+        return records_to_rows(live.values(*FIELDS).iterator(chunk_size=10_000))
+
+    print(f"\nBare Splink on {total:,} records (DuckDB):", flush=True)
+    bare: list[tuple[str, float, float]] = []
+
+    def bare_link() -> int:
+        import json
+
+        rows = load()
+        linker = splink_model.linker_for(rows, json.loads(json.dumps(model.parameters)))
+        predictions = linker.inference.predict(threshold_match_probability=model.lower_threshold)
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=model.upper_threshold
+        )
+        return len(clusters.as_record_list())
+
+    clustered = step("load, score and cluster", bare, bare_link)
+
+    print(f"\nJoined Up's linkage_run on the same {total:,} records:", flush=True)
+    ours: list[tuple[str, float, float]] = []
+    rows = step("1/3 load records from the database", ours, load)
+    pairs = step(
+        "2/3 score with Splink (DuckDB)",
+        ours,
+        lambda: splink_model.predict(rows, model.parameters, threshold=model.lower_threshold),
+    )
+    run = step("3/3 cluster and persist decisions", ours, lambda: linkage_apply(actor=None, model=model, rows=pairs))
+
+    bare_time = sum(t for _, t, _ in bare)
+    our_time = sum(t for _, t, _ in ours)
+    print("\nFigures")
+    print(f"database:                 {connection.vendor}")
+    print(f"agency records:           {total:,}")
+    print(f"records clustered (bare): {clustered:,}")
+    print(f"pairs scored >= {model.lower_threshold}:     {len(pairs):,}")
+    print("run figures:              " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in run.figures.items()))
+    for name, seconds, peak in ours:
+        print(f"{name:<40} {seconds:8.1f} s  peak {peak:7,.0f} MB")
+    print(f"{'bare Splink end to end':<40} {bare_time:8.1f} s  peak {bare[0][2]:7,.0f} MB")
+    print(f"{'Joined Up end to end':<40} {our_time:8.1f} s  peak {max(p for _, _, p in ours):7,.0f} MB")
+    print(f"ratio (Joined Up / bare Splink): {our_time / bare_time:.2f}")
+
+
+if __name__ == "__main__":
+    main()
