@@ -146,12 +146,12 @@ def main() -> None:
         )
     rng.shuffle(probes)
     for probe in probes[:20]:  # warm the connection and caches, as a running server would be
-        match_record(probe, model=model, queryset=live)
+        match_record(probe, model=model)
 
     times, candidates, matched = [], [], 0
     for probe in probes:
         started = time.perf_counter()
-        result = match_record(probe, model=model, queryset=live)
+        result = match_record(probe, model=model)
         times.append((time.perf_counter() - started) * 1000)
         candidates.append(result.candidates)
         matched += bool(result.matches and result.matches[0].probability >= model.upper_threshold)

@@ -98,7 +98,10 @@ def trained() -> dict[str, Any]:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    from joinedup.linkage.intake import forget_frequencies
     from joinedup.partnership.models import Agency, Area, District, Partnership, PostcodePrefix
+
+    forget_frequencies()  # each test's database starts empty
 
     partnership = Partnership.objects.create(name="Test Partnership")
     city = Area.objects.create(partnership=partnership, name="Test City", short_name="City", code="E06000001")

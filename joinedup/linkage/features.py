@@ -47,6 +47,45 @@ def _groups(given: str) -> tuple[str, ...]:
     return tuple(sorted({min(group) for group in nickname_groups() if given in group}))
 
 
+@lru_cache(maxsize=65536)
+def _names(given_names: str, family_name: str, other_names: str) -> dict[str, Any]:
+    given = first_name_key(given_names) or None
+    groups = _groups(given) if given else ()
+    family = name_key(family_name) or None
+    parts = sorted({name_key(p) for p in re.split(r"[-\s]+", family_name) if name_key(p)})
+    others = sorted({name_key(n) for n in other_names.split(",") if name_key(n)})
+    return {
+        "given": given,
+        "given_group": groups[0] if groups else None,
+        "given_groups": list(groups) or None,
+        "given_initial": given[0] if given else None,
+        "family": family,
+        "family_parts": parts or None,
+        "other_keys": others or None,
+    }
+
+
+@lru_cache(maxsize=16384)
+def _dob(date_of_birth: dt.date | None) -> dict[str, Any]:
+    return {
+        "dob": date_of_birth.isoformat() if date_of_birth else None,
+        "dob_year": date_of_birth.year if date_of_birth else None,
+        "dob_month": date_of_birth.month if date_of_birth else None,
+        "dob_day": date_of_birth.day if date_of_birth else None,
+        "dob_ym": date_of_birth.strftime("%Y-%m") if date_of_birth else None,
+    }
+
+
+@lru_cache(maxsize=65536)
+def _postcode(postcode: str) -> dict[str, Any]:
+    pc = postcode.strip().upper() or None
+    return {
+        "postcode": pc,
+        "postcode_sector": pc[:-2] if pc else None,
+        "postcode_district": pc.split(" ")[0] if pc else None,
+    }
+
+
 def features(
     *,
     unique_id: str,
@@ -58,30 +97,14 @@ def features(
     postcode: str = "",
     nhs_number: str = "",
 ) -> dict[str, Any]:
-    given = first_name_key(given_names or "") or None
-    groups = _groups(given) if given else []
-    family = name_key(family_name) or None
-    parts = sorted({name_key(p) for p in re.split(r"[-\s]+", family_name or "") if name_key(p)})
-    others = sorted({name_key(n) for n in (other_names or "").split(",") if name_key(n)})
-    pc = (postcode or "").strip().upper() or None
+    """One record's comparison columns. The parts are memoised: names, dates and
+    postcodes repeat across records, and intake matching builds hundreds per lookup."""
     return {
         "unique_id": unique_id,
-        "given": given,
-        "given_group": groups[0] if groups else None,
-        "given_groups": list(groups) or None,
-        "given_initial": given[0] if given else None,
-        "family": family,
-        "family_parts": parts or None,
-        "other_keys": others or None,
-        "dob": date_of_birth.isoformat() if date_of_birth else None,
-        "dob_year": date_of_birth.year if date_of_birth else None,
-        "dob_month": date_of_birth.month if date_of_birth else None,
-        "dob_day": date_of_birth.day if date_of_birth else None,
-        "dob_ym": date_of_birth.strftime("%Y-%m") if date_of_birth else None,
+        **_names(given_names or "", family_name or "", other_names or ""),
+        **_dob(date_of_birth),
         "sex": sex if sex in {"F", "M"} else None,
-        "postcode": pc,
-        "postcode_sector": pc[:-2] if pc else None,
-        "postcode_district": pc.split(" ")[0] if pc else None,
+        **_postcode(postcode or ""),
         "nhs_number": nhs_number or None,
     }
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.db.models import Q
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from joinedup.core.names import nickname_groups
@@ -222,29 +221,87 @@ def _group_members(given: str) -> frozenset[str]:
     return frozenset(name for group in nickname_groups() if given in group for name in group) | {given}
 
 
-def blocking_filter(row: Row) -> Q | None:
-    """Records sharing a blocking key with this one, as one query on indexed columns."""
-    q = Q()
+def _after(prefix: str) -> str:
+    """The smallest string greater than every string starting with `prefix` (for index ranges)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def blocking_sql(row: Row) -> tuple[str, list[Any]]:
+    """Records sharing a blocking key with this one: one query of OR-ed lookups on indexed columns.
+
+    The batch model's rules, with its three broad ones (date of birth alone,
+    family name with birth year, family name with postcode district) narrowed
+    by the first letter of a name, so one lookup stays small even for the
+    commonest surnames. What that misses (a record whose given and family
+    names both changed initial) the batch run, with the full rules, finds.
+    Nicknames with another initial (Bob and Robert) come in by the nickname
+    block, which in turn is narrowed to the same birth year or postcode sector.
+    Prefixes are index ranges (key >= "g" AND key < "h"), not LIKE, so both
+    SQLite and PostgreSQL use the indexes. Returns ("", []) when there is nothing to look up.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
     given, family, dob, postcode = row["given"], row["family"], row["dob"], row["postcode"]
+
+    def starts(column: str, prefix: str) -> tuple[str, list[Any]]:
+        return f"({column} >= %s AND {column} < %s)", [prefix, _after(prefix)]
+
+    initial_sql, initial_params = starts("first_given_key", given[0]) if given else ("", [])
     if row["nhs_number"]:
-        q |= Q(nhs_number=row["nhs_number"])
+        clauses.append("nhs_number = %s")
+        params.append(row["nhs_number"])
     if dob:
         born = dt.date.fromisoformat(dob)
-        q |= Q(date_of_birth=born)
+        year_start, year_end = born.replace(month=1, day=1), born.replace(month=12, day=31)
+        either: list[str] = []
+        either_params: list[Any] = []
+        if given:
+            either.append(initial_sql)
+            either_params += initial_params
         if family:
-            q |= Q(family_key=family, date_of_birth__year=born.year)
+            sql, extra = starts("family_key", family[0])
+            either.append(sql)
+            either_params += extra
+        clauses.append("date_of_birth = %s" + (f" AND ({' OR '.join(either)})" if either else ""))
+        params += [born, *either_params]
+        if family and given:
+            clauses.append(f"family_key = %s AND date_of_birth >= %s AND date_of_birth <= %s AND {initial_sql}")
+            params += [family, year_start, year_end, *initial_params]
         if given:
             month_start = born.replace(day=1)
             next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
-            q |= Q(first_given_key=given, date_of_birth__gte=month_start, date_of_birth__lt=next_month)
+            clauses.append("first_given_key = %s AND date_of_birth >= %s AND date_of_birth < %s")
+            params += [given, month_start, next_month]
     if given and family:
-        q |= Q(first_given_key__in=sorted(_group_members(given)), family_key=family)
-        q |= Q(first_given_key=family, family_key=given)
+        # The commonest name pairs (Muhammad Smith, Olivia Jones) are held by thousands
+        # of children: narrow to the same birth year, postcode sector, or a record with no date.
+        members = sorted(_group_members(given))
+        near: list[str] = []
+        near_params: list[Any] = []
+        if dob:
+            near.append("(date_of_birth >= %s AND date_of_birth <= %s) OR date_of_birth IS NULL")
+            near_params += [year_start, year_end]
+        if postcode:
+            sql, extra = starts("postcode", row["postcode_sector"])
+            near.append(sql)
+            near_params += extra
+        clauses.append(
+            f"first_given_key IN ({', '.join(['%s'] * len(members))}) AND family_key = %s"
+            + (f" AND ({' OR '.join(near)})" if near else "")
+        )
+        params += [*members, family, *near_params]
+        clauses.append("first_given_key = %s AND family_key = %s")
+        params += [family, given]
     if postcode and given:
-        q |= Q(postcode=postcode, first_given_key__startswith=given[0])
-    if postcode and family:
-        q |= Q(family_key=family, postcode__startswith=f"{row['postcode_district']} ")
-    return q or None
+        clauses.append(f"postcode = %s AND {initial_sql}")
+        params += [postcode, *initial_params]
+    if postcode and family and given:
+        sql, extra = starts("postcode", f"{row['postcode_district']} ")
+        clauses.append(f"family_key = %s AND {sql} AND {initial_sql}")
+        params += [family, *extra, *initial_params]
+    if not clauses:
+        return "", []
+    return " OR ".join(f"({c})" for c in clauses), params
 
 
 @dataclass
@@ -265,47 +322,76 @@ class IntakeResult:
     seconds: float
 
 
-TOTALS_CACHE_SECONDS = 600
+FREQUENCY_SECONDS = 600
+_frequencies: dict[str, tuple[float, int, dict[str, int]]] = {}
+
+
+def forget_frequencies() -> None:
+    """Drop the cached name counts (tests, and after bulk loads)."""
+    _frequencies.clear()
+
+
+def _counts(db_column: str) -> tuple[int, dict[str, int]]:
+    """How many records have each value of a key column, and how many have any: one
+    GROUP BY on the key's index, kept in this process for ten minutes."""
+    from django.db.models import Count
+
+    from joinedup.children.models import AgencyRecord
+
+    now = time.monotonic()
+    cached = _frequencies.get(db_column)
+    if cached is None or now - cached[0] > FREQUENCY_SECONDS:
+        # Erased records have their keys blanked, so they never count.
+        rows = AgencyRecord.objects.exclude(**{db_column: ""}).order_by().values_list(db_column).annotate(n=Count("id"))
+        table = dict(rows)
+        cached = (now, sum(table.values()), table)
+        _frequencies[db_column] = cached
+    return cached[1], cached[2]
 
 
 def term_frequency() -> Callable[[str, str], float | None]:
     """Splink's term frequency of a name: its share of the records with that name present.
 
-    Counted on the key indexes alone (erased records have their keys blanked,
-    so they never count). The totals change slowly and are cached for ten
-    minutes; each name is counted once per match.
+    Frequencies change slowly as records are added, so the counts are
+    refreshed every ten minutes; a name newer than that counts once.
     """
-    from django.core.cache import cache
-
-    from joinedup.children.models import AgencyRecord
-
     column_of = {"given": "first_given_key", "family": "family_key"}
-    seen: dict[tuple[str, str], float | None] = {}
 
     def tf(column: str, value: str) -> float | None:
-        if (column, value) in seen:
-            return seen[(column, value)]
-        db_column = column_of[column]
-        total = cache.get(f"linkage:tf-total:{db_column}")
-        if total is None:
-            total = AgencyRecord.objects.exclude(**{db_column: ""}).count()
-            cache.set(f"linkage:tf-total:{db_column}", total, TOTALS_CACHE_SECONDS)
-        count = AgencyRecord.objects.filter(**{db_column: value}).count()
-        seen[(column, value)] = count / total if count and total else None
-        return seen[(column, value)]
+        total, table = _counts(column_of[column])
+        return max(table.get(value, 0), 1) / total if total else None
 
     return tf
 
 
-def match_record(record: Any, *, model: Any, queryset: Any) -> IntakeResult:
-    """Candidates for one agency record among `queryset` (live records), scored with `model`."""
+def candidates(record: Any, left: Row) -> list[dict[str, Any]]:
+    """The live records sharing a blocking key with `record` (itself excluded)."""
+    from django.db import connection
+
+    from joinedup.children.models import AgencyRecord
+
+    where, params = blocking_sql(left)
+    if not where:
+        return []
+    table = connection.ops.quote_name(AgencyRecord._meta.db_table)
+    columns = ", ".join(FIELDS)
+    not_itself = "id <> %s AND " if record.pk else ""
+    sql = f"SELECT {columns} FROM {table} WHERE erased_at IS NULL AND {not_itself}({where})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [record.pk, *params] if record.pk else params)
+        found = [dict(zip(FIELDS, values, strict=True)) for values in cursor.fetchall()]
+    for candidate in found:  # SQLite hands dates back as text from a raw query
+        if isinstance(candidate["date_of_birth"], str):
+            candidate["date_of_birth"] = dt.date.fromisoformat(candidate["date_of_birth"])
+    return found
+
+
+def match_record(record: Any, *, model: Any) -> IntakeResult:
+    """Candidates for one agency record among the live records, scored with `model`."""
     started = time.perf_counter()
     scorer = scorer_for(model)
     (left,) = records_to_rows([{f: getattr(record, f) for f in FIELDS}])
-    where = blocking_filter(left)
-    if where is None:
-        return IntakeResult([], 0, time.perf_counter() - started)
-    found = list(queryset.filter(where).exclude(pk=record.pk).values(*FIELDS))
+    found = candidates(record, left)
     tf = term_frequency()
     matches = []
     for candidate, right in zip(found, records_to_rows(found), strict=True):

@@ -462,9 +462,8 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
     if model is None:
         return None
     from joinedup.linkage.intake import match_record
-    from joinedup.partnership.access import agency_records_for_linkage
 
-    result = match_record(record, model=model, queryset=agency_records_for_linkage())
+    result = match_record(record, model=model)
     by_child: dict[int, list[Any]] = {}
     for match in result.matches:
         by_child.setdefault(match.child_id, []).append(match)
