@@ -4,10 +4,14 @@ import sys
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.demo.services import DEMO_PASSWORD, demo_seed, demo_usernames
 from joinedup.partnership.models import Partnership
+
+# Splink's unsupervised training needs enough records to estimate from.
+MIN_RECORDS_TO_LINK = 500
 
 
 class Command(BaseCommand):
@@ -16,8 +20,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--children", type=int, default=2000, help="How many synthetic children (default 2000).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same data.")
+        parser.add_argument(
+            "--no-linkage", action="store_true", help="Leave the records unlinked (no model trained, nothing joined)."
+        )
 
-    def handle(self, *args: Any, children: int, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, children: int, seed: int, no_linkage: bool, **options: Any) -> None:
         if children < 1:
             raise CommandError("--children must be at least 1.")
         started = time.monotonic()
@@ -40,6 +47,16 @@ class Command(BaseCommand):
                     f"in {time.monotonic() - started:.1f}s."
                 )
             )
+            if no_linkage:
+                pass
+            elif result.records < MIN_RECORDS_TO_LINK:
+                self.stdout.write(
+                    f"Only {result.records} records: too few to train a linkage model, so none are joined yet."
+                )
+            else:
+                self.stdout.write("Joining the dots: training a linkage model and linking the records...")
+                call_command("linkage_train", "--activate", "--seed", str(seed), stdout=self.stdout)
+                call_command("linkage_run", stdout=self.stdout)
         else:
             self.stdout.write("A partnership already exists: nothing seeded.")
         demo_users = demo_usernames()
