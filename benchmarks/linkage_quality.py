@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--upper", type=float, default=None, help="Join threshold (default: the model's)")
+    parser.add_argument("--explain", action="store_true", help="Count the misses by reason and corruption")
     args = parser.parse_args()
     bench = ROOT / "var" / "bench"
     bench.mkdir(parents=True, exist_ok=True)
@@ -68,7 +70,9 @@ def main() -> None:
     t = time.perf_counter()
     result = splink_model.train(rows, seed=args.seed)
     model = linkage_model_activate(
-        actor=None, model=linkage_model_save(actor=None, parameters=result.model, summary=result.summary)
+        actor=None,
+        model=linkage_model_save(actor=None, parameters=result.model, summary=result.summary),
+        upper=args.upper,
     )
     print(f"trained on {len(rows):,} records in {time.perf_counter() - t:.1f}s")
     t = time.perf_counter()
@@ -82,13 +86,11 @@ def main() -> None:
     blocked = {frozenset((int(r["unique_id_l"]), int(r["unique_id_r"]))) for r in scored}
     print(f"blocking recall:            {len(blocked & truth_pairs) / len(truth_pairs):.4f}")
 
-    names = [c["output_column_name"] for c in model.parameters["comparisons"]]
     t = time.perf_counter()
     linkage_apply(
         actor=None,
         model=model,
         rows=[r for r in scored if r["match_probability"] >= model.lower_threshold],
-        comparisons=names,
     )
     print(f"applied decisions in {time.perf_counter() - t:.1f}s")
     predicted_groups: dict[int, list[int]] = defaultdict(list)
@@ -108,6 +110,44 @@ def main() -> None:
     from joinedup.linkage.models import CandidatePair
 
     print(f"pairs waiting for review:   {CandidatePair.objects.filter(status='pending').count():,}")
+    if args.explain:
+        _explain(truth_pairs, pairs_of(predicted_groups), scored, model)
+
+
+def _explain(truth: set, predicted: set, scored: list, model: Any) -> None:
+    """Why true pairs were missed and false ones made: counts by reason and corruption."""
+    from collections import Counter
+
+    from joinedup.demo.models import TruthLink
+    from joinedup.linkage.services import conflict_reason
+
+    by_pair = {frozenset((int(r["unique_id_l"]), int(r["unique_id_r"]))): r for r in scored}
+    corruptions = dict(TruthLink.objects.values_list("record_id", "corruptions"))
+    missed: Counter[str] = Counter()
+    for pair in truth - predicted:
+        row = by_pair.get(pair)
+        if row is None:
+            reason = "not blocked"
+        elif conflict_reason(row):
+            reason = f"conflict: {conflict_reason(row)}"
+        elif row["match_probability"] < model.lower_threshold:
+            reason = "below review threshold"
+        elif row["match_probability"] < model.upper_threshold:
+            reason = "in review band"
+        else:
+            reason = "above threshold but kept apart"
+        kinds = sorted({c for r in pair for c in (corruptions.get(r) or "none").split(",")})
+        missed[f"{reason} [{'+'.join(kinds)}]"] += 1
+    print("\nmissed true pairs by reason [corruptions]:")
+    for reason, n in missed.most_common(15):
+        print(f"  {n:6,}  {reason}")
+    wrong: Counter[str] = Counter()
+    for pair in predicted - truth:
+        row = by_pair.get(pair)
+        wrong["joined transitively" if row is None else f"scored {row['match_probability']:.3f}"[:12]] += 1
+    print("false pairs:")
+    for reason, n in wrong.most_common(8):
+        print(f"  {n:6,}  {reason}")
 
 
 if __name__ == "__main__":

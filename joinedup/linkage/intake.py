@@ -70,6 +70,13 @@ def _missing(col: str) -> Predicate:
     return lambda a, b: a[col] is None or b[col] is None
 
 
+def _mistyped_nickname(a: Row, b: Row) -> bool:
+    variants = a["given_variants"] or ()
+    if any(_jw(x, b["given"]) >= 0.92 for x in variants):
+        return True
+    return len(b["given"]) == 1 and any(x[:1] == b["given"] for x in variants)
+
+
 # (comparison, level label) -> the level's condition, exactly as model.comparisons() writes it in SQL.
 LEVELS: dict[tuple[str, str], Predicate] = {
     ("given", "Missing"): _missing("given"),
@@ -82,11 +89,15 @@ LEVELS: dict[tuple[str, str], Predicate] = {
     ("given", "Initial"): lambda a, b: (
         a["given_initial"] == b["given_initial"] and (len(a["given"]) == 1 or len(b["given"]) == 1)
     ),
+    ("given", "Mistyped nickname or its initial"): lambda a, b: _mistyped_nickname(a, b) or _mistyped_nickname(b, a),
     ("given", "Different, same family and birth date"): lambda a, b: _eq("dob")(a, b) and _eq("family")(a, b),
     ("family", "Missing"): _missing("family"),
     ("family", "Exact"): _eq("family"),
     ("family", "Given and family swapped"): lambda a, b: (
-        a["given"] is not None and a["given"] == b["family"] and a["family"] == b["given"]
+        a["given"] is not None
+        and b["given"] is not None
+        and _jw(a["given"], b["family"]) >= 0.92
+        and _jw(a["family"], b["given"]) >= 0.92
     ),
     ("family", "Shares a part (hyphenated)"): _any("family_parts"),
     ("family", "Previous or other surname"): lambda a, b: bool(

@@ -61,6 +61,23 @@ def comparisons() -> list[Any]:
                 '"given_initial_l" = "given_initial_r" AND (length("given_l") = 1 OR length("given_r") = 1)',
                 "Initial",
             ),
+            # A nickname on one record and a mistyped full name (or only its initial) on the
+            # other: Olly and "Olivre", Livvy and "O". Close to a nickname, not twins.
+            _level(
+                " OR ".join(
+                    [
+                        'list_max(list_transform("given_variants_l", lambda x: jaro_winkler_similarity(x, "given_r")))'
+                        " >= 0.92",
+                        'list_max(list_transform("given_variants_r", lambda x: jaro_winkler_similarity(x, "given_l")))'
+                        " >= 0.92",
+                        '(length("given_l") = 1'
+                        ' AND list_contains(list_transform("given_variants_r", lambda x: left(x, 1)), "given_l"))',
+                        '(length("given_r") = 1'
+                        ' AND list_contains(list_transform("given_variants_l", lambda x: left(x, 1)), "given_r"))',
+                    ]
+                ),
+                "Mistyped nickname or its initial",
+            ),
             # Independence fails for twins: a different given name means much more when
             # the family name and date of birth agree. A level of its own lets the
             # model learn that (Fellegi-Sunter otherwise multiplies them as unrelated).
@@ -82,7 +99,12 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             _null("family"),
             _level('"family_l" = "family_r"', "Exact", tf_adjustment_column="family", tf_adjustment_weight=1.0),
-            _level('"given_l" = "family_r" AND "family_l" = "given_r"', "Given and family swapped"),
+            # Swapped, allowing a typo in either name.
+            _level(
+                'jaro_winkler_similarity("given_l", "family_r") >= 0.92'
+                ' AND jaro_winkler_similarity("family_l", "given_r") >= 0.92',
+                "Given and family swapped",
+            ),
             _level('list_has_any("family_parts_l", "family_parts_r")', "Shares a part (hyphenated)"),
             _level(
                 'list_contains("other_keys_r", "family_l") OR list_contains("other_keys_l", "family_r")',

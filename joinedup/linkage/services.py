@@ -44,7 +44,7 @@ def linkage_model_activate(
     lower = model.lower_threshold if lower is None else lower
     errors = {}
     if not 0 < upper < 1:
-        errors["upper_threshold"] = "Enter the upper threshold as a probability between 0 and 1, such as 0.95."
+        errors["upper_threshold"] = "Enter the upper threshold as a probability between 0 and 1, such as 0.8."
     if not 0 < lower < 1:
         errors["lower_threshold"] = "Enter the lower threshold as a probability between 0 and 1, such as 0.5."
     elif not errors and lower >= upper:
@@ -329,6 +329,9 @@ def conflict_reason(row: dict[str, Any]) -> str:
     a, b = row.get("nhs_number_l"), row.get("nhs_number_r")
     if a and b and a != b and row.get("gamma_nhs_number") == 0:
         return "Different NHS numbers"
+    if row.get("gamma_nhs_number") == 2:
+        # The same NHS number: twins and siblings never share one.
+        return ""
     if row.get("gamma_given") in (0, 1) and row.get("gamma_family") == 6:
         # Siblings share a family name and an address, twins a birth date too: the
         # model weighs those as if independent of the given name, so a person decides.

@@ -31,9 +31,13 @@ FUNCTIONS = {
     "list_has_any": "arrays_overlap",
     "list_contains": "array_contains",
     "length": "length",
+    "list_transform": "transform",
+    "list_max": "array_max",
+    "left": "left",
 }
 _FUNCTION = re.compile(r"\b([a-z_]+)\s*\(")
 _QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"')
+_LAMBDA = re.compile(r"\blambda\s+([a-z_]+)\s*:")  # DuckDB's lambda x: ...  ->  Spark's x -> ...
 
 
 class EngineError(RuntimeError):
@@ -51,7 +55,7 @@ def sql_for_spark(sql: str) -> str:
             raise EngineError(f"The model uses {name}(), which has no Spark equivalent here: add it to FUNCTIONS.")
         return f"{FUNCTIONS[name]}("
 
-    return _QUOTED.sub(r"`\1`", _FUNCTION.sub(function, sql))
+    return _LAMBDA.sub(r"\1 ->", _QUOTED.sub(r"`\1`", _FUNCTION.sub(function, sql)))
 
 
 def for_spark(model: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +111,7 @@ def spark_frame(rows: list[dict[str, Any]]) -> Any:
 
     from joinedup.linkage.features import COLUMNS
 
-    lists = {"given_groups", "family_parts", "other_keys"}
+    lists = {"given_groups", "given_variants", "family_parts", "other_keys"}
     ints = {"dob_year", "dob_month", "dob_day"}
     schema = StructType(
         [

@@ -41,7 +41,22 @@ class TestComparisons:
         base = row("a", "Robert", "Okafor", D(2011, 3, 27))
         nick = score(trained, base, row("b", "Bobby", "Okafor", D(2011, 3, 27)))
         other = score(trained, base, row("c", "Kwame", "Okafor", D(2011, 3, 27)))
-        assert nick["gamma_given"] == 5 and nick["match_weight"] > other["match_weight"]
+        assert nick["gamma_given"] == 6 and nick["match_weight"] > other["match_weight"]
+
+    def test_a_mistyped_full_name_or_initial_against_a_nickname_is_not_twins(self, trained: dict[str, Any]) -> None:
+        olly = row("a", "Olly", "Hughes", D(2013, 5, 1))
+        typo = score(trained, olly, row("b", "Olivre", "Hughes", D(2013, 5, 1)))
+        initial = score(trained, row("c", "Livvy", "Hughes", D(2013, 5, 1)), row("d", "O", "Hughes", D(2013, 5, 1)))
+        assert typo["gamma_given"] == initial["gamma_given"] == 2
+        assert not conflict_reason(typo) and not conflict_reason(initial)
+
+    def test_twins_sharing_an_nhs_number_are_the_same_child(self, trained: dict[str, Any]) -> None:
+        pair = score(
+            trained,
+            row("a", "Oliver", "Hughes", D(2013, 5, 1), nhs="9434765919"),
+            row("b", "Ziggy", "Hughes", D(2013, 5, 1), nhs="9434765919"),
+        )
+        assert conflict_reason(pair) == ""
 
     def test_swapped_day_and_month_is_its_own_level(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Ava", "Lee", D(2012, 3, 7)), row("b", "Ava", "Lee", D(2012, 7, 3)))

@@ -90,6 +90,10 @@ def _date(text: str, formats: list[str]) -> dt.date:
     raise ValueError(text)
 
 
+# The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
+DEFAULT_THRESHOLD = 0.8
+
+
 class Command(BaseCommand):
     help = "Link or deduplicate CSV extracts with the linkage model, writing clusters to a CSV file."
 
@@ -99,7 +103,12 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="Where to write the clusters CSV")
         parser.add_argument("--model", type=int, help="Linkage model version stored in Joined Up")
         parser.add_argument("--model-file", help="A Splink model JSON file instead")
-        parser.add_argument("--threshold", type=float, default=0.95, help="Match probability to join at")
+        parser.add_argument(
+            "--threshold",
+            type=float,
+            default=None,
+            help="Match probability to join at (default: the stored model's upper threshold, else 0.8)",
+        )
 
     def handle(self, *args: Any, files: list[str], columns: str, out: str, **options: Any) -> None:
         try:
@@ -172,6 +181,8 @@ class Command(BaseCommand):
         if not rows:
             raise CommandError("No rows to link.")
         model = self._model(options, rows)
+        if options.get("threshold") is None:
+            options["threshold"] = DEFAULT_THRESHOLD
         pairs = splink_model.predict(rows, model, threshold=min(options["threshold"], 0.5)) if len(rows) > 1 else []
         parent = {uid: uid for uid in origin}
         best: dict[str, float] = {}
@@ -216,6 +227,8 @@ class Command(BaseCommand):
             else LinkageModel.objects.filter(is_active=True).first()
         )
         if stored is not None:
+            if options.get("threshold") is None:
+                options["threshold"] = stored.upper_threshold
             return dict(stored.parameters)
         if options.get("model"):
             raise CommandError(f"No linkage model version {options['model']}.")
