@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--train-sample", type=int, default=200_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--reuse", action="store_true", help="keep the database if big enough and not yet linked")
+    parser.add_argument("--retrain", action="store_true", help="train a new model even if one is active")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -116,7 +117,7 @@ def main() -> None:
 
     live = agency_records_for_linkage()
     total = live.count()
-    model = active_model()
+    model = None if args.retrain else active_model()
     if model is None:
         every = max(1, total // args.train_sample)
         started = time.perf_counter()

@@ -6,6 +6,7 @@ app_name = "linkage"
 
 urlpatterns = [
     path("review/", views.queue, name="queue"),
+    path("review/decide/", views.queue_decide, name="queue_decide"),
     path("review/<uuid:pair_uuid>/", views.pair_review, name="pair"),
     path("records/<uuid:record_uuid>/matches/", views.record_matches, name="record_matches"),
     path("models/", views.models, name="models"),

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +22,7 @@ from joinedup.partnership.access import (
     linkage_model_get_for_activation,
     linkage_model_get_for_user,
     linkage_models_visible_to,
+    linkage_runs_visible_to,
     record_view_for_intake,
     record_view_for_review,
     user_can,
@@ -46,6 +48,35 @@ LABELS = {
 def queue(request: HttpRequest) -> HttpResponse:
     pairs = list(candidate_pairs_for_review(request.user).order_by("-probability")[:200])
     return render(request, "linkage/queue.html", {"pairs": pairs, "page_title": "Possible matches"})
+
+
+@require_POST
+@login_required
+def queue_decide(request: HttpRequest) -> HttpResponse:
+    """One decision for several pairs chosen on the queue (bulk review)."""
+    import uuid
+
+    chosen = []
+    for value in request.POST.getlist("pairs"):
+        try:
+            chosen.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    pairs = list(candidate_pairs_for_review(request.user).filter(uuid__in=chosen))
+    decision = request.POST.get("decision", "")
+    if not pairs:
+        messages.error(request, "Select at least one pair to decide, then choose a decision.")
+        return redirect("linkage:queue")
+    try:
+        with transaction.atomic():
+            for pair in pairs:
+                services.pair_decide(actor=request.user, pair=pair, decision=decision)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        label = PairStatus(decision).label.lower()
+        messages.success(request, f"Recorded {label} for {len(pairs)} pair{'s' if len(pairs) != 1 else ''}.")
+    return redirect("linkage:queue")
 
 
 def _side(user: Any, record: Any) -> dict[str, Any]:
@@ -149,7 +180,11 @@ def models(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "linkage/models.html",
-        {"models": linkage_models_visible_to(request.user), "page_title": "Linkage models"},
+        {
+            "models": linkage_models_visible_to(request.user),
+            "runs": linkage_runs_visible_to(request.user)[:10],
+            "page_title": "Linkage models",
+        },
     )
 
 

@@ -736,6 +736,14 @@ def linkage_models_visible_to(user: Any) -> QuerySet[Any]:
     return LinkageModel.objects.select_related("trained_by", "activated_by")
 
 
+def linkage_runs_visible_to(user: Any) -> QuerySet[Any]:
+    """Batch linkage runs and their figures, for the same people as the models."""
+    from joinedup.linkage.models import LinkageRun
+
+    linkage_models_visible_to(user)
+    return LinkageRun.objects.select_related("model").order_by("-created_at")
+
+
 def linkage_model_get_for_user(*, user: Any, model_uuid: UUID | str) -> Any:
     try:
         return linkage_models_visible_to(user).get(uuid=model_uuid)

@@ -1,9 +1,11 @@
 """Finding the child a referral is about, or creating them.
 
 `find_or_create_child` asks each registered matcher in turn; the first that
-finds the child wins. Today's matcher looks in the referring agency's own
-records by NHS number, or by name and date of birth. The joining-the-dots
-capability registers its probabilistic intake matching here.
+finds the child wins. The matcher here looks in the referring agency's own
+records by NHS number, or by name and date of birth. When none finds the
+child, a new agency record is created, and the joining-the-dots capability
+matches it probabilistically against every agency's records as it is created
+(children.services.register_record_created_hook, linkage.intake).
 """
 
 from __future__ import annotations

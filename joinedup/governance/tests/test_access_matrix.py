@@ -309,6 +309,7 @@ MATRIX: dict[str, Row] = {
     "linkage:pair": Row(lambda w: reverse("linkage:pair", args=[w.pair.uuid]), page(Perm.REVIEW_MATCHES)),
     "linkage:split": Row(lambda w: reverse("linkage:split", args=[w.join.uuid]), always(405)),
     "linkage:record_matches": Row(lambda w: reverse("linkage:record_matches", args=[w.own.uuid]), record_matches_rule),
+    "linkage:queue_decide": Row(lambda w: reverse("linkage:queue_decide"), always(405)),
     "linkage:models": Row(lambda w: reverse("linkage:models"), linkage_models_rule),
     "linkage:model": Row(lambda w: reverse("linkage:model", args=[w.model.uuid]), linkage_models_rule),
     "linkage:model_activate": Row(lambda w: reverse("linkage:model_activate", args=[w.model.uuid]), always(405)),
