@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from jellyfish import metaphone
+
 from joinedup.core.names import equivalents, nickname_groups
 from joinedup.core.text import first_name_key, name_key
 
@@ -21,6 +23,7 @@ COLUMNS = (
     "given_group",
     "given_groups",
     "given_variants",
+    "given_sound",
     "given_initial",
     "family",
     "family_parts",
@@ -60,6 +63,7 @@ def _names(given_names: str, family_name: str, other_names: str) -> dict[str, An
         "given_group": groups[0] if groups else None,
         "given_groups": list(groups) or None,
         "given_variants": sorted(equivalents().get(given, ())) or None if given else None,
+        "given_sound": metaphone(given) or None if given else None,
         "given_initial": given[0] if given else None,
         "family": family,
         "family_parts": parts or None,
@@ -141,6 +145,7 @@ def to_arrow(rows: list[dict[str, Any]]) -> Any:
             ("given_group", pa.string()),
             ("given_groups", pa.list_(pa.string())),
             ("given_variants", pa.list_(pa.string())),
+            ("given_sound", pa.string()),
             ("given_initial", pa.string()),
             ("family", pa.string()),
             ("family_parts", pa.list_(pa.string())),

@@ -86,6 +86,7 @@ LEVELS: dict[tuple[str, str], Predicate] = {
         _jw(a["given"], b["given"]) >= 0.92 or _dl(a["given"], b["given"]) <= 1
     ),
     ("given", "Close spelling"): lambda a, b: _jw(a["given"], b["given"]) >= 0.8,
+    ("given", "Sounds alike"): _eq("given_sound"),
     ("given", "Initial"): lambda a, b: (
         a["given_initial"] == b["given_initial"] and (len(a["given"]) == 1 or len(b["given"]) == 1)
     ),

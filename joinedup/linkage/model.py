@@ -3,8 +3,9 @@
 Comparisons (each level's SQL is explainable on the review page):
 
 - given name: exact (term-frequency adjusted), nickname or diminutive
-  (core/data/nicknames.txt), close spellings (Jaro-Winkler), an initial
-  against a full name;
+  (core/data/nicknames.txt), close spellings (Jaro-Winkler, Damerau-
+  Levenshtein), sounds alike (Metaphone), an initial against a full name, a
+  mistyped nickname or its initial;
 - family name: exact (term-frequency adjusted), one part of a hyphenated or
   double-barrelled name, a previous surname recorded as another name, close
   spellings, given and family names swapped;
@@ -57,6 +58,7 @@ def comparisons() -> list[Any]:
                 "Very close spelling",
             ),
             _level('jaro_winkler_similarity("given_l", "given_r") >= 0.8', "Close spelling"),
+            _level('"given_sound_l" = "given_sound_r"', "Sounds alike"),
             _level(
                 '"given_initial_l" = "given_initial_r" AND (length("given_l") = 1 OR length("given_r") = 1)',
                 "Initial",

@@ -41,7 +41,12 @@ class TestComparisons:
         base = row("a", "Robert", "Okafor", D(2011, 3, 27))
         nick = score(trained, base, row("b", "Bobby", "Okafor", D(2011, 3, 27)))
         other = score(trained, base, row("c", "Kwame", "Okafor", D(2011, 3, 27)))
-        assert nick["gamma_given"] == 6 and nick["match_weight"] > other["match_weight"]
+        assert nick["gamma_given"] == 7 and nick["match_weight"] > other["match_weight"]
+
+    def test_names_that_sound_alike_have_their_own_level(self, trained: dict[str, Any]) -> None:
+        base = row("a", "Phoebe", "Okafor", D(2011, 3, 27))
+        alike = score(trained, base, row("b", "Feebee", "Okafor", D(2011, 3, 27), postcode="NG2 1AB"))
+        assert alike["gamma_given"] == 4  # Metaphone FB for both; Jaro-Winkler only 0.67
 
     def test_a_mistyped_full_name_or_initial_against_a_nickname_is_not_twins(self, trained: dict[str, Any]) -> None:
         olly = row("a", "Olly", "Hughes", D(2013, 5, 1))
