@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,6 +297,41 @@ def predict(
     linker = spark_linker_for(rows, model) if engine == "spark" else linker_for(rows, model)
     frame = linker.inference.predict(threshold_match_probability=threshold)
     return frame.as_record_list()
+
+
+def decision_columns(model: dict[str, Any]) -> list[str]:
+    """The prediction columns decisions and waterfalls need (not the dozens Splink retains)."""
+    columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", "nhs_number_l", "nhs_number_r"]
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        columns += [f"gamma_{name}", f"mw_{name}"]
+        if any(level.get("tf_adjustment_column") for level in comparison["comparison_levels"]):
+            columns.append(f"mw_tf_adj_{name}")
+    return columns
+
+
+def predict_pairs(
+    rows: list[dict[str, Any]], model: dict[str, Any], *, threshold: float, engine: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Scored pairs at or above `threshold`, only the columns decisions need, streamed in
+    batches so memory stays flat however many pairs there are (see benchmarks/linkage_scale.py)."""
+    engine = engine or default_engine()
+    if engine not in ENGINES:
+        raise ValueError(f"LINKAGE_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}.")
+    model = json.loads(json.dumps(model))
+    linker = spark_linker_for(rows, model) if engine == "spark" else linker_for(rows, model)
+    frame = linker.inference.predict(threshold_match_probability=threshold)
+    columns = decision_columns(model)
+    if engine == "spark":
+        for record in frame.as_spark_dataframe().select(*columns).toLocalIterator():
+            yield record.asDict()
+        return
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    # Column names come from the model's comparisons, the table name from Splink: no user input.
+    sql = f"select {quoted} from {frame.physical_name}"  # noqa: S608
+    relation = frame.db_api._execute_sql_against_backend(sql)
+    for batch in relation.fetch_record_batch(50_000):
+        yield from batch.to_pylist()
 
 
 def match_weights_chart_spec(model: dict[str, Any]) -> dict[str, Any]:

@@ -286,42 +286,42 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidateP
 # --- applying a run -----------------------------------------------------------------------
 
 
-def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each step from the prior to the final match weight: the comparisons' levels and weights.
+def _steps(row: dict[str, Any], names: list[str]) -> tuple[tuple[Any, float], ...]:
+    """Each comparison's level (gamma) and weight in a scored row, compactly.
 
     Splink writes each comparison's weight as mw_<name> and its term-frequency
-    adjustment as mw_tf_adj_<name>; the two are shown as one step.
+    adjustment as mw_tf_adj_<name>; the two are one step.
     """
+    return tuple(
+        (row.get(f"gamma_{n}"), float(row.get(f"mw_{n}") or 0.0) + float(row.get(f"mw_tf_adj_{n}") or 0.0))
+        for n in names
+    )
+
+
+def _waterfall_from_steps(steps: tuple[tuple[Any, float], ...], parameters: dict[str, Any]) -> list[dict[str, Any]]:
     lam = float(parameters["probability_two_random_records_match"])
-    steps = [
-        {
-            "comparison": "Prior (before comparing)",
-            "level": "",
-            "gamma": None,
-            "weight": round(math.log2(lam / (1 - lam)), 2),
-        }
+    prior = round(math.log2(lam / (1 - lam)), 2)
+    out: list[dict[str, Any]] = [
+        {"comparison": "Prior (before comparing)", "level": "", "gamma": None, "weight": prior}
     ]
-    for comparison in parameters["comparisons"]:
-        name = comparison["output_column_name"]
-        gamma = row.get(f"gamma_{name}")
-        levels = comparison["comparison_levels"]
-        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+    for comparison, (gamma, weight) in zip(parameters["comparisons"], steps, strict=True):
+        non_null = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         if gamma == -1:
             label = "Missing"
         elif gamma is not None and 0 <= int(gamma) < len(non_null):
             label = non_null[len(non_null) - 1 - int(gamma)].get("label_for_charts", "")
         else:
             label = ""
-        weight = float(row.get(f"mw_{name}") or 0.0) + float(row.get(f"mw_tf_adj_{name}") or 0.0)
-        steps.append(
-            {
-                "comparison": comparison_label(comparison),
-                "level": label,
-                "gamma": gamma,
-                "weight": round(weight, 2),
-            }
+        out.append(
+            {"comparison": comparison_label(comparison), "level": label, "gamma": gamma, "weight": round(weight, 2)}
         )
-    return steps
+    return out
+
+
+def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each step from the prior to the final match weight: the comparisons' levels and weights."""
+    names = [c["output_column_name"] for c in parameters["comparisons"]]
+    return _waterfall_from_steps(_steps(row, names), parameters)
 
 
 def conflict_reason(row: dict[str, Any]) -> str:
@@ -345,15 +345,42 @@ def conflict_reason(row: dict[str, Any]) -> str:
 PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
 
 
-@transaction.atomic
-def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]) -> LinkageRun:
+Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...]]
+
+
+def linkage_apply(*, actor: Any, model: LinkageModel, rows: Iterable[dict[str, Any]]) -> LinkageRun:
     """Turn scored pairs into decisions; repeatable, changing only what changed.
 
     At or above the upper threshold: joined, strongest first, unless a
     conflict rule stops it, a person recorded "not the same child", or the
     join would bring together records that must be kept apart (twins chained
     through a third record, say). Between the thresholds: reviewed.
+
+    `rows` may be a stream (model.predict_pairs): each is reduced at once to a
+    few numbers, so a million records' pairs fit in memory, and the stream is
+    read before the transaction that writes the decisions begins.
     """
+    names = [c["output_column_name"] for c in model.parameters["comparisons"]]
+    # (probability, a, b, match weight, conflict, steps)
+    scored: list[Scored] = []
+    for row in rows:
+        a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+        scored.append(
+            (
+                float(row["match_probability"]),
+                a,
+                b,
+                float(row["match_weight"]),
+                conflict_reason(row),
+                _steps(row, names),
+            )
+        )
+    scored.sort(key=lambda item: -item[0])
+    return _apply(actor=actor, model=model, scored=scored)
+
+
+@transaction.atomic
+def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageRun:
     run = LinkageRun.objects.create(model=model, actor=actor)
     # (a, b) -> (pk, status): a few numbers per pair, not a model instance, at any scale.
     existing = {
@@ -375,18 +402,14 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
     for (a, b), (_, status) in existing.items():
         if status == PairStatus.NOT_SAME:
             keep_apart(a, b)
-    scored = []
-    for row in rows:
-        a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
-        if conflict_reason(row):
+    for _, a, b, _, conflict, _ in scored:
+        if conflict:
             keep_apart(a, b)
-        scored.append((float(row["match_probability"]), a, b, row))
-    scored.sort(key=lambda item: -item[0])
 
-    figures = {"pairs_scored": len(rows), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
-    new_pairs: list[CandidatePair] = []
-    changed_pairs: list[CandidatePair] = []
-    for probability, a, b, row in scored:
+    figures = {"pairs_scored": len(scored), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
+    # (existing pk or None, a, b, probability, weight, conflict, steps, auto)
+    results: list[tuple[int | None, int, int, float, float, str, tuple[tuple[Any, float], ...], bool]] = []
+    for probability, a, b, weight, conflict, steps in scored:
         if probability < model.lower_threshold:
             continue
         known = existing.get((a, b))
@@ -395,7 +418,6 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
             if known[1] == PairStatus.NOT_SAME:
                 figures["kept_apart"] += 1
             continue
-        conflict = conflict_reason(row)
         ca, cb = component[a], component[b]
         if not conflict and ca != cb:
             small, large = sorted((members[ca], members[cb]), key=len)
@@ -412,22 +434,8 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
         else:
             figures["to_review"] += 1
             figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
-        values = {
-            "probability": probability,
-            "match_weight": float(row["match_weight"]),
-            "waterfall": waterfall(row, model.parameters),
-            "conflict": conflict,
-            "status": PairStatus.AUTO_JOINED if auto else PairStatus.PENDING,
-            "run": run,
-        }
-        if known is None:
-            new_pairs.append(CandidatePair(record_a_id=a, record_b_id=b, **values))
-        else:
-            changed_pairs.append(
-                CandidatePair(pk=known[0], record_a_id=a, record_b_id=b, updated_at=timezone.now(), **values)
-            )
-    CandidatePair.objects.bulk_create(new_pairs, batch_size=2000)
-    CandidatePair.objects.bulk_update(changed_pairs, [*PAIR_RESULT_FIELDS, "updated_at"], batch_size=500)
+        results.append((known[0] if known else None, a, b, probability, weight, conflict, steps, auto))
+    _save_pairs(run, model, results)
     # Each component that now spans several of today's children becomes one child.
     groups: dict[int, set[int]] = {}
     for record_id, comp in component.items():
@@ -440,6 +448,30 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: list[dict[str, Any]]
     run.save(update_fields=["figures", "finished_at", "updated_at"])
     audit_record(actor=actor, event="linkage.run", obj=run, detail=figures)
     return run
+
+
+def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, ...]]) -> None:
+    """Write the run's pairs a few thousand at a time (new ones inserted, known ones updated)."""
+    for chunk in _chunks(results, 2000):
+        new: list[CandidatePair] = []
+        changed: list[CandidatePair] = []
+        now = timezone.now()
+        for pk, a, b, probability, weight, conflict, steps, auto in chunk:
+            pair = CandidatePair(
+                pk=pk,
+                record_a_id=a,
+                record_b_id=b,
+                probability=probability,
+                match_weight=weight,
+                waterfall=_waterfall_from_steps(steps, model.parameters),
+                conflict=conflict,
+                status=PairStatus.AUTO_JOINED if auto else PairStatus.PENDING,
+                run=run,
+                updated_at=now,
+            )
+            (new if pk is None else changed).append(pair)
+        CandidatePair.objects.bulk_create(new)
+        CandidatePair.objects.bulk_update(changed, [*PAIR_RESULT_FIELDS, "updated_at"])
 
 
 # --- intake: one new record, matched as it is created -------------------------------------

@@ -34,10 +34,10 @@ class Command(BaseCommand):
         engine = engine or splink_model.default_engine()
         self.stdout.write(f"2/3 Scoring {len(rows):,} records with model v{model.version} on {engine}...")
         try:
-            pairs = splink_model.predict(rows, model.parameters, threshold=model.lower_threshold, engine=engine)
+            pairs = splink_model.predict_pairs(rows, model.parameters, threshold=model.lower_threshold, engine=engine)
+            self.stdout.write("3/3 Applying the scored pairs as Splink produces them...")
+            run = linkage_apply(actor=None, model=model, rows=pairs)
         except (EngineError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"3/3 Applying {len(pairs):,} scored pairs...")
-        run = linkage_apply(actor=None, model=model, rows=pairs)
         figures = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in run.figures.items())
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {figures}."))
