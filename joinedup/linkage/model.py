@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -279,7 +280,8 @@ def spark_linker_for(rows: list[dict[str, Any]], model: dict[str, Any]) -> Linke
     from joinedup.linkage.spark import for_spark, spark_frame, spark_session
 
     db_api = SparkAPI(spark_session=spark_session())
-    frame = db_api.register(spark_frame(rows), dataset_display_name="records")
+    # The session outlives one run: each run registers its records under a name of its own.
+    frame = db_api.register(spark_frame(rows), dataset_display_name=f"records_{uuid.uuid4().hex[:12]}")
     return Linker(frame, for_spark(model), log_level=logging.ERROR)
 
 
@@ -330,7 +332,7 @@ def predict_pairs(
     # Column names come from the model's comparisons, the table name from Splink: no user input.
     sql = f"select {quoted} from {frame.physical_name}"  # noqa: S608
     relation = frame.db_api._execute_sql_against_backend(sql)
-    for batch in relation.fetch_record_batch(50_000):
+    for batch in relation.to_arrow_reader(50_000):
         yield from batch.to_pylist()
 
 
