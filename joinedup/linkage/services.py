@@ -324,27 +324,44 @@ def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str,
     return _waterfall_from_steps(_steps(row, names), parameters)
 
 
+# Levels of model.comparisons() that the conflict rules read, as Splink numbers them
+# (the last level is 0). tests/test_linkage.py checks these against the model.
+GIVEN_CLOSE_SPELLING, GIVEN_DIFFERENT_SAME_FAMILY_DOB, GIVEN_DIFFERENT = 5, 1, 0
+GIVEN_NOT_THE_SAME_NAME = {5, 4, 3, 2}  # close spelling, sounds alike, initial, mistyped nickname
+FAMILY_EXACT, DOB_EXACT, DOB_DIFFERENT, SEX_DIFFERENT, POSTCODE_SAME = 6, 4, 0, 0, 3
+NHS_EXACT, NHS_DIFFERENT = 2, 0
+
+
 def conflict_reason(row: dict[str, Any]) -> str:
-    """Why a pair must not be joined without a person deciding, however high its score."""
+    """Why a pair must not be joined without a person deciding, however high its score.
+
+    Fellegi-Sunter weighs each comparison as if independent, which fails for
+    the commonest false matches in child records: twins and siblings share a
+    family name, an address and (twins) a birth date. So a person decides.
+    """
     a, b = row.get("nhs_number_l"), row.get("nhs_number_r")
-    if a and b and a != b and row.get("gamma_nhs_number") == 0:
+    if a and b and a != b and row.get("gamma_nhs_number") == NHS_DIFFERENT:
         return "Different NHS numbers"
-    if row.get("gamma_nhs_number") == 2:
+    if row.get("gamma_nhs_number") == NHS_EXACT:
         # The same NHS number: twins and siblings never share one.
         return ""
-    if row.get("gamma_given") in (0, 1) and row.get("gamma_family") == 6:
-        # Siblings share a family name and an address, twins a birth date too: the
-        # model weighs those as if independent of the given name, so a person decides.
-        if row.get("gamma_dob") == 4:
+    given, family, dob = row.get("gamma_given"), row.get("gamma_family"), row.get("gamma_dob")
+    if family == FAMILY_EXACT and dob == DOB_EXACT:
+        if given in (GIVEN_DIFFERENT, GIVEN_DIFFERENT_SAME_FAMILY_DOB):
             return "Different given names, same family name and date of birth (twins?)"
-        if row.get("gamma_postcode") == 3:
+        if given in GIVEN_NOT_THE_SAME_NAME and row.get("gamma_sex") == SEX_DIFFERENT:
+            return "Similar given names but different sex, same family name and date of birth (twins?)"
+        if given == GIVEN_CLOSE_SPELLING:
+            return "Similar but different given names, same family name and date of birth (twins?)"
+    if given in (GIVEN_DIFFERENT, GIVEN_DIFFERENT_SAME_FAMILY_DOB) and family == FAMILY_EXACT:
+        if row.get("gamma_postcode") == POSTCODE_SAME:
             return "Different given names, same family name and postcode (siblings?)"
+    if dob == DOB_DIFFERENT:
+        return "Different dates of birth"
     return ""
 
 
 PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
-
-
 Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...]]
 
 

@@ -36,6 +36,30 @@ def score(model: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> dict[s
     return pairs[0]
 
 
+def test_the_conflict_rules_read_the_levels_they_name(trained: dict[str, Any]) -> None:
+    from joinedup.linkage import services
+
+    def gamma(name: str, label: str) -> int:
+        (comparison,) = [c for c in trained["comparisons"] if c["output_column_name"] == name]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        labels = [lv["label_for_charts"] for lv in levels]
+        return len(labels) - 1 - labels.index(label)
+
+    assert services.GIVEN_CLOSE_SPELLING == gamma("given", "Close spelling")
+    assert services.GIVEN_NOT_THE_SAME_NAME == {
+        gamma("given", label)
+        for label in ("Close spelling", "Sounds alike", "Initial", "Mistyped nickname or its initial")
+    }
+    assert services.GIVEN_DIFFERENT_SAME_FAMILY_DOB == gamma("given", "Different, same family and birth date")
+    assert services.GIVEN_DIFFERENT == gamma("given", "Different")
+    assert services.FAMILY_EXACT == gamma("family", "Exact")
+    assert services.DOB_EXACT == gamma("dob", "Exact") and services.DOB_DIFFERENT == gamma("dob", "Different")
+    assert services.SEX_DIFFERENT == gamma("sex", "Different")
+    assert services.POSTCODE_SAME == gamma("postcode", "Same postcode")
+    assert services.NHS_EXACT == gamma("nhs_number", "Exact")
+    assert services.NHS_DIFFERENT == gamma("nhs_number", "Different")
+
+
 class TestComparisons:
     def test_nicknames_count_as_the_same_given_name(self, trained: dict[str, Any]) -> None:
         base = row("a", "Robert", "Okafor", D(2011, 3, 27))
@@ -54,6 +78,18 @@ class TestComparisons:
         initial = score(trained, row("c", "Livvy", "Hughes", D(2013, 5, 1)), row("d", "O", "Hughes", D(2013, 5, 1)))
         assert typo["gamma_given"] == initial["gamma_given"] == 2
         assert not conflict_reason(typo) and not conflict_reason(initial)
+
+    def test_twins_with_similar_names_are_not_joined_automatically(self, trained: dict[str, Any]) -> None:
+        pair = score(
+            trained,
+            row("a", "Oliver", "Ward", D(2022, 8, 25), sex="M"),
+            row("b", "Olivia", "Ward", D(2022, 8, 25), sex="F"),
+        )
+        assert "twins" in conflict_reason(pair)
+
+    def test_a_wholly_different_date_of_birth_is_for_a_person(self, trained: dict[str, Any]) -> None:
+        pair = score(trained, row("a", "Amber", "Little", D(2016, 10, 19)), row("b", "Amber", "Little", D(2009, 9, 8)))
+        assert conflict_reason(pair) == "Different dates of birth"
 
     def test_twins_sharing_an_nhs_number_are_the_same_child(self, trained: dict[str, Any]) -> None:
         pair = score(
