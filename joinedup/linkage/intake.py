@@ -112,6 +112,9 @@ LEVELS: dict[tuple[str, str], Predicate] = {
         a["dob_year"] == b["dob_year"] and a["dob_day"] == b["dob_month"] and a["dob_month"] == b["dob_day"]
     ),
     ("dob", "One character off"): lambda a, b: _dl(a["dob"], b["dob"]) <= 1,
+    ("dob", "Year out by one"): lambda a, b: (
+        a["dob_month"] == b["dob_month"] and a["dob_day"] == b["dob_day"] and abs(a["dob_year"] - b["dob_year"]) == 1
+    ),
     ("dob", "Same year and month"): _eq("dob_ym"),
     ("sex", "Missing"): _missing("sex"),
     ("sex", "Same"): _eq("sex"),

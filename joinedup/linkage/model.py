@@ -9,8 +9,8 @@ Comparisons (each level's SQL is explainable on the review page):
 - family name: exact (term-frequency adjusted), one part of a hyphenated or
   double-barrelled name, a previous surname recorded as another name, close
   spellings, given and family names swapped;
-- date of birth: exact, day and month swapped, one character off, same
-  year and month;
+- date of birth: exact, day and month swapped, one character off, year
+  out by one, same year and month;
 - sex; postcode: full, sector, district;
 - NHS number: exact, one transposition; two different valid numbers count
   strongly against.
@@ -130,6 +130,11 @@ def comparisons() -> list[Any]:
                 "Day and month swapped",
             ),
             _level('damerau_levenshtein("dob_l", "dob_r") <= 1', "One character off"),
+            # A birthday recorded in the wrong year (2009 for 2010): same day and month.
+            _level(
+                '"dob_month_l" = "dob_month_r" AND "dob_day_l" = "dob_day_r" AND abs("dob_year_l" - "dob_year_r") = 1',
+                "Year out by one",
+            ),
             _level('"dob_ym_l" = "dob_ym_r"', "Same year and month"),
             _level("ELSE", "Different"),
         ],

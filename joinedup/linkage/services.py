@@ -326,9 +326,9 @@ def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str,
 
 # Levels of model.comparisons() that the conflict rules read, as Splink numbers them
 # (the last level is 0). tests/test_linkage.py checks these against the model.
-GIVEN_CLOSE_SPELLING, GIVEN_DIFFERENT_SAME_FAMILY_DOB, GIVEN_DIFFERENT = 5, 1, 0
+GIVEN_DIFFERENT_SAME_FAMILY_DOB, GIVEN_DIFFERENT = 1, 0
 GIVEN_NOT_THE_SAME_NAME = {5, 4, 3, 2}  # close spelling, sounds alike, initial, mistyped nickname
-FAMILY_EXACT, DOB_EXACT, DOB_DIFFERENT, SEX_DIFFERENT, POSTCODE_SAME = 6, 4, 0, 0, 3
+FAMILY_EXACT, DOB_EXACT, DOB_DIFFERENT, SEX_DIFFERENT, POSTCODE_SAME = 6, 5, 0, 0, 3
 NHS_EXACT, NHS_DIFFERENT = 2, 0
 
 
@@ -351,8 +351,6 @@ def conflict_reason(row: dict[str, Any]) -> str:
             return "Different given names, same family name and date of birth (twins?)"
         if given in GIVEN_NOT_THE_SAME_NAME and row.get("gamma_sex") == SEX_DIFFERENT:
             return "Similar given names but different sex, same family name and date of birth (twins?)"
-        if given == GIVEN_CLOSE_SPELLING:
-            return "Similar but different given names, same family name and date of birth (twins?)"
     if given in (GIVEN_DIFFERENT, GIVEN_DIFFERENT_SAME_FAMILY_DOB) and family == FAMILY_EXACT:
         if row.get("gamma_postcode") == POSTCODE_SAME:
             return "Different given names, same family name and postcode (siblings?)"

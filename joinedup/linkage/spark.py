@@ -34,6 +34,7 @@ FUNCTIONS = {
     "list_transform": "transform",
     "list_max": "array_max",
     "left": "left",
+    "abs": "abs",
 }
 _FUNCTION = re.compile(r"\b([a-z_]+)\s*\(")
 _QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"')

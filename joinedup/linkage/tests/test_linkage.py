@@ -45,7 +45,6 @@ def test_the_conflict_rules_read_the_levels_they_name(trained: dict[str, Any]) -
         labels = [lv["label_for_charts"] for lv in levels]
         return len(labels) - 1 - labels.index(label)
 
-    assert services.GIVEN_CLOSE_SPELLING == gamma("given", "Close spelling")
     assert services.GIVEN_NOT_THE_SAME_NAME == {
         gamma("given", label)
         for label in ("Close spelling", "Sounds alike", "Initial", "Mistyped nickname or its initial")
@@ -101,7 +100,11 @@ class TestComparisons:
 
     def test_swapped_day_and_month_is_its_own_level(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Ava", "Lee", D(2012, 3, 7)), row("b", "Ava", "Lee", D(2012, 7, 3)))
-        assert pair["gamma_dob"] == 3
+        assert pair["gamma_dob"] == 4
+
+    def test_a_birth_year_out_by_one_is_its_own_level(self, trained: dict[str, Any]) -> None:
+        pair = score(trained, row("a", "Ava", "Lee", D(2009, 3, 7)), row("b", "Ava", "Lee", D(2010, 3, 7)))
+        assert pair["gamma_dob"] == 2 and not conflict_reason(pair)
 
     def test_hyphenated_surnames_share_a_part(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Mia", "Hale-Jones", D(2010, 1, 5)), row("b", "Mia", "Jones", D(2010, 1, 5)))
