@@ -208,10 +208,14 @@ def settings() -> SettingsCreator:
     )
 
 
-def linker_for(rows: list[dict[str, Any]], model: dict[str, Any] | SettingsCreator) -> Linker:
+Rows = list[dict[str, Any]] | Any  # feature dicts, or an Arrow table of them (features.records_to_table)
+
+
+def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator) -> Linker:
     """A Linker over these rows (registered with DuckDB first, as Splink 5 requires)."""
     db_api = DuckDBAPI()
-    frame = db_api.register(to_arrow(rows), dataset_display_name="records")
+    table = to_arrow(rows) if isinstance(rows, list) else rows
+    frame = db_api.register(table, dataset_display_name="records")
     return Linker(frame, model, log_level=logging.ERROR)
 
 
@@ -243,7 +247,7 @@ class TrainingResult:
     summary: dict[str, Any]
 
 
-def train(rows: list[dict[str, Any]], *, seed: int = 1) -> TrainingResult:
+def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
     """Estimate the model by Splink's unsupervised methods on these rows."""
     linker = linker_for(rows, settings())
     linker.training.estimate_probability_two_random_records_match(
@@ -263,7 +267,7 @@ def train(rows: list[dict[str, Any]], *, seed: int = 1) -> TrainingResult:
     return TrainingResult(
         model=model,
         summary={
-            "records": len(rows),
+            "records": len(rows) if isinstance(rows, list) else rows.num_rows,
             "probability_two_random_records_match": model.get("probability_two_random_records_match"),
         },
     )
@@ -278,7 +282,7 @@ def default_engine() -> str:
     return str(getattr(django_settings, "LINKAGE_ENGINE", "duckdb"))
 
 
-def spark_linker_for(rows: list[dict[str, Any]], model: dict[str, Any]) -> Linker:
+def spark_linker_for(rows: Rows, model: dict[str, Any]) -> Linker:
     """The same model over the same rows, run by Splink's Spark backend."""
     from splink.backends.spark import SparkAPI
 
@@ -286,12 +290,13 @@ def spark_linker_for(rows: list[dict[str, Any]], model: dict[str, Any]) -> Linke
 
     db_api = SparkAPI(spark_session=spark_session())
     # The session outlives one run: each run registers its records under a name of its own.
-    frame = db_api.register(spark_frame(rows), dataset_display_name=f"records_{uuid.uuid4().hex[:12]}")
+    listed = rows if isinstance(rows, list) else rows.to_pylist()
+    frame = db_api.register(spark_frame(listed), dataset_display_name=f"records_{uuid.uuid4().hex[:12]}")
     return Linker(frame, for_spark(model), log_level=logging.ERROR)
 
 
 def predict(
-    rows: list[dict[str, Any]], model: dict[str, Any], *, threshold: float = 0.5, engine: str | None = None
+    rows: Rows, model: dict[str, Any], *, threshold: float = 0.5, engine: str | None = None
 ) -> list[dict[str, Any]]:
     """Scored pairs at or above `threshold`, with each comparison's contribution (for waterfalls).
 
@@ -318,7 +323,7 @@ def decision_columns(model: dict[str, Any]) -> list[str]:
 
 
 def predict_pairs(
-    rows: list[dict[str, Any]], model: dict[str, Any], *, threshold: float, engine: str | None = None
+    rows: Rows, model: dict[str, Any], *, threshold: float, engine: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """Scored pairs at or above `threshold`, only the columns decisions need, streamed in
     batches so memory stays flat however many pairs there are (see benchmarks/linkage_scale.py)."""

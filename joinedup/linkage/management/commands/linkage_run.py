@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.features import records_to_rows
+from joinedup.linkage.features import records_to_table
 from joinedup.linkage.management.commands.linkage_train import FIELDS
 from joinedup.linkage.services import active_model, linkage_apply
 from joinedup.linkage.spark import EngineError
@@ -30,9 +30,9 @@ class Command(BaseCommand):
             raise CommandError("No active linkage model: run linkage_train --activate first.")
         started = time.monotonic()
         self.stdout.write("1/3 Loading agency records...")
-        rows = records_to_rows(agency_records_for_linkage().values(*FIELDS).iterator(chunk_size=10_000))
+        rows = records_to_table(agency_records_for_linkage().values(*FIELDS).iterator(chunk_size=10_000))
         engine = engine or splink_model.default_engine()
-        self.stdout.write(f"2/3 Scoring {len(rows):,} records with model v{model.version} on {engine}...")
+        self.stdout.write(f"2/3 Scoring {rows.num_rows:,} records with model v{model.version} on {engine}...")
         try:
             pairs = splink_model.predict_pairs(rows, model.parameters, threshold=model.lower_threshold, engine=engine)
             self.stdout.write("3/3 Applying the scored pairs as Splink produces them...")

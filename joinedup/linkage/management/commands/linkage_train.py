@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.features import records_to_rows
+from joinedup.linkage.features import records_to_table
 from joinedup.linkage.services import linkage_model_activate, linkage_model_save
 from joinedup.partnership.access import agency_records_for_linkage
 
@@ -22,10 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, activate: bool, seed: int, **options: Any) -> None:
         started = time.monotonic()
-        rows = records_to_rows(agency_records_for_linkage().values(*FIELDS).iterator(chunk_size=10_000))
-        if len(rows) < 50:
-            raise CommandError(f"Only {len(rows)} agency records: at least 50 are needed to train a model.")
-        self.stdout.write(f"Training on {len(rows):,} agency records...")
+        rows = records_to_table(agency_records_for_linkage().values(*FIELDS).iterator(chunk_size=10_000))
+        if rows.num_rows < 50:
+            raise CommandError(f"Only {rows.num_rows} agency records: at least 50 are needed to train a model.")
+        self.stdout.write(f"Training on {rows.num_rows:,} agency records...")
         result = splink_model.train(rows, seed=seed)
         model = linkage_model_save(actor=None, parameters=result.model, summary=result.summary)
         if activate:
