@@ -108,6 +108,9 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
     instead of one round trip per event; the chain is the same as if each had
     been recorded alone.
     """
+    from joinedup.core.bulk import insert_many
+
     instances = _chain([_fields(**event) for event in events])
-    AuditEvent.objects.bulk_create(instances, batch_size=2000)
+    # In chain order: ids ascend with the order rows are inserted.
+    insert_many(AuditEvent, instances)
     return len(instances)

@@ -8,6 +8,7 @@ records all moved away stays, empty, with its history.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.models import AgencyRecord, Child
+from joinedup.core.bulk import insert_many
 from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
 
@@ -133,8 +135,8 @@ def children_merge_many(
     ids = sorted({c for g, _ in groups_pairs for c in g})
     info: dict[int, tuple[Any, Any]] = {}
     for chunk in _chunks(ids):
-        for pk, created, uuid in Child.objects.filter(pk__in=chunk).values_list("pk", "created_at", "uuid"):
-            info[pk] = (created, uuid)
+        for pk, created, public_id in Child.objects.filter(pk__in=chunk).values_list("pk", "created_at", "uuid"):
+            info[pk] = (created, public_id)
     records: dict[int, list[tuple[int, int | None]]] = {}
     for chunk in _chunks(ids):
         rows = AgencyRecord.objects.select_for_update().filter(child_id__in=chunk)
@@ -168,7 +170,10 @@ def children_merge_many(
         if len(after) > 1 and all(areas != after for areas in before):
             crossings.append((target, info[target][1], after))
     _reassign(moved)
-    ChildJoin.objects.bulk_create(joins, batch_size=2000)
+    if len(joins) > 100:
+        insert_many(ChildJoin, joins)  # a linkage run: nobody needs the new rows' keys
+    else:
+        ChildJoin.objects.bulk_create(joins)  # a review or an intake: the caller gets the join back
     audit_record_many(events)
     _notify_across_the_boundary(crossings)
     return joins
@@ -205,7 +210,7 @@ def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> N
         if m.team_id:
             by_team.setdefault(m.team_id, []).append(m.user_id)
     messages: list[dict[str, Any]] = []
-    for target, uuid, areas in crossings:
+    for target, public_id, areas in crossings:
         recipients: set[int] = set()
         for holder, team, _ in holders.get(target, []):
             # The team that made the record, where known; otherwise everyone at the holding agency.
@@ -220,7 +225,7 @@ def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> N
                     "title": f"A child you hold a record for is known in {names}",
                     "body": f"Records held by {agencies} were found to be the same child. "
                     "Open the child's page to see what each agency shares.",
-                    "url": reverse("children:detail", kwargs={"child_uuid": uuid}),
+                    "url": reverse("children:detail", kwargs={"child_uuid": public_id}),
                 }
             )
     notify_many(messages)
@@ -466,27 +471,87 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageR
 
 
 def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, ...]]) -> None:
-    """Write the run's pairs a few thousand at a time (new ones inserted, known ones updated)."""
-    for chunk in _chunks(results, 2000):
-        new: list[CandidatePair] = []
-        changed: list[CandidatePair] = []
-        now = timezone.now()
-        for pk, a, b, probability, weight, conflict, steps, auto in chunk:
-            pair = CandidatePair(
-                pk=pk,
-                record_a_id=a,
-                record_b_id=b,
-                probability=probability,
-                match_weight=weight,
-                waterfall=_waterfall_from_steps(steps, model.parameters),
-                conflict=conflict,
-                status=PairStatus.AUTO_JOINED if auto else PairStatus.PENDING,
-                run=run,
-                updated_at=now,
+    """Write the run's pairs: new ones by executemany of prepared values (a million pairs
+    cannot afford an ORM object each), known ones updated in chunks."""
+    labels = _level_labels(model.parameters)
+    lam = float(model.parameters["probability_two_random_records_match"])
+    prior = {
+        "comparison": "Prior (before comparing)",
+        "level": "",
+        "gamma": None,
+        "weight": round(math.log2(lam / (1 - lam)), 2),
+    }
+
+    def steps_out(steps: tuple[tuple[Any, float], ...]) -> list[dict[str, Any]]:
+        out = [prior]
+        for (name, by_gamma), (gamma, weight) in zip(labels, steps, strict=True):
+            out.append(
+                {"comparison": name, "level": by_gamma.get(gamma, ""), "gamma": gamma, "weight": round(weight, 2)}
             )
-            (new if pk is None else changed).append(pair)
-        CandidatePair.objects.bulk_create(new)
+        return out
+
+    fields = {f.name: f for f in CandidatePair._meta.concrete_fields}
+    columns = ["uuid", "created_at", "updated_at", "record_a", "record_b", "probability", "match_weight",
+               "waterfall", "conflict", "status", "run"]  # fmt: skip
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(CandidatePair._meta.db_table)} "  # noqa: S608 - names from the model
+        f"({', '.join(quote(str(fields[c].column)) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    now = fields["created_at"].get_db_prep_save(timezone.now(), connection)
+    prep_uuid, prep_json = fields["uuid"].get_db_prep_save, fields["waterfall"].get_db_prep_save
+    for chunk in _chunks(results, 5000):
+        new_rows = []
+        changed: list[CandidatePair] = []
+        for pk, a, b, probability, weight, conflict, steps, auto in chunk:
+            status = PairStatus.AUTO_JOINED if auto else PairStatus.PENDING
+            if pk is None:
+                new_rows.append(
+                    [
+                        prep_uuid(uuid.uuid4(), connection),
+                        now,
+                        now,
+                        a,
+                        b,
+                        probability,
+                        weight,
+                        prep_json(steps_out(steps), connection),
+                        conflict,
+                        status.value,
+                        run.pk,
+                    ]  # fmt: skip
+                )
+            else:
+                changed.append(
+                    CandidatePair(
+                        pk=pk,
+                        record_a_id=a,
+                        record_b_id=b,
+                        probability=probability,
+                        match_weight=weight,
+                        waterfall=steps_out(steps),
+                        conflict=conflict,
+                        status=status,
+                        run=run,
+                        updated_at=timezone.now(),
+                    )  # fmt: skip
+                )
+        if new_rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, new_rows)
         CandidatePair.objects.bulk_update(changed, [*PAIR_RESULT_FIELDS, "updated_at"])
+
+
+def _level_labels(parameters: dict[str, Any]) -> list[tuple[str, dict[Any, str]]]:
+    """For each comparison, its name and the label of each gamma value."""
+    out = []
+    for comparison in parameters["comparisons"]:
+        non_null = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        by_gamma: dict[Any, str] = {-1: "Missing"}
+        for index, level in enumerate(non_null):
+            by_gamma[len(non_null) - 1 - index] = level.get("label_for_charts", "")
+        out.append((comparison_label(comparison), by_gamma))
+    return out
 
 
 # --- intake: one new record, matched as it is created -------------------------------------

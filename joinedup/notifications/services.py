@@ -22,8 +22,9 @@ def notify(*, users: Iterable[Any], kind: str, title: str, body: str = "", url: 
 
 def notify_many(messages: list[dict[str, Any]]) -> int:
     """Many notifications at once: each a dict of user_id, kind, title, body and url."""
-    Notification.objects.bulk_create([Notification(**m) for m in messages], batch_size=2000)
-    return len(messages)
+    from joinedup.core.bulk import insert_many
+
+    return insert_many(Notification, [Notification(**m) for m in messages])
 
 
 @transaction.atomic
