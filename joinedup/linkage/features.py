@@ -15,7 +15,7 @@ from typing import Any
 from jellyfish import metaphone
 
 from joinedup.core.names import equivalents, nickname_groups
-from joinedup.core.text import first_name_key, name_key
+from joinedup.core.text import first_name_key, fold, name_key
 
 COLUMNS = (
     "unique_id",
@@ -35,6 +35,7 @@ COLUMNS = (
     "dob_ym",
     "sex",
     "postcode",
+    "address",
     "postcode_sector",
     "postcode_district",
     "nhs_number",
@@ -82,6 +83,24 @@ def _dob(date_of_birth: dt.date | None) -> dict[str, Any]:
     }
 
 
+STREET_WORDS = {
+    "rd": "road", "st": "street", "ave": "avenue", "av": "avenue", "ln": "lane", "cl": "close",
+    "ct": "court", "cres": "crescent", "dr": "drive", "gdns": "gardens", "gr": "grove", "pl": "place",
+    "sq": "square", "ter": "terrace", "terr": "terrace", "wy": "way",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def address_key(address: str) -> str | None:
+    """An address's first line (house and street), folded, punctuation dropped and street
+    words spelled out: "12, Elm Rd., Radford" -> "12 elm road"."""
+    parts = [p.strip() for p in fold(address or "").split(",") if p.strip()]
+    if len(parts) > 1 and (not re.search(r"[a-z]{2}", parts[0]) or re.match(r"(flat|apartment|apt|unit)\b", parts[0])):
+        parts = [f"{parts[0]} {parts[1]}", *parts[2:]]  # "12, Elm Road", "Flat 3, 12 Elm Road"
+    words = re.sub(r"[^a-z0-9 ]", "", parts[0] if parts else "").split()
+    return " ".join(STREET_WORDS.get(w, w) for w in words) or None
+
+
 @lru_cache(maxsize=65536)
 def _postcode(postcode: str) -> dict[str, Any]:
     pc = postcode.strip().upper() or None
@@ -102,6 +121,7 @@ def features(
     sex: str = "",
     postcode: str = "",
     nhs_number: str = "",
+    address: str = "",
 ) -> dict[str, Any]:
     """One record's comparison columns. The parts are memoised: names, dates and
     postcodes repeat across records, and intake matching builds hundreds per lookup."""
@@ -111,6 +131,7 @@ def features(
         **_dob(date_of_birth),
         "sex": sex if sex in {"F", "M"} else None,
         **_postcode(postcode or ""),
+        "address": address_key(address),
         "nhs_number": nhs_number or None,
     }
 
@@ -130,6 +151,7 @@ def records_to_rows(records: Iterable[Any]) -> list[dict[str, Any]]:
                 sex=values.get("sex") or "",
                 postcode=values.get("postcode") or "",
                 nhs_number=values.get("nhs_number") or "",
+                address=values.get("address") or "",
             )
         )
     return rows
@@ -177,6 +199,7 @@ def arrow_schema() -> Any:
             ("dob_ym", pa.string()),
             ("sex", pa.string()),
             ("postcode", pa.string()),
+            ("address", pa.string()),
             ("postcode_sector", pa.string()),
             ("postcode_district", pa.string()),
             ("nhs_number", pa.string()),

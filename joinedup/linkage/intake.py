@@ -47,6 +47,7 @@ FIELDS = (
     "sex",
     "postcode",
     "nhs_number",
+    "address",
 )
 
 
@@ -119,6 +120,7 @@ LEVELS: dict[tuple[str, str], Predicate] = {
     ("sex", "Missing"): _missing("sex"),
     ("sex", "Same"): _eq("sex"),
     ("postcode", "Missing"): _missing("postcode"),
+    ("postcode", "Same address"): lambda a, b: _eq("postcode")(a, b) and _eq("address")(a, b),
     ("postcode", "Same postcode"): _eq("postcode"),
     ("postcode", "Same sector"): _eq("postcode_sector"),
     ("postcode", "Same district"): _eq("postcode_district"),

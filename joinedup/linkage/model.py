@@ -11,7 +11,8 @@ Comparisons (each level's SQL is explainable on the review page):
   spellings, given and family names swapped;
 - date of birth: exact, day and month swapped, one character off, year
   out by one, same year and month;
-- sex; postcode: full, sector, district;
+- sex; address and postcode: the same address (first line and postcode),
+  postcode, sector, district;
 - NHS number: exact, one transposition; two different valid numbers count
   strongly against.
 
@@ -149,6 +150,8 @@ def comparisons() -> list[Any]:
         comparison_description="Postcode",
         comparison_levels=[
             _null("postcode"),
+            # The address's first line as well: one level, so the two are not counted twice.
+            _level('"postcode_l" = "postcode_r" AND "address_l" = "address_r"', "Same address"),
             _level('"postcode_l" = "postcode_r"', "Same postcode"),
             _level('"postcode_sector_l" = "postcode_sector_r"', "Same sector"),
             _level('"postcode_district_l" = "postcode_district_r"', "Same district"),

@@ -333,7 +333,8 @@ def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str,
 # (the last level is 0). tests/test_linkage.py checks these against the model.
 GIVEN_DIFFERENT_SAME_FAMILY_DOB, GIVEN_DIFFERENT = 1, 0
 GIVEN_NOT_THE_SAME_NAME = {5, 4, 3, 2}  # close spelling, sounds alike, initial, mistyped nickname
-FAMILY_EXACT, DOB_EXACT, DOB_DIFFERENT, SEX_DIFFERENT, POSTCODE_SAME = 6, 5, 0, 0, 3
+FAMILY_EXACT, DOB_EXACT, DOB_DIFFERENT, SEX_DIFFERENT = 6, 5, 0, 0
+POSTCODE_SAME = {4, 3}  # the same address, the same postcode
 NHS_EXACT, NHS_DIFFERENT = 2, 0
 
 
@@ -357,7 +358,7 @@ def conflict_reason(row: dict[str, Any]) -> str:
         if given in GIVEN_NOT_THE_SAME_NAME and row.get("gamma_sex") == SEX_DIFFERENT:
             return "Similar given names but different sex, same family name and date of birth (twins?)"
     if given in (GIVEN_DIFFERENT, GIVEN_DIFFERENT_SAME_FAMILY_DOB) and family == FAMILY_EXACT:
-        if row.get("gamma_postcode") == POSTCODE_SAME:
+        if row.get("gamma_postcode") in POSTCODE_SAME:
             return "Different given names, same family name and postcode (siblings?)"
     if dob == DOB_DIFFERENT:
         return "Different dates of birth"

@@ -20,6 +20,7 @@ def row(
     postcode: str = "NG7 1AB",
     nhs: str = "",
     other: str = "",
+    address: str = "",
 ) -> dict[str, Any]:
     return features(
         unique_id=uid,
@@ -30,6 +31,7 @@ def row(
         sex=sex,
         postcode=postcode,
         nhs_number=nhs,
+        address=address,
     )
 
 

@@ -23,12 +23,12 @@ from joinedup.linkage.tests.synthetic import row
 D = dt.date
 
 PEOPLE = [
-    row("1", "Robert", "Smith", D(2010, 3, 4), nhs="9434765919"),
-    row("2", "Bob", "Smith", D(2010, 3, 4)),
+    row("1", "Robert", "Smith", D(2010, 3, 4), nhs="9434765919", address="12 Elm Road, Radford"),
+    row("2", "Bob", "Smith", D(2010, 3, 4), address="12, Elm Road"),
     row("3", "Robbie", "Smith-Jones", D(2010, 4, 3)),
     row("4", "Rob", "Smyth", D(2010, 3, 5), postcode="NG7 1AD"),
     row("5", "Smith", "Robert", D(2010, 3, 4)),
-    row("6", "Amelia", "Smith", D(2010, 3, 4)),  # Robert's twin
+    row("6", "Amelia", "Smith", D(2010, 3, 4), address="14 Elm Road"),  # Robert's twin
     row("7", "R", "Smith", D(2010, 3, 4), sex="F"),
     row("8", "Olivia", "Walker", D(2012, 1, 1), other="Smith"),
     row("9", "Olivia", "Smith", D(2012, 1, 1), postcode="NG2 3AB"),

@@ -54,7 +54,7 @@ def test_the_conflict_rules_read_the_levels_they_name(trained: dict[str, Any]) -
     assert services.FAMILY_EXACT == gamma("family", "Exact")
     assert services.DOB_EXACT == gamma("dob", "Exact") and services.DOB_DIFFERENT == gamma("dob", "Different")
     assert services.SEX_DIFFERENT == gamma("sex", "Different")
-    assert services.POSTCODE_SAME == gamma("postcode", "Same postcode")
+    assert services.POSTCODE_SAME == {gamma("postcode", "Same address"), gamma("postcode", "Same postcode")}
     assert services.NHS_EXACT == gamma("nhs_number", "Exact")
     assert services.NHS_DIFFERENT == gamma("nhs_number", "Different")
 
@@ -101,6 +101,12 @@ class TestComparisons:
     def test_swapped_day_and_month_is_its_own_level(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Ava", "Lee", D(2012, 3, 7)), row("b", "Ava", "Lee", D(2012, 7, 3)))
         assert pair["gamma_dob"] == 4
+
+    def test_the_same_address_is_one_level_above_the_same_postcode(self, trained: dict[str, Any]) -> None:
+        home = row("a", "Ava", "Lee", D(2012, 3, 7), address="12 Elm Road, Radford")
+        same = score(trained, home, row("b", "Ava", "Lee", D(2012, 3, 7), address="12, Elm Rd."))
+        next_door = score(trained, home, row("c", "Ava", "Lee", D(2012, 3, 7), address="14 Elm Road"))
+        assert same["gamma_postcode"] == 4 and next_door["gamma_postcode"] == 3
 
     def test_a_birth_year_out_by_one_is_its_own_level(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Ava", "Lee", D(2009, 3, 7)), row("b", "Ava", "Lee", D(2010, 3, 7)))

@@ -176,6 +176,8 @@ class Command(BaseCommand):
                             sex=SEX_VALUES.get(_value(raw, spec.get("sex", "")).lower(), ""),
                             postcode=postcode,
                             nhs_number=nhs,
+                            # The first address column is the first line (house and street).
+                            address=_value(raw, _columns(spec["address"])[:1]) if spec.get("address") else "",
                         )
                     )
         if not rows:

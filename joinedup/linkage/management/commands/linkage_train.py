@@ -10,7 +10,17 @@ from joinedup.linkage.features import records_to_table
 from joinedup.linkage.services import linkage_model_activate, linkage_model_save
 from joinedup.partnership.access import agency_records_for_linkage
 
-FIELDS = ("id", "given_names", "family_name", "other_names", "date_of_birth", "sex", "postcode", "nhs_number")
+FIELDS = (
+    "id",
+    "given_names",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "nhs_number",
+    "address",
+)
 
 
 class Command(BaseCommand):
