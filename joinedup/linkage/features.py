@@ -26,6 +26,7 @@ COLUMNS = (
     "given_sound",
     "given_initial",
     "family",
+    "family_initial",
     "family_parts",
     "other_keys",
     "dob",
@@ -67,6 +68,7 @@ def _names(given_names: str, family_name: str, other_names: str) -> dict[str, An
         "given_sound": metaphone(given) or None if given else None,
         "given_initial": given[0] if given else None,
         "family": family,
+        "family_initial": family[0] if family else None,
         "family_parts": parts or None,
         "other_keys": others or None,
     }
@@ -190,6 +192,7 @@ def arrow_schema() -> Any:
             ("given_sound", pa.string()),
             ("given_initial", pa.string()),
             ("family", pa.string()),
+            ("family_initial", pa.string()),
             ("family_parts", pa.list_(pa.string())),
             ("other_keys", pa.list_(pa.string())),
             ("dob", pa.string()),

@@ -188,14 +188,26 @@ def comparison_label(comparison: dict[str, Any]) -> str:
     return str(COMPARISON_LABELS.get(name, comparison.get("comparison_description") or name))
 
 
+# Each rule is an equi-join, so each must stay small at a million records: a
+# date of birth alone pairs ~150 children a day with each other (74 million
+# pairs), so the broad rules are narrowed by an initial, and the commonest
+# name pairs by birth year or postcode sector. benchmarks/linkage_quality.py
+# prints the recall these keep; intake.blocking_sql looks up the same keys.
 BLOCKING_RULES: list[Any] = [
     block_on("nhs_number"),
-    block_on("dob"),
-    block_on("family", "dob_year"),
-    block_on("given_group", "family"),
-    block_on("given", "family"),
+    block_on("dob", "given_initial"),
+    block_on("dob", "family_initial"),
+    "l.dob = r.dob AND l.given_initial = r.family_initial",  # names swapped
+    block_on("family", "dob_year", "given_initial"),
+    block_on("given_group", "family", "dob_year"),
+    block_on("given_group", "family", "postcode_sector"),
+    block_on("given", "family", "dob_year"),
+    block_on("given", "family", "postcode_sector"),
+    block_on("given", "family", "dob_month"),  # the year out by one
+    # No date of birth on one side: the names alone (a filter on the name join).
+    "l.given = r.given AND l.family = r.family AND (l.dob IS NULL OR r.dob IS NULL)",
     block_on("postcode", "given_initial"),
-    block_on("family", "postcode_district"),
+    block_on("family", "postcode_district", "given_initial"),
     block_on("given", "dob_ym"),
     "l.given = r.family AND l.family = r.given",
 ]
