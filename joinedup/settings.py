@@ -143,6 +143,8 @@ TEMPLATES = [
 # Batch linkage: "duckdb" in-process (default), or "spark" for a region or the
 # nation (pip install -e '.[spark]'; SPARK_MASTER names a cluster). docs/deployment.md
 LINKAGE_ENGINE = env_str("LINKAGE_ENGINE", "duckdb")
+# DuckDB's memory cap for linkage; beyond it, it spills to the temporary directory.
+LINKAGE_DUCKDB_MEMORY = env_str("LINKAGE_DUCKDB_MEMORY", "2GB")
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'joinedup.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}

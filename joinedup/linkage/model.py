@@ -226,9 +226,25 @@ def settings() -> SettingsCreator:
 Rows = list[dict[str, Any]] | Any  # feature dicts, or an Arrow table of them (features.records_to_table)
 
 
+def duckdb_connection() -> Any:
+    """An in-process DuckDB capped at LINKAGE_DUCKDB_MEMORY (default 2GB): beyond it DuckDB
+    spills to disk instead of taking the server's memory."""
+    import tempfile
+
+    import duckdb
+    from django.conf import settings as django_settings
+
+    return duckdb.connect(
+        config={
+            "memory_limit": getattr(django_settings, "LINKAGE_DUCKDB_MEMORY", "2GB"),
+            "temp_directory": tempfile.gettempdir(),
+        }
+    )
+
+
 def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator) -> Linker:
     """A Linker over these rows (registered with DuckDB first, as Splink 5 requires)."""
-    db_api = DuckDBAPI()
+    db_api = DuckDBAPI(connection=duckdb_connection())
     table = to_arrow(rows) if isinstance(rows, list) else rows
     frame = db_api.register(table, dataset_display_name="records")
     return Linker(frame, model, log_level=logging.ERROR)
