@@ -255,6 +255,9 @@ def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator) -> Linker:
 PINNED_U = {("nhs_number", "Exact"): 1e-7, ("nhs_number", "One transposition"): 1e-6}
 
 
+M_FLOOR, U_FLOOR = 1e-4, 1e-7
+
+
 def _pin_unobserved(model: dict[str, Any]) -> dict[str, Any]:
     """Give every level an m and u: pinned values where random pairs never reach it,
     and a small m where EM never saw it (rare error patterns such as swapped day and month)."""
@@ -269,6 +272,11 @@ def _pin_unobserved(model: dict[str, Any]) -> dict[str, Any]:
                 level["u_probability"] = 1e-5
             if not level.get("m_probability"):
                 level["m_probability"] = 0.95 if key in PINNED_U and key[1] == "Exact" else 0.01
+            # EM drives m towards zero for a level its training data never showed for true
+            # matches (synthetic errors come in fixed patterns): a weight of -100 would then
+            # outvote every other comparison. A floor keeps any one level's evidence bounded.
+            level["m_probability"] = max(level["m_probability"], M_FLOOR)
+            level["u_probability"] = max(level["u_probability"], U_FLOOR)
     return model
 
 
