@@ -95,12 +95,16 @@ class AgencyRecord(PublicModel):
         indexes = [
             models.Index(fields=["agency", "family_key"]),
             models.Index(fields=["date_of_birth"]),
-            # Intake matching's exact-block lookups (see linkage/intake.py).
-            models.Index(fields=["first_given_key", "family_key"], name="record_block_given_family"),
+            # Intake matching's exact-block lookups (see linkage/intake.py). Each index also
+            # holds the columns the lookup then filters on, so no table row is read to reject one.
+            models.Index(
+                fields=["first_given_key", "family_key", "date_of_birth", "postcode"], name="record_block_given_family"
+            ),
             models.Index(fields=["first_given_key", "date_of_birth"], name="record_block_given_dob"),
-            models.Index(fields=["family_key", "date_of_birth"], name="record_block_family_dob"),
-            models.Index(fields=["family_key", "postcode"], name="record_block_family_postcode"),
-            models.Index(fields=["postcode"], name="record_block_postcode"),
+            models.Index(fields=["family_key", "date_of_birth", "first_given_key"], name="record_block_family_dob"),
+            models.Index(fields=["family_key", "postcode", "first_given_key"], name="record_block_family_postcode"),
+            models.Index(fields=["postcode", "first_given_key"], name="record_block_postcode"),
+            models.Index(fields=["date_of_birth", "first_given_key", "family_key"], name="record_block_dob_initials"),
         ]
 
     def __str__(self) -> str:
