@@ -138,6 +138,18 @@ def features(
     }
 
 
+def partial_features(values: dict[str, Any]) -> dict[str, Any]:
+    """The comparison columns other than names, for a record's raw values (cheap: all memoised).
+    Intake matching uses them to rule out candidates before building the whole row."""
+    return {
+        **_dob(values.get("date_of_birth")),
+        "sex": values.get("sex") if values.get("sex") in {"F", "M"} else None,
+        **_postcode(values.get("postcode") or ""),
+        "address": address_key(values.get("address") or ""),
+        "nhs_number": values.get("nhs_number") or None,
+    }
+
+
 def records_to_rows(records: Iterable[Any]) -> list[dict[str, Any]]:
     """Agency records (model instances or value dicts) to feature rows keyed by record id."""
     rows = []

@@ -32,7 +32,7 @@ from typing import Any
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from joinedup.core.names import nickname_groups
-from joinedup.linkage.features import records_to_rows
+from joinedup.linkage.features import partial_features, records_to_rows
 
 Row = dict[str, Any]
 Predicate = Callable[[Row, Row], bool]
@@ -157,6 +157,9 @@ class ModelError(ValueError):
     """The saved model does not match the comparisons this code knows how to score."""
 
 
+NAME_COMPARISONS = frozenset({"given", "family"})
+
+
 @dataclass
 class Scorer:
     """Fellegi-Sunter scoring with a saved Splink model's parameters."""
@@ -199,6 +202,29 @@ class Scorer:
                 )
             comparisons.append(comparison)
         return cls(prior_weight=math.log2(lam / (1 - lam)), comparisons=comparisons)
+
+    def name_ceiling(self, left: Row, tf: Callable[[str, str], float | None]) -> float:
+        """The most the name comparisons could add for any candidate of `left`: the best level
+        of each, the exact level with the term-frequency adjustment of `left`'s own name."""
+        total = 0.0
+        for comparison in self.comparisons:
+            if comparison.name not in NAME_COMPARISONS:
+                continue
+            best = 0.0
+            for level in comparison.levels:
+                weight = level.weight
+                if level.tf_column and left.get(level.tf_column) is not None:
+                    frequency = tf(level.tf_column, left[level.tf_column])
+                    weight += level.tf_weight * (level.log2_u - math.log2(frequency)) if frequency else 0.0
+                best = max(best, weight)
+            total += best
+        return total
+
+    def other_weight(self, left: Row, right: Row) -> float:
+        """The prior and every comparison but the names, exactly (they need only a partial row)."""
+        return self.prior_weight + sum(
+            c.level_for(left, right).weight for c in self.comparisons if c.name not in NAME_COMPARISONS
+        )
 
     def score(self, left: Row, right: Row, tf: Callable[[str, str], float | None]) -> Row:
         """One pair's scores, shaped like a row of Splink's predictions (gamma_*, mw_*, match_*)."""
@@ -410,8 +436,13 @@ def match_record(record: Any, *, model: Any) -> IntakeResult:
     (left,) = records_to_rows([{f: getattr(record, f) for f in FIELDS}])
     found = candidates(record, left)
     tf = term_frequency()
+    # A candidate whose date, sex, address and NHS number leave it short of the lower
+    # threshold even with the best possible names is not worth building in full.
+    needed = math.log2(model.lower_threshold / (1 - model.lower_threshold))
+    ceiling = scorer.name_ceiling(left, tf)
+    hopeful = [c for c in found if scorer.other_weight(left, partial_features(c)) + ceiling >= needed]
     matches = []
-    for candidate, right in zip(found, records_to_rows(found), strict=True):
+    for candidate, right in zip(hopeful, records_to_rows(hopeful), strict=True):
         row = scorer.score(left, right, tf)
         if row["match_probability"] >= model.lower_threshold:
             matches.append(Match(candidate["id"], candidate["child_id"], row))

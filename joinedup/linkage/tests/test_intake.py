@@ -260,3 +260,34 @@ def test_bulk_review_decides_the_selected_pairs_only(world: Any) -> None:
     )
     assert "Choose same child" in bad.content.decode()
     assert CandidatePair.objects.get(pk=pairs[2].pk).status == PairStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_ruling_out_candidates_early_never_loses_a_match(world: Any, active: Any) -> None:
+    """The ceiling on name weights is an upper bound: pruning drops only hopeless candidates."""
+    from joinedup.linkage.features import records_to_rows
+    from joinedup.linkage.intake import FIELDS, candidates, match_record, scorer_for, term_frequency
+
+    fill(world)
+    for given, family, born, postcode in [
+        ("Kieran", "Oduya", D(2010, 5, 6), "NG7 1AA"),
+        ("Kieran", "Oduya", D(2011, 5, 6), "NG7 2AB"),
+        ("Kiran", "Oduya", D(2010, 6, 5), "S80 1AA"),
+        ("Kieran", "Hall", D(2010, 5, 6), "NG7 1AA"),
+        ("Kwame", "Oduya", D(2010, 5, 6), "NG7 1AA"),
+    ]:
+        make_record(world, given_names=given, family_name=family, date_of_birth=born, postcode=postcode)
+    active.lower_threshold = 0.001
+    probe = AgencyRecord(
+        agency=world.agencies["police"], given_names="Kieran", family_name="Oduya", date_of_birth=D(2010, 5, 6)
+    )
+    (left,) = records_to_rows([{f: getattr(probe, f) for f in FIELDS}])
+    found = candidates(probe, left)
+    scorer, tf = scorer_for(active), term_frequency()
+    everything = sorted(
+        c["id"]
+        for c, right in zip(found, records_to_rows(found), strict=True)
+        if scorer.score(left, right, tf)["match_probability"] >= active.lower_threshold
+    )
+    assert len(found) > len(everything) >= 3
+    assert sorted(m.record_id for m in match_record(probe, model=active).matches) == everything
