@@ -341,13 +341,19 @@ def predict(
 
     `engine` is "duckdb" (the default, in-process) or "spark" (LINKAGE_ENGINE=spark).
     """
+    frame, _ = _predict_frame(rows, model, threshold, engine)
+    records: list[dict[str, Any]] = frame.as_record_list()
+    return records
+
+
+def _predict_frame(rows: Rows, model: dict[str, Any], threshold: float, engine: str | None) -> tuple[Any, str]:
+    """Splink's predictions on the chosen engine, and the engine."""
     engine = engine or default_engine()
     if engine not in ENGINES:
         raise ValueError(f"LINKAGE_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}.")
     model = json.loads(json.dumps(model))
     linker = spark_linker_for(rows, model) if engine == "spark" else linker_for(rows, model)
-    frame = linker.inference.predict(threshold_match_probability=threshold)
-    return frame.as_record_list()
+    return linker.inference.predict(threshold_match_probability=threshold), engine
 
 
 def decision_columns(model: dict[str, Any]) -> list[str]:
@@ -366,12 +372,7 @@ def predict_pairs(
 ) -> Iterator[dict[str, Any]]:
     """Scored pairs at or above `threshold`, only the columns decisions need, streamed in
     batches so memory stays flat however many pairs there are (see benchmarks/linkage_scale.py)."""
-    engine = engine or default_engine()
-    if engine not in ENGINES:
-        raise ValueError(f"LINKAGE_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}.")
-    model = json.loads(json.dumps(model))
-    linker = spark_linker_for(rows, model) if engine == "spark" else linker_for(rows, model)
-    frame = linker.inference.predict(threshold_match_probability=threshold)
+    frame, engine = _predict_frame(rows, model, threshold, engine)
     columns = decision_columns(model)
     if engine == "spark":
         for record in frame.as_spark_dataframe().select(*columns).toLocalIterator():

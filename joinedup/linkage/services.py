@@ -303,30 +303,33 @@ def _steps(row: dict[str, Any], names: list[str]) -> tuple[tuple[Any, float], ..
     )
 
 
-def _waterfall_from_steps(steps: tuple[tuple[Any, float], ...], parameters: dict[str, Any]) -> list[dict[str, Any]]:
+Steps = tuple[tuple[Any, float], ...]
+
+
+def _waterfall_builder(parameters: dict[str, Any]) -> Any:
+    """A function from a pair's steps to its waterfall: labels looked up once per model."""
+    labels = _level_labels(parameters)
     lam = float(parameters["probability_two_random_records_match"])
     prior = round(math.log2(lam / (1 - lam)), 2)
-    out: list[dict[str, Any]] = [
-        {"comparison": "Prior (before comparing)", "level": "", "gamma": None, "weight": prior}
-    ]
-    for comparison, (gamma, weight) in zip(parameters["comparisons"], steps, strict=True):
-        non_null = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        if gamma == -1:
-            label = "Missing"
-        elif gamma is not None and 0 <= int(gamma) < len(non_null):
-            label = non_null[len(non_null) - 1 - int(gamma)].get("label_for_charts", "")
-        else:
-            label = ""
-        out.append(
-            {"comparison": comparison_label(comparison), "level": label, "gamma": gamma, "weight": round(weight, 2)}
-        )
-    return out
+
+    def build(steps: Steps) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [
+            {"comparison": "Prior (before comparing)", "level": "", "gamma": None, "weight": prior}
+        ]
+        for (name, by_gamma), (gamma, weight) in zip(labels, steps, strict=True):
+            out.append(
+                {"comparison": name, "level": by_gamma.get(gamma, ""), "gamma": gamma, "weight": round(weight, 2)}
+            )
+        return out
+
+    return build
 
 
 def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """Each step from the prior to the final match weight: the comparisons' levels and weights."""
     names = [c["output_column_name"] for c in parameters["comparisons"]]
-    return _waterfall_from_steps(_steps(row, names), parameters)
+    build: Any = _waterfall_builder(parameters)
+    return list(build(_steps(row, names)))
 
 
 # Levels of model.comparisons() that the conflict rules read, as Splink numbers them
@@ -474,23 +477,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageR
 def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, ...]]) -> None:
     """Write the run's pairs: new ones by executemany of prepared values (a million pairs
     cannot afford an ORM object each), known ones updated in chunks."""
-    labels = _level_labels(model.parameters)
-    lam = float(model.parameters["probability_two_random_records_match"])
-    prior = {
-        "comparison": "Prior (before comparing)",
-        "level": "",
-        "gamma": None,
-        "weight": round(math.log2(lam / (1 - lam)), 2),
-    }
-
-    def steps_out(steps: tuple[tuple[Any, float], ...]) -> list[dict[str, Any]]:
-        out = [prior]
-        for (name, by_gamma), (gamma, weight) in zip(labels, steps, strict=True):
-            out.append(
-                {"comparison": name, "level": by_gamma.get(gamma, ""), "gamma": gamma, "weight": round(weight, 2)}
-            )
-        return out
-
+    steps_out = _waterfall_builder(model.parameters)
     fields = {f.name: f for f in CandidatePair._meta.concrete_fields}
     columns = ["uuid", "created_at", "updated_at", "record_a", "record_b", "probability", "match_weight",
                "waterfall", "conflict", "status", "run"]  # fmt: skip

@@ -213,15 +213,12 @@ def _parameter_rows(parameters: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-@require_GET
-@login_required
-def model_detail(request: HttpRequest, model_uuid: str) -> HttpResponse:
+def _model_page(request: HttpRequest, model: Any, form: Any, *, may_activate: bool) -> HttpResponse:
+    """The model page: Splink's chart (built once an hour per model), parameters, activation form."""
     from django.core.cache import cache
 
-    from joinedup.linkage.forms import ActivateForm
     from joinedup.linkage.model import match_weights_chart_spec
 
-    model = linkage_model_get_for_user(user=request.user, model_uuid=model_uuid)
     key = f"linkage:chart:{model.uuid}"
     spec = cache.get(key)
     if spec is None:
@@ -234,13 +231,21 @@ def model_detail(request: HttpRequest, model_uuid: str) -> HttpResponse:
             "model": model,
             "spec": spec,
             "rows": _parameter_rows(model.parameters),
-            "form": ActivateForm(
-                initial={"upper_threshold": model.upper_threshold, "lower_threshold": model.lower_threshold}
-            ),
-            "may_activate": user_can(request.user, Perm.ADMIN_PARTNERSHIP),
+            "form": form,
+            "may_activate": may_activate,
             "page_title": f"Linkage model v{model.version}",
         },
     )
+
+
+@require_GET
+@login_required
+def model_detail(request: HttpRequest, model_uuid: str) -> HttpResponse:
+    from joinedup.linkage.forms import ActivateForm
+
+    model = linkage_model_get_for_user(user=request.user, model_uuid=model_uuid)
+    form = ActivateForm(initial={"upper_threshold": model.upper_threshold, "lower_threshold": model.lower_threshold})
+    return _model_page(request, model, form, may_activate=user_can(request.user, Perm.ADMIN_PARTNERSHIP))
 
 
 @require_POST
@@ -248,7 +253,6 @@ def model_detail(request: HttpRequest, model_uuid: str) -> HttpResponse:
 def model_activate(request: HttpRequest, model_uuid: str) -> HttpResponse:
     from joinedup.core.forms import add_service_errors
     from joinedup.linkage.forms import ActivateForm
-    from joinedup.linkage.model import match_weights_chart_spec
 
     model = linkage_model_get_for_activation(user=request.user, model_uuid=model_uuid)
     form = ActivateForm(request.POST)
@@ -265,15 +269,4 @@ def model_activate(request: HttpRequest, model_uuid: str) -> HttpResponse:
         else:
             messages.success(request, f"Model v{model.version} is now in use for matching.")
             return redirect("linkage:model", model_uuid=model.uuid)
-    return render(
-        request,
-        "linkage/model.html",
-        {
-            "model": model,
-            "spec": match_weights_chart_spec(model.parameters),
-            "rows": _parameter_rows(model.parameters),
-            "form": form,
-            "may_activate": True,
-            "page_title": f"Linkage model v{model.version}",
-        },
-    )
+    return _model_page(request, model, form, may_activate=True)
