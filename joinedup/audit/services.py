@@ -7,7 +7,7 @@ the change it describes commit together or not at all.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -36,7 +36,11 @@ def _fields(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
     detail: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_uuid: UUID | None = None,
 ) -> dict[str, Any]:
+    """The event's fields. The object is `obj`, or (for bulk work that writes rows without
+    building instances) its `object_type` label and `object_uuid`."""
     membership = getattr(actor, "membership", None) if actor is not None else None
     agency = membership.agency if membership is not None else None
     return {
@@ -46,8 +50,8 @@ def _fields(
         "agency_uuid": agency.uuid if agency is not None else None,
         "agency_label": agency.name if agency is not None else "",
         "event": event,
-        "object_type": obj._meta.label if obj is not None else "",
-        "object_uuid": getattr(obj, "uuid", None),
+        "object_type": obj._meta.label if obj is not None else object_type,
+        "object_uuid": getattr(obj, "uuid", None) if obj is not None else object_uuid,
         "child_uuid": child_uuid,
         "purpose": purpose,
         "old": old or {},
@@ -56,17 +60,15 @@ def _fields(
     }
 
 
-def _chain(events: list[dict[str, Any]]) -> list[AuditEvent]:
+def _chain(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event's fields with its uuid, the hash before it and its own hash, in chain order."""
     _lock_chain()
     prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
-    instances = []
     for fields in events:
-        instance = AuditEvent(prev_hash=prev_hash, **fields)
-        fields["uuid"] = instance.uuid
-        instance.hash = event_hash(fields, prev_hash)
-        prev_hash = instance.hash
-        instances.append(instance)
-    return instances
+        fields["uuid"] = uuid4()
+        fields["prev_hash"] = prev_hash
+        fields["hash"] = prev_hash = event_hash(fields, prev_hash)
+    return events
 
 
 @transaction.atomic
@@ -82,7 +84,7 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. `actor` is a User, or None for the system."""
-    (instance,) = _chain(
+    (fields,) = _chain(
         [
             _fields(
                 actor=actor,
@@ -96,6 +98,7 @@ def audit_record(
             )
         ]
     )
+    instance = AuditEvent(**fields)
     instance.save()
     return instance
 
@@ -110,7 +113,5 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
     """
     from joinedup.core.bulk import insert_many
 
-    instances = _chain([_fields(**event) for event in events])
     # In chain order: ids ascend with the order rows are inserted.
-    insert_many(AuditEvent, instances)
-    return len(instances)
+    return insert_many(AuditEvent, _chain([_fields(**event) for event in events]))

@@ -7,6 +7,7 @@ records all moved away stays, empty, with its history.
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections.abc import Iterable
@@ -126,7 +127,9 @@ def children_merge_many(
     One join, with exactly which records moved from which child, and one
     audit event per group; notifications when a child is newly known in more
     than one area. Used for a single review decision and for a whole
-    linkage run alike.
+    linkage run alike. Returns the joins for a handful of groups (a review,
+    an intake); a run's thousands are written as rows, not instances, and
+    none are returned.
     """
     pairs = pairs or [None] * len(groups)
     groups_pairs = [(g, p) for g, p in zip(groups, pairs, strict=True) if len(g) > 1]
@@ -142,7 +145,7 @@ def children_merge_many(
         rows = AgencyRecord.objects.select_for_update().filter(child_id__in=chunk)
         for rid, cid, area in rows.values_list("id", "child_id", "area_id"):
             records.setdefault(cid, []).append((rid, area))
-    joins: list[ChildJoin] = []
+    joins: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     moved: list[tuple[int, int]] = []
     crossings: list[tuple[int, Any, set[int]]] = []
@@ -150,13 +153,15 @@ def children_merge_many(
         target, *sources = sorted(group, key=lambda c: (info[c][0], c))
         moves = [{"record": rid, "from": cid, "to": target} for cid in sources for rid, _ in records.get(cid, [])]
         moved.extend((m["record"], target) for m in moves)
-        join = ChildJoin(kind=JoinKind.MERGE, target_id=target, moves=moves, reason=reason, pair=pair, actor=actor)
+        join = {"uuid": uuid.uuid4(), "kind": JoinKind.MERGE.value, "target_id": target, "moves": moves,
+                "reason": reason, "pair": pair, "actor": actor}  # fmt: skip
         joins.append(join)
         events.append(
             {
                 "actor": actor,
                 "event": "child.merged",
-                "obj": join,
+                "object_type": ChildJoin._meta.label,
+                "object_uuid": join["uuid"],
                 "child_uuid": info[target][1],
                 "detail": {
                     "from_children": [str(info[c][1]) for c in sources],
@@ -170,13 +175,14 @@ def children_merge_many(
         if len(after) > 1 and all(areas != after for areas in before):
             crossings.append((target, info[target][1], after))
     _reassign(moved)
+    made: list[ChildJoin] = []
     if len(joins) > 100:
-        insert_many(ChildJoin, joins)  # a linkage run: nobody needs the new rows' keys
+        insert_many(ChildJoin, joins)  # a linkage run: rows, not instances; nobody needs their keys
     else:
-        ChildJoin.objects.bulk_create(joins)  # a review or an intake: the caller gets the join back
+        made = ChildJoin.objects.bulk_create([ChildJoin(**join) for join in joins])  # the caller gets them
     audit_record_many(events)
     _notify_across_the_boundary(crossings)
-    return joins
+    return made
 
 
 def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> None:
@@ -291,45 +297,65 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidateP
 # --- applying a run -----------------------------------------------------------------------
 
 
-def _steps(row: dict[str, Any], names: list[str]) -> tuple[tuple[Any, float], ...]:
-    """Each comparison's level (gamma) and weight in a scored row, compactly.
+def _step_columns(parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """For each comparison, the scored row's columns of its level (gamma), its weight and its
+    term-frequency adjustment: Splink writes gamma_<name>, mw_<name> and mw_tf_adj_<name>."""
+    names = [c["output_column_name"] for c in parameters["comparisons"]]
+    return [(f"gamma_{n}", f"mw_{n}", f"mw_tf_adj_{n}") for n in names]
 
-    Splink writes each comparison's weight as mw_<name> and its term-frequency
-    adjustment as mw_tf_adj_<name>; the two are one step.
-    """
+
+def _steps(row: dict[str, Any], columns: list[tuple[str, str, str]]) -> tuple[tuple[Any, float], ...]:
+    """Each comparison's level and weight in a scored row, compactly: the weight and its
+    term-frequency adjustment are one step."""
     return tuple(
-        (row.get(f"gamma_{n}"), float(row.get(f"mw_{n}") or 0.0) + float(row.get(f"mw_tf_adj_{n}") or 0.0))
-        for n in names
+        (row.get(gamma), float(row.get(weight) or 0.0) + float(row.get(tf) or 0.0)) for gamma, weight, tf in columns
     )
 
 
 Steps = tuple[tuple[Any, float], ...]
 
 
-def _waterfall_builder(parameters: dict[str, Any]) -> Any:
-    """A function from a pair's steps to its waterfall: labels looked up once per model."""
-    labels = _level_labels(parameters)
-    lam = float(parameters["probability_two_random_records_match"])
-    prior = round(math.log2(lam / (1 - lam)), 2)
+class _Waterfalls:
+    """A pair's steps made into its waterfall, as a list (pages) or as JSON text (a run's
+    million pairs: each step's text is encoded once per model and level, then reused)."""
 
-    def build(steps: Steps) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = [
-            {"comparison": "Prior (before comparing)", "level": "", "gamma": None, "weight": prior}
-        ]
-        for (name, by_gamma), (gamma, weight) in zip(labels, steps, strict=True):
-            out.append(
-                {"comparison": name, "level": by_gamma.get(gamma, ""), "gamma": gamma, "weight": round(weight, 2)}
-            )
-        return out
+    def __init__(self, parameters: dict[str, Any]) -> None:
+        self.labels = _level_labels(parameters)
+        lam = float(parameters["probability_two_random_records_match"])
+        self.prior = {
+            "comparison": "Prior (before comparing)",
+            "level": "",
+            "gamma": None,
+            "weight": round(math.log2(lam / (1 - lam)), 2),
+        }
+        self._encoded: dict[tuple[int, Any, float], str] = {}
+        self._prior_json = json.dumps(self.prior)
 
-    return build
+    def _step(self, index: int, gamma: Any, weight: float) -> dict[str, Any]:
+        name, by_gamma = self.labels[index]
+        return {"comparison": name, "level": by_gamma.get(gamma, ""), "gamma": gamma, "weight": weight}
+
+    def build(self, steps: Steps) -> list[dict[str, Any]]:
+        if len(steps) != len(self.labels):
+            raise ValueError(f"{len(steps)} steps for a model of {len(self.labels)} comparisons")
+        return [self.prior, *(self._step(i, g, round(w, 2)) for i, (g, w) in enumerate(steps))]
+
+    def json(self, steps: Steps) -> str:
+        if len(steps) != len(self.labels):
+            raise ValueError(f"{len(steps)} steps for a model of {len(self.labels)} comparisons")
+        parts = [self._prior_json]
+        for index, (gamma, weight) in enumerate(steps):
+            key = (index, gamma, round(weight, 2))
+            text = self._encoded.get(key)
+            if text is None:
+                text = self._encoded[key] = json.dumps(self._step(*key))
+            parts.append(text)
+        return "[" + ",".join(parts) + "]"
 
 
 def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """Each step from the prior to the final match weight: the comparisons' levels and weights."""
-    names = [c["output_column_name"] for c in parameters["comparisons"]]
-    build: Any = _waterfall_builder(parameters)
-    return list(build(_steps(row, names)))
+    return _Waterfalls(parameters).build(_steps(row, _step_columns(parameters)))
 
 
 # Levels of model.comparisons() that the conflict rules read, as Splink numbers them
@@ -384,7 +410,7 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: Iterable[dict[str, A
     few numbers, so a million records' pairs fit in memory, and the stream is
     read before the transaction that writes the decisions begins.
     """
-    names = [c["output_column_name"] for c in model.parameters["comparisons"]]
+    columns = _step_columns(model.parameters)
     # (probability, a, b, match weight, conflict, steps)
     scored: list[Scored] = []
     for row in rows:
@@ -396,7 +422,7 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: Iterable[dict[str, A
                 b,
                 float(row["match_weight"]),
                 conflict_reason(row),
-                _steps(row, names),
+                _steps(row, columns),
             )
         )
     scored.sort(key=lambda item: -item[0])
@@ -475,59 +501,27 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageR
 
 
 def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, ...]]) -> None:
-    """Write the run's pairs: new ones by executemany of prepared values (a million pairs
-    cannot afford an ORM object each), known ones updated in chunks."""
-    steps_out = _waterfall_builder(model.parameters)
-    fields = {f.name: f for f in CandidatePair._meta.concrete_fields}
-    columns = ["uuid", "created_at", "updated_at", "record_a", "record_b", "probability", "match_weight",
-               "waterfall", "conflict", "status", "run"]  # fmt: skip
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(CandidatePair._meta.db_table)} "  # noqa: S608 - names from the model
-        f"({', '.join(quote(str(fields[c].column)) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    now = fields["created_at"].get_db_prep_save(timezone.now(), connection)
-    prep_uuid, prep_json = fields["uuid"].get_db_prep_save, fields["waterfall"].get_db_prep_save
-    for chunk in _chunks(results, 5000):
-        new_rows = []
-        changed: list[CandidatePair] = []
-        for pk, a, b, probability, weight, conflict, steps, auto in chunk:
-            status = PairStatus.AUTO_JOINED if auto else PairStatus.PENDING
-            if pk is None:
-                new_rows.append(
-                    [
-                        prep_uuid(uuid.uuid4(), connection),
-                        now,
-                        now,
-                        a,
-                        b,
-                        probability,
-                        weight,
-                        prep_json(steps_out(steps), connection),
-                        conflict,
-                        status.value,
-                        run.pk,
-                    ]  # fmt: skip
-                )
-            else:
-                changed.append(
-                    CandidatePair(
-                        pk=pk,
-                        record_a_id=a,
-                        record_b_id=b,
-                        probability=probability,
-                        match_weight=weight,
-                        waterfall=steps_out(steps),
-                        conflict=conflict,
-                        status=status,
-                        run=run,
-                        updated_at=timezone.now(),
-                    )  # fmt: skip
-                )
-        if new_rows:
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, new_rows)
-        CandidatePair.objects.bulk_update(changed, [*PAIR_RESULT_FIELDS, "updated_at"])
+    """Write the run's pairs: new ones as rows (a million pairs cannot afford an ORM object
+    each, nor encoding each waterfall from scratch), known ones updated in chunks."""
+    waterfalls = _Waterfalls(model.parameters)
+    new_rows = (
+        {"record_a_id": a, "record_b_id": b, "probability": probability, "match_weight": weight,
+         "waterfall": waterfalls.json(steps), "conflict": conflict,
+         "status": (PairStatus.AUTO_JOINED if auto else PairStatus.PENDING).value, "run_id": run.pk}
+        for pk, a, b, probability, weight, conflict, steps, auto in results
+        if pk is None
+    )  # fmt: skip
+    insert_many(CandidatePair, new_rows, encoded={"waterfall"})
+    changed = [
+        CandidatePair(pk=pk, record_a_id=a, record_b_id=b, probability=probability, match_weight=weight,
+                      waterfall=waterfalls.build(steps), conflict=conflict,
+                      status=PairStatus.AUTO_JOINED if auto else PairStatus.PENDING, run=run,
+                      updated_at=timezone.now())
+        for pk, a, b, probability, weight, conflict, steps, auto in results
+        if pk is not None
+    ]  # fmt: skip
+    for chunk in _chunks(changed):
+        CandidatePair.objects.bulk_update(chunk, [*PAIR_RESULT_FIELDS, "updated_at"])
 
 
 def _level_labels(parameters: dict[str, Any]) -> list[tuple[str, dict[Any, str]]]:

@@ -24,7 +24,7 @@ def notify_many(messages: list[dict[str, Any]]) -> int:
     """Many notifications at once: each a dict of user_id, kind, title, body and url."""
     from joinedup.core.bulk import insert_many
 
-    return insert_many(Notification, [Notification(**m) for m in messages])
+    return insert_many(Notification, messages)
 
 
 @transaction.atomic

@@ -215,6 +215,25 @@ class TestJoins:
         again = linkage_apply(actor=None, model=model, rows=scored)
         assert again.figures["children_joined"] == 0
 
+    def test_a_runs_pairs_keep_each_comparisons_level_and_weight(self, world: Any, trained: dict[str, Any]) -> None:
+        from django.core.management import call_command
+
+        from joinedup.linkage.features import records_to_table
+        from joinedup.linkage.management.commands.linkage_train import FIELDS
+        from joinedup.linkage.services import waterfall
+        from joinedup.partnership.access import agency_records_for_linkage
+
+        make_record(world, given_names="Robert", family_name="Smith", date_of_birth=D(2010, 3, 4))
+        make_record(world, agency="police", given_names="Bob", family_name="Smith", date_of_birth=D(2010, 3, 4))
+        linkage_model_activate(actor=None, model=linkage_model_save(actor=None, parameters=trained, summary={}))
+        call_command("linkage_run", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        pair = CandidatePair.objects.get()
+        rows = records_to_table(agency_records_for_linkage().values(*FIELDS).iterator())
+        (scored,) = splink_model.predict(rows, trained, threshold=0.0)
+        assert pair.waterfall == waterfall(scored, trained)
+        assert [step["level"] for step in pair.waterfall[1:3]] == ["Nickname or variant", "Exact"]
+        assert sum(step["weight"] for step in pair.waterfall) == pytest.approx(pair.match_weight, abs=0.05)
+
     def test_reviewing_a_pair_as_same_joins_and_shows_history_with_a_split(self, world: Any) -> None:
         a, b = make_record(world), make_record(world, agency="police")
         low, high = sorted((a, b), key=lambda r: r.pk)
