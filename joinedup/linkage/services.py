@@ -394,6 +394,47 @@ def conflict_reason(row: dict[str, Any]) -> str:
     return ""
 
 
+KEPT_APART = "Would join records that must be kept apart"
+
+
+class Components:
+    """Records joined into components pair by pair (strongest first), never bringing together
+    two records that must be kept apart: a conflict rule or a person said so. Twins scored
+    apart must not be chained into one child through a third record that matches both.
+
+    `start` maps each record to the component it begins in (its child today, or itself).
+    """
+
+    def __init__(self, start: dict[Any, Any]) -> None:
+        self.component = dict(start)
+        self.members: dict[Any, set[Any]] = {}
+        for record, comp in start.items():
+            self.members.setdefault(comp, set()).add(record)
+        self.apart: dict[Any, set[Any]] = {}
+
+    def keep_apart(self, a: Any, b: Any) -> None:
+        self.apart.setdefault(a, set()).add(b)
+        self.apart.setdefault(b, set()).add(a)
+
+    def would_join_apart(self, a: Any, b: Any) -> bool:
+        ca, cb = self.component[a], self.component[b]
+        if ca == cb:
+            return False
+        small, large = sorted((self.members[ca], self.members[cb]), key=len)
+        return any(self.apart.get(x, set()) & large for x in small)
+
+    def join(self, a: Any, b: Any) -> bool:
+        """Join a's and b's components (the smaller moves); False if already one."""
+        ca, cb = self.component[a], self.component[b]
+        if ca == cb:
+            return False
+        small, large = (ca, cb) if len(self.members[ca]) < len(self.members[cb]) else (cb, ca)
+        for x in self.members[small]:
+            self.component[x] = large
+        self.members[large] |= self.members.pop(small)
+        return True
+
+
 PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
 Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...]]
 
@@ -439,22 +480,13 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageR
     }
     child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
     # Components start as today's children, so a repeated run changes only what changed.
-    members: dict[int, set[int]] = {}
-    for record_id, child_id in child_of.items():
-        members.setdefault(child_id, set()).add(record_id)
-    component = dict(child_of)
-    apart: dict[int, set[int]] = {}
-
-    def keep_apart(a: int, b: int) -> None:
-        apart.setdefault(a, set()).add(b)
-        apart.setdefault(b, set()).add(a)
-
+    components = Components(child_of)
     for (a, b), (_, status) in existing.items():
         if status == PairStatus.NOT_SAME:
-            keep_apart(a, b)
+            components.keep_apart(a, b)
     for _, a, b, _, conflict, _ in scored:
         if conflict:
-            keep_apart(a, b)
+            components.keep_apart(a, b)
 
     figures = {"pairs_scored": len(scored), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
     # (existing pk or None, a, b, probability, weight, conflict, steps, auto)
@@ -468,19 +500,11 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageR
             if known[1] == PairStatus.NOT_SAME:
                 figures["kept_apart"] += 1
             continue
-        ca, cb = component[a], component[b]
-        if not conflict and ca != cb:
-            small, large = sorted((members[ca], members[cb]), key=len)
-            if any(apart.get(x, set()) & large for x in small):
-                conflict = "Would join records that must be kept apart"
+        if not conflict and components.would_join_apart(a, b):
+            conflict = KEPT_APART
         auto = probability >= model.upper_threshold and not conflict
         if auto:
-            if ca != cb:
-                figures["auto_joined"] += 1
-                small_c, large_c = (ca, cb) if len(members[ca]) < len(members[cb]) else (cb, ca)
-                for x in members[small_c]:
-                    component[x] = large_c
-                members[large_c] |= members.pop(small_c)
+            figures["auto_joined"] += components.join(a, b)
         else:
             figures["to_review"] += 1
             figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
@@ -488,7 +512,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageR
     _save_pairs(run, model, results)
     # Each component that now spans several of today's children becomes one child.
     groups: dict[int, set[int]] = {}
-    for record_id, comp in component.items():
+    for record_id, comp in components.component.items():
         groups.setdefault(comp, set()).add(child_of[record_id])
     to_merge = [ids for ids in groups.values() if len(ids) > 1]
     children_merge_many(actor=actor, groups=to_merge, reason=f"Linkage run with model v{model.version}")

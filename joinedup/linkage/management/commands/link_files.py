@@ -5,8 +5,8 @@
 
 columns.toml maps each file's columns to the standard fields. A [defaults]
 table applies to every file; a [files."name.csv"] table overrides it for one
-file. A field may take several source columns (joined with spaces) and dates
-may list their formats:
+file. A field may take several source columns (joined with spaces; address
+lines with commas) and dates may list their formats:
 
     [defaults]
     id = "person_id"
@@ -20,75 +20,37 @@ may list their formats:
     town = "town"
     nhs_number = "nhs_no"
 
+    [files."police.csv"]
+    id = "pnc_ref"
+    full_name = "name"          # "SMITH, John" or "John Smith", instead of given and family
+    delimiter = "|"             # otherwise found from the header: , tab ; or |
+    encoding = "cp1252"         # otherwise UTF-8 (or UTF-16 with its mark), falling back to Windows-1252
+
+Headers match whatever their case and surrounding spaces. Without formats,
+dates are read in the common unambiguous forms (ISO, day first with / - or .,
+"27 Mar 2011", 20110327), with any time after them ignored.
+
 One file is deduplicated; several are linked (and deduplicated) together.
-Bad values (unparseable dates, invalid NHS numbers, bad postcodes) are
-blanked, kept, and listed in a validation summary with their row numbers.
-Output columns: file, id, cluster_id, best_match_probability.
+Bad values (unparseable or impossible dates, invalid NHS numbers, bad
+postcodes, unknown sex codes) are blanked, kept, and listed in a validation
+summary with their row numbers. The output is written only when the whole
+run succeeds: file, id, cluster_id, best_match_probability.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import io
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from joinedup.core.validators import normalise_nhs_number, normalise_postcode
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.features import features
-from joinedup.linkage.services import conflict_reason
-
-FIELDS = (
-    "id",
-    "given_name",
-    "family_name",
-    "other_names",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "town",
-    "nhs_number",
-)
-SEX_VALUES = {"f": "F", "female": "F", "girl": "F", "m": "M", "male": "M", "boy": "M"}
-
-
-def _spec(config: dict[str, Any], name: str) -> dict[str, Any]:
-    spec = dict(config.get("defaults", {}))
-    spec.update(config.get("files", {}).get(name, {}))
-    unknown = set(spec) - set(FIELDS)
-    if unknown:
-        raise CommandError(f"columns file: unknown field(s) for {name}: {', '.join(sorted(unknown))}")
-    for required in ("id", "given_name", "family_name"):
-        if required not in spec:
-            raise CommandError(f"columns file: no column is mapped to '{required}' for {name}")
-    return spec
-
-
-def _columns(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        value = value.get("column", value.get("columns"))
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def _value(row: dict[str, str], value: Any) -> str:
-    return " ".join(row.get(col, "").strip() for col in _columns(value) if row.get(col, "").strip())
-
-
-def _date(text: str, formats: list[str]) -> dt.date:
-    for fmt in formats:
-        try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
-        except ValueError:
-            continue
-    raise ValueError(text)
-
+from joinedup.linkage.extracts import ExtractError, load_columns, read_extracts
+from joinedup.linkage.services import Components, conflict_reason
 
 # The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
 DEFAULT_THRESHOLD = 0.8
@@ -111,102 +73,52 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, files: list[str], columns: str, out: str, **options: Any) -> None:
+        threshold = options.get("threshold")
+        if threshold is not None and not 0 < threshold < 1:
+            raise CommandError(f"--threshold must be a probability between 0 and 1, such as 0.8, not {threshold}")
         try:
-            config = tomllib.loads(Path(columns).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise CommandError(f"{columns}: {exc}") from exc
-        rows: list[dict[str, Any]] = []
-        origin: dict[str, tuple[str, str]] = {}
-        problems: list[str] = []
-        for path in files:
-            name = Path(path).name
-            spec = _spec(config, name)
-            dob_spec = spec.get("date_of_birth", "")
-            formats = (
-                dob_spec.get("formats", ["%Y-%m-%d", "%d/%m/%Y"])
-                if isinstance(dob_spec, dict)
-                else ["%Y-%m-%d", "%d/%m/%Y"]
-            )
-            try:
-                handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed below
-            except OSError as exc:
-                raise CommandError(f"{path}: {exc.strerror}") from exc
-            with handle:
-                reader = csv.DictReader(handle)
-                missing = [
-                    c
-                    for f in ("id", "given_name", "family_name")
-                    for c in _columns(spec[f])
-                    if c not in (reader.fieldnames or [])
-                ]
-                if missing:
-                    raise CommandError(f"{path}: no column named {', '.join(missing)} (see {columns})")
-                for number, raw in enumerate(reader, start=2):
-                    record_id = _value(raw, spec["id"])
-                    if not record_id:
-                        problems.append(f"{name} row {number}: no id; row skipped")
-                        continue
-                    dob = None
-                    if spec.get("date_of_birth") and (text := _value(raw, spec["date_of_birth"])):
-                        try:
-                            dob = _date(text, formats)
-                        except ValueError:
-                            problems.append(f"{name} row {number}: date_of_birth '{text}' not in {formats}; blanked")
-                    nhs = ""
-                    if spec.get("nhs_number") and (text := _value(raw, spec["nhs_number"])):
-                        try:
-                            nhs = normalise_nhs_number(text)
-                        except ValidationError:
-                            problems.append(f"{name} row {number}: nhs_number '{text}' is not valid; blanked")
-                    postcode = ""
-                    if spec.get("postcode") and (text := _value(raw, spec["postcode"])):
-                        try:
-                            postcode = normalise_postcode(text)
-                        except ValidationError:
-                            problems.append(f"{name} row {number}: postcode '{text}' is not a UK postcode; blanked")
-                    uid = f"{len(origin)}"
-                    origin[uid] = (name, record_id)
-                    rows.append(
-                        features(
-                            unique_id=uid,
-                            given_names=_value(raw, spec["given_name"]),
-                            family_name=_value(raw, spec["family_name"]),
-                            other_names=_value(raw, spec.get("other_names", "")),
-                            date_of_birth=dob,
-                            sex=SEX_VALUES.get(_value(raw, spec.get("sex", "")).lower(), ""),
-                            postcode=postcode,
-                            nhs_number=nhs,
-                            # The first address column is the first line (house and street).
-                            address=_value(raw, _columns(spec["address"])[:1]) if spec.get("address") else "",
-                        )
-                    )
+            extracts = read_extracts(files, load_columns(columns))
+        except ExtractError as exc:
+            raise CommandError(str(exc)) from exc
+        rows, origin, problems = extracts.rows, extracts.origin, extracts.problems
         if not rows:
             raise CommandError("No rows to link.")
         model = self._model(options, rows)
         if options.get("threshold") is None:
             options["threshold"] = DEFAULT_THRESHOLD
         pairs = splink_model.predict(rows, model, threshold=min(options["threshold"], 0.5)) if len(rows) > 1 else []
-        parent = {uid: uid for uid in origin}
+        # Strongest first, as a linkage run joins: a conflict (twins, different NHS numbers) keeps
+        # two records apart, and no later pair may chain them together through a third.
+        pairs.sort(key=lambda p: -float(p["match_probability"]))
+        components = Components({uid: uid for uid in origin})
         best: dict[str, float] = {}
-
-        def find(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for pair in sorted(pairs, key=lambda p: -float(p["match_probability"])):
+        for pair in pairs:
+            a, b = str(pair["unique_id_l"]), str(pair["unique_id_r"])
+            if conflict_reason(pair):
+                components.keep_apart(a, b)
+        for pair in pairs:
             a, b, p = str(pair["unique_id_l"]), str(pair["unique_id_r"]), float(pair["match_probability"])
             best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
-            if p >= options["threshold"] and not conflict_reason(pair):
-                parent[find(a)] = find(b)
+            if p >= options["threshold"] and not conflict_reason(pair) and not components.would_join_apart(a, b):
+                components.join(a, b)
         clusters: dict[str, int] = {}
-        with open(out, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["file", "id", "cluster_id", "best_match_probability"])
-            for uid, (name, record_id) in origin.items():
-                cluster = clusters.setdefault(find(uid), len(clusters) + 1)
-                writer.writerow([name, record_id, cluster, f"{best.get(uid, 0.0):.4f}"])
+        lines = io.StringIO()
+        writer = csv.writer(lines)
+        writer.writerow(["file", "id", "cluster_id", "best_match_probability"])
+        for uid, (name, record_id) in origin.items():
+            cluster = clusters.setdefault(components.component[uid], len(clusters) + 1)
+            writer.writerow([name, record_id, cluster, f"{best.get(uid, 0.0):.4f}"])
+        # Written whole or not at all: beside the target, then moved into place.
+        target = Path(out)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            partial.write_text(lines.getvalue(), encoding="utf-8", newline="")
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"{out}: cannot write the clusters: {exc.strerror}") from exc
+        for note in extracts.notes:
+            self.stdout.write(note)
         self.stdout.write(f"{len(origin):,} records from {len(files)} file(s) in {len(clusters):,} clusters: {out}")
         if problems:
             self.stdout.write(f"Validation summary: {len(problems)} problem(s), values blanked and rows kept:")
