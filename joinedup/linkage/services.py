@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -435,11 +435,18 @@ class Components:
         return True
 
 
+PROGRESS_EVERY = 100_000
 PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
 Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...]]
 
 
-def linkage_apply(*, actor: Any, model: LinkageModel, rows: Iterable[dict[str, Any]]) -> LinkageRun:
+def linkage_apply(
+    *,
+    actor: Any,
+    model: LinkageModel,
+    rows: Iterable[dict[str, Any]],
+    progress: Callable[[str], None] | None = None,
+) -> LinkageRun:
     """Turn scored pairs into decisions; repeatable, changing only what changed.
 
     At or above the upper threshold: joined, strongest first, unless a
@@ -449,12 +456,16 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: Iterable[dict[str, A
 
     `rows` may be a stream (model.predict_pairs): each is reduced at once to a
     few numbers, so a million records' pairs fit in memory, and the stream is
-    read before the transaction that writes the decisions begins.
+    read before the transaction that writes the decisions begins. `progress`,
+    if given, is told how far the run has got, now and then.
     """
+    report = progress or (lambda message: None)
     columns = _step_columns(model.parameters)
     # (probability, a, b, match weight, conflict, steps)
     scored: list[Scored] = []
     for row in rows:
+        if len(scored) % PROGRESS_EVERY == 0 and scored:
+            report(f"{len(scored):,} pairs scored so far")
         a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
         scored.append(
             (
@@ -467,11 +478,12 @@ def linkage_apply(*, actor: Any, model: LinkageModel, rows: Iterable[dict[str, A
             )
         )
     scored.sort(key=lambda item: -item[0])
-    return _apply(actor=actor, model=model, scored=scored)
+    report(f"{len(scored):,} pairs scored; deciding and writing")
+    return _apply(actor=actor, model=model, scored=scored, report=report)
 
 
 @transaction.atomic
-def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageRun:
+def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Callable[[str], None]) -> LinkageRun:
     run = LinkageRun.objects.create(model=model, actor=actor)
     # (a, b) -> (pk, status): a few numbers per pair, not a model instance, at any scale.
     existing = {
@@ -509,7 +521,9 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored]) -> LinkageR
             figures["to_review"] += 1
             figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
         results.append((known[0] if known else None, a, b, probability, weight, conflict, steps, auto))
+    report(f"{figures['auto_joined']:,} joins and {figures['to_review']:,} pairs for review decided; writing pairs")
     _save_pairs(run, model, results)
+    report("Pairs written; joining children")
     # Each component that now spans several of today's children becomes one child.
     groups: dict[int, set[int]] = {}
     for record_id, comp in components.component.items():

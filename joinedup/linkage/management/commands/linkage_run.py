@@ -36,8 +36,14 @@ class Command(BaseCommand):
         try:
             pairs = splink_model.predict_pairs(rows, model.parameters, threshold=model.lower_threshold, engine=engine)
             self.stdout.write("3/3 Applying the scored pairs as Splink produces them...")
-            run = linkage_apply(actor=None, model=model, rows=pairs)
+            run = linkage_apply(actor=None, model=model, rows=pairs, progress=self._progress(started))
         except (EngineError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         figures = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in run.figures.items())
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {figures}."))
+
+    def _progress(self, started: float) -> Any:
+        def report(message: str) -> None:
+            self.stdout.write(f"    {message} ({time.monotonic() - started:.0f}s)")
+
+        return report
