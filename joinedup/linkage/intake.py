@@ -78,11 +78,20 @@ def _mistyped_nickname(a: Row, b: Row) -> bool:
     return len(b["given"]) == 1 and any(x[:1] == b["given"] for x in variants)
 
 
+def _known_as(a: Row, b: Row) -> bool:
+    """b's given name is one of a's other names ("known as"), allowing one slip."""
+    return any(_dl(x, b["given"]) <= 1 for x in a["other_keys"] or ())
+
+
 # (comparison, level label) -> the level's condition, exactly as model.comparisons() writes it in SQL.
+# Labels are never reused for a changed condition, so models saved earlier still score as they did.
 LEVELS: dict[tuple[str, str], Predicate] = {
     ("given", "Missing"): _missing("given"),
     ("given", "Exact"): _eq("given"),
     ("given", "Nickname or variant"): _any("given_groups"),
+    ("given", "Nickname, variant or known as"): lambda a, b: (
+        _any("given_groups")(a, b) or _known_as(a, b) or _known_as(b, a)
+    ),
     ("given", "Very close spelling"): lambda a, b: (
         _jw(a["given"], b["given"]) >= 0.92 or _dl(a["given"], b["given"]) <= 1
     ),

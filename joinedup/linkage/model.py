@@ -3,7 +3,8 @@
 Comparisons (each level's SQL is explainable on the review page):
 
 - given name: exact (term-frequency adjusted), nickname or diminutive
-  (core/data/nicknames.txt), close spellings (Jaro-Winkler, Damerau-
+  (core/data/nicknames.txt) or a name the other record gives as "known as",
+  close spellings (Jaro-Winkler, Damerau-
   Levenshtein), sounds alike (Metaphone), an initial against a full name, a
   mistyped nickname or its initial;
 - family name: exact (term-frequency adjusted), one part of a hyphenated or
@@ -54,7 +55,18 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             _null("given"),
             _level('"given_l" = "given_r"', "Exact", tf_adjustment_column="given", tf_adjustment_weight=1.0),
-            _level('list_has_any("given_groups_l", "given_groups_r")', "Nickname or variant"),
+            # A nickname or variant, or the name one record gives as the child's "known as"
+            # or other name (allowing one slip): Bobby Okafor, also known as Robert.
+            _level(
+                " OR ".join(
+                    [
+                        'list_has_any("given_groups_l", "given_groups_r")',
+                        'list_min(list_transform("other_keys_r", lambda x: damerau_levenshtein(x, "given_l"))) <= 1',
+                        'list_min(list_transform("other_keys_l", lambda x: damerau_levenshtein(x, "given_r"))) <= 1',
+                    ]
+                ),
+                "Nickname, variant or known as",
+            ),
             _level(
                 'jaro_winkler_similarity("given_l", "given_r") >= 0.92'
                 ' OR damerau_levenshtein("given_l", "given_r") <= 1',

@@ -33,6 +33,7 @@ FUNCTIONS = {
     "length": "length",
     "list_transform": "transform",
     "list_max": "array_max",
+    "list_min": "array_min",
     "left": "left",
     "abs": "abs",
 }

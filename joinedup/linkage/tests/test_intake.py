@@ -37,6 +37,7 @@ PEOPLE = [
     row("12", "Robert", "Smith", D(2010, 3, 4), nhs="9434765919", postcode="NG9 9ZZ"),
     row("13", "Zara", "Green", D(2009, 12, 31), sex=""),
     row("14", "Zara", "Green-Hall", D(2009, 12, 13)),
+    row("15", "Zuzu", "Green", D(2009, 12, 31), other="Zra"),  # known as Zara, with a slip
 ]
 
 
@@ -211,7 +212,7 @@ class TestModelPage:
         client.force_login(world.users["screener"])
         page = client.get(reverse("linkage:model", kwargs={"model_uuid": active.uuid})).content.decode()
         assert 'id="match-weights-spec"' in page and "vega-lite" in page
-        assert "Nickname or variant" in page and "Use this model" not in page
+        assert "Nickname, variant or known as" in page and "Use this model" not in page
 
     def test_an_admin_activates_with_thresholds_and_bad_thresholds_are_explained(
         self, world: Any, trained: dict[str, Any]

@@ -67,6 +67,16 @@ class TestComparisons:
         other = score(trained, base, row("c", "Kwame", "Okafor", D(2011, 3, 27)))
         assert nick["gamma_given"] == 7 and nick["match_weight"] > other["match_weight"]
 
+    def test_a_name_given_as_known_as_counts_as_the_same_given_name(self, trained: dict[str, Any]) -> None:
+        """Zuzu, known as Zuzanna (not in the nickname table), and a slip in the other name."""
+        zuzu = row("a", "Zuzu", "Singh", D(2023, 3, 14), sex="F", other="Zuzanna")
+        known = score(trained, zuzu, row("b", "Zuzanna", "Singh", D(2023, 3, 14), sex="F"))
+        slip = score(trained, zuzu, row("c", "Zuzana", "Singh", D(2023, 3, 14), sex="F"))
+        assert known["gamma_given"] == slip["gamma_given"] == 7
+        assert not conflict_reason(known) and not conflict_reason(slip)
+        twin = score(trained, zuzu, row("d", "Priya", "Singh", D(2023, 3, 14), sex="F"))
+        assert "twins" in conflict_reason(twin)
+
     def test_names_that_sound_alike_have_their_own_level(self, trained: dict[str, Any]) -> None:
         base = row("a", "Phoebe", "Okafor", D(2011, 3, 27))
         alike = score(trained, base, row("b", "Feebee", "Okafor", D(2011, 3, 27), postcode="NG2 1AB"))
@@ -234,7 +244,7 @@ class TestJoins:
         rows = records_to_table(agency_records_for_linkage().values(*FIELDS).iterator())
         (scored,) = splink_model.predict(rows, trained, threshold=0.0)
         assert pair.waterfall == waterfall(scored, trained)
-        assert [step["level"] for step in pair.waterfall[1:3]] == ["Nickname or variant", "Exact"]
+        assert [step["level"] for step in pair.waterfall[1:3]] == ["Nickname, variant or known as", "Exact"]
         assert sum(step["weight"] for step in pair.waterfall) == pytest.approx(pair.match_weight, abs=0.05)
 
     def test_reviewing_a_pair_as_same_joins_and_shows_history_with_a_split(self, world: Any) -> None:
