@@ -452,7 +452,11 @@ def linkage_apply(
     At or above the upper threshold: joined, strongest first, unless a
     conflict rule stops it, a person recorded "not the same child", or the
     join would bring together records that must be kept apart (twins chained
-    through a third record, say). Between the thresholds: reviewed.
+    through a third record, say). Between the thresholds: reviewed. The
+    pairs stored, each with its waterfall, are those that decided something
+    (each join, each pair for review, each conflict); a pair whose records
+    were already one child through stronger pairs is counted, not stored, and
+    a stored pair is rewritten only when its score or status changed.
 
     `rows` may be a stream (model.predict_pairs): each is reduced at once to a
     few numbers, so a million records' pairs fit in memory, and the stream is
@@ -485,22 +489,25 @@ def linkage_apply(
 @transaction.atomic
 def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Callable[[str], None]) -> LinkageRun:
     run = LinkageRun.objects.create(model=model, actor=actor)
-    # (a, b) -> (pk, status): a few numbers per pair, not a model instance, at any scale.
+    # (a, b) -> (pk, status, probability, conflict): a few values per pair, not a model instance, at any scale.
     existing = {
-        (a, b): (pk, status)
-        for pk, a, b, status in CandidatePair.objects.values_list("pk", "record_a_id", "record_b_id", "status")
+        (a, b): (pk, status, probability, conflict)
+        for pk, a, b, status, probability, conflict in CandidatePair.objects.values_list(
+            "pk", "record_a_id", "record_b_id", "status", "probability", "conflict"
+        )
     }
     child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
     # Components start as today's children, so a repeated run changes only what changed.
     components = Components(child_of)
-    for (a, b), (_, status) in existing.items():
+    for (a, b), (_, status, _, _) in existing.items():
         if status == PairStatus.NOT_SAME:
             components.keep_apart(a, b)
     for _, a, b, _, conflict, _ in scored:
         if conflict:
             components.keep_apart(a, b)
 
-    figures = {"pairs_scored": len(scored), "auto_joined": 0, "to_review": 0, "conflicts": 0, "kept_apart": 0}
+    figures = {"pairs_scored": len(scored), "auto_joined": 0, "already_joined": 0, "to_review": 0, "conflicts": 0,
+               "kept_apart": 0}  # fmt: skip
     # (existing pk or None, a, b, probability, weight, conflict, steps, auto)
     results: list[tuple[int | None, int, int, float, float, str, tuple[tuple[Any, float], ...], bool]] = []
     for probability, a, b, weight, conflict, steps in scored:
@@ -516,10 +523,19 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
             conflict = KEPT_APART
         auto = probability >= model.upper_threshold and not conflict
         if auto:
-            figures["auto_joined"] += components.join(a, b)
+            joined = components.join(a, b)
+            figures["auto_joined"] += joined
+            if not joined and known is None:
+                # Already one child through stronger pairs: this pair decides nothing, so it is
+                # not stored (a million-record run has about as many of these as joins).
+                figures["already_joined"] += 1
+                continue
         else:
             figures["to_review"] += 1
             figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
+        status = PairStatus.AUTO_JOINED if auto else PairStatus.PENDING
+        if known is not None and (known[1], known[2], known[3]) == (status, probability, conflict):
+            continue  # unchanged since the run that wrote it
         results.append((known[0] if known else None, a, b, probability, weight, conflict, steps, auto))
     report(f"{figures['auto_joined']:,} joins and {figures['to_review']:,} pairs for review decided; writing pairs")
     _save_pairs(run, model, results)

@@ -226,6 +226,24 @@ class TestJoins:
         again = linkage_apply(actor=None, model=model, rows=scored)
         assert again.figures["children_joined"] == 0
 
+    def test_a_run_stores_the_pairs_that_decided_something_and_a_repeat_rewrites_nothing(self, world: Any) -> None:
+        a, b, c = (make_record(world, agency=x) for x in ("city_csc", "police", "health"))
+        model = linkage_model_activate(
+            actor=None, model=linkage_model_save(actor=None, parameters=EMPTY_MODEL, summary={})
+        )
+        scored = [
+            {"unique_id_l": str(x.pk), "unique_id_r": str(y.pk), "match_probability": p, "match_weight": 9}
+            for x, y, p in ((a, b, 0.99), (b, c, 0.98), (a, c, 0.97))
+        ]
+        run = linkage_apply(actor=None, model=model, rows=scored)
+        assert run.figures["auto_joined"] == 2 and run.figures["already_joined"] == 1
+        assert CandidatePair.objects.count() == 2  # a~c joined nothing: a and c were one child already
+        assert len({r.child_id for r in AgencyRecord.objects.filter(pk__in=[a.pk, b.pk, c.pk])}) == 1
+        written = dict(CandidatePair.objects.values_list("pk", "updated_at"))
+        again = linkage_apply(actor=None, model=model, rows=scored)
+        assert again.figures["children_joined"] == 0
+        assert dict(CandidatePair.objects.values_list("pk", "updated_at")) == written
+
     def test_a_runs_pairs_keep_each_comparisons_level_and_weight(self, world: Any, trained: dict[str, Any]) -> None:
         from django.core.management import call_command
 
