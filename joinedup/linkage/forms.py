@@ -10,7 +10,7 @@ class ActivateForm(GovukForm):
         label="Join automatically at or above",
         help_text="A probability between 0 and 1. Pairs scoring this or more are joined without review "
         "(unless a conflict rule stops it).",
-        error_messages={"invalid": "Enter the upper threshold as a number, such as 0.8."},
+        error_messages={"invalid": "Enter the upper threshold as a number, such as 0.7."},
     )
     lower_threshold = forms.FloatField(
         label="Send for review at or above",

@@ -19,7 +19,7 @@ class LinkageModel(PublicModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_active = models.BooleanField(default=False)
-    upper_threshold = models.FloatField(default=0.8, help_text="At or above: joined automatically.")
+    upper_threshold = models.FloatField(default=0.7, help_text="At or above: joined automatically.")
     lower_threshold = models.FloatField(default=0.5, help_text="At or above (and below the upper): reviewed.")
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -47,7 +47,7 @@ def linkage_model_activate(
     lower = model.lower_threshold if lower is None else lower
     errors = {}
     if not 0 < upper < 1:
-        errors["upper_threshold"] = "Enter the upper threshold as a probability between 0 and 1, such as 0.8."
+        errors["upper_threshold"] = "Enter the upper threshold as a probability between 0 and 1, such as 0.7."
     if not 0 < lower < 1:
         errors["lower_threshold"] = "Enter the lower threshold as a probability between 0 and 1, such as 0.5."
     elif not errors and lower >= upper:

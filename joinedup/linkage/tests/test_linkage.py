@@ -216,12 +216,12 @@ class TestJoins:
         )
         scored = [
             {"unique_id_l": str(a.pk), "unique_id_r": str(b.pk), "match_probability": 0.99, "match_weight": 10},
-            {"unique_id_l": str(c.pk), "unique_id_r": str(d.pk), "match_probability": 0.7, "match_weight": 2},
+            {"unique_id_l": str(c.pk), "unique_id_r": str(d.pk), "match_probability": 0.6, "match_weight": 2},
         ]
         run = linkage_apply(actor=None, model=model, rows=scored)
         assert run.figures["children_joined"] == 1 and run.figures["to_review"] == 1
         assert AgencyRecord.objects.get(pk=a.pk).child_id == AgencyRecord.objects.get(pk=b.pk).child_id
-        assert CandidatePair.objects.get(status=PairStatus.PENDING).probability == 0.7
+        assert CandidatePair.objects.get(status=PairStatus.PENDING).probability == 0.6
         # Repeating the run changes nothing.
         again = linkage_apply(actor=None, model=model, rows=scored)
         assert again.figures["children_joined"] == 0

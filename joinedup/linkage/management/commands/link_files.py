@@ -53,7 +53,7 @@ from joinedup.linkage.extracts import ExtractError, load_columns, read_extracts
 from joinedup.linkage.services import Components, conflict_reason
 
 # The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.7
 
 
 class Command(BaseCommand):
@@ -69,13 +69,13 @@ class Command(BaseCommand):
             "--threshold",
             type=float,
             default=None,
-            help="Match probability to join at (default: the stored model's upper threshold, else 0.8)",
+            help="Match probability to join at (default: the stored model's upper threshold, else 0.7)",
         )
 
     def handle(self, *args: Any, files: list[str], columns: str, out: str, **options: Any) -> None:
         threshold = options.get("threshold")
         if threshold is not None and not 0 < threshold < 1:
-            raise CommandError(f"--threshold must be a probability between 0 and 1, such as 0.8, not {threshold}")
+            raise CommandError(f"--threshold must be a probability between 0 and 1, such as 0.7, not {threshold}")
         try:
             extracts = read_extracts(files, load_columns(columns))
         except ExtractError as exc:
