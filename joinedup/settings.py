@@ -154,7 +154,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # A page cache (default 128 MB, grown only as pages are read) that holds the indexes a
+        # linkage run writes to; SQLite's own default of 2 MB rereads them for every insert.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        f"PRAGMA cache_size=-{env_int('SQLITE_CACHE_MB', 128) * 1024};",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
