@@ -17,8 +17,9 @@ class AuditEvent(models.Model):
     # The primary key is the chain order: events are verified in id order.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     occurred_at = models.DateTimeField(db_index=True)
+    # No index of its own: the (actor, occurred_at) index below starts with it.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # Snapshots, so the trail still reads correctly after a user or agency changes.
     actor_label = models.CharField(max_length=200)

@@ -59,7 +59,8 @@ class PairStatus(models.TextChoices):
 class CandidatePair(PublicModel):
     """Two agency records the model scored as possibly the same child, and what was decided."""
 
-    record_a = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (record_a, record_b) constraint's index starts with it.
+    record_a = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="+", db_index=False)
     record_b = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, related_name="+")
     probability = models.FloatField()
     match_weight = models.FloatField()

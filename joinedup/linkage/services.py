@@ -99,6 +99,24 @@ def _chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
+def _rows_for(
+    model: type[models.Model], columns: list[str], key: str, ids: list[int], *, lock: bool = False
+) -> Iterable[tuple[Any, ...]]:
+    """The columns of the model's rows whose `key` is one of `ids`, in chunks; `lock` takes
+    row locks where the database has them (SQLite's write transaction already excludes writers)."""
+    quote = connection.ops.quote_name
+    select = ", ".join(quote(c) for c in columns)
+    suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids):
+            cursor.execute(
+                f"SELECT {select} FROM {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
+                f"WHERE {quote(key)} IN ({', '.join(['%s'] * len(chunk))}){suffix}",
+                chunk,
+            )
+            yield from cursor.fetchall()
+
+
 def _reassign(moves: list[tuple[int, int]]) -> None:
     """Point each record at its new child, in a few statements whatever the number."""
     table = AgencyRecord._meta.db_table
@@ -136,15 +154,14 @@ def children_merge_many(
     if not groups_pairs:
         return []
     ids = sorted({c for g, _ in groups_pairs for c in g})
-    info: dict[int, tuple[Any, Any]] = {}
-    for chunk in _chunks(ids):
-        for pk, created, public_id in Child.objects.filter(pk__in=chunk).values_list("pk", "created_at", "uuid"):
-            info[pk] = (created, public_id)
+    # Plain SQL over integer keys: a run reads hundreds of thousands of children, and the
+    # ORM's per-value preparation of IN lists would cost more than the queries.
+    info: dict[int, tuple[Any, uuid.UUID]] = {}
+    for pk, created, public_id in _rows_for(Child, ["id", "created_at", "uuid"], "id", ids):
+        info[pk] = (created, public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id))
     records: dict[int, list[tuple[int, int | None]]] = {}
-    for chunk in _chunks(ids):
-        rows = AgencyRecord.objects.select_for_update().filter(child_id__in=chunk)
-        for rid, cid, area in rows.values_list("id", "child_id", "area_id"):
-            records.setdefault(cid, []).append((rid, area))
+    for rid, cid, area in _rows_for(AgencyRecord, ["id", "child_id", "area_id"], "child_id", ids, lock=True):
+        records.setdefault(cid, []).append((rid, area))
     joins: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     moved: list[tuple[int, int]] = []
@@ -299,16 +316,22 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidateP
 
 def _step_columns(parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
     """For each comparison, the scored row's columns of its level (gamma), its weight and its
-    term-frequency adjustment: Splink writes gamma_<name>, mw_<name> and mw_tf_adj_<name>."""
-    names = [c["output_column_name"] for c in parameters["comparisons"]]
-    return [(f"gamma_{n}", f"mw_{n}", f"mw_tf_adj_{n}") for n in names]
+    term-frequency adjustment: Splink writes gamma_<name>, mw_<name> and mw_tf_adj_<name>
+    (the last only for comparisons with a term-frequency level: "" for the others)."""
+    out = []
+    for comparison in parameters["comparisons"]:
+        name = comparison["output_column_name"]
+        tf = any(level.get("tf_adjustment_column") for level in comparison["comparison_levels"])
+        out.append((f"gamma_{name}", f"mw_{name}", f"mw_tf_adj_{name}" if tf else ""))
+    return out
 
 
 def _steps(row: dict[str, Any], columns: list[tuple[str, str, str]]) -> tuple[tuple[Any, float], ...]:
     """Each comparison's level and weight in a scored row, compactly: the weight and its
     term-frequency adjustment are one step."""
     return tuple(
-        (row.get(gamma), float(row.get(weight) or 0.0) + float(row.get(tf) or 0.0)) for gamma, weight, tf in columns
+        (row.get(gamma), (row.get(weight) or 0.0) + ((row.get(tf) or 0.0) if tf else 0.0))
+        for gamma, weight, tf in columns
     )
 
 
