@@ -189,6 +189,11 @@ def _header_map(fieldnames: list[str]) -> dict[str, str]:
     return out
 
 
+def _header(headers: dict[str, str], column: str) -> str | None:
+    """The file's header for a column named in the columns file (exactly, or in another case)."""
+    return headers.get(column) or headers.get(column.strip().casefold())
+
+
 def parse_date(text: str, formats: list[str]) -> dt.date:
     text = _TIME.sub("", text.strip())
     for fmt in formats:
@@ -215,17 +220,15 @@ def _records(path: str, spec: FileSpec, out: Extracts) -> Iterator[tuple[int, di
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_dialect(text, spec), restval="")
     fieldnames = [f or "" for f in (reader.fieldnames or [])]
     headers = _header_map(fieldnames)
-    missing = [c for cols in spec.columns.values() for c in cols if c not in headers and c.strip().casefold()
-               not in headers]  # fmt: skip
+    found = {key: [(c, _header(headers, c)) for c in cols] for key, cols in spec.columns.items()}
+    missing = [c for pairs in found.values() for c, header in pairs if header is None]
     if missing:
         shown = ", ".join(fieldnames[:30]) or "nothing"
         raise ExtractError(
             f"{spec.name}: no column named {', '.join(dict.fromkeys(missing))} (the file's header has: {shown}); "
             "fix the columns file or the extract"
         )
-    resolved = {
-        key: [headers.get(c, headers.get(c.strip().casefold(), c)) for c in cols] for key, cols in spec.columns.items()
-    }
+    resolved = {key: [header for _, header in pairs if header] for key, pairs in found.items()}
     try:
         for raw in reader:
             # Address columns keep their lines apart, so the first line is found wherever the house number sits.

@@ -17,6 +17,19 @@ from jellyfish import metaphone
 from joinedup.core.names import equivalents, nickname_groups
 from joinedup.core.text import first_name_key, fold, name_key
 
+# The agency record's fields the model's features are made from (AgencyRecord.values(*RECORD_FIELDS)).
+RECORD_FIELDS = (
+    "id",
+    "given_names",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "nhs_number",
+    "address",
+)
+
 COLUMNS = (
     "unique_id",
     "given",

@@ -32,23 +32,13 @@ from typing import Any
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from joinedup.core.names import nickname_groups
-from joinedup.linkage.features import partial_features, records_to_rows
+from joinedup.linkage.features import RECORD_FIELDS, partial_features, records_to_rows
 
 Row = dict[str, Any]
 Predicate = Callable[[Row, Row], bool]
 
-FIELDS = (
-    "id",
-    "child_id",
-    "given_names",
-    "family_name",
-    "other_names",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "nhs_number",
-    "address",
-)
+# The record fields the model compares (as batch linkage loads them), and the child they belong to.
+FIELDS = (*RECORD_FIELDS, "child_id")
 
 
 def _jw(a: str, b: str) -> float:

@@ -358,14 +358,16 @@ class _Waterfalls:
         name, by_gamma = self.labels[index]
         return {"comparison": name, "level": by_gamma.get(gamma, ""), "gamma": gamma, "weight": weight}
 
-    def build(self, steps: Steps) -> list[dict[str, Any]]:
+    def _check(self, steps: Steps) -> None:
         if len(steps) != len(self.labels):
             raise ValueError(f"{len(steps)} steps for a model of {len(self.labels)} comparisons")
+
+    def build(self, steps: Steps) -> list[dict[str, Any]]:
+        self._check(steps)
         return [self.prior, *(self._step(i, g, round(w, 2)) for i, (g, w) in enumerate(steps))]
 
     def json(self, steps: Steps) -> str:
-        if len(steps) != len(self.labels):
-            raise ValueError(f"{len(steps)} steps for a model of {len(self.labels)} comparisons")
+        self._check(steps)
         parts = [self._prior_json]
         for index, (gamma, weight) in enumerate(steps):
             key = (index, gamma, round(weight, 2))
@@ -589,11 +591,12 @@ def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, .
         if pk is None
     )  # fmt: skip
     insert_many(CandidatePair, new_rows, encoded={"waterfall"})
+    now = timezone.now()
     changed = [
         CandidatePair(pk=pk, record_a_id=a, record_b_id=b, probability=probability, match_weight=weight,
                       waterfall=waterfalls.build(steps), conflict=conflict,
                       status=PairStatus.AUTO_JOINED if auto else PairStatus.PENDING, run=run,
-                      updated_at=timezone.now())
+                      updated_at=now)
         for pk, a, b, probability, weight, conflict, steps, auto in results
         if pk is not None
     ]  # fmt: skip

@@ -90,16 +90,18 @@ class Command(BaseCommand):
         # Strongest first, as a linkage run joins: a conflict (twins, different NHS numbers) keeps
         # two records apart, and no later pair may chain them together through a third.
         pairs.sort(key=lambda p: -float(p["match_probability"]))
+        scored = [
+            (str(p["unique_id_l"]), str(p["unique_id_r"]), float(p["match_probability"]), bool(conflict_reason(p)))
+            for p in pairs
+        ]
         components = Components({uid: uid for uid in origin})
-        best: dict[str, float] = {}
-        for pair in pairs:
-            a, b = str(pair["unique_id_l"]), str(pair["unique_id_r"])
-            if conflict_reason(pair):
+        for a, b, _, conflict in scored:
+            if conflict:
                 components.keep_apart(a, b)
-        for pair in pairs:
-            a, b, p = str(pair["unique_id_l"]), str(pair["unique_id_r"]), float(pair["match_probability"])
+        best: dict[str, float] = {}
+        for a, b, p, conflict in scored:
             best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
-            if p >= options["threshold"] and not conflict_reason(pair) and not components.would_join_apart(a, b):
+            if p >= options["threshold"] and not conflict and not components.would_join_apart(a, b):
                 components.join(a, b)
         clusters: dict[str, int] = {}
         lines = io.StringIO()

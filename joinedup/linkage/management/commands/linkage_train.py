@@ -6,21 +6,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.features import records_to_table
+from joinedup.linkage.features import RECORD_FIELDS, records_to_table
 from joinedup.linkage.services import linkage_model_activate, linkage_model_save
 from joinedup.partnership.access import agency_records_for_linkage
 
-FIELDS = (
-    "id",
-    "given_names",
-    "family_name",
-    "other_names",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "nhs_number",
-    "address",
-)
+FIELDS = RECORD_FIELDS
 
 
 class Command(BaseCommand):
