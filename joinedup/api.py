@@ -9,8 +9,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.csp import CSP
-from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -20,18 +18,7 @@ from joinedup.core.api import TokenAuth, envelope
 from joinedup.governance.api import router as governance_router
 from joinedup.linkage.api import router as linkage_router
 from joinedup.referrals.api import router as referrals_router
-
-# Swagger UI sets inline styles; its scripts still come only from our origin.
-_docs_csp = csp_override(
-    {
-        "default-src": [CSP.SELF],
-        "script-src": [CSP.SELF],
-        "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-        "img-src": [CSP.SELF, "data:"],
-        "connect-src": [CSP.SELF],
-        "frame-ancestors": [CSP.NONE],
-    }
-)
+from joinedup.shell.api_docs import AccessibleDocs
 
 api = NinjaAPI(
     title="Joined Up API",
@@ -42,7 +29,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/v1/openapi.json",
-    docs_decorator=_docs_csp,
+    docs=AccessibleDocs(),
 )
 api.add_router("/v1", children_router)
 api.add_router("/v1", governance_router)

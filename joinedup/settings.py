@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "joinedup.governance",
     "joinedup.participation",
     "joinedup.demo",
+    "joinedup.shell",
 ]
 
 MIDDLEWARE = [
@@ -105,8 +106,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "joinedup.core.middleware.ApiErrorEnvelopeMiddleware",
+    "joinedup.core.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "joinedup.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -134,7 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "joinedup.core.context_processors.site",
+                "joinedup.shell.context_processors.site",
             ],
         },
     },
@@ -263,5 +266,5 @@ JOINEDUP_SERVICE_NAME = env_str("JOINEDUP_SERVICE_NAME", "Joined Up")
 PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", "") or SECRET_KEY
 # How long break-glass access lasts.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 24)
-CSRF_FAILURE_VIEW = "joinedup.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "joinedup.shell.views.csrf_failure"
 AXES_VERBOSE = False

@@ -3,15 +3,15 @@
 from django.urls import include, path
 
 from joinedup.api import api
-from joinedup.core import views as core_views
 from joinedup.participation import views as participation_views
 from joinedup.partnership.admin import admin_site
+from joinedup.shell import views as shell_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("sign-in/", core_views.SignInView.as_view(), name="login"),
-    path("sign-out/", core_views.SignOutView.as_view(), name="logout"),
-    path("account/api-tokens/", core_views.tokens, name="tokens"),
+    path("", shell_views.home, name="home"),
+    path("sign-in/", shell_views.SignInView.as_view(), name="login"),
+    path("sign-out/", shell_views.SignOutView.as_view(), name="logout"),
+    path("account/api-tokens/", shell_views.tokens, name="tokens"),
     path("children/", include("joinedup.children.urls")),
     path("governance/", include("joinedup.governance.urls")),
     path("referrals/", include("joinedup.referrals.urls")),
@@ -24,6 +24,6 @@ urlpatterns = [
     path("api/", api.urls),
 ]
 
-handler403 = "joinedup.core.views.error_403"
-handler404 = "joinedup.core.views.error_404"
-handler500 = "joinedup.core.views.error_500"
+handler403 = "joinedup.shell.views.error_403"
+handler404 = "joinedup.shell.views.error_404"
+handler500 = "joinedup.shell.views.error_500"

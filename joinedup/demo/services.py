@@ -15,7 +15,7 @@ from django.utils import timezone
 from joinedup.audit.services import audit_record
 from joinedup.children.models import AgencyRecord, Child, IntelligenceItem
 from joinedup.children.services import derive_fields
-from joinedup.core.context_processors import SYNTHETIC_CACHE_KEY
+from joinedup.core.cachekeys import SYNTHETIC_DATA as SYNTHETIC_CACHE_KEY
 from joinedup.core.models import User
 from joinedup.core.validators import postcode_prefixes
 from joinedup.demo.config import DemoConfig, load_config

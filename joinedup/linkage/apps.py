@@ -15,3 +15,27 @@ class LinkageConfig(AppConfig):
         register_child_section(history_section)
         # Every new agency record (page, API, referral and bulk import) is matched as it is created.
         register_record_created_hook(intake_hook)
+
+        # Menu items (drawn by the shell; each shown only to roles that may use the page).
+        from joinedup.core.registry import NavEntry, register_nav
+        from joinedup.partnership.access import user_can
+        from joinedup.partnership.roles import Perm
+
+        register_nav(
+            NavEntry(
+                key="possible_matches",
+                label="Possible matches",
+                url_name="linkage:queue",
+                order=60,
+                shown=lambda user: user_can(user, Perm.REVIEW_MATCHES),
+            )
+        )
+        register_nav(
+            NavEntry(
+                key="linkage_models",
+                label="Linkage models",
+                url_name="linkage:models",
+                order=960,
+                shown=lambda user: user_can(user, Perm.ADMIN_PARTNERSHIP),
+            )
+        )

@@ -11,3 +11,20 @@ class ParticipationConfig(AppConfig):
         from joinedup.participation.sections import voices_section
 
         register_child_section(voices_section)
+
+        # Menu items (drawn by the shell; each shown only to roles that may use the page).
+        from joinedup.core.registry import NavEntry, register_nav
+        from joinedup.partnership.access import user_can
+        from joinedup.partnership.roles import Perm
+
+        register_nav(
+            NavEntry(
+                key="participation",
+                label="Participation",
+                url_name="participation:directory",
+                order=100,
+                shown=lambda user: (
+                    user_can(user, Perm.MANAGE_PARTICIPATION) or user_can(user, Perm.VIEW_PARTICIPATION_COVERAGE)
+                ),
+            )
+        )

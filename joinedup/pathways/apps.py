@@ -21,3 +21,36 @@ class PathwaysConfig(AppConfig):
         from joinedup.pathways.sections import processes_section
 
         register_child_section(processes_section)
+
+        # Menu items (drawn by the shell; each shown only to roles that may use the page).
+        from joinedup.core.registry import NavEntry, register_nav
+        from joinedup.partnership.access import user_can
+        from joinedup.partnership.roles import Perm
+
+        register_nav(
+            NavEntry(
+                key="screening",
+                label="Screening",
+                url_name="pathways:screening",
+                order=40,
+                shown=lambda user: user_can(user, Perm.SCREEN_REFERRALS),
+            )
+        )
+        register_nav(
+            NavEntry(
+                key="tasks",
+                label="Tasks",
+                url_name="pathways:tasks",
+                order=50,
+                shown=lambda user: user_can(user, Perm.WORK_CASES),
+            )
+        )
+        register_nav(
+            NavEntry(
+                key="pathways",
+                label="Pathways",
+                url_name="pathways:definitions",
+                order=70,
+                shown=lambda user: user_can(user, Perm.VIEW_PATHWAYS),
+            )
+        )

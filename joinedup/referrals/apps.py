@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "joinedup.referrals"
     label = "referrals"
+
+    def ready(self) -> None:
+        # Menu items (drawn by the shell; each shown only to roles that may use the page).
+        from joinedup.core.registry import NavEntry, register_nav
+        from joinedup.partnership.access import user_can
+        from joinedup.partnership.roles import Perm
+
+        register_nav(
+            NavEntry(
+                key="raise_concern",
+                label="Raise a concern",
+                url_name="referrals:new",
+                order=30,
+                shown=lambda user: user_can(user, Perm.RAISE_REFERRAL),
+            )
+        )

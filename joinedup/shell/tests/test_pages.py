@@ -92,7 +92,7 @@ class TestErrorPages:
         assert b"govuk-template" in response.content and b"Page not found" in response.content
 
     def test_500_renders_without_the_database(self, rf: Any) -> None:
-        from joinedup.core.views import error_500
+        from joinedup.shell.views import error_500
 
         response = error_500(rf.get("/"))
         assert response.status_code == 500
