@@ -19,9 +19,9 @@ from joinedup.core.forms import TokenForm, TokenRevokeForm
 from joinedup.core.forms_auth import SignInForm
 from joinedup.core.models import ApiToken
 from joinedup.core.registry import home_panels
-from joinedup.core.services import api_token_create, api_token_revoke
 from joinedup.partnership.access import membership_for, require
 from joinedup.partnership.roles import Perm
+from joinedup.shell.services import api_token_create, api_token_revoke
 
 
 class SignInView(auth_views.LoginView):

@@ -11,7 +11,7 @@ from joinedup.audit.models import AuditEvent
 from joinedup.children.models import Disclosure
 from joinedup.conftest import make_agreement, make_record, same_child, valid_nhs
 from joinedup.core.models import ApiToken
-from joinedup.core.services import api_token_create, api_token_revoke
+from joinedup.shell.services import api_token_create, api_token_revoke
 
 
 def bearer(world: Any, role: str = "practitioner") -> dict[str, str]:

@@ -22,7 +22,6 @@ from django.utils import timezone
 from joinedup.children.models import AgencyRecord, IntelligenceItem
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
-from joinedup.core.services import api_token_create
 from joinedup.linkage.models import CandidatePair, ChildJoin, LinkageModel
 from joinedup.participation.models import Cohort, Contribution, Opportunity
 from joinedup.partnership.models import Agency
@@ -31,6 +30,7 @@ from joinedup.partnership.roles import Perm, Role, role_may_act_for
 from joinedup.pathways.definitions import shipped_definitions
 from joinedup.pathways.services import case_open, handover_offer
 from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.shell.services import api_token_create
 
 # How the user stands to the data the URL is about (a child known to City
 # children's services and the police, who share under an agreement).

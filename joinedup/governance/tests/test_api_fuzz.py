@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from joinedup.conftest import make_agreement, make_record, same_child
-from joinedup.core.services import api_token_create
+from joinedup.shell.services import api_token_create
 from joinedup.wsgi import application  # noqa: E402 - after the helpers it needs
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

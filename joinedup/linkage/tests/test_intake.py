@@ -155,7 +155,7 @@ class TestIntake:
         assert record.child_id == known.child_id
 
     def test_the_api_reports_possible_matches_and_takes_a_decision(self, world: Any, active: Any) -> None:
-        from joinedup.core.services import api_token_create
+        from joinedup.shell.services import api_token_create
 
         fill(world)
         known = make_record(world, given_names="Kieran", family_name="Oduya", date_of_birth=D(2010, 5, 6))

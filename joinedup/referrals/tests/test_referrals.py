@@ -168,7 +168,7 @@ class TestBulkImport:
 
 class TestReferralApi:
     def test_raise_a_referral_and_list_it(self, world: Any) -> None:
-        from joinedup.core.services import api_token_create
+        from joinedup.shell.services import api_token_create
 
         _, token = api_token_create(actor=world.users["practitioner"], name="t", expires_in_days=1)
         headers = {"Authorization": f"Bearer {token}"}

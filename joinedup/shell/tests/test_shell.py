@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from joinedup.core.models import ApiToken
 from joinedup.core.registry import HomePanel, NavEntry, home_panels, nav_entries, register_home_panel, register_nav
-from joinedup.core.services import api_token_create
+from joinedup.shell.services import api_token_create
 
 
 def _client(world: Any, role: str) -> Client:
