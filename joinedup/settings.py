@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "joinedup.pathways",
     "joinedup.governance",
     "joinedup.participation",
+    "joinedup.chronology",
     "joinedup.demo",
     "joinedup.shell",
 ]

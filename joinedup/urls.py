@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign-out/", shell_views.SignOutView.as_view(), name="logout"),
     path("account/api-tokens/", shell_views.tokens, name="tokens"),
     path("children/", include("joinedup.children.urls")),
+    path("children/", include("joinedup.chronology.urls")),
     path("governance/", include("joinedup.governance.urls")),
     path("referrals/", include("joinedup.referrals.urls")),
     path("linkage/", include("joinedup.linkage.urls")),

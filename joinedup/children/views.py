@@ -89,6 +89,7 @@ def child_detail(request: HttpRequest, child_uuid: str) -> HttpResponse:
         ),
         "break_glass_hours": settings.BREAK_GLASS_HOURS,
         "sections": child_sections(request.user, view.access),
+        "top_sections": child_sections(request.user, view.access, top=True),
         "is_police": membership is not None and membership.agency.agency_type == AgencyType.POLICE,
         "page_title": "Child",
     }

@@ -529,16 +529,29 @@ def referral_get_for_user(*, user: Any, referral_uuid: UUID | str, for_change: b
         if referral.created_by_id != user.pk:
             raise Http404
         return referral
-    areas = set(membership.agency.areas.values_list("pk", flat=True))
-    referrer = referral.referring_agency_id == membership.agency_id and role_can(membership.role, Perm.RAISE_REFERRAL)
-    screener = role_can(membership.role, Perm.SCREEN_REFERRALS) and bool(
-        {referral.home_area_id, referral.found_area_id} & areas
-    )
-    if not (referrer or screener):
+    if not referrals_visible_to(user).filter(pk=referral.pk).exists():
         raise Http404
     if for_change:
         raise PermissionDenied("A submitted referral cannot be changed.")
     return referral
+
+
+def referrals_visible_to(user: Any) -> QuerySet[Any]:
+    """Submitted referrals the user may read: their agency's own (for roles that refer), and
+    those a screener's agency receives because it serves the child's home or found area."""
+    from joinedup.referrals.models import Referral, ReferralStatus
+
+    membership = membership_for(user)
+    if membership is None:
+        return Referral.objects.none()
+    submitted = Referral.objects.exclude(status=ReferralStatus.DRAFT)
+    rule = Q(pk__in=[])
+    if role_can(membership.role, Perm.RAISE_REFERRAL):
+        rule |= Q(referring_agency_id=membership.agency_id)
+    if role_can(membership.role, Perm.SCREEN_REFERRALS):
+        areas = list(membership.agency.areas.values_list("pk", flat=True))
+        rule |= Q(home_area_id__in=areas) | Q(found_area_id__in=areas)
+    return submitted.filter(rule)
 
 
 def screening_queue_for(user: Any) -> QuerySet[Any]:

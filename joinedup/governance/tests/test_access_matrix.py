@@ -217,6 +217,14 @@ def linkage_models_rule(who: Who) -> int:
     return 200 if who.can(Perm.REVIEW_MATCHES) or who.can(Perm.ADMIN_PARTNERSHIP) else 403
 
 
+def event_add_rule(who: Who) -> int:
+    if who.relation == "anonymous":
+        return 302
+    if not who.can(Perm.EDIT_AGENCY_RECORD):
+        return 403
+    return child_rule(302)(who)
+
+
 def always(status: int) -> Callable[[Who], int]:
     return lambda who: status
 
@@ -247,6 +255,12 @@ MATRIX: dict[str, Row] = {
         lambda w: reverse("children:pseudonymised_detail", args=[w.child.pseudonym]), page(Perm.VIEW_PSEUDONYMISED)
     ),
     "children:detail": Row(lambda w: reverse("children:detail", args=[w.child.uuid]), child_rule(302)),
+    "chronology:chronology": Row(lambda w: reverse("chronology:chronology", args=[w.child.uuid]), child_rule(302)),
+    "chronology:chronology_pdf": Row(
+        lambda w: reverse("chronology:chronology_pdf", args=[w.child.uuid]), child_rule(302)
+    ),
+    "chronology:event_add": Row(lambda w: reverse("chronology:event_add", args=[w.child.uuid]), event_add_rule),
+    "chronology:check_ask": Row(lambda w: reverse("chronology:check_ask", args=[w.child.uuid]), always(405)),
     "children:break_glass": Row(lambda w: reverse("children:break_glass", args=[w.child.uuid]), page(Perm.BREAK_GLASS)),
     "governance:index": Row(lambda w: reverse("governance:index"), page(Perm.VIEW_AUDIT)),
     "governance:agreements": Row(lambda w: reverse("governance:agreements"), agreements_rule),

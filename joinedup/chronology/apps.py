@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ChronologyConfig(AppConfig):
+    """The child seen whole: at a glance, and a multi-agency chronology."""
+
+    name = "joinedup.chronology"
+    label = "chronology"
+    verbose_name = "The child seen whole"
+
+    def ready(self) -> None:
+        from joinedup.children.sections import register_child_section
+        from joinedup.chronology.sections import chronology_section, glance_section
+
+        register_child_section(glance_section, top=True)
+        register_child_section(chronology_section)

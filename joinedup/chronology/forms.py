@@ -1,0 +1,61 @@
+"""Forms for the child seen whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from joinedup.chronology.models import CheckField, EventKind
+from joinedup.chronology.sources import KINDS
+from joinedup.core.forms import DateField, GovukForm
+
+
+class ChronologyFilterForm(GovukForm):
+    """What to show: an agency, kinds of event, a period, and which way round."""
+
+    # Offered as a list of the agencies in this child's chronology (set once it is built);
+    # any other text simply matches nothing.
+    agency = forms.CharField(label="Agency", required=False, max_length=200, widget=forms.Select)
+    kind = forms.MultipleChoiceField(
+        label="Kinds of event", required=False, choices=list(KINDS.items()), widget=forms.CheckboxSelectMultiple
+    )
+    start = DateField(label="From", required=False)
+    end = DateField(label="To", required=False)
+    order = forms.ChoiceField(
+        label="Order",
+        required=False,
+        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        widget=forms.RadioSelect,
+        initial="newest",
+    )
+
+    def offer_agencies(self, agencies: list[str]) -> None:
+        self.fields["agency"].widget.choices = [("", "All agencies"), *((a, a) for a in agencies)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise ValidationError({"end": "The 'to' date must be the same as or after the 'from' date."})
+        return data
+
+
+class SignificantEventForm(GovukForm):
+    kind = forms.ChoiceField(label="What happened", choices=EventKind.choices, widget=forms.RadioSelect)
+    occurred_on = DateField(label="Date it happened", help_text="For example, 27 3 2025. It may be in the past.")
+    summary = forms.CharField(
+        label="What happened, in a few sentences", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    source = forms.CharField(
+        label="Source",
+        max_length=200,
+        help_text="Where this is recorded, or who told you (for example, a return interview).",
+    )
+
+
+class RecordCheckForm(GovukForm):
+    to_agency = forms.UUIDField(widget=forms.HiddenInput)
+    field = forms.ChoiceField(choices=CheckField.choices, widget=forms.HiddenInput)
+    note = forms.CharField(label="Note for the agency (optional)", required=False, max_length=1000)

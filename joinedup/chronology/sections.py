@@ -1,0 +1,32 @@
+"""The child page's summary (at the top) and the latest of its chronology."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from joinedup.chronology.glance import child_glance
+from joinedup.chronology.selectors import chronology_entries
+from joinedup.partnership.access import user_can
+from joinedup.partnership.roles import Perm
+
+LATEST = 8
+
+
+def glance_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
+    glance = child_glance(access)
+    if not glance.details:
+        return None
+    return "chronology/partials/glance.html", {"glance": glance, "child": access.child}
+
+
+def chronology_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
+    entries = chronology_entries(user=user, access=access)
+    return (
+        "chronology/partials/latest.html",
+        {
+            "entries": entries[:LATEST],
+            "total": len(entries),
+            "child": access.child,
+            "can_add": user_can(user, Perm.EDIT_AGENCY_RECORD),
+        },
+    )

@@ -1,0 +1,98 @@
+"""Writes for the child seen whole: a significant event recorded, a record check asked for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from joinedup.audit.services import audit_record
+from joinedup.chronology.models import CheckField, RecordCheckRequest, SignificantEvent
+from joinedup.chronology.sources import category_for
+from joinedup.notifications.services import notify
+from joinedup.partnership.models import Membership
+
+
+@transaction.atomic
+def significant_event_record(
+    *, actor: Any, access: Any, kind: str, occurred_on: dt.date, summary: str, source: str
+) -> SignificantEvent:
+    """Record an event from the actor's agency on a child they have opened (`access`).
+
+    The date may be in the past (an event learned of later), never in the future.
+    """
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "The date must be today or in the past."})
+    agency = access.membership.agency
+    event = SignificantEvent(
+        child=access.child,
+        agency=agency,
+        category=category_for(agency),
+        kind=kind,
+        occurred_on=occurred_on,
+        summary=summary.strip(),
+        source=source.strip(),
+        recorded_by=actor,
+    )
+    event.full_clean()
+    event.save()
+    audit_record(
+        actor=actor,
+        event="significant_event.recorded",
+        obj=event,
+        child_uuid=access.child.uuid,
+        new={"kind": kind, "occurred_on": occurred_on.isoformat(), "agency": agency.name},
+    )
+    return event
+
+
+@transaction.atomic
+def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str, note: str) -> RecordCheckRequest:
+    """Ask an agency whose record disagrees with others to check one detail.
+
+    Its casework members are notified with a link to the child; the same asker
+    asking the same agency about the same detail within a fortnight is refused.
+    """
+    if field not in CheckField.values:
+        raise ValidationError({"field": "Choose which detail to check."})
+    held = {r.agency_id for r in access.all_records}
+    if to_agency.pk not in held:
+        raise ValidationError({"to_agency": "Ask an agency whose record you can see."})
+    recent = RecordCheckRequest.objects.filter(
+        child=access.child,
+        to_agency=to_agency,
+        field=field,
+        asked_by=actor,
+        created_at__gte=timezone.now() - dt.timedelta(days=14),
+    )
+    if recent.exists():
+        raise ValidationError(f"You asked {to_agency.name} to check this on {recent[0].created_at:%-d %B %Y}.")
+    request = RecordCheckRequest(
+        child=access.child, to_agency=to_agency, field=field, note=note.strip(), asked_by=actor
+    )
+    request.full_clean()
+    request.save()
+    audit_record(
+        actor=actor,
+        event="record_check.requested",
+        obj=request,
+        child_uuid=access.child.uuid,
+        new={"field": field, "to_agency": to_agency.name},
+    )
+    recipients = [m.user for m in Membership.objects.filter(agency=to_agency, is_active=True).select_related("user")]
+    label = CheckField(field).label.lower()
+    url = reverse("children:detail", args=[access.child.uuid])
+    transaction.on_commit(
+        lambda: notify(
+            users=recipients,
+            kind="record_check",
+            title=f"Please check the {label} on your record of child {access.child.pseudonym}",
+            body=f"{access.membership.agency.name} sees a different {label} recorded by another agency. {note}".strip(),
+            url=url,
+        )
+    )
+    return request

@@ -1,0 +1,259 @@
+"""A child's multi-agency chronology: one timeline from every source the user may see.
+
+Each source reads one kind of event and is given the ChildAccess the policy
+already granted, so it shows only what that user may see:
+
+- records and police intelligence: the user's own agency's records, and partners'
+  records shared with them (know-of records add nothing: their existence is
+  already shown, their history is not);
+- referrals and screening decisions: referrals the user may read
+  (`referrals_visible_to`);
+- pathway stages, meetings and handovers: cases the user may open in full;
+- significant events: the user's own agency's, and a partner's where an
+  agreement shares the category of that agency's records (or break-glass);
+- joins and splits of this child's records, without naming hidden records.
+
+Every source runs a fixed number of queries however many events it returns, so
+the page's cost does not grow with a child's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from joinedup.children.models import RECORD_TYPE_CATEGORY
+from joinedup.chronology.models import EventKind, SignificantEvent
+from joinedup.linkage.models import ChildJoin
+from joinedup.partnership.access import (
+    case_access_level,
+    cases_visible_to,
+    partner_grants,
+    referrals_visible_to,
+)
+from joinedup.pathways.models import Handover, Meeting
+from joinedup.referrals.models import Decision
+
+KINDS: dict[str, str] = {
+    "record": "Agency record",
+    "intelligence": "Police intelligence",
+    "referral": "Referral",
+    "screening": "Screening decision",
+    "pathway": "Pathway stage",
+    "meeting": "Meeting",
+    "handover": "Handover",
+    "join": "Records joined or split",
+    "event": "Significant event",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the chronology. `when` is a datetime; `date_only` events happened on a day."""
+
+    when: dt.datetime
+    kind: str
+    title: str
+    summary: str
+    agency: str
+    date_only: bool = False
+    url: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def sort_key(self) -> tuple[dt.datetime, str]:
+        return (self.when, self.title)
+
+
+Source = Callable[[Any, Any], list[Entry]]
+
+
+def _day(date: dt.date) -> dt.datetime:
+    """A date as the start of that day in London, so it sorts among timed events."""
+    return timezone.make_aware(dt.datetime.combine(date, dt.time.min))
+
+
+def records_source(user: Any, access: Any) -> list[Entry]:
+    entries = []
+    for record in access.all_records:
+        entries.append(
+            Entry(
+                when=record.created_at,
+                kind="record",
+                title=f"{record.record_type_label} record opened",
+                summary=f"Reference {record.local_id}" if record in access.own_records else "",
+                agency=record.agency.name,
+            )
+        )
+        if record.updated_at - record.created_at > dt.timedelta(minutes=1):
+            entries.append(
+                Entry(
+                    when=record.updated_at,
+                    kind="record",
+                    title=f"{record.record_type_label} record last changed",
+                    summary="",
+                    agency=record.agency.name,
+                )
+            )
+    return entries
+
+
+def intelligence_source(user: Any, access: Any) -> list[Entry]:
+    items = [(item, record) for record in access.own_records for item in record.intelligence.all()]
+    items += [(item, shared.record) for shared in access.shared for item in shared.intelligence]
+    return [
+        Entry(
+            when=item.recorded_at,
+            kind="intelligence",
+            title=f"Intelligence recorded (graded {item.source_grade}{item.information_grade}{item.handling_code})",
+            summary=item.summary,
+            agency=record.agency.name,
+        )
+        for item, record in items
+    ]
+
+
+def referrals_source(user: Any, access: Any) -> list[Entry]:
+    from django.urls import reverse
+
+    entries = []
+    referrals = referrals_visible_to(user).filter(child=access.child).select_related("referring_agency", "home_area")
+    for referral in referrals:
+        when = referral.received_at or referral.created_at
+        entries.append(
+            Entry(
+                when=when,
+                kind="referral",
+                title="Referral received",
+                summary=referral.indicators[:300],
+                agency=referral.referring_agency.name,
+                url=reverse("referrals:detail", args=[referral.uuid]),
+            )
+        )
+        if referral.screened_at and referral.decision:
+            entries.append(
+                Entry(
+                    when=referral.screened_at,
+                    kind="screening",
+                    title=f"Screened: {Decision(referral.decision).label}",
+                    summary=referral.decision_reasons[:300],
+                    agency=f"Front door, {referral.home_area.name}" if referral.home_area else "Front door",
+                )
+            )
+    return entries
+
+
+def cases_source(user: Any, access: Any) -> list[Entry]:
+    from django.urls import reverse
+
+    cases = [
+        case
+        for case in cases_visible_to(user).filter(child=access.child).select_related("lead_agency", "pathway")
+        if case_access_level(user=user, case=case) == "full"
+    ]
+    if not cases:
+        return []
+    by_id = {case.pk: case for case in cases}
+    entries = []
+    for case in cases:
+        for event in case.events.all():
+            entries.append(
+                Entry(
+                    when=event.occurred_at,
+                    kind="pathway",
+                    title=event.summary,
+                    summary=case.pathway.title,
+                    agency=case.lead_agency.name,
+                    url=reverse("pathways:case", args=[case.uuid]),
+                )
+            )
+    for meeting in Meeting.objects.filter(case__in=cases):
+        case = by_id[meeting.case_id]
+        entries.append(
+            Entry(
+                when=meeting.held_at,
+                kind="meeting",
+                title=meeting.name,
+                summary=meeting.decisions[:300],
+                agency=case.lead_agency.name,
+                url=reverse("pathways:case", args=[case.uuid]),
+            )
+        )
+    for handover in Handover.objects.filter(case__in=cases).select_related("from_area", "to_area", "to_agency"):
+        entries.append(
+            Entry(
+                when=handover.created_at,
+                kind="handover",
+                title=f"Handover offered from {handover.from_area.name} to {handover.to_area.name}",
+                summary=f"{handover.to_agency.name}: {handover.get_status_display().lower()}",
+                agency=by_id[handover.case_id].lead_agency.name,
+            )
+        )
+    return entries
+
+
+def joins_source(user: Any, access: Any) -> list[Entry]:
+    return [
+        Entry(
+            when=join.created_at,
+            kind="join",
+            title="Records split apart" if join.kind == "split" else "Records joined as one child",
+            summary=f"{len(join.moves)} record{'s' if len(join.moves) != 1 else ''} moved. {join.reason}".strip(),
+            agency="Joining the dots",
+        )
+        for join in ChildJoin.objects.filter(target=access.child)
+    ]
+
+
+def visible_events(user: Any, access: Any) -> list[SignificantEvent]:
+    """Significant events the user may see: own agency's; a partner's where an agreement covers the category."""
+    events = list(SignificantEvent.objects.filter(child=access.child).select_related("agency"))
+    if access.break_glass is not None:
+        return events
+    grants = partner_grants(membership=access.membership, purpose=access.purpose)
+    own = access.membership.agency_id
+    return [
+        e for e in events if e.agency_id == own or (e.agency_id in grants and grants[e.agency_id].covers(e.category))
+    ]
+
+
+def events_source(user: Any, access: Any) -> list[Entry]:
+    return [
+        Entry(
+            when=_day(event.occurred_on),
+            date_only=True,
+            kind="event",
+            title=EventKind(event.kind).label,
+            summary=f"{event.summary} (Source: {event.source})",
+            agency=event.agency.name,
+        )
+        for event in visible_events(user, access)
+    ]
+
+
+SOURCES: list[Source] = [
+    records_source,
+    intelligence_source,
+    referrals_source,
+    cases_source,
+    joins_source,
+    events_source,
+]
+
+
+def register_source(source: Source) -> None:
+    """For capabilities added later (contexts: missing episodes, return interviews)."""
+    if source not in SOURCES:
+        SOURCES.append(source)
+
+
+def category_for(agency: Any) -> str:
+    """The data category an agency's events are shared under: that of its records."""
+    return RECORD_TYPE_CATEGORY.get(agency.agency_type, "social_care")

@@ -1,0 +1,278 @@
+"""The child seen whole: the summary that reconciles records, and the multi-agency chronology."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from joinedup.audit.models import AuditEvent
+from joinedup.children.models import IntelligenceItem
+from joinedup.chronology.models import EventKind, RecordCheckRequest, SignificantEvent
+from joinedup.conftest import make_agreement, make_record, make_user, same_child
+from joinedup.notifications.models import Notification
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _event(child: Any, agency: Any, user: Any, *, on: dt.date, summary: str, kind: str = "missing_episode") -> Any:
+    from joinedup.chronology.sources import category_for
+
+    return SignificantEvent.objects.create(
+        child=child,
+        agency=agency,
+        category=category_for(agency),
+        kind=kind,
+        occurred_on=on,
+        summary=summary,
+        source="Return interview",
+        recorded_by=user,
+    )
+
+
+@pytest.fixture
+def shared_child(world: Any) -> Any:
+    """One child known to City children's services and the police, who share identity and intelligence,
+    and to the health trust, who share nothing with either."""
+    city = make_record(
+        world, agency="city_csc", given_names="Keith", family_name="Smith", date_of_birth=dt.date(2012, 6, 10)
+    )
+    police = make_record(
+        world,
+        agency="police",
+        given_names="Keiht Abdul",
+        family_name="Smith",
+        date_of_birth=dt.date(2012, 10, 6),
+        other_names="KJ",
+    )
+    health = make_record(world, agency="health", given_names="Keith", family_name="Smith", nhs_number="9434765919")
+    child = same_child(city, police, health)
+    make_agreement(
+        world,
+        parties=("city_csc", "police"),
+        purposes=("direct_work", "screening"),
+        categories=("identity", "contact", "police_intelligence"),
+    )
+    return child
+
+
+class TestAtAGlance:
+    def test_a_disagreement_is_shown_and_names_both_agencies(self, world: Any, shared_child: Any) -> None:
+        page = _client(world.users["practitioner"]).get(reverse("children:detail", args=[shared_child.uuid]))
+        content = page.content.decode()
+        assert page.status_code == 200 and 'id="at-a-glance"' in content
+        disagreement = content[content.index('id="disagree-date_of_birth"') :][:2000]
+        assert "two dates of birth recorded" in disagreement.lower()
+        assert "10 June 2012 by City Children&#x27;s Services" in disagreement
+        assert "6 October 2012 by Shire Police" in disagreement
+        assert 'id="identity-conflict"' in content
+        # Known-as names are listed with who records them.
+        assert "KJ" in content[content.index('id="glance-known_as"') :][:500]
+
+    def test_nothing_the_policy_hides_is_hinted_at(self, world: Any, shared_child: Any) -> None:
+        content = _client(world.users["practitioner"]).get(reverse("children:detail", args=[shared_child.uuid]))
+        glance = content.content.decode()
+        glance = glance[glance.index('id="at-a-glance"') : glance.index("</section>", glance.index('id="at-a-glance"'))]
+        # The health trust shares nothing with City: its NHS number never appears, nor its name as a source.
+        assert "9434765919" not in glance and "Shire Health Trust" not in glance
+
+    def test_a_practitioner_asks_the_holding_agency_to_check(
+        self, world: Any, shared_child: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        officer = make_user(world, role="practitioner", agency="police")
+        client = _client(world.users["practitioner"])
+        url = reverse("chronology:check_ask", args=[shared_child.uuid])
+        body = {
+            "to_agency": str(world.agencies["police"].uuid),
+            "field": "date_of_birth",
+            "note": "Ours is from the birth certificate.",
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, body)
+        assert response.status_code == 302
+        request = RecordCheckRequest.objects.get()
+        assert request.to_agency == world.agencies["police"] and request.field == "date_of_birth"
+        assert AuditEvent.objects.filter(event="record_check.requested", child_uuid=shared_child.uuid).exists()
+        assert Notification.objects.filter(user=officer, kind="record_check").exists()
+        # Asking again at once is refused with a reason, and nothing more is written.
+        again = client.post(url, body, follow=True)
+        assert "You asked Shire Police to check this" in again.content.decode()
+        assert RecordCheckRequest.objects.count() == 1
+
+    def test_an_agency_whose_record_is_hidden_cannot_be_asked(self, world: Any, shared_child: Any) -> None:
+        body = {"to_agency": str(world.agencies["health"].uuid), "field": "nhs_number"}
+        _client(world.users["practitioner"]).post(reverse("chronology:check_ask", args=[shared_child.uuid]), body)
+        assert not RecordCheckRequest.objects.exists()
+
+
+class TestChronology:
+    def test_a_past_dated_event_sorts_by_when_it_happened(self, world: Any, shared_child: Any) -> None:
+        user = world.users["practitioner"]
+        _event(shared_child, world.agencies["city_csc"], user, on=dt.date(2020, 1, 5), summary="Long ago")
+        _event(shared_child, world.agencies["city_csc"], user, on=timezone.localdate(), summary="Today")
+        _event(shared_child, world.agencies["city_csc"], user, on=dt.date(2023, 7, 1), summary="Middle")
+        content = _client(user).get(reverse("chronology:chronology", args=[shared_child.uuid])).content.decode()
+        assert content.index("Today") < content.index("Middle") < content.index("Long ago")
+        oldest = _client(user).get(reverse("chronology:chronology", args=[shared_child.uuid]), {"order": "oldest"})
+        text = oldest.content.decode()
+        assert text.index("Long ago") < text.index("Middle") < text.index("Today")
+
+    def test_filters_by_agency_kind_and_period(self, world: Any, shared_child: Any) -> None:
+        user = world.users["practitioner"]
+        _event(shared_child, world.agencies["city_csc"], user, on=dt.date(2024, 3, 1), summary="In March")
+        _event(shared_child, world.agencies["city_csc"], user, on=dt.date(2024, 9, 1), summary="In September")
+        url = reverse("chronology:chronology", args=[shared_child.uuid])
+        client = _client(user)
+        period = client.get(
+            url, {"start_day": "1", "start_month": "8", "start_year": "2024", "kind": "event"}
+        ).content.decode()
+        assert "In September" in period and "In March" not in period and "record opened" not in period
+        police = client.get(url, {"agency": "Shire Police"}).content.decode()
+        entries = police[police.index('id="chronology-entries"') :]
+        assert "In March" not in entries and "Shire Police" in entries
+        bad = client.get(
+            url,
+            {
+                "start_day": "1",
+                "start_month": "9",
+                "start_year": "2024",
+                "end_day": "1",
+                "end_month": "3",
+                "end_year": "2024",
+            },
+        )
+        assert "must be the same as or after" in bad.content.decode()
+
+    @pytest.mark.parametrize(
+        ("agency", "sees_police_event", "sees_city_event"),
+        [("city_csc", True, True), ("police", True, False), ("health", False, False), ("county_csc", None, None)],
+    )
+    def test_each_agency_sees_exactly_what_the_policy_allows(
+        self, world: Any, shared_child: Any, agency: str, sees_police_event: Any, sees_city_event: Any
+    ) -> None:
+        """City and police share identity, contact and intelligence, not social care: City sees the police's
+        events (intelligence), the police do not see City's (social care). Health holds its own record but
+        shares nothing, so sees only its own; County holds nothing and cannot open the child."""
+        police_record = shared_child.records.get(agency=world.agencies["police"])
+        IntelligenceItem.objects.create(
+            record=police_record,
+            summary="Seen with older males at the station.",
+            source_grade="2",
+            information_grade="B",
+            handling_code="P",
+            recorded_at=timezone.now(),
+        )
+        _event(
+            shared_child,
+            world.agencies["police"],
+            world.users["practitioner"],
+            on=dt.date(2025, 1, 2),
+            summary="Police event",
+            kind="arrest",
+        )
+        _event(
+            shared_child,
+            world.agencies["city_csc"],
+            world.users["practitioner"],
+            on=dt.date(2025, 1, 3),
+            summary="City event",
+        )
+        user = make_user(world, role="practitioner", agency=agency)
+        response = _client(user).get(reverse("chronology:chronology", args=[shared_child.uuid]))
+        if sees_police_event is None:
+            assert response.status_code == 404
+            return
+        content = response.content.decode()
+        assert ("Police event" in content) is sees_police_event
+        assert ("City event" in content) is sees_city_event
+        assert ("Seen with older males" in content) is (agency in {"city_csc", "police"})
+
+    def test_query_count_does_not_grow_with_events(
+        self, world: Any, shared_child: Any, django_assert_max_num_queries: Any
+    ) -> None:
+        user = world.users["practitioner"]
+        client = _client(user)
+        url = reverse("chronology:chronology", args=[shared_child.uuid])
+        client.get(url)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        for i in range(60):
+            _event(
+                shared_child,
+                world.agencies["city_csc"],
+                user,
+                on=dt.date(2020, 1, 1) + dt.timedelta(days=i),
+                summary=f"E{i}",
+            )
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            response = client.get(url)
+        assert "E59" in response.content.decode()
+
+    def test_the_pdf_is_audited_and_reads_as_a_chronology(self, world: Any, shared_child: Any) -> None:
+        user = world.users["practitioner"]
+        _event(shared_child, world.agencies["city_csc"], user, on=dt.date(2024, 5, 4), summary="Went missing overnight")
+        response = _client(user).get(reverse("chronology:chronology_pdf", args=[shared_child.uuid]))
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        event = AuditEvent.objects.filter(event="chronology.exported", child_uuid=shared_child.uuid).get()
+        assert event.detail["entries"] >= 1
+
+    def test_viewing_is_audited_with_disclosures(self, world: Any, shared_child: Any) -> None:
+        from joinedup.children.models import Disclosure
+
+        _client(world.users["practitioner"]).get(reverse("chronology:chronology", args=[shared_child.uuid]))
+        assert AuditEvent.objects.filter(event="chronology.viewed", child_uuid=shared_child.uuid).exists()
+        assert Disclosure.objects.filter(child=shared_child, recipient_agency=world.agencies["city_csc"]).exists()
+
+
+class TestAddingAnEvent:
+    def test_a_practitioner_adds_a_past_event(self, world: Any, shared_child: Any) -> None:
+        url = reverse("chronology:event_add", args=[shared_child.uuid])
+        body = {
+            "kind": EventKind.SCHOOL_EXCLUSION,
+            "occurred_on_day": "14",
+            "occurred_on_month": "2",
+            "occurred_on_year": "2024",
+            "summary": "Excluded for five days after a fight.",
+            "source": "School's letter",
+        }
+        response = _client(world.users["practitioner"]).post(url, body)
+        assert response.status_code == 302
+        event = SignificantEvent.objects.get()
+        assert event.occurred_on == dt.date(2024, 2, 14) and event.agency == world.agencies["city_csc"]
+        assert AuditEvent.objects.filter(event="significant_event.recorded").exists()
+
+    def test_every_mistake_is_explained_and_what_was_typed_kept(self, world: Any, shared_child: Any) -> None:
+        url = reverse("chronology:event_add", args=[shared_child.uuid])
+        future = timezone.localdate() + dt.timedelta(days=3)
+        body = {
+            "occurred_on_day": str(future.day),
+            "occurred_on_month": str(future.month),
+            "occurred_on_year": str(future.year),
+            "summary": "Kept text",
+        }
+        response = _client(world.users["practitioner"]).post(url, body)
+        content = response.content.decode()
+        assert response.status_code == 400 and "govuk-error-summary" in content
+        assert (
+            "Choose what happened" in content
+            and "must be today or in the past" in content
+            and "Enter source" in content
+        )
+        assert "Kept text" in content
+        assert not SignificantEvent.objects.exists()
+
+    def test_roles_that_cannot_edit_records_cannot_add(self, world: Any, shared_child: Any) -> None:
+        response = _client(world.users["analyst"]).get(reverse("chronology:event_add", args=[shared_child.uuid]))
+        assert response.status_code == 403

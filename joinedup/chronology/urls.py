@@ -1,0 +1,12 @@
+from django.urls import path
+
+from joinedup.chronology import views
+
+app_name = "chronology"
+
+urlpatterns = [
+    path("<uuid:child_uuid>/chronology/", views.chronology, name="chronology"),
+    path("<uuid:child_uuid>/chronology.pdf", views.chronology_pdf, name="chronology_pdf"),
+    path("<uuid:child_uuid>/chronology/events/new/", views.event_add, name="event_add"),
+    path("<uuid:child_uuid>/checks/", views.check_ask, name="check_ask"),
+]

@@ -1,0 +1,139 @@
+"""Pages for the child seen whole: the chronology (filtered, as PDF), adding an event, asking for a check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from joinedup.children.selectors import child_view
+from joinedup.chronology import services
+from joinedup.chronology.forms import ChronologyFilterForm, RecordCheckForm, SignificantEventForm
+from joinedup.chronology.selectors import ChronologyFilter, chronology_for
+from joinedup.core.forms import add_service_errors
+from joinedup.partnership.access import membership_for, require, user_can
+from joinedup.partnership.roles import Perm, default_purpose
+
+
+def _purpose(request: HttpRequest) -> str:
+    membership = membership_for(request.user)
+    purpose = default_purpose(membership.role) if membership else None
+    if purpose is None:
+        raise Http404
+    return purpose
+
+
+def _filters(form: ChronologyFilterForm) -> ChronologyFilter:
+    if not form.is_bound or not form.is_valid():
+        return ChronologyFilter()
+    data = form.cleaned_data
+    return ChronologyFilter(
+        agency=data.get("agency") or "",
+        kinds=list(data.get("kind") or []),
+        start=data.get("start"),
+        end=data.get("end"),
+        oldest_first=data.get("order") == "oldest",
+    )
+
+
+def _chronology(request: HttpRequest, child_uuid: str, *, channel: str) -> tuple[Any, ChronologyFilterForm]:
+    """The chronology as filtered by the query string; a filter with errors shows everything, with the errors."""
+    form = ChronologyFilterForm(request.GET or None)
+    result = chronology_for(
+        user=request.user, child_uuid=child_uuid, purpose=_purpose(request), filters=_filters(form), channel=channel
+    )
+    form.offer_agencies(result.agencies)
+    return result, form
+
+
+@require_GET
+@login_required
+def chronology(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    result, form = _chronology(request, child_uuid, channel="page")
+    context = {
+        "chronology": result,
+        "child": result.view.child,
+        "primary": result.view.primary,
+        "form": form,
+        "event_form": SignificantEventForm(),
+        "can_add": user_can(request.user, Perm.EDIT_AGENCY_RECORD),
+        "query": request.GET.urlencode(),
+        "page_title": "Chronology",
+    }
+    return render(request, "chronology/chronology.html", context)
+
+
+@require_GET
+@login_required
+def chronology_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    from weasyprint import HTML
+
+    result, form = _chronology(request, child_uuid, channel="export")
+    html = render_to_string(
+        "chronology/chronology_pdf.html",
+        {
+            "chronology": result,
+            "primary": result.view.primary,
+            "child": result.view.child,
+            "form": form,
+            "generated_at": timezone.now(),
+            "generated_by": request.user,
+            "membership": membership_for(request.user),
+        },
+        request=request,
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chronology-{result.view.child.pseudonym}.pdf"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def event_add(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Record a significant event from the user's agency on a child they may open."""
+    require(request.user, Perm.EDIT_AGENCY_RECORD)
+    view = child_view(user=request.user, child_uuid=child_uuid, purpose=_purpose(request))
+    form = SignificantEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.significant_event_record(actor=request.user, access=view.access, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The event is in the chronology.")
+            return redirect("chronology:chronology", child_uuid=view.child.uuid)
+    context = {"form": form, "child": view.child, "primary": view.primary, "page_title": "Add a significant event"}
+    return render(request, "chronology/event_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def check_ask(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Ask the agency holding a record that disagrees with others to check one detail."""
+    # Who may open the child (child_view, 404 otherwise) may ask its holders to check.
+    view = child_view(user=request.user, child_uuid=child_uuid, purpose=_purpose(request))
+    form = RecordCheckForm(request.POST)
+    agencies = {r.agency.uuid: r.agency for r in view.access.all_records}
+    if form.is_valid() and form.cleaned_data["to_agency"] in agencies:
+        try:
+            services.record_check_request(
+                actor=request.user,
+                access=view.access,
+                to_agency=agencies[form.cleaned_data["to_agency"]],
+                field=form.cleaned_data["field"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{agencies[form.cleaned_data['to_agency']].name} has been asked to check.")
+    else:
+        messages.error(request, "Choose an agency whose record you can see, and the detail to check.")
+    return redirect("children:detail", child_uuid=view.child.uuid)
