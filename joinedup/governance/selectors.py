@@ -24,10 +24,28 @@ from joinedup.partnership.roles import Perm, Purpose
 # --- audit trail ---------------------------------------------------------------------
 
 
+def _partnership_events(partnership_id: int) -> QuerySet[AuditEvent]:
+    """The events that belong to one partnership, so a DPO never reads another's trail.
+
+    An event belongs where its actor's agency is; an event with no agency (the
+    system's, such as a linkage run's joins) where its child's records are.
+    Installation events that name no agency and no child (the chain's key
+    markers, model training) are about the shared platform and show to every
+    partnership's DPO.
+    """
+    agencies = Agency.objects.filter(partnership_id=partnership_id).values("uuid")
+    children = Child.objects.filter(records__agency__partnership_id=partnership_id).values("uuid")
+    return AuditEvent.objects.filter(
+        Q(agency_uuid__in=agencies)
+        | Q(agency_uuid__isnull=True, child_uuid__in=children)
+        | Q(agency_uuid__isnull=True, child_uuid__isnull=True, actor__isnull=True)
+    )
+
+
 def audit_events_for(*, user: Any, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    """Audit events matching the DPO's filters, newest first. 403 for other roles."""
-    require(user, Perm.VIEW_AUDIT)
-    events = AuditEvent.objects.select_related("actor").order_by("-id")
+    """The DPO's partnership's audit events matching their filters, newest first. 403 for other roles."""
+    membership = require(user, Perm.VIEW_AUDIT)
+    events = _partnership_events(membership.agency.partnership_id).select_related("actor").order_by("-id")
     if filters.get("user"):
         events = events.filter(actor_label__iexact=filters["user"])
     if filters.get("child"):
