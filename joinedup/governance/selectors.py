@@ -9,17 +9,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
 from joinedup.children.models import AgencyRecord, BreakGlassGrant, Child, Disclosure, ReviewStatus
+from joinedup.children.services import disclosures_record
 from joinedup.core.csvsafe import csv_safe
 from joinedup.governance.models import RetentionDecision, RetentionOutcome, RetentionPolicy
-from joinedup.partnership.access import require
+from joinedup.partnership.access import Grant, children_visible_to, require
 from joinedup.partnership.models import Agency, AgreementStatus, InformationSharingAgreement
-from joinedup.partnership.roles import Perm, Purpose
+from joinedup.partnership.roles import DataCategory, Perm, Purpose
 
 # --- audit trail ---------------------------------------------------------------------
 
@@ -115,47 +119,200 @@ def audit_csv(*, user: Any, events: Iterable[AuditEvent]) -> str:
 # --- disclosures ---------------------------------------------------------------------
 
 
-def disclosures_for(*, user: Any, child_uuid: Any = None, category: str = "") -> list[Disclosure]:
-    """Who has seen which agency's data about a child, and why. 403 for non-DPOs."""
+@dataclass(frozen=True)
+class ChildLabel:
+    """How governance pages name a child: from the partnership's own records, newest first."""
+
+    uuid: Any
+    name: str
+    date_of_birth: dt.date | None
+    records: tuple[Any, ...] = ()
+
+
+def child_labels(*, partnership_id: int, child_ids: Iterable[int]) -> dict[int, ChildLabel]:
+    """Names for children by primary key, in one query; a child whose records are all erased says so.
+
+    The DPO's view: every live record the partnership holds, whichever agency
+    holds it, because reviewing access and answering requests needs to know
+    who the child is.
+    """
+    ids = set(child_ids)
+    rows = (
+        AgencyRecord.objects.filter(child_id__in=ids, agency__partnership_id=partnership_id, erased_at__isnull=True)
+        .select_related("agency", "child")
+        .order_by("child_id", "-updated_at", "-id")
+    )
+    labels: dict[int, ChildLabel] = {}
+    for record in rows:
+        label = labels.get(record.child_id)
+        if label is None:
+            labels[record.child_id] = ChildLabel(
+                uuid=record.child.uuid,
+                name=record.full_name,
+                date_of_birth=record.date_of_birth,
+                records=(record,),
+            )
+        else:
+            labels[record.child_id] = ChildLabel(
+                uuid=label.uuid, name=label.name, date_of_birth=label.date_of_birth, records=(*label.records, record)
+            )
+    for child in Child.objects.filter(pk__in=ids - set(labels)):
+        labels[child.pk] = ChildLabel(uuid=child.uuid, name="Name erased (records past retention)", date_of_birth=None)
+    return labels
+
+
+def _day_range(events: QuerySet[Any], field: str, date_from: dt.date | None, date_to: dt.date | None) -> QuerySet[Any]:
+    """Whole London days, from the start of `date_from` to the end of `date_to`."""
+    tz = timezone.get_current_timezone()
+    if date_from:
+        events = events.filter(**{f"{field}__gte": dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)})
+    if date_to:
+        end = dt.datetime.combine(date_to, dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
+        events = events.filter(**{f"{field}__lt": end})
+    return events
+
+
+def disclosures_for(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Disclosure]:
+    """Who has seen which agency's data about a child, and why, newest first. 403 for non-DPOs.
+
+    Filters: `child` (uuid), `agency` (holder or recipient), `category`, `date_from`, `date_to`.
+    """
     membership = require(user, Perm.VIEW_AUDIT)
+    filters = filters or {}
     rows = Disclosure.objects.filter(holder_agency__partnership_id=membership.agency.partnership_id).select_related(
         "user", "recipient_agency", "holder_agency", "agreement", "break_glass", "child"
     )
-    if child_uuid:
-        rows = rows.filter(child__uuid=child_uuid)
-    rows_list = list(rows.order_by("-occurred_at", "-id")[:1000])
-    if category:
-        # Categories are a JSON list; filtered here so SQLite and PostgreSQL agree.
-        rows_list = [r for r in rows_list if category in r.categories]
-    return rows_list
+    if filters.get("child"):
+        rows = rows.filter(child__uuid=filters["child"])
+    if filters.get("agency"):
+        rows = rows.filter(Q(holder_agency=filters["agency"]) | Q(recipient_agency=filters["agency"]))
+    if filters.get("category"):
+        # Categories are a JSON list of codes; matching the quoted code works alike on SQLite and PostgreSQL.
+        rows = rows.filter(categories__icontains=f'"{filters["category"]}"')
+    rows = _day_range(rows, "occurred_at", filters.get("date_from"), filters.get("date_to"))
+    return rows.order_by("-occurred_at", "-id")
+
+
+@dataclass
+class DisclosureLog:
+    page: Any
+    rows: list[tuple[Disclosure, ChildLabel]]
+
+
+def disclosure_log(*, user: Any, filters: dict[str, Any], page: Any) -> DisclosureLog:
+    """One page of the disclosure log with the children named; the read is audited."""
+    membership = require(user, Perm.VIEW_AUDIT)
+    with transaction.atomic():
+        current = Paginator(disclosures_for(user=user, filters=filters), 50).get_page(page)
+        children = child_labels(
+            partnership_id=membership.agency.partnership_id, child_ids={d.child_id for d in current.object_list}
+        )
+        audit_record(
+            actor=user,
+            event="disclosures.viewed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={
+                "filters": {k: str(v) for k, v in filters.items() if v not in (None, "")},
+                "page": current.number,
+                "children_named": sorted(str(c.uuid) for c in children.values()),
+            },
+        )
+    return DisclosureLog(page=current, rows=[(d, children[d.child_id]) for d in current.object_list])
 
 
 # --- break-glass ---------------------------------------------------------------------
 
 
-def break_glass_queue(*, user: Any) -> tuple[list[BreakGlassGrant], list[BreakGlassGrant]]:
-    """(waiting for review, recently reviewed) grants in the DPO's partnership."""
+@dataclass
+class BreakGlassQueue:
+    pending: list[tuple[BreakGlassGrant, ChildLabel]]
+    reviewed: list[tuple[BreakGlassGrant, ChildLabel]]
+
+
+def break_glass_queue(*, user: Any, audit: bool = True) -> BreakGlassQueue:
+    """(waiting for review, recently reviewed) grants in the DPO's partnership, each child named.
+
+    Naming the children is a read of personal data: audited unless `audit` is
+    False (the governance index only counts the queue).
+    """
     membership = require(user, Perm.REVIEW_BREAK_GLASS)
     grants = BreakGlassGrant.objects.filter(agency__partnership_id=membership.agency.partnership_id).select_related(
         "user", "agency", "reviewed_by"
     )
     pending = list(grants.filter(review_status=ReviewStatus.PENDING).order_by("starts_at"))
     reviewed = list(grants.exclude(review_status=ReviewStatus.PENDING).order_by("-reviewed_at")[:50])
-    return pending, reviewed
+    if not audit:
+        return BreakGlassQueue(pending=[(g, _UNNAMED) for g in pending], reviewed=[])
+    with transaction.atomic():
+        labels = child_labels(
+            partnership_id=membership.agency.partnership_id, child_ids={g.child_id for g in pending + reviewed}
+        )
+        audit_record(
+            actor=user,
+            event="break_glass.queue_viewed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"children_named": sorted({str(label.uuid) for label in labels.values()})},
+        )
+    return BreakGlassQueue(
+        pending=[(g, labels[g.child_id]) for g in pending], reviewed=[(g, labels[g.child_id]) for g in reviewed]
+    )
+
+
+_UNNAMED = ChildLabel(uuid=None, name="", date_of_birth=None)
 
 
 def break_glass_get_for_review(*, user: Any, grant_uuid: Any) -> BreakGlassGrant:
-    from django.http import Http404
-
+    """A grant in the DPO's partnership; 404 for any other, 403 for other roles."""
     membership = require(user, Perm.REVIEW_BREAK_GLASS)
     grant = (
         BreakGlassGrant.objects.filter(agency__partnership_id=membership.agency.partnership_id, uuid=grant_uuid)
-        .select_related("user", "agency", "child")
+        .select_related("user", "agency", "child", "reviewed_by")
         .first()
     )
     if grant is None:
         raise Http404
     return grant
+
+
+@dataclass
+class BreakGlassReview:
+    grant: BreakGlassGrant
+    child: ChildLabel
+    disclosures: list[Disclosure]
+    child_page_open: bool
+
+
+def break_glass_review_view(*, user: Any, grant: BreakGlassGrant) -> BreakGlassReview:
+    """What the DPO reviews: the grant, the child by name, what was seen. Audited, with the disclosure
+    of the child's name where another agency's record supplies it."""
+    membership = require(user, Perm.REVIEW_BREAK_GLASS)
+    with transaction.atomic():
+        label = child_labels(partnership_id=membership.agency.partnership_id, child_ids=[grant.child_id])[
+            grant.child_id
+        ]
+        named_from = label.records[0] if label.records else None
+        if named_from is not None and named_from.agency_id != membership.agency_id:
+            disclosures_record(
+                user=user,
+                child=grant.child,
+                items=[(named_from, [DataCategory.IDENTITY], Grant(level="content", categories=frozenset()))],
+                purpose=Purpose.DATA_PROTECTION,
+                channel="page",
+            )
+        audit_record(
+            actor=user,
+            event="break_glass.review_viewed",
+            obj=grant,
+            child_uuid=grant.child.uuid,
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"named_from": str(named_from.uuid) if named_from else None},
+        )
+    return BreakGlassReview(
+        grant=grant,
+        child=label,
+        disclosures=list(grant.disclosures.select_related("holder_agency").order_by("occurred_at")),
+        child_page_open=children_visible_to(user).filter(pk=grant.child_id).exists(),
+    )
 
 
 # --- retention -----------------------------------------------------------------------
@@ -195,8 +352,6 @@ def retention_candidates(*, user: Any, today: dt.date | None = None) -> list[Ret
 
 
 def retention_record_for_decision(*, user: Any, record_uuid: Any) -> AgencyRecord:
-    from django.http import Http404
-
     membership = require(user, Perm.RETENTION_REVIEW)
     record = (
         AgencyRecord.objects.filter(agency__partnership_id=membership.agency.partnership_id, uuid=record_uuid)

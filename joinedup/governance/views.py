@@ -43,7 +43,7 @@ from joinedup.partnership.roles import Perm
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_AUDIT)
-    pending, _ = selectors.break_glass_queue(user=request.user)
+    pending = selectors.break_glass_queue(user=request.user, audit=False).pending
     today = timezone.localdate()
     agreements = list(agreements_visible_to(request.user))
     context = {
@@ -160,11 +160,16 @@ def agreement_review(request: HttpRequest, agreement_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def break_glass_list(request: HttpRequest) -> HttpResponse:
-    pending, reviewed = selectors.break_glass_queue(user=request.user)
+    queue = selectors.break_glass_queue(user=request.user)
     return render(
         request,
         "governance/break_glass_list.html",
-        {"pending": pending, "reviewed": reviewed, "now": timezone.now(), "page_title": "Emergency access reviews"},
+        {
+            "pending": queue.pending,
+            "reviewed": queue.reviewed,
+            "now": timezone.now(),
+            "page_title": "Emergency access reviews",
+        },
     )
 
 
@@ -186,11 +191,11 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Review recorded.")
             return redirect("governance:break_glass")
-    disclosures = list(grant.disclosures.select_related("holder_agency").order_by("occurred_at"))
+    review = selectors.break_glass_review_view(user=request.user, grant=grant)
     return render(
         request,
         "governance/break_glass_review.html",
-        {"form": form, "grant": grant, "disclosures": disclosures, "page_title": "Review emergency access"},
+        {"form": form, "review": review, "grant": grant, "page_title": "Review emergency access"},
     )
 
 
@@ -200,15 +205,19 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def disclosure_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Perm.VIEW_AUDIT)
-    form = DisclosureFilterForm(request.GET or None)
-    rows = []
-    if form.is_valid():
-        rows = selectors.disclosures_for(
-            user=request.user, child_uuid=form.cleaned_data.get("child"), category=form.cleaned_data.get("category", "")
-        )
+    membership = require(request.user, Perm.VIEW_AUDIT)
+    params = request.GET.copy()
+    page_number = params.pop("page", [None])[-1]
+    form = DisclosureFilterForm(params or None, partnership=membership.agency.partnership)
+    # Recent disclosures by default; filters narrow them. Invalid filters show no rows, only the errors.
+    log = None
+    if not form.is_bound or form.is_valid():
+        filters = form.cleaned_data if form.is_bound else {}
+        log = selectors.disclosure_log(user=request.user, filters=filters, page=page_number)
     return render(
-        request, "governance/disclosure_list.html", {"form": form, "rows": rows, "page_title": "Disclosure log"}
+        request,
+        "governance/disclosure_list.html",
+        {"form": form, "log": log, "query": params.urlencode(), "page_title": "Disclosure log"},
     )
 
 

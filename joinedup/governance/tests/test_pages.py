@@ -118,6 +118,31 @@ class TestBreakGlassReview:
         assert grant.review_status == "justified" and grant.reviewed_by == world.users["dpo"]
         assert AuditEvent.objects.filter(event="break_glass.reviewed").exists()
 
+    def test_the_review_names_the_child_and_links_to_their_trail(self, world: Any) -> None:
+        child = make_record(world, agency="police", given_names="Nathaniel", family_name="Osei").child
+        grant = break_glass_open(
+            actor=world.users["practitioner"], child=child, reason="missing", explanation="Missing since last night."
+        )
+        client = as_user(world.users["dpo"])
+        queue = client.get(reverse("governance:break_glass")).content.decode()
+        assert "Nathaniel Osei" in queue and "27 March 2011" in queue
+        page = client.get(reverse("governance:break_glass_review", args=[grant.uuid])).content.decode()
+        row = page.split('id="grant-child"')[1].split("</dd>")[0]
+        assert "Nathaniel Osei" in row and "born 27 March 2011" in row
+        assert f"{reverse('governance:disclosures')}?child={child.uuid}" in row
+        assert f"{reverse('governance:audit')}?child={child.uuid}" in row
+        # The raw id is in links only, never shown as the child.
+        assert f">{child.uuid}<" not in page
+        viewed = AuditEvent.objects.get(event="break_glass.review_viewed")
+        assert viewed.child_uuid == child.uuid and viewed.actor == world.users["dpo"]
+        assert AuditEvent.objects.filter(event="break_glass.queue_viewed", actor=world.users["dpo"]).exists()
+        # The police record supplied the name to a DPO in children's services: a disclosure.
+        from joinedup.children.models import Disclosure
+
+        shown = Disclosure.objects.get(user=world.users["dpo"])
+        assert shown.purpose == "data_protection" and shown.categories == ["identity"]
+        assert shown.holder_agency == world.agencies["police"]
+
 
 class TestDisclosureLog:
     def test_the_dpo_sees_who_has_seen_a_childs_police_information_and_why(self, world: Any) -> None:
@@ -139,11 +164,95 @@ class TestDisclosureLog:
         )
         content = response.content.decode()
         assert "Shire Police" in content and str(world.users["practitioner"]) in content
-        assert agreement.reference in content and "direct_work" in content
+        assert agreement.reference in content and "Direct work with the child" in content
+        assert "Police intelligence" in content and "police_intelligence" not in content.split("<table")[1]
         empty = as_user(world.users["dpo"]).get(
             reverse("governance:disclosures"), {"child": str(own.child.uuid), "category": "health"}
         )
         assert "No disclosures match" in empty.content.decode()
+
+    def _seen(self, world: Any, n: int, **fields: Any) -> list[Any]:
+        make_agreement(world, categories=("identity", "contact"))
+        children = []
+        for i in range(n):
+            own = make_record(world, given_names=f"Own{i}", **fields)
+            police = make_record(world, agency="police", given_names=f"Rowan{i}", family_name="Ashby", **fields)
+            same_child(own, police)
+            child_view(user=world.users["practitioner"], child_uuid=own.child.uuid, purpose="direct_work")
+            children.append(own.child)
+        return children
+
+    def test_recent_disclosures_show_without_typing_an_id_and_name_the_child(self, world: Any) -> None:
+        (child,) = self._seen(world, 1)
+        response = as_user(world.users["dpo"]).get(reverse("governance:disclosures"))
+        table = response.content.decode().split('id="disclosures"')[1]
+        assert "Shire Police" in table and "No disclosures" not in table
+        # Named as the partnership's newest record has it, with a link to that child's disclosures.
+        assert "Rowan0 Ashby" in table and "27 March 2011" in table
+        assert f"?child={child.uuid}" in table
+        event = AuditEvent.objects.filter(event="disclosures.viewed").latest("id")
+        assert event.actor == world.users["dpo"] and event.detail["children_named"] == [str(child.uuid)]
+
+    def test_filters_by_agency_and_period_and_explains_mistakes(self, world: Any) -> None:
+        self._seen(world, 1)
+        client = as_user(world.users["dpo"])
+        url = reverse("governance:disclosures")
+        by_health = client.get(url, {"agency": world.agencies["health"].pk}).content.decode()
+        assert "No disclosures match" in by_health
+        by_police = client.get(url, {"agency": world.agencies["police"].pk}).content.decode()
+        assert "Rowan0 Ashby" in by_police
+        today = timezone.localdate()
+        yesterday = today - dt.timedelta(days=1)
+        before = client.get(
+            url, {"date_to_day": yesterday.day, "date_to_month": yesterday.month, "date_to_year": yesterday.year}
+        ).content.decode()
+        assert "No disclosures match" in before
+        on_the_day = client.get(
+            url,
+            {
+                "date_from_day": today.day,
+                "date_from_month": today.month,
+                "date_from_year": today.year,
+                "date_to_day": today.day,
+                "date_to_month": today.month,
+                "date_to_year": today.year,
+            },
+        ).content.decode()
+        assert "Rowan0 Ashby" in on_the_day
+        wrong = client.get(
+            url,
+            {
+                "child": "not-an-id",
+                "date_from_day": today.day,
+                "date_from_month": today.month,
+                "date_from_year": today.year,
+                "date_to_day": yesterday.day,
+                "date_to_month": yesterday.month,
+                "date_to_year": yesterday.year,
+            },
+        )
+        assert wrong.status_code == 200
+        summary = wrong.content.decode().split('class="govuk-error-summary"')[1].split("</form>")[0]
+        assert "Enter a child ID" in summary and "To must be the same as or after From" in summary
+        assert 'id="disclosures"' not in wrong.content.decode()
+
+    def test_the_log_is_paginated(self, world: Any, django_assert_max_num_queries: Any) -> None:
+        self._seen(world, 26)  # one disclosure per child: the police record
+        from joinedup.children.models import Disclosure
+
+        assert Disclosure.objects.count() == 26
+        client = as_user(world.users["dpo"])
+        Disclosure.objects.bulk_create(
+            [
+                Disclosure(**{k: v for k, v in d.__dict__.items() if k not in {"_state", "id"}})
+                for d in Disclosure.objects.all()
+            ]
+        )
+        with django_assert_max_num_queries(20):
+            first = client.get(reverse("governance:disclosures")).content.decode()
+        assert "Page 1 of 2" in first and "52 disclosures" in first
+        second = client.get(reverse("governance:disclosures"), {"page": "2"}).content.decode()
+        assert "Page 2 of 2" in second and second.count('class="govuk-table__row"') == 3  # header + 2 rows
 
 
 class TestAuditPage:

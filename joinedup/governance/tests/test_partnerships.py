@@ -89,18 +89,20 @@ def two(world: World) -> tuple[Side, Side]:
 
 def _pages(side: Side, other: Side) -> dict[str, str]:
     """Every governance page and export that lists things, as `side` opens them."""
+    # Pages where the DPO types one of the other's identifiers come last: the DPO's own audit
+    # trail then (rightly) records what they typed.
     return {
         "index": reverse("governance:index"),
         "agreements": reverse("governance:agreements"),
         "break-glass": reverse("governance:break_glass"),
         "disclosures": reverse("governance:disclosures"),
-        "disclosures by other's child": reverse("governance:disclosures") + f"?child={other.child.uuid}",
         "audit": reverse("governance:audit"),
-        "audit by other's child": reverse("governance:audit") + f"?child={other.child.uuid}",
         "audit csv": reverse("governance:audit") + "?format=csv",
+        "retention": reverse("governance:retention"),
+        "disclosures by other's child": reverse("governance:disclosures") + f"?child={other.child.uuid}",
+        "audit by other's child": reverse("governance:audit") + f"?child={other.child.uuid}",
         "subject access by other's NHS number": reverse("governance:subject_access") + f"?q={other.nhs}",
         "subject access by other's child": reverse("governance:subject_access") + f"?q={other.child.uuid}",
-        "retention": reverse("governance:retention"),
     }
 
 
