@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from joinedup.children.models import ReviewStatus
 from joinedup.core.forms import DateField, GovukForm
-from joinedup.governance.models import RetentionOutcome
+from joinedup.governance.models import ExemptionOutcome, RetentionOutcome
 from joinedup.partnership.models import Agency, AgreementStatus, LawfulBasis
 from joinedup.partnership.roles import DataCategory, Purpose
 
@@ -167,3 +167,17 @@ class RetentionDecisionForm(GovukForm):
 
 class SubjectAccessForm(GovukForm):
     q = forms.CharField(label="NHS number or child ID", max_length=60)
+
+
+class ExemptionDecisionForm(GovukForm):
+    """The DPO's decision on one possibly exempt item; prefixed with the item's id, one per item on the page."""
+
+    outcome = forms.ChoiceField(
+        label="Decision", choices=ExemptionOutcome.choices, widget=forms.RadioSelect, required=True
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="For example: no risk identified in disclosing; or the exemption that applies and why.",
+    )

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,6 +25,7 @@ from joinedup.governance.forms import (
     AuditFilterForm,
     BreakGlassReviewForm,
     DisclosureFilterForm,
+    ExemptionDecisionForm,
     RetentionDecisionForm,
     SubjectAccessForm,
 )
@@ -262,6 +264,69 @@ def subject_access(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def subject_access_review(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Each possibly exempt item with its decision; a POST decides one item (named by `item`)."""
+    child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
+    membership = require(request.user, Perm.SUBJECT_ACCESS)
+    failed: tuple[str, ExemptionDecisionForm] | None = None
+    if request.method == "POST":
+        item = selectors.subject_access_item_for_decision(
+            user=request.user, child=child, item_uuid=request.POST.get("item", "")
+        )
+        form = ExemptionDecisionForm(request.POST, prefix=str(item.uuid))
+        if form.is_valid():
+            try:
+                services.exemption_decide(
+                    actor=request.user,
+                    partnership=membership.agency.partnership,
+                    child=child,
+                    item=item,
+                    outcome=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Decision recorded: {item.title}.")
+                return redirect(reverse("governance:subject_access_review", args=[child.uuid]) + f"#item-{item.uuid}")
+        failed = (str(item.uuid), form)
+    holdings = selectors.subject_access_review(user=request.user, child=child)
+    rows = []
+    for item in holdings.items:
+        if failed is not None and failed[0] == str(item.uuid):
+            rows.append((item, failed[1]))
+        else:
+            rows.append((item, ExemptionDecisionForm(prefix=str(item.uuid))))
+    name = selectors.child_labels(partnership_id=membership.agency.partnership_id, child_ids=[child.pk])[child.pk]
+    return render(
+        request,
+        "governance/subject_access_review.html",
+        {
+            "child": child,
+            "name": name,
+            "holdings": holdings,
+            "rows": rows,
+            "error_form": failed[1] if failed else None,
+            "page_title": f"Subject access: {name.name}",
+        },
+    )
+
+
+@require_GET
+@login_required
+def subject_access_letter(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """The response as the family will read it, before it is downloaded and sent."""
+    child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
+    export = selectors.subject_access_export(user=request.user, child=child)
+    return render(
+        request,
+        "governance/subject_access_letter.html",
+        {"child": child, "export": export, "page_title": "Subject access response"},
+    )
+
+
 @require_GET
 @login_required
 def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
@@ -275,6 +340,7 @@ def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    # Imported here: WeasyPrint is slow to load and only PDF requests need it.
     from weasyprint import HTML
 
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)

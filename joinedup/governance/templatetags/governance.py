@@ -6,21 +6,9 @@ from collections.abc import Iterable
 
 from django import template
 
-from joinedup.partnership.roles import DataCategory, Purpose
+from joinedup.governance.labels import category_label, purpose_label
 
 register = template.Library()
-
-KNOW_OF = "Know-of (existence only)"
-
-
-def category_label(code: str) -> str:
-    if code == "know_of":
-        return KNOW_OF
-    return str(DataCategory(code).label) if code in DataCategory.values else code.replace("_", " ").capitalize()
-
-
-def purpose_label(code: str) -> str:
-    return str(Purpose(code).label) if code in Purpose.values else code.replace("_", " ").capitalize()
 
 
 @register.filter(name="category_labels")

@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,8 @@ from joinedup.children.selectors import child_view
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, same_child
 from joinedup.core.csvsafe import csv_safe
-from joinedup.governance.models import RetentionDecision
+from joinedup.governance.models import ExemptionDecision, RetentionDecision
+from joinedup.governance.selectors import subject_access_export, subject_access_review
 from joinedup.partnership.models import InformationSharingAgreement
 
 
@@ -285,21 +287,121 @@ class TestAuditPage:
 
 class TestSubjectAccess:
     def test_json_export_holds_every_record_disclosure_and_view_with_redaction(self, world: Any) -> None:
-        own = make_record(world, actor=world.users["practitioner"], given_names="Esme")
+        own = make_record(world, actor=world.users["practitioner"], given_names="Esme", agency="city_school")
         police = make_record(world, agency="police", given_names="Esme")
         same_child(own, police)
-        make_agreement(world, categories=("identity",), redact_third_parties=True)
-        child_view(user=world.users["practitioner"], child_uuid=own.child.uuid, purpose="direct_work")
+        make_agreement(world, parties=("city_school", "police"), categories=("identity",), redact_third_parties=True)
+        school_user = world.user("practitioner", agency="city_school")
+        child_view(user=school_user, child_uuid=own.child.uuid, purpose="direct_work")
         client = as_user(world.users["dpo"])
         found = client.get(reverse("governance:subject_access"), {"q": str(own.child.uuid)}).content.decode()
-        assert str(own.child.uuid) in found
+        assert (
+            "Esme Test-Child" in found and reverse("governance:subject_access_review", args=[own.child.uuid]) in found
+        )
         export = json.loads(client.get(reverse("governance:subject_access_json", args=[own.child.uuid])).content)
-        assert set(export["records_by_agency"]) == {"City Children's Services", "Shire Police"}
-        record = export["records_by_agency"]["City Children's Services"][0]
-        assert record["given_names"] == "Esme"
-        assert record["created_by"] == "[redacted: third party]"
-        assert export["disclosures"][0]["from_agency"] == "Shire Police"
-        assert export["views"] and AuditEvent.objects.filter(event="subject_access.exported").exists()
+        assert {h["agency"] for h in export["information_held"]} == {"City Schools", "Shire Police"}
+        school = next(h for h in export["information_held"] if h["agency"] == "City Schools")
+        fields = {f["label"]: f["value"] for f in school["records"][0]["fields"]}
+        assert fields["Given names"] == "Esme" and fields["Date of birth"] == "27 March 2011"
+        assert fields["Record created"].endswith("by [redacted: third party]")
+        (shown,) = export["who_has_been_shown_this_information"]
+        assert (
+            shown["from"] == "Shire Police"
+            and shown["what"] == "Identity"
+            and shown["why"] == "Direct work with the child"
+        )
+        assert export["when_the_record_was_opened"][0]["why"] == "Direct work with the child"
+        assert AuditEvent.objects.filter(event="subject_access.exported").exists()
+
+    def _with_intelligence(self, world: Any) -> tuple[Any, Any]:
+        own = make_record(world, given_names="Kezia", family_name="Marsh", address="3 Canal Row")
+        police = make_record(world, agency="police", given_names="Kezia", family_name="Marsh")
+        child = same_child(own, police)
+        item = IntelligenceItem.objects.create(
+            record=police,
+            summary="Seen with older males at the Arboretum; believed to be carrying for a county line.",
+            source_grade="2",
+            information_grade="B",
+            handling_code="C",
+            handling_conditions="Not to be disclosed to the family; discuss with the PPU before acting.",
+            recorded_at=timezone.now(),
+        )
+        return child, item
+
+    def test_intelligence_barred_from_the_family_stays_out_until_the_dpo_decides(self, world: Any) -> None:
+        child, item = self._with_intelligence(world)
+        client = as_user(world.users["dpo"])
+        review_url = reverse("governance:subject_access_review", args=[child.uuid])
+        review = client.get(review_url).content.decode()
+        # The DPO sees the intelligence and why it may be exempt, and the social care record too.
+        assert "Arboretum" in review and "Not to be disclosed to the family" in review
+        assert "Police handling conditions restrict disclosure" in review
+        assert "Social work data whose disclosure may cause serious harm" in review
+        assert "2 items not decided yet" in review
+        assert AuditEvent.objects.filter(event="subject_access.reviewed", child_uuid=child.uuid).exists()
+
+        def letter() -> str:
+            return client.get(reverse("governance:subject_access_letter", args=[child.uuid])).content.decode()
+
+        def data() -> str:
+            return client.get(reverse("governance:subject_access_json", args=[child.uuid])).content.decode()
+
+        # Undecided: out of the letter, the PDF's source and the JSON.
+        assert "Arboretum" not in letter() and "Arboretum" not in data() and "3 Canal Row" not in data()
+        pdf_html = render_to_string(
+            "governance/subject_access_pdf.html",
+            {"export": subject_access_export(user=world.users["dpo"], child=child)},
+        )
+        assert "Arboretum" not in pdf_html and "Kezia Marsh" in pdf_html
+
+        missing = client.post(review_url, {"item": str(item.uuid)})
+        assert missing.status_code == 200
+        assert "Choose decision" in missing.content.decode() and "Enter reason" in missing.content.decode()
+        assert not ExemptionDecision.objects.exists()
+        client.post(
+            review_url,
+            {"item": str(item.uuid), f"{item.uuid}-outcome": "withhold", f"{item.uuid}-reason": "Sch 2 para 2: live."},
+        )
+        decision = ExemptionDecision.objects.get()
+        assert decision.outcome == "withhold" and decision.decided_by == world.users["dpo"]
+        assert AuditEvent.objects.get(event="subject_access.item_decided").new["outcome"] == "withhold"
+        withheld = client.get(review_url).content.decode().split('id="withheld"')[1]
+        assert "Police intelligence recorded" in withheld and "Sch 2 para 2: live." in withheld
+        assert "Arboretum" not in letter() and "Arboretum" not in data()
+
+        record = next(
+            i for i in subject_access_review(user=world.users["dpo"], child=child).items if i.kind == "record"
+        )
+        client.post(
+            review_url,
+            {"item": str(record.uuid), f"{record.uuid}-outcome": "disclose", f"{record.uuid}-reason": "No risk."},
+        )
+        assert "3 Canal Row" in letter() and "3 Canal Row" in data() and "Arboretum" not in data()
+        # A later decision supersedes the earlier one; both stay on record.
+        client.post(
+            review_url,
+            {"item": str(item.uuid), f"{item.uuid}-outcome": "disclose", f"{item.uuid}-reason": "PPU agreed."},
+        )
+        assert "Arboretum" in data() and ExemptionDecision.objects.count() == 3
+
+    def test_the_letter_reads_as_a_letter(self, world: Any) -> None:
+        child, _ = self._with_intelligence(world)
+        content = as_user(world.users["dpo"]).get(reverse("governance:subject_access_letter", args=[child.uuid]))
+        text = content.content.decode().split('id="letter"')[1]
+        assert "Dear Kezia Marsh" in text and "born 27 March 2011" in text
+        for raw in ("given_names", "date_of_birth", "police_intelligence", "direct_work", "2011-03-27", "T0"):
+            assert raw not in text, raw
+        assert "Information Commissioner" in text
+
+    def test_a_decision_on_something_not_the_childs_is_refused(self, world: Any) -> None:
+        child, _ = self._with_intelligence(world)
+        other, other_item = self._with_intelligence(world)
+        url = reverse("governance:subject_access_review", args=[child.uuid])
+        client = as_user(world.users["dpo"])
+        for item in (str(other_item.uuid), "not-a-uuid", ""):
+            response = client.post(url, {"item": item, f"{item}-outcome": "disclose", f"{item}-reason": "x"})
+            assert response.status_code == 404
+        assert not ExemptionDecision.objects.exists()
 
     def test_pdf_export_is_a_pdf(self, world: Any) -> None:
         record = make_record(world)
