@@ -15,3 +15,9 @@ def category_label(code: str) -> str:
 
 def purpose_label(code: str) -> str:
     return str(Purpose(code).label) if code in Purpose.values else code.replace("_", " ").capitalize()
+
+
+def event_label(code: str) -> str:
+    """An audit event code in words: "break_glass.opened" reads "Break glass opened"."""
+    words = code.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

@@ -90,6 +90,30 @@ def audit_events_for(*, user: Any, filters: dict[str, Any]) -> QuerySet[AuditEve
     return events
 
 
+@dataclass
+class AuditPage:
+    page: Any
+    rows: list[tuple[AuditEvent, ChildLabel | None]]
+
+
+def audit_page(*, user: Any, filters: dict[str, Any], page: Any) -> AuditPage:
+    """One page of the filtered trail, each child named; reading it is audited too."""
+    membership = require(user, Perm.VIEW_AUDIT)
+    with transaction.atomic():
+        current = Paginator(audit_events_for(user=user, filters=filters), 50).get_page(page)
+        uuids = {e.child_uuid for e in current.object_list if e.child_uuid}
+        pks = dict(Child.objects.filter(uuid__in=uuids).values_list("uuid", "pk"))
+        labels = child_labels(partnership_id=membership.agency.partnership_id, child_ids=pks.values())
+        audit_record(
+            actor=user,
+            event="audit.viewed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"filters": {k: str(v) for k, v in filters.items() if v not in (None, "")}, "page": current.number},
+        )
+    rows = [(e, labels.get(pks[e.child_uuid]) if e.child_uuid in pks else None) for e in current.object_list]
+    return AuditPage(page=current, rows=rows)
+
+
 def audit_csv(*, user: Any, events: Iterable[AuditEvent]) -> str:
     """The filtered trail as CSV; the export itself is audited."""
     out = io.StringIO()
@@ -371,6 +395,33 @@ def retention_candidates(*, user: Any, today: dt.date | None = None) -> list[Ret
             due = (record.updated_at + dt.timedelta(days=365 * policy.years)).date()
             candidates.append(RetentionCandidate(record=record, policy=policy, due_since=due))
     return sorted(candidates, key=lambda c: c.due_since)
+
+
+def retention_review_list(*, user: Any) -> list[RetentionCandidate]:
+    """The retention review page's records; listing them (each a person's record) is audited."""
+    with transaction.atomic():
+        candidates = retention_candidates(user=user)
+        audit_record(
+            actor=user,
+            event="retention.listed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"records": [str(c.record.uuid) for c in candidates]},
+        )
+    return candidates
+
+
+def retention_decision_view(*, user: Any, record: AgencyRecord) -> AgencyRecord:
+    """Open one record for a retention decision: the DPO sees whose record it is. Audited."""
+    require(user, Perm.RETENTION_REVIEW)
+    audit_record(
+        actor=user,
+        event="retention.record_viewed",
+        obj=record,
+        child_uuid=record.child.uuid,
+        purpose=Purpose.DATA_PROTECTION,
+        detail={"record": str(record.uuid), "agency": record.agency.name},
+    )
+    return record
 
 
 def retention_record_for_decision(*, user: Any, record_uuid: Any) -> AgencyRecord:

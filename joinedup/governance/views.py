@@ -8,7 +8,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -229,14 +228,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, Perm.VIEW_AUDIT)
     form = AuditFilterForm(request.GET or None, partnership=membership.agency.partnership)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    events = selectors.audit_events_for(user=request.user, filters=filters)
     if request.GET.get("format") == "csv" and (not form.is_bound or form.is_valid()):
+        events = selectors.audit_events_for(user=request.user, filters=filters)
         response = HttpResponse(
             selectors.audit_csv(user=request.user, events=events.iterator()), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         return response
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = selectors.audit_page(user=request.user, filters=filters, page=request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -358,7 +357,7 @@ def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def retention_list(request: HttpRequest) -> HttpResponse:
-    candidates = selectors.retention_candidates(user=request.user)
+    candidates = selectors.retention_review_list(user=request.user)
     return render(
         request, "governance/retention_list.html", {"candidates": candidates, "page_title": "Retention review"}
     )
@@ -383,6 +382,7 @@ def retention_decide(request: HttpRequest, record_uuid: str) -> HttpResponse:
         else:
             messages.success(request, f"Decision recorded for {record.agency.name} {record.local_id}.")
             return redirect("governance:retention")
+    selectors.retention_decision_view(user=request.user, record=record)
     return render(
         request,
         "governance/retention_decide.html",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django import template
 
-from joinedup.governance.labels import category_label, purpose_label
+from joinedup.governance.labels import category_label, event_label, purpose_label
 
 register = template.Library()
 
@@ -19,3 +19,8 @@ def category_labels(codes: Iterable[str]) -> str:
 @register.filter(name="purpose_label")
 def purpose_label_filter(code: str) -> str:
     return purpose_label(code or "")
+
+
+@register.filter(name="event_label")
+def event_label_filter(code: str) -> str:
+    return event_label(code or "")

@@ -263,9 +263,11 @@ class TestAuditPage:
         audit_record(actor=world.users["screener"], event="children.searched")
         client = as_user(world.users["dpo"])
         by_user = client.get(reverse("governance:audit"), {"user": "screener"}).content.decode()
-        assert "children.searched" in by_user and "agency_record.created" not in by_user
+        assert "Children searched" in by_user and "Agency record created" not in by_user
         by_child = client.get(reverse("governance:audit"), {"child": str(record.child.uuid)}).content.decode()
-        assert "agency_record.created" in by_child and "children.searched" not in by_child
+        assert "Agency record created" in by_child and "Children searched" not in by_child
+        assert "Jordan Test-Child" in by_child and "agency_record.created" not in by_child
+        assert AuditEvent.objects.filter(event="audit.viewed", actor=world.users["dpo"]).exists()
         tomorrow = dt.date.today() + dt.timedelta(days=1)
         none = client.get(
             reverse("governance:audit"),
@@ -403,6 +405,16 @@ class TestSubjectAccess:
             assert response.status_code == 404
         assert not ExemptionDecision.objects.exists()
 
+    def test_only_a_dpo_may_decide_and_a_refusal_changes_nothing(self, world: Any) -> None:
+        child, item = self._with_intelligence(world)
+        url = reverse("governance:subject_access_review", args=[child.uuid])
+        body = {"item": str(item.uuid), f"{item.uuid}-outcome": "disclose", f"{item.uuid}-reason": "x"}
+        for role in ("practitioner", "screener", "analyst", "partnership_admin"):
+            assert as_user(world.users[role]).post(url, body).status_code == 403
+        assert Client().post(url, body).status_code == 302
+        assert not ExemptionDecision.objects.exists()
+        assert not AuditEvent.objects.filter(event="subject_access.item_decided").exists()
+
     def test_pdf_export_is_a_pdf(self, world: Any) -> None:
         record = make_record(world)
         response = as_user(world.users["dpo"]).get(reverse("governance:subject_access_pdf", args=[record.child.uuid]))
@@ -442,6 +454,18 @@ class TestRetention:
         )
         assert RetentionDecision.objects.get().outcome == "retain"
         assert url not in client.get(reverse("governance:retention")).content.decode()
+
+    def test_opening_a_record_for_a_decision_is_audited(self, world: Any) -> None:
+        old = self._old(world)
+        client = as_user(world.users["dpo"])
+        client.get(reverse("governance:retention"))
+        listed = AuditEvent.objects.get(event="retention.listed")
+        assert listed.actor == world.users["dpo"] and str(old.uuid) in listed.detail["records"]
+        page = client.get(reverse("governance:retention_decide", args=[old.uuid])).content.decode()
+        assert "Archived Test-Child" in page and "27 March 2011" in page
+        viewed = AuditEvent.objects.get(event="retention.record_viewed")
+        assert viewed.actor == world.users["dpo"] and viewed.child_uuid == old.child.uuid
+        assert viewed.detail["record"] == str(old.uuid)
 
     def test_erasing_keeps_a_tombstone_and_the_audit_trail(self, world: Any) -> None:
         old = self._old(world)

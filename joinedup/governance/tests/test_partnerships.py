@@ -112,6 +112,8 @@ def _details(other: Side) -> dict[str, str]:
         "break-glass review": reverse("governance:break_glass_review", args=[other.grant.uuid]),
         "agreement edit": reverse("governance:agreement_edit", args=[other.agreement.uuid]),
         "agreement review": reverse("governance:agreement_review", args=[other.agreement.uuid]),
+        "subject access review": reverse("governance:subject_access_review", args=[other.child.uuid]),
+        "subject access letter": reverse("governance:subject_access_letter", args=[other.child.uuid]),
         "subject access json": reverse("governance:subject_access_json", args=[other.child.uuid]),
         "subject access pdf": reverse("governance:subject_access_pdf", args=[other.child.uuid]),
         "retention decision": reverse("governance:retention_decide", args=[other.old.uuid]),
