@@ -267,5 +267,13 @@ JOINEDUP_SERVICE_NAME = env_str("JOINEDUP_SERVICE_NAME", "Joined Up")
 PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", "") or SECRET_KEY
 # How long break-glass access lasts.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 24)
+# The audit chain's HMAC key, kept outside the database so rows cannot be re-hashed
+# (audit/chain.py). Set it separately in production; after a change keep the old key
+# in AUDIT_HMAC_PREVIOUS_KEYS so events chained under it still verify.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "") or SECRET_KEY
+AUDIT_HMAC_PREVIOUS_KEYS = env_list("AUDIT_HMAC_PREVIOUS_KEYS", [])
+# Checkpoints of the chain's head, outside the table (audit/checkpoints.py).
+AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(BASE_DIR / "var" / "audit-checkpoints.jsonl"))
+AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 100)
 CSRF_FAILURE_VIEW = "joinedup.shell.views.csrf_failure"
 AXES_VERBOSE = False

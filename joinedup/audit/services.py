@@ -2,6 +2,14 @@
 
 Services call `audit_record` inside their own transaction, so the event and
 the change it describes commit together or not at all.
+
+Every event is chained with an HMAC under AUDIT_HMAC_KEY (audit/chain.py).
+The first write after a key is configured, on a new or an existing chain,
+first appends an `audit.chain_keyed` marker naming the key: events before it
+keep verifying as they were chained (plain SHA-256), events from it on are
+keyed. After the commit of a write that crosses a multiple of
+AUDIT_CHECKPOINT_EVERY ids, or writes a marker, the new head is checkpointed
+outside the table (audit/checkpoints.py).
 """
 
 from __future__ import annotations
@@ -9,11 +17,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from joinedup.audit.chain import GENESIS, event_hash
+from joinedup.audit.chain import GENESIS, KEYED_MARKER, event_hash, key_id
+from joinedup.audit.checkpoints import checkpoint_write
 from joinedup.audit.models import AuditEvent
+from joinedup.core.bulk import insert_many
 
 # Any constant: PostgreSQL transaction-level advisory lock that serialises
 # appends to the chain. SQLite serialises writers itself (IMMEDIATE mode).
@@ -60,15 +73,59 @@ def _fields(
     }
 
 
-def _chain(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each event's fields with its uuid, the hash before it and its own hash, in chain order."""
+def _current_key() -> bytes:
+    return str(settings.AUDIT_HMAC_KEY).encode()
+
+
+def _head() -> tuple[int, str, str | None]:
+    """(id, hash) of the last event and the key id its chain is keyed with, in one query."""
+    last_marker = (
+        AuditEvent.objects.filter(event=KEYED_MARKER)
+        .order_by("-id")
+        .annotate(named=KT("detail__key_id"))
+        .values("named")[:1]
+    )
+    head = (
+        AuditEvent.objects.order_by("-id")
+        .annotate(keyed_with=Subquery(last_marker))
+        .values_list("id", "hash", "keyed_with")
+    )
+    row = head.first()
+    return (0, GENESIS, None) if row is None else (row[0], row[1], row[2])
+
+
+def _chain(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int, bool]:
+    """The events to insert, chained in order, with the head's id before them and whether a marker leads.
+
+    If the chain is not yet keyed with the configured key, a marker naming it
+    goes first, so the verifier knows from where the key applies.
+    """
     _lock_chain()
-    prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+    head_id, prev_hash, keyed_with = _head()
+    key = _current_key()
+    marker = keyed_with != key_id(key)
+    if marker:
+        events = [
+            _fields(
+                actor=None,
+                event=KEYED_MARKER,
+                detail={"key_id": key_id(key), "previous_key_id": keyed_with, "after_event": head_id},
+            ),
+            *events,
+        ]
     for fields in events:
         fields["uuid"] = uuid4()
         fields["prev_hash"] = prev_hash
-        fields["hash"] = prev_hash = event_hash(fields, prev_hash)
-    return events
+        fields["hash"] = prev_hash = event_hash(fields, prev_hash, key)
+    return events, head_id, marker
+
+
+def _checkpoint_on_commit(*, before: int, head: int, head_hash: str, marker: bool) -> None:
+    """Checkpoint the new head once committed, if this write crossed a multiple of the interval."""
+    every = max(1, int(settings.AUDIT_CHECKPOINT_EVERY))
+    if marker or head // every > before // every:
+        # After commit: a checkpoint of an event that was rolled back would look like truncation.
+        transaction.on_commit(lambda: checkpoint_write(seq=head, hash=head_hash))
 
 
 @transaction.atomic
@@ -84,7 +141,7 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. `actor` is a User, or None for the system."""
-    (fields,) = _chain(
+    chained, before, marker = _chain(
         [
             _fields(
                 actor=actor,
@@ -98,8 +155,10 @@ def audit_record(
             )
         ]
     )
-    instance = AuditEvent(**fields)
-    instance.save()
+    for fields in chained:
+        instance = AuditEvent(**fields)
+        instance.save()
+    _checkpoint_on_commit(before=before, head=instance.pk, head_hash=instance.hash, marker=marker)
     return instance
 
 
@@ -111,7 +170,12 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
     instead of one round trip per event; the chain is the same as if each had
     been recorded alone.
     """
-    from joinedup.core.bulk import insert_many
-
+    if not events:
+        return 0
+    chained, before, marker = _chain([_fields(**event) for event in events])
     # In chain order: ids ascend with the order rows are inserted.
-    return insert_many(AuditEvent, _chain([_fields(**event) for event in events]))
+    insert_many(AuditEvent, chained)
+    # insert_many returns no ids: read the head back (still under the chain lock).
+    head = AuditEvent.objects.filter(hash=chained[-1]["hash"]).values_list("id", flat=True).get()
+    _checkpoint_on_commit(before=before, head=head, head_hash=chained[-1]["hash"], marker=marker)
+    return len(events)

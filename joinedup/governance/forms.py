@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from joinedup.children.models import ReviewStatus
 from joinedup.core.forms import DateField, GovukForm
-from joinedup.governance.models import RetentionOutcome
+from joinedup.governance.models import ExemptionOutcome, RetentionOutcome
 from joinedup.partnership.models import Agency, AgreementStatus, LawfulBasis
 from joinedup.partnership.roles import DataCategory, Purpose
 
@@ -123,10 +123,34 @@ class AuditFilterForm(GovukForm):
 
 
 class DisclosureFilterForm(GovukForm):
-    child = forms.UUIDField(label="Child ID", required=False)
-    category = forms.ChoiceField(
-        label="Category", required=False, choices=[("", "Any category"), *DataCategory.choices, ("know_of", "Know-of")]
+    child = forms.UUIDField(
+        label="Child ID",
+        required=False,
+        help_text="Or choose a child's name in the log to see only their disclosures.",
+        error_messages={"invalid": "Enter a child ID in the form shown on the child's page, or leave it empty."},
     )
+    agency = forms.ModelChoiceField(
+        label="Agency (holding or receiving)", queryset=Agency.objects.none(), required=False
+    )
+    category = forms.ChoiceField(
+        label="Category",
+        required=False,
+        choices=[("", "Any category"), *DataCategory.choices, ("know_of", "Know-of (existence only)")],
+    )
+    date_from = DateField(label="From", required=False)
+    date_to = DateField(label="To", required=False)
+
+    def __init__(self, *args: Any, partnership: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(partnership=partnership)
+        self.fields["agency"].empty_label = "Any agency"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "To must be the same as or after From.")
+        return data
 
 
 class RetentionDecisionForm(GovukForm):
@@ -143,3 +167,17 @@ class RetentionDecisionForm(GovukForm):
 
 class SubjectAccessForm(GovukForm):
     q = forms.CharField(label="NHS number or child ID", max_length=60)
+
+
+class ExemptionDecisionForm(GovukForm):
+    """The DPO's decision on one possibly exempt item; prefixed with the item's id, one per item on the page."""
+
+    outcome = forms.ChoiceField(
+        label="Decision", choices=ExemptionOutcome.choices, widget=forms.RadioSelect, required=True
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="For example: no risk identified in disclosing; or the exemption that applies and why.",
+    )

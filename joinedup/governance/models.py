@@ -46,3 +46,58 @@ class RetentionDecision(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.record}"
+
+
+# --- subject access: exemptions considered item by item -------------------------------
+
+
+class SubjectAccessItemKind(models.TextChoices):
+    RECORD = "record", "Agency record"
+    INTELLIGENCE = "intelligence", "Police intelligence"
+    ASSOCIATION = "association", "Link with another young person"
+
+
+class ExemptionGround(models.TextChoices):
+    """Why an item may be exempt from a subject access response (Data Protection Act 2018)."""
+
+    THIRD_PARTY = "third_party", "It is about another person (Schedule 2, paragraph 16: third parties)"
+    CRIME = "crime", "Disclosure may prejudice preventing or detecting crime (Schedule 2, paragraph 2)"
+    HANDLING_CODE = (
+        "handling_code",
+        "Police handling conditions restrict disclosure (Schedule 2, paragraph 2: crime and taxation)",
+    )
+    SOCIAL_WORK_HARM = (
+        "social_work_harm",
+        "Social work data whose disclosure may cause serious harm (Schedule 3, Part 3)",
+    )
+    HEALTH_HARM = "health_harm", "Health data whose disclosure may cause serious harm (Schedule 3, Part 2)"
+
+
+class ExemptionOutcome(models.TextChoices):
+    DISCLOSE = "disclose", "Disclose"
+    WITHHOLD = "withhold", "Withhold"
+
+
+class ExemptionDecision(PublicModel):
+    """The DPO's decision on one item of a child's subject access response that may be exempt.
+
+    Decisions are never changed: a new decision on the same item supersedes
+    the old one, so the history of the reasoning is kept. The export uses the
+    latest decision per item; an item with none stays out.
+    """
+
+    partnership = models.ForeignKey("partnership.Partnership", on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="+")
+    item_kind = models.CharField(max_length=20, choices=SubjectAccessItemKind.choices)
+    item_uuid = models.UUIDField()
+    ground = models.CharField(max_length=30, choices=ExemptionGround.choices)
+    outcome = models.CharField(max_length=10, choices=ExemptionOutcome.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["partnership", "child", "item_uuid"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.get_item_kind_display()} {self.item_uuid}"

@@ -5,29 +5,73 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
-from joinedup.children.models import AgencyRecord, BreakGlassGrant, Child, Disclosure, ReviewStatus
+from joinedup.children.models import (
+    AgencyRecord,
+    BreakGlassGrant,
+    Child,
+    ChildAssociation,
+    Disclosure,
+    HandlingCode,
+    InformationGrade,
+    IntelligenceItem,
+    ReviewStatus,
+    SourceGrade,
+)
+from joinedup.children.services import disclosures_record
 from joinedup.core.csvsafe import csv_safe
-from joinedup.governance.models import RetentionDecision, RetentionOutcome, RetentionPolicy
-from joinedup.partnership.access import require
+from joinedup.governance.labels import category_label, purpose_label
+from joinedup.governance.models import (
+    ExemptionDecision,
+    ExemptionGround,
+    ExemptionOutcome,
+    RetentionDecision,
+    RetentionOutcome,
+    RetentionPolicy,
+    SubjectAccessItemKind,
+)
+from joinedup.partnership.access import Grant, children_visible_to, require
 from joinedup.partnership.models import Agency, AgreementStatus, InformationSharingAgreement
-from joinedup.partnership.roles import Perm, Purpose
+from joinedup.partnership.roles import DataCategory, Perm, Purpose
 
 # --- audit trail ---------------------------------------------------------------------
 
 
+def _partnership_events(partnership_id: int) -> QuerySet[AuditEvent]:
+    """The events that belong to one partnership, so a DPO never reads another's trail.
+
+    An event belongs where its actor's agency is; an event with no agency (the
+    system's, such as a linkage run's joins) where its child's records are.
+    Installation events that name no agency and no child (the chain's key
+    markers, model training) are about the shared platform and show to every
+    partnership's DPO.
+    """
+    agencies = Agency.objects.filter(partnership_id=partnership_id).values("uuid")
+    children = Child.objects.filter(records__agency__partnership_id=partnership_id).values("uuid")
+    return AuditEvent.objects.filter(
+        Q(agency_uuid__in=agencies)
+        | Q(agency_uuid__isnull=True, child_uuid__in=children)
+        | Q(agency_uuid__isnull=True, child_uuid__isnull=True, actor__isnull=True)
+    )
+
+
 def audit_events_for(*, user: Any, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    """Audit events matching the DPO's filters, newest first. 403 for other roles."""
-    require(user, Perm.VIEW_AUDIT)
-    events = AuditEvent.objects.select_related("actor").order_by("-id")
+    """The DPO's partnership's audit events matching their filters, newest first. 403 for other roles."""
+    membership = require(user, Perm.VIEW_AUDIT)
+    events = _partnership_events(membership.agency.partnership_id).select_related("actor").order_by("-id")
     if filters.get("user"):
         events = events.filter(actor_label__iexact=filters["user"])
     if filters.get("child"):
@@ -44,6 +88,30 @@ def audit_events_for(*, user: Any, filters: dict[str, Any]) -> QuerySet[AuditEve
             occurred_at__lt=dt.datetime.combine(filters["date_to"], dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
         )
     return events
+
+
+@dataclass
+class AuditPage:
+    page: Any
+    rows: list[tuple[AuditEvent, ChildLabel | None]]
+
+
+def audit_page(*, user: Any, filters: dict[str, Any], page: Any) -> AuditPage:
+    """One page of the filtered trail, each child named; reading it is audited too."""
+    membership = require(user, Perm.VIEW_AUDIT)
+    with transaction.atomic():
+        current = Paginator(audit_events_for(user=user, filters=filters), 50).get_page(page)
+        uuids = {e.child_uuid for e in current.object_list if e.child_uuid}
+        pks = dict(Child.objects.filter(uuid__in=uuids).values_list("uuid", "pk"))
+        labels = child_labels(partnership_id=membership.agency.partnership_id, child_ids=pks.values())
+        audit_record(
+            actor=user,
+            event="audit.viewed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"filters": {k: str(v) for k, v in filters.items() if v not in (None, "")}, "page": current.number},
+        )
+    rows = [(e, labels.get(pks[e.child_uuid]) if e.child_uuid in pks else None) for e in current.object_list]
+    return AuditPage(page=current, rows=rows)
 
 
 def audit_csv(*, user: Any, events: Iterable[AuditEvent]) -> str:
@@ -97,47 +165,200 @@ def audit_csv(*, user: Any, events: Iterable[AuditEvent]) -> str:
 # --- disclosures ---------------------------------------------------------------------
 
 
-def disclosures_for(*, user: Any, child_uuid: Any = None, category: str = "") -> list[Disclosure]:
-    """Who has seen which agency's data about a child, and why. 403 for non-DPOs."""
+@dataclass(frozen=True)
+class ChildLabel:
+    """How governance pages name a child: from the partnership's own records, newest first."""
+
+    uuid: Any
+    name: str
+    date_of_birth: dt.date | None
+    records: tuple[Any, ...] = ()
+
+
+def child_labels(*, partnership_id: int, child_ids: Iterable[int]) -> dict[int, ChildLabel]:
+    """Names for children by primary key, in one query; a child whose records are all erased says so.
+
+    The DPO's view: every live record the partnership holds, whichever agency
+    holds it, because reviewing access and answering requests needs to know
+    who the child is.
+    """
+    ids = set(child_ids)
+    rows = (
+        AgencyRecord.objects.filter(child_id__in=ids, agency__partnership_id=partnership_id, erased_at__isnull=True)
+        .select_related("agency", "child")
+        .order_by("child_id", "-updated_at", "-id")
+    )
+    labels: dict[int, ChildLabel] = {}
+    for record in rows:
+        label = labels.get(record.child_id)
+        if label is None:
+            labels[record.child_id] = ChildLabel(
+                uuid=record.child.uuid,
+                name=record.full_name,
+                date_of_birth=record.date_of_birth,
+                records=(record,),
+            )
+        else:
+            labels[record.child_id] = ChildLabel(
+                uuid=label.uuid, name=label.name, date_of_birth=label.date_of_birth, records=(*label.records, record)
+            )
+    for child in Child.objects.filter(pk__in=ids - set(labels)):
+        labels[child.pk] = ChildLabel(uuid=child.uuid, name="Name erased (records past retention)", date_of_birth=None)
+    return labels
+
+
+def _day_range(events: QuerySet[Any], field: str, date_from: dt.date | None, date_to: dt.date | None) -> QuerySet[Any]:
+    """Whole London days, from the start of `date_from` to the end of `date_to`."""
+    tz = timezone.get_current_timezone()
+    if date_from:
+        events = events.filter(**{f"{field}__gte": dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)})
+    if date_to:
+        end = dt.datetime.combine(date_to, dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
+        events = events.filter(**{f"{field}__lt": end})
+    return events
+
+
+def disclosures_for(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Disclosure]:
+    """Who has seen which agency's data about a child, and why, newest first. 403 for non-DPOs.
+
+    Filters: `child` (uuid), `agency` (holder or recipient), `category`, `date_from`, `date_to`.
+    """
     membership = require(user, Perm.VIEW_AUDIT)
+    filters = filters or {}
     rows = Disclosure.objects.filter(holder_agency__partnership_id=membership.agency.partnership_id).select_related(
         "user", "recipient_agency", "holder_agency", "agreement", "break_glass", "child"
     )
-    if child_uuid:
-        rows = rows.filter(child__uuid=child_uuid)
-    rows_list = list(rows.order_by("-occurred_at", "-id")[:1000])
-    if category:
-        # Categories are a JSON list; filtered here so SQLite and PostgreSQL agree.
-        rows_list = [r for r in rows_list if category in r.categories]
-    return rows_list
+    if filters.get("child"):
+        rows = rows.filter(child__uuid=filters["child"])
+    if filters.get("agency"):
+        rows = rows.filter(Q(holder_agency=filters["agency"]) | Q(recipient_agency=filters["agency"]))
+    if filters.get("category"):
+        # Categories are a JSON list of codes; matching the quoted code works alike on SQLite and PostgreSQL.
+        rows = rows.filter(categories__icontains=f'"{filters["category"]}"')
+    rows = _day_range(rows, "occurred_at", filters.get("date_from"), filters.get("date_to"))
+    return rows.order_by("-occurred_at", "-id")
+
+
+@dataclass
+class DisclosureLog:
+    page: Any
+    rows: list[tuple[Disclosure, ChildLabel]]
+
+
+def disclosure_log(*, user: Any, filters: dict[str, Any], page: Any) -> DisclosureLog:
+    """One page of the disclosure log with the children named; the read is audited."""
+    membership = require(user, Perm.VIEW_AUDIT)
+    with transaction.atomic():
+        current = Paginator(disclosures_for(user=user, filters=filters), 50).get_page(page)
+        children = child_labels(
+            partnership_id=membership.agency.partnership_id, child_ids={d.child_id for d in current.object_list}
+        )
+        audit_record(
+            actor=user,
+            event="disclosures.viewed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={
+                "filters": {k: str(v) for k, v in filters.items() if v not in (None, "")},
+                "page": current.number,
+                "children_named": sorted(str(c.uuid) for c in children.values()),
+            },
+        )
+    return DisclosureLog(page=current, rows=[(d, children[d.child_id]) for d in current.object_list])
 
 
 # --- break-glass ---------------------------------------------------------------------
 
 
-def break_glass_queue(*, user: Any) -> tuple[list[BreakGlassGrant], list[BreakGlassGrant]]:
-    """(waiting for review, recently reviewed) grants in the DPO's partnership."""
+@dataclass
+class BreakGlassQueue:
+    pending: list[tuple[BreakGlassGrant, ChildLabel]]
+    reviewed: list[tuple[BreakGlassGrant, ChildLabel]]
+
+
+def break_glass_queue(*, user: Any, audit: bool = True) -> BreakGlassQueue:
+    """(waiting for review, recently reviewed) grants in the DPO's partnership, each child named.
+
+    Naming the children is a read of personal data: audited unless `audit` is
+    False (the governance index only counts the queue).
+    """
     membership = require(user, Perm.REVIEW_BREAK_GLASS)
     grants = BreakGlassGrant.objects.filter(agency__partnership_id=membership.agency.partnership_id).select_related(
         "user", "agency", "reviewed_by"
     )
     pending = list(grants.filter(review_status=ReviewStatus.PENDING).order_by("starts_at"))
     reviewed = list(grants.exclude(review_status=ReviewStatus.PENDING).order_by("-reviewed_at")[:50])
-    return pending, reviewed
+    if not audit:
+        return BreakGlassQueue(pending=[(g, _UNNAMED) for g in pending], reviewed=[])
+    with transaction.atomic():
+        labels = child_labels(
+            partnership_id=membership.agency.partnership_id, child_ids={g.child_id for g in pending + reviewed}
+        )
+        audit_record(
+            actor=user,
+            event="break_glass.queue_viewed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"children_named": sorted({str(label.uuid) for label in labels.values()})},
+        )
+    return BreakGlassQueue(
+        pending=[(g, labels[g.child_id]) for g in pending], reviewed=[(g, labels[g.child_id]) for g in reviewed]
+    )
+
+
+_UNNAMED = ChildLabel(uuid=None, name="", date_of_birth=None)
 
 
 def break_glass_get_for_review(*, user: Any, grant_uuid: Any) -> BreakGlassGrant:
-    from django.http import Http404
-
+    """A grant in the DPO's partnership; 404 for any other, 403 for other roles."""
     membership = require(user, Perm.REVIEW_BREAK_GLASS)
     grant = (
         BreakGlassGrant.objects.filter(agency__partnership_id=membership.agency.partnership_id, uuid=grant_uuid)
-        .select_related("user", "agency", "child")
+        .select_related("user", "agency", "child", "reviewed_by")
         .first()
     )
     if grant is None:
         raise Http404
     return grant
+
+
+@dataclass
+class BreakGlassReview:
+    grant: BreakGlassGrant
+    child: ChildLabel
+    disclosures: list[Disclosure]
+    child_page_open: bool
+
+
+def break_glass_review_view(*, user: Any, grant: BreakGlassGrant) -> BreakGlassReview:
+    """What the DPO reviews: the grant, the child by name, what was seen. Audited, with the disclosure
+    of the child's name where another agency's record supplies it."""
+    membership = require(user, Perm.REVIEW_BREAK_GLASS)
+    with transaction.atomic():
+        label = child_labels(partnership_id=membership.agency.partnership_id, child_ids=[grant.child_id])[
+            grant.child_id
+        ]
+        named_from = label.records[0] if label.records else None
+        if named_from is not None and named_from.agency_id != membership.agency_id:
+            disclosures_record(
+                user=user,
+                child=grant.child,
+                items=[(named_from, [DataCategory.IDENTITY], Grant(level="content", categories=frozenset()))],
+                purpose=Purpose.DATA_PROTECTION,
+                channel="page",
+            )
+        audit_record(
+            actor=user,
+            event="break_glass.review_viewed",
+            obj=grant,
+            child_uuid=grant.child.uuid,
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"named_from": str(named_from.uuid) if named_from else None},
+        )
+    return BreakGlassReview(
+        grant=grant,
+        child=label,
+        disclosures=list(grant.disclosures.select_related("holder_agency").order_by("occurred_at")),
+        child_page_open=children_visible_to(user).filter(pk=grant.child_id).exists(),
+    )
 
 
 # --- retention -----------------------------------------------------------------------
@@ -176,9 +397,34 @@ def retention_candidates(*, user: Any, today: dt.date | None = None) -> list[Ret
     return sorted(candidates, key=lambda c: c.due_since)
 
 
-def retention_record_for_decision(*, user: Any, record_uuid: Any) -> AgencyRecord:
-    from django.http import Http404
+def retention_review_list(*, user: Any) -> list[RetentionCandidate]:
+    """The retention review page's records; listing them (each a person's record) is audited."""
+    with transaction.atomic():
+        candidates = retention_candidates(user=user)
+        audit_record(
+            actor=user,
+            event="retention.listed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"records": [str(c.record.uuid) for c in candidates]},
+        )
+    return candidates
 
+
+def retention_decision_view(*, user: Any, record: AgencyRecord) -> AgencyRecord:
+    """Open one record for a retention decision: the DPO sees whose record it is. Audited."""
+    require(user, Perm.RETENTION_REVIEW)
+    audit_record(
+        actor=user,
+        event="retention.record_viewed",
+        obj=record,
+        child_uuid=record.child.uuid,
+        purpose=Purpose.DATA_PROTECTION,
+        detail={"record": str(record.uuid), "agency": record.agency.name},
+    )
+    return record
+
+
+def retention_record_for_decision(*, user: Any, record_uuid: Any) -> AgencyRecord:
     membership = require(user, Perm.RETENTION_REVIEW)
     record = (
         AgencyRecord.objects.filter(agency__partnership_id=membership.agency.partnership_id, uuid=record_uuid)
@@ -193,11 +439,8 @@ def retention_record_for_decision(*, user: Any, record_uuid: Any) -> AgencyRecor
 # --- subject access ------------------------------------------------------------------
 
 
-def subject_access_find(*, user: Any, query: str) -> list[Child]:
-    """Children in the DPO's partnership by NHS number or child id."""
-    import re
-    import uuid
-
+def subject_access_find(*, user: Any, query: str) -> list[ChildLabel]:
+    """Children in the DPO's partnership by NHS number or child id, named. The search is audited."""
     membership = require(user, Perm.SUBJECT_ACCESS)
     children = Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id).distinct()
     text = query.strip()
@@ -214,12 +457,25 @@ def subject_access_find(*, user: Any, query: str) -> list[Child]:
         actor=user,
         event="subject_access.searched",
         purpose=Purpose.DATA_PROTECTION,
-        detail={"query": query, "results": len(results)},
+        detail={"query": query, "results": len(results), "children": [str(c.uuid) for c in results]},
     )
-    return results
+    labels = child_labels(partnership_id=membership.agency.partnership_id, child_ids=[c.pk for c in results])
+    return [labels[c.pk] for c in results]
 
 
 REDACTED = "[redacted: third party]"
+WITHHELD_NOTE = (
+    "We have considered whether any of the exemptions in the Data Protection Act 2018 apply to this "
+    "information. Where one does, that information is not included. You can ask us about this response, "
+    "and you have the right to complain to the Information Commissioner's Office (ico.org.uk, 0303 123 1113)."
+)
+
+# Which agency records may fall under Schedule 3's serious-harm restrictions, by record type.
+_RECORD_GROUNDS = {
+    DataCategory.SOCIAL_CARE: ExemptionGround.SOCIAL_WORK_HARM,
+    DataCategory.YOUTH_JUSTICE: ExemptionGround.SOCIAL_WORK_HARM,
+    DataCategory.HEALTH: ExemptionGround.HEALTH_HARM,
+}
 
 
 def _redacting_agencies(agencies: Iterable[Agency]) -> set[int]:
@@ -231,90 +487,288 @@ def _redacting_agencies(agencies: Iterable[Agency]) -> set[int]:
     ) & {a.pk for a in agencies}
 
 
-def subject_access_export(*, user: Any, child: Child) -> dict[str, Any]:
-    """Everything held on a child, by agency, with disclosures and views. Audited as an export."""
-    membership = require(user, Perm.SUBJECT_ACCESS)
+@dataclass
+class SubjectAccessItem:
+    """One thing held about the child that may be exempt, with the DPO's latest decision on it."""
+
+    kind: str
+    uuid: Any
+    agency: str
+    title: str
+    summary: str
+    ground: str
+    ground_note: str
+    decision: ExemptionDecision | None
+
+    @property
+    def included(self) -> bool:
+        """Only a decision to disclose puts a possibly exempt item in the response."""
+        return self.decision is not None and self.decision.outcome == ExemptionOutcome.DISCLOSE
+
+    @property
+    def ground_label(self) -> str:
+        return str(ExemptionGround(self.ground).label)
+
+
+@dataclass
+class SubjectAccessHoldings:
+    records: list[AgencyRecord]
+    intelligence: list[IntelligenceItem]
+    associations: list[ChildAssociation]
+    items: list[SubjectAccessItem]
+    others: dict[int, ChildLabel]
+
+    def excluded(self, kind: str) -> set[Any]:
+        return {i.uuid for i in self.items if i.kind == kind and not i.included}
+
+    @property
+    def undecided(self) -> list[SubjectAccessItem]:
+        return [i for i in self.items if i.decision is None]
+
+    @property
+    def withheld(self) -> list[SubjectAccessItem]:
+        return [i for i in self.items if not i.included]
+
+
+def _holdings(*, membership: Any, child: Child) -> SubjectAccessHoldings:
+    """Everything the partnership holds on the child and which parts may be exempt."""
+    partnership_id = membership.agency.partnership_id
     records = list(
-        AgencyRecord.objects.filter(child=child)
+        AgencyRecord.objects.filter(child=child, agency__partnership_id=partnership_id)
         .select_related("agency", "area", "district", "created_by", "updated_by")
-        .prefetch_related("intelligence__recorded_by")
         .order_by("agency__name", "created_at")
     )
-    redact = _redacting_agencies({r.agency for r in records})
-
-    def person(agency_id: int, user_obj: Any) -> str | None:
-        if user_obj is None:
-            return None
-        return REDACTED if agency_id in redact else user_obj.get_full_name() or user_obj.get_username()
-
-    by_agency: dict[str, list[dict[str, Any]]] = {}
+    intelligence = list(
+        IntelligenceItem.objects.filter(record__in=records).select_related("record__agency", "recorded_by")
+    )
+    associations = list(
+        ChildAssociation.objects.filter(
+            Q(child_a=child) | Q(child_b=child), source_agency__partnership_id=partnership_id
+        )
+        .select_related("source_agency")
+        .order_by("recorded_on")
+    )
+    others = child_labels(
+        partnership_id=partnership_id,
+        child_ids={a.child_b_id if a.child_a_id == child.pk else a.child_a_id for a in associations},
+    )
+    decisions: dict[Any, ExemptionDecision] = {}
+    for decision in ExemptionDecision.objects.filter(partnership_id=partnership_id, child=child).order_by(
+        "created_at", "id"
+    ):
+        decisions[decision.item_uuid] = decision  # the latest wins
+    items = []
     for r in records:
-        by_agency.setdefault(r.agency.name, []).append(
+        ground = _RECORD_GROUNDS.get(r.record_type)
+        if ground is not None and r.erased_at is None:
+            items.append(
+                SubjectAccessItem(
+                    kind=SubjectAccessItemKind.RECORD,
+                    uuid=r.uuid,
+                    agency=r.agency.name,
+                    title=f"{r.record_type_label} record {r.local_id}",
+                    summary=", ".join(v for v in (r.full_name, r.address, r.postcode, r.school) if v),
+                    ground=ground,
+                    ground_note="Consider whether the address or other details could put the child at risk.",
+                    decision=decisions.get(r.uuid),
+                )
+            )
+    for i in intelligence:
+        conditional = i.handling_code == HandlingCode.C
+        items.append(
+            SubjectAccessItem(
+                kind=SubjectAccessItemKind.INTELLIGENCE,
+                uuid=i.uuid,
+                agency=i.record.agency.name,
+                title=f"Police intelligence recorded {_long_date(i.recorded_at)}",
+                summary=i.summary,
+                ground=ExemptionGround.HANDLING_CODE if conditional else ExemptionGround.CRIME,
+                ground_note=(
+                    f"Handling conditions: {i.handling_conditions}" if conditional else i.get_handling_code_display()
+                ),
+                decision=decisions.get(i.uuid),
+            )
+        )
+    for a in associations:
+        other = others[a.child_b_id if a.child_a_id == child.pk else a.child_a_id]
+        items.append(
+            SubjectAccessItem(
+                kind=SubjectAccessItemKind.ASSOCIATION,
+                uuid=a.uuid,
+                agency=a.source_agency.name,
+                title=f"Link with {other.name}",
+                summary=f"{a.get_association_type_display()}, recorded {_long_date(a.recorded_on)}",
+                ground=ExemptionGround.THIRD_PARTY,
+                ground_note="Names another young person.",
+                decision=decisions.get(a.uuid),
+            )
+        )
+    return SubjectAccessHoldings(
+        records=records, intelligence=intelligence, associations=associations, items=items, others=others
+    )
+
+
+def _long_date(value: Any) -> str:
+    """A date as a letter writes it: 3 March 2025."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def _grade_words(grades: Any, code: str) -> str:
+    """A 3x5x2 grade as words: "1: Reliable" reads "Reliable"."""
+    return str(grades(code).label).split(": ", 1)[-1]
+
+
+def subject_access_review(*, user: Any, child: Child) -> SubjectAccessHoldings:
+    """The DPO's review of what may be exempt in a child's response. The read is audited."""
+    membership = require(user, Perm.SUBJECT_ACCESS)
+    with transaction.atomic():
+        holdings = _holdings(membership=membership, child=child)
+        audit_record(
+            actor=user,
+            event="subject_access.reviewed",
+            obj=child,
+            child_uuid=child.uuid,
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"items": len(holdings.items), "undecided": len(holdings.undecided)},
+        )
+    return holdings
+
+
+def subject_access_item_for_decision(*, user: Any, child: Child, item_uuid: Any) -> SubjectAccessItem:
+    """One of the child's possibly exempt items, for a decision; 404 if it is not one of them."""
+    membership = require(user, Perm.SUBJECT_ACCESS)
+    for item in _holdings(membership=membership, child=child).items:
+        if str(item.uuid) == str(item_uuid):
+            return item
+    raise Http404
+
+
+def _person(redact: set[int], agency_id: int, user_obj: Any) -> str:
+    if user_obj is None:
+        return "Not recorded"
+    return REDACTED if agency_id in redact else user_obj.get_full_name() or user_obj.get_username()
+
+
+def subject_access_export(*, user: Any, child: Child) -> dict[str, Any]:
+    """The response to a subject access request: what is held, who has seen it and why, in words.
+
+    Possibly exempt items (social work and health records, police intelligence,
+    links naming other young people) are included only where the DPO decided to
+    disclose them. JSON and PDF are both made from this. Audited as an export.
+    """
+    membership = require(user, Perm.SUBJECT_ACCESS)
+    holdings = _holdings(membership=membership, child=child)
+    left_out_records = holdings.excluded(SubjectAccessItemKind.RECORD)
+    left_out_intelligence = holdings.excluded(SubjectAccessItemKind.INTELLIGENCE)
+    left_out_links = holdings.excluded(SubjectAccessItemKind.ASSOCIATION)
+    records = [r for r in holdings.records if r.uuid not in left_out_records]
+    redact = _redacting_agencies({r.agency for r in records})
+    intelligence_by_record: dict[int, list[IntelligenceItem]] = {}
+    for i in holdings.intelligence:
+        if i.uuid not in left_out_intelligence:
+            intelligence_by_record.setdefault(i.record_id, []).append(i)
+    # A record whose intelligence is (partly) withheld must not show, through the disclosure list,
+    # that intelligence from it was shared.
+    hides_intelligence = {i.record_id for i in holdings.intelligence if i.uuid in left_out_intelligence}
+    agencies: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        fields = [
+            ("Reference", r.local_id),
+            ("Erased", _long_date(r.erased_at)),
+            ("Given names", r.given_names),
+            ("Family name", r.family_name),
+            ("Other names", r.other_names),
+            ("Date of birth", _long_date(r.date_of_birth)),
+            ("Sex", r.get_sex_display()),
+            ("Gender", r.gender),
+            ("NHS number", r.nhs_number_display if r.nhs_number else ""),
+            ("Unique pupil number", r.upn),
+            ("Address", r.address),
+            ("Postcode", r.postcode),
+            ("Area", r.area.name if r.area else ""),
+            ("School", r.school),
+            ("Record created", f"{_long_date(r.created_at)} by {_person(redact, r.agency_id, r.created_by)}"),
+            ("Last changed", f"{_long_date(r.updated_at)} by {_person(redact, r.agency_id, r.updated_by)}"),
+        ]
+        agencies.setdefault(r.agency.name, []).append(
             {
-                "reference": r.local_id,
-                "erased": r.erased_at.isoformat() if r.erased_at else None,
-                "given_names": r.given_names,
-                "family_name": r.family_name,
-                "other_names": r.other_names,
-                "date_of_birth": r.date_of_birth.isoformat() if r.date_of_birth else None,
-                "sex": r.get_sex_display(),
-                "gender": r.gender,
-                "nhs_number": r.nhs_number,
-                "unique_pupil_number": r.upn,
-                "address": r.address,
-                "postcode": r.postcode,
-                "area": r.area.name if r.area else None,
-                "school": r.school,
-                "created_at": r.created_at.isoformat(),
-                "created_by": person(r.agency_id, r.created_by),
-                "updated_at": r.updated_at.isoformat(),
-                "updated_by": person(r.agency_id, r.updated_by),
-                "police_intelligence": [
-                    {
-                        "recorded_at": i.recorded_at.isoformat(),
-                        "grading": i.grading,
-                        "summary": i.summary,
-                        "handling_conditions": i.handling_conditions,
-                        "recorded_by": person(r.agency_id, i.recorded_by),
-                    }
-                    for i in r.intelligence.all()
+                # Only what the record holds: an empty field is left out rather than shown blank.
+                "fields": [{"label": label, "value": value} for label, value in fields if value],
+                "police_information": [
+                    [
+                        {
+                            "label": "Recorded",
+                            "value": f"{_long_date(i.recorded_at)} by {_person(redact, r.agency_id, i.recorded_by)}",
+                        },
+                        {"label": "What was recorded", "value": i.summary},
+                        {"label": "How reliable the source is", "value": _grade_words(SourceGrade, i.source_grade)},
+                        {"label": "How the source knows", "value": _grade_words(InformationGrade, i.information_grade)},
+                    ]
+                    for i in intelligence_by_record.get(r.pk, [])
                 ],
             }
         )
-    disclosures = [
-        {
-            "when": d.occurred_at.isoformat(),
-            "from_agency": d.holder_agency.name,
-            "to_agency": d.recipient_agency.name,
-            "categories": d.categories,
-            "purpose": Purpose(d.purpose).label if d.purpose in Purpose.values else d.purpose,
-            "basis": (
-                f"Agreement {d.agreement.reference}"
-                if d.agreement
-                else ("Emergency access (break-glass)" if d.break_glass_id else "Not recorded")
-            ),
-            "channel": d.get_channel_display(),
-        }
-        for d in Disclosure.objects.filter(child=child)
+    shown_records = {r.pk for r in records}
+    disclosures = []
+    for d in (
+        Disclosure.objects.filter(child=child, record_id__in=shown_records)
         .select_related("holder_agency", "recipient_agency", "agreement")
         .order_by("occurred_at")
-    ]
+    ):
+        categories = [
+            c for c in d.categories if not (c == DataCategory.POLICE_INTELLIGENCE and d.record_id in hides_intelligence)
+        ]
+        if not categories:
+            continue
+        disclosures.append(
+            {
+                "when": _long_date(d.occurred_at),
+                "from": d.holder_agency.name,
+                "to": d.recipient_agency.name,
+                "what": ", ".join(category_label(c) for c in categories),
+                "why": purpose_label(d.purpose),
+                "basis": (
+                    f"Information-sharing agreement {d.agreement.reference}"
+                    if d.agreement
+                    else ("Emergency access" if d.break_glass_id else "Data protection duties")
+                ),
+            }
+        )
+    agency_uuids = Agency.objects.filter(partnership_id=membership.agency.partnership_id).values("uuid")
     views = [
-        {"when": e.occurred_at.isoformat(), "agency": e.agency_label, "purpose": e.purpose, "event": e.event}
+        {"when": _long_date(e.occurred_at), "who": e.agency_label or "The system", "why": purpose_label(e.purpose)}
         for e in AuditEvent.objects.filter(
-            child_uuid=child.uuid, event__in=["child.viewed", "pseudonymised.viewed"]
+            child_uuid=child.uuid, agency_uuid__in=agency_uuids, event__in=["child.viewed", "pseudonymised.viewed"]
         ).order_by("id")
     ]
+    links = [
+        {
+            "linked_with": holdings.others[a.child_b_id if a.child_a_id == child.pk else a.child_a_id].name,
+            "how": a.get_association_type_display(),
+            "recorded": f"{_long_date(a.recorded_on)} by {a.source_agency.name}",
+        }
+        for a in holdings.associations
+        if a.uuid not in left_out_links
+    ]
+    names = ChildLabel(uuid=child.uuid, name="", date_of_birth=None)
+    named = child_labels(partnership_id=membership.agency.partnership_id, child_ids=[child.pk]).get(child.pk, names)
     export = {
-        "child": str(child.uuid),
-        "produced_at": timezone.now().isoformat(),
-        "produced_for": membership.agency.partnership.name,
-        "records_by_agency": by_agency,
-        "disclosures": disclosures,
-        "views": views,
-        "redaction": (
-            "Names of staff and other third parties are redacted where the holding agency's agreement says so."
-        ),
+        "about": named.name,
+        "date_of_birth": _long_date(named.date_of_birth),
+        "child_reference": str(child.uuid),
+        "produced_on": _long_date(timezone.now()),
+        "produced_by": f"Data protection officer, {membership.agency.name}, for {membership.agency.partnership.name}",
+        "information_held": [{"agency": name, "records": held} for name, held in agencies.items()],
+        "links_with_other_young_people": links,
+        "who_has_been_shown_this_information": disclosures,
+        "when_the_record_was_opened": views,
+        "staff_names": "Names of staff are replaced by [redacted: third party] where the agency holding the "
+        "record has agreed to redact them.",
+        "exemptions": WITHHELD_NOTE,
     }
     audit_record(
         actor=user,
@@ -322,6 +776,10 @@ def subject_access_export(*, user: Any, child: Child) -> dict[str, Any]:
         obj=child,
         child_uuid=child.uuid,
         purpose=Purpose.DATA_PROTECTION,
-        detail={"records": len(records), "disclosures": len(disclosures)},
+        detail={
+            "records": len(records),
+            "disclosures": len(disclosures),
+            "withheld": sorted(str(i.uuid) for i in holdings.withheld),
+        },
     )
     return export

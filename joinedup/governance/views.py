@@ -8,10 +8,10 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,6 +24,7 @@ from joinedup.governance.forms import (
     AuditFilterForm,
     BreakGlassReviewForm,
     DisclosureFilterForm,
+    ExemptionDecisionForm,
     RetentionDecisionForm,
     SubjectAccessForm,
 )
@@ -43,7 +44,7 @@ from joinedup.partnership.roles import Perm
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_AUDIT)
-    pending, _ = selectors.break_glass_queue(user=request.user)
+    pending = selectors.break_glass_queue(user=request.user, audit=False).pending
     today = timezone.localdate()
     agreements = list(agreements_visible_to(request.user))
     context = {
@@ -160,11 +161,16 @@ def agreement_review(request: HttpRequest, agreement_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def break_glass_list(request: HttpRequest) -> HttpResponse:
-    pending, reviewed = selectors.break_glass_queue(user=request.user)
+    queue = selectors.break_glass_queue(user=request.user)
     return render(
         request,
         "governance/break_glass_list.html",
-        {"pending": pending, "reviewed": reviewed, "now": timezone.now(), "page_title": "Emergency access reviews"},
+        {
+            "pending": queue.pending,
+            "reviewed": queue.reviewed,
+            "now": timezone.now(),
+            "page_title": "Emergency access reviews",
+        },
     )
 
 
@@ -186,11 +192,11 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Review recorded.")
             return redirect("governance:break_glass")
-    disclosures = list(grant.disclosures.select_related("holder_agency").order_by("occurred_at"))
+    review = selectors.break_glass_review_view(user=request.user, grant=grant)
     return render(
         request,
         "governance/break_glass_review.html",
-        {"form": form, "grant": grant, "disclosures": disclosures, "page_title": "Review emergency access"},
+        {"form": form, "review": review, "grant": grant, "page_title": "Review emergency access"},
     )
 
 
@@ -200,15 +206,19 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def disclosure_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Perm.VIEW_AUDIT)
-    form = DisclosureFilterForm(request.GET or None)
-    rows = []
-    if form.is_valid():
-        rows = selectors.disclosures_for(
-            user=request.user, child_uuid=form.cleaned_data.get("child"), category=form.cleaned_data.get("category", "")
-        )
+    membership = require(request.user, Perm.VIEW_AUDIT)
+    params = request.GET.copy()
+    page_number = params.pop("page", [None])[-1]
+    form = DisclosureFilterForm(params or None, partnership=membership.agency.partnership)
+    # Recent disclosures by default; filters narrow them. Invalid filters show no rows, only the errors.
+    log = None
+    if not form.is_bound or form.is_valid():
+        filters = form.cleaned_data if form.is_bound else {}
+        log = selectors.disclosure_log(user=request.user, filters=filters, page=page_number)
     return render(
-        request, "governance/disclosure_list.html", {"form": form, "rows": rows, "page_title": "Disclosure log"}
+        request,
+        "governance/disclosure_list.html",
+        {"form": form, "log": log, "query": params.urlencode(), "page_title": "Disclosure log"},
     )
 
 
@@ -218,14 +228,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, Perm.VIEW_AUDIT)
     form = AuditFilterForm(request.GET or None, partnership=membership.agency.partnership)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    events = selectors.audit_events_for(user=request.user, filters=filters)
     if request.GET.get("format") == "csv" and (not form.is_bound or form.is_valid()):
+        events = selectors.audit_events_for(user=request.user, filters=filters)
         response = HttpResponse(
             selectors.audit_csv(user=request.user, events=events.iterator()), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         return response
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = selectors.audit_page(user=request.user, filters=filters, page=request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -253,6 +263,69 @@ def subject_access(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def subject_access_review(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Each possibly exempt item with its decision; a POST decides one item (named by `item`)."""
+    child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
+    membership = require(request.user, Perm.SUBJECT_ACCESS)
+    failed: tuple[str, ExemptionDecisionForm] | None = None
+    if request.method == "POST":
+        item = selectors.subject_access_item_for_decision(
+            user=request.user, child=child, item_uuid=request.POST.get("item", "")
+        )
+        form = ExemptionDecisionForm(request.POST, prefix=str(item.uuid))
+        if form.is_valid():
+            try:
+                services.exemption_decide(
+                    actor=request.user,
+                    partnership=membership.agency.partnership,
+                    child=child,
+                    item=item,
+                    outcome=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Decision recorded: {item.title}.")
+                return redirect(reverse("governance:subject_access_review", args=[child.uuid]) + f"#item-{item.uuid}")
+        failed = (str(item.uuid), form)
+    holdings = selectors.subject_access_review(user=request.user, child=child)
+    rows = []
+    for item in holdings.items:
+        if failed is not None and failed[0] == str(item.uuid):
+            rows.append((item, failed[1]))
+        else:
+            rows.append((item, ExemptionDecisionForm(prefix=str(item.uuid))))
+    name = selectors.child_labels(partnership_id=membership.agency.partnership_id, child_ids=[child.pk])[child.pk]
+    return render(
+        request,
+        "governance/subject_access_review.html",
+        {
+            "child": child,
+            "name": name,
+            "holdings": holdings,
+            "rows": rows,
+            "error_form": failed[1] if failed else None,
+            "page_title": f"Subject access: {name.name}",
+        },
+    )
+
+
+@require_GET
+@login_required
+def subject_access_letter(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """The response as the family will read it, before it is downloaded and sent."""
+    child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
+    export = selectors.subject_access_export(user=request.user, child=child)
+    return render(
+        request,
+        "governance/subject_access_letter.html",
+        {"child": child, "export": export, "page_title": "Subject access response"},
+    )
+
+
 @require_GET
 @login_required
 def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
@@ -266,6 +339,7 @@ def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    # Imported here: WeasyPrint is slow to load and only PDF requests need it.
     from weasyprint import HTML
 
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
@@ -283,7 +357,7 @@ def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def retention_list(request: HttpRequest) -> HttpResponse:
-    candidates = selectors.retention_candidates(user=request.user)
+    candidates = selectors.retention_review_list(user=request.user)
     return render(
         request, "governance/retention_list.html", {"candidates": candidates, "page_title": "Retention review"}
     )
@@ -308,6 +382,7 @@ def retention_decide(request: HttpRequest, record_uuid: str) -> HttpResponse:
         else:
             messages.success(request, f"Decision recorded for {record.agency.name} {record.local_id}.")
             return redirect("governance:retention")
+    selectors.retention_decision_view(user=request.user, record=record)
     return render(
         request,
         "governance/retention_decide.html",

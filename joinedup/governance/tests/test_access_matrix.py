@@ -278,6 +278,12 @@ MATRIX: dict[str, Row] = {
     "governance:disclosures": Row(lambda w: reverse("governance:disclosures"), page(Perm.VIEW_AUDIT)),
     "governance:audit": Row(lambda w: reverse("governance:audit"), page(Perm.VIEW_AUDIT)),
     "governance:subject_access": Row(lambda w: reverse("governance:subject_access"), page(Perm.SUBJECT_ACCESS)),
+    "governance:subject_access_review": Row(
+        lambda w: reverse("governance:subject_access_review", args=[w.child.uuid]), page(Perm.SUBJECT_ACCESS)
+    ),
+    "governance:subject_access_letter": Row(
+        lambda w: reverse("governance:subject_access_letter", args=[w.child.uuid]), page(Perm.SUBJECT_ACCESS)
+    ),
     "governance:subject_access_json": Row(
         lambda w: reverse("governance:subject_access_json", args=[w.child.uuid]), page(Perm.SUBJECT_ACCESS)
     ),

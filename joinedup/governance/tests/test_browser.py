@@ -70,3 +70,96 @@ def test_break_glass_then_the_dpo_reviews_it(live_world: Any, browser_checks: Br
     ui.check()
     assert "Waiting for review (0)" in page.inner_text("main")
     assert "Justified" in page.inner_text("main")
+
+
+def test_the_dpos_day(live_world: Any, browser_checks: BrowserChecks) -> None:
+    """The DPO reads the disclosure log without typing an id, reviews a break-glass by the child's
+    name, and answers a subject access request with the police's intelligence withheld."""
+    from django.utils import timezone
+
+    from joinedup.children.models import IntelligenceItem
+    from joinedup.children.selectors import child_view
+    from joinedup.children.services import break_glass_open
+    from joinedup.conftest import same_child, valid_nhs
+
+    nhs = valid_nhs(4242)
+    own = make_record(live_world, given_names="Kezia", family_name="Marsh", nhs_number=nhs, address="3 Canal Row")
+    police = make_record(live_world, agency="police", given_names="Kezia", family_name="Marsh")
+    child = same_child(own, police)
+    intelligence = IntelligenceItem.objects.create(
+        record=police,
+        summary="Seen with older males at the Arboretum; believed to be carrying for a county line.",
+        source_grade="2",
+        information_grade="B",
+        handling_code="C",
+        handling_conditions="Not to be disclosed to the family; discuss with the PPU before acting.",
+        recorded_at=timezone.now(),
+    )
+    make_agreement(live_world, categories=("identity", "police_intelligence"))
+    child_view(user=live_world.users["practitioner"], child_uuid=child.uuid, purpose="direct_work")
+    missing = make_record(live_world, agency="health", given_names="Nathaniel", family_name="Osei").child
+    break_glass_open(
+        actor=live_world.users["practitioner"], child=missing, reason="missing", explanation="Missing overnight."
+    )
+
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("dpo")
+    page.click("text=Governance")
+    ui.check()
+
+    # The disclosure log shows recent disclosures straight away, each child named.
+    page.click("main a:has-text('Disclosure log')")
+    ui.check()
+    log = page.inner_text("#disclosures")
+    assert "Kezia Marsh" in log and "Shire Police" in log and "Direct work with the child" in log
+    page.click("#disclosures a:has-text('Kezia Marsh')")
+    ui.check()
+    assert f"child={child.uuid}" in page.url and "Kezia Marsh" in page.inner_text("#disclosures")
+
+    # The break-glass review names the child.
+    page.click("text=Governance")
+    page.click("main a:has-text('Emergency access reviews')")
+    ui.check()
+    page.click("tr:has-text('Nathaniel Osei') a:has-text('Waiting for review')")
+    ui.check()
+    assert "Nathaniel Osei" in page.inner_text("#grant-child")
+    page.check("input[value=justified]")
+    page.fill("#id_review_note", "Proportionate: the child was missing.")
+    page.click("text=Record decision")
+    ui.check()
+    assert "Waiting for review (0)" in page.inner_text("main")
+
+    # Subject access: the intelligence barred from the family is withheld, with a reason.
+    page.click("text=Governance")
+    page.click("main a:has-text('Subject access requests')")
+    ui.check()
+    page.fill("#id_q", nhs)
+    page.click("main button[type=submit]")
+    ui.check()
+    page.click("text=Review and respond")
+    ui.check()
+    card = f"#item-{intelligence.uuid}"
+    assert "Not to be disclosed to the family" in page.inner_text(card)
+    page.click(f"{card} button")
+    ui.check()
+    assert "Choose decision" in page.inner_text(".govuk-error-summary")
+    page.check(f"{card} input[value=withhold]")
+    page.fill(f"{card} textarea", "Schedule 2 paragraph 2: disclosure would prejudice a live investigation.")
+    page.click(f"{card} button")
+    ui.check()
+    assert "live investigation" in page.inner_text("#withheld")
+    record_card = page.locator(".govuk-summary-card:has-text('Social care record')")
+    record_card.locator("input[value=disclose]").check()
+    record_card.locator("textarea").fill("No risk identified in the family knowing what is held.")
+    record_card.locator("button").click()
+    ui.check()
+
+    page.click("text=Preview the letter")
+    ui.check()
+    letter = page.inner_text("#letter")
+    assert "Dear Kezia Marsh" in letter and "3 Canal Row" in letter
+    assert "Arboretum" not in letter and "county line" not in letter
+    with page.expect_download() as download:
+        page.click("text=Download the letter (PDF)")
+    with open(download.value.path(), "rb") as handle:
+        assert handle.read(4) == b"%PDF"

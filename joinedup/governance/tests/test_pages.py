@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,8 @@ from joinedup.children.selectors import child_view
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, same_child
 from joinedup.core.csvsafe import csv_safe
-from joinedup.governance.models import RetentionDecision
+from joinedup.governance.models import ExemptionDecision, RetentionDecision
+from joinedup.governance.selectors import subject_access_export, subject_access_review
 from joinedup.partnership.models import InformationSharingAgreement
 
 
@@ -118,6 +120,31 @@ class TestBreakGlassReview:
         assert grant.review_status == "justified" and grant.reviewed_by == world.users["dpo"]
         assert AuditEvent.objects.filter(event="break_glass.reviewed").exists()
 
+    def test_the_review_names_the_child_and_links_to_their_trail(self, world: Any) -> None:
+        child = make_record(world, agency="police", given_names="Nathaniel", family_name="Osei").child
+        grant = break_glass_open(
+            actor=world.users["practitioner"], child=child, reason="missing", explanation="Missing since last night."
+        )
+        client = as_user(world.users["dpo"])
+        queue = client.get(reverse("governance:break_glass")).content.decode()
+        assert "Nathaniel Osei" in queue and "27 March 2011" in queue
+        page = client.get(reverse("governance:break_glass_review", args=[grant.uuid])).content.decode()
+        row = page.split('id="grant-child"')[1].split("</dd>")[0]
+        assert "Nathaniel Osei" in row and "born 27 March 2011" in row
+        assert f"{reverse('governance:disclosures')}?child={child.uuid}" in row
+        assert f"{reverse('governance:audit')}?child={child.uuid}" in row
+        # The raw id is in links only, never shown as the child.
+        assert f">{child.uuid}<" not in page
+        viewed = AuditEvent.objects.get(event="break_glass.review_viewed")
+        assert viewed.child_uuid == child.uuid and viewed.actor == world.users["dpo"]
+        assert AuditEvent.objects.filter(event="break_glass.queue_viewed", actor=world.users["dpo"]).exists()
+        # The police record supplied the name to a DPO in children's services: a disclosure.
+        from joinedup.children.models import Disclosure
+
+        shown = Disclosure.objects.get(user=world.users["dpo"])
+        assert shown.purpose == "data_protection" and shown.categories == ["identity"]
+        assert shown.holder_agency == world.agencies["police"]
+
 
 class TestDisclosureLog:
     def test_the_dpo_sees_who_has_seen_a_childs_police_information_and_why(self, world: Any) -> None:
@@ -139,11 +166,95 @@ class TestDisclosureLog:
         )
         content = response.content.decode()
         assert "Shire Police" in content and str(world.users["practitioner"]) in content
-        assert agreement.reference in content and "direct_work" in content
+        assert agreement.reference in content and "Direct work with the child" in content
+        assert "Police intelligence" in content and "police_intelligence" not in content.split("<table")[1]
         empty = as_user(world.users["dpo"]).get(
             reverse("governance:disclosures"), {"child": str(own.child.uuid), "category": "health"}
         )
         assert "No disclosures match" in empty.content.decode()
+
+    def _seen(self, world: Any, n: int, **fields: Any) -> list[Any]:
+        make_agreement(world, categories=("identity", "contact"))
+        children = []
+        for i in range(n):
+            own = make_record(world, given_names=f"Own{i}", **fields)
+            police = make_record(world, agency="police", given_names=f"Rowan{i}", family_name="Ashby", **fields)
+            same_child(own, police)
+            child_view(user=world.users["practitioner"], child_uuid=own.child.uuid, purpose="direct_work")
+            children.append(own.child)
+        return children
+
+    def test_recent_disclosures_show_without_typing_an_id_and_name_the_child(self, world: Any) -> None:
+        (child,) = self._seen(world, 1)
+        response = as_user(world.users["dpo"]).get(reverse("governance:disclosures"))
+        table = response.content.decode().split('id="disclosures"')[1]
+        assert "Shire Police" in table and "No disclosures" not in table
+        # Named as the partnership's newest record has it, with a link to that child's disclosures.
+        assert "Rowan0 Ashby" in table and "27 March 2011" in table
+        assert f"?child={child.uuid}" in table
+        event = AuditEvent.objects.filter(event="disclosures.viewed").latest("id")
+        assert event.actor == world.users["dpo"] and event.detail["children_named"] == [str(child.uuid)]
+
+    def test_filters_by_agency_and_period_and_explains_mistakes(self, world: Any) -> None:
+        self._seen(world, 1)
+        client = as_user(world.users["dpo"])
+        url = reverse("governance:disclosures")
+        by_health = client.get(url, {"agency": world.agencies["health"].pk}).content.decode()
+        assert "No disclosures match" in by_health
+        by_police = client.get(url, {"agency": world.agencies["police"].pk}).content.decode()
+        assert "Rowan0 Ashby" in by_police
+        today = timezone.localdate()
+        yesterday = today - dt.timedelta(days=1)
+        before = client.get(
+            url, {"date_to_day": yesterday.day, "date_to_month": yesterday.month, "date_to_year": yesterday.year}
+        ).content.decode()
+        assert "No disclosures match" in before
+        on_the_day = client.get(
+            url,
+            {
+                "date_from_day": today.day,
+                "date_from_month": today.month,
+                "date_from_year": today.year,
+                "date_to_day": today.day,
+                "date_to_month": today.month,
+                "date_to_year": today.year,
+            },
+        ).content.decode()
+        assert "Rowan0 Ashby" in on_the_day
+        wrong = client.get(
+            url,
+            {
+                "child": "not-an-id",
+                "date_from_day": today.day,
+                "date_from_month": today.month,
+                "date_from_year": today.year,
+                "date_to_day": yesterday.day,
+                "date_to_month": yesterday.month,
+                "date_to_year": yesterday.year,
+            },
+        )
+        assert wrong.status_code == 200
+        summary = wrong.content.decode().split('class="govuk-error-summary"')[1].split("</form>")[0]
+        assert "Enter a child ID" in summary and "To must be the same as or after From" in summary
+        assert 'id="disclosures"' not in wrong.content.decode()
+
+    def test_the_log_is_paginated(self, world: Any, django_assert_max_num_queries: Any) -> None:
+        self._seen(world, 26)  # one disclosure per child: the police record
+        from joinedup.children.models import Disclosure
+
+        assert Disclosure.objects.count() == 26
+        client = as_user(world.users["dpo"])
+        Disclosure.objects.bulk_create(
+            [
+                Disclosure(**{k: v for k, v in d.__dict__.items() if k not in {"_state", "id"}})
+                for d in Disclosure.objects.all()
+            ]
+        )
+        with django_assert_max_num_queries(20):
+            first = client.get(reverse("governance:disclosures")).content.decode()
+        assert "Page 1 of 2" in first and "52 disclosures" in first
+        second = client.get(reverse("governance:disclosures"), {"page": "2"}).content.decode()
+        assert "Page 2 of 2" in second and second.count('class="govuk-table__row"') == 3  # header + 2 rows
 
 
 class TestAuditPage:
@@ -152,9 +263,11 @@ class TestAuditPage:
         audit_record(actor=world.users["screener"], event="children.searched")
         client = as_user(world.users["dpo"])
         by_user = client.get(reverse("governance:audit"), {"user": "screener"}).content.decode()
-        assert "children.searched" in by_user and "agency_record.created" not in by_user
+        assert "Children searched" in by_user and "Agency record created" not in by_user
         by_child = client.get(reverse("governance:audit"), {"child": str(record.child.uuid)}).content.decode()
-        assert "agency_record.created" in by_child and "children.searched" not in by_child
+        assert "Agency record created" in by_child and "Children searched" not in by_child
+        assert "Jordan Test-Child" in by_child and "agency_record.created" not in by_child
+        assert AuditEvent.objects.filter(event="audit.viewed", actor=world.users["dpo"]).exists()
         tomorrow = dt.date.today() + dt.timedelta(days=1)
         none = client.get(
             reverse("governance:audit"),
@@ -176,21 +289,131 @@ class TestAuditPage:
 
 class TestSubjectAccess:
     def test_json_export_holds_every_record_disclosure_and_view_with_redaction(self, world: Any) -> None:
-        own = make_record(world, actor=world.users["practitioner"], given_names="Esme")
+        own = make_record(world, actor=world.users["practitioner"], given_names="Esme", agency="city_school")
         police = make_record(world, agency="police", given_names="Esme")
         same_child(own, police)
-        make_agreement(world, categories=("identity",), redact_third_parties=True)
-        child_view(user=world.users["practitioner"], child_uuid=own.child.uuid, purpose="direct_work")
+        make_agreement(world, parties=("city_school", "police"), categories=("identity",), redact_third_parties=True)
+        school_user = world.user("practitioner", agency="city_school")
+        child_view(user=school_user, child_uuid=own.child.uuid, purpose="direct_work")
         client = as_user(world.users["dpo"])
         found = client.get(reverse("governance:subject_access"), {"q": str(own.child.uuid)}).content.decode()
-        assert str(own.child.uuid) in found
+        assert (
+            "Esme Test-Child" in found and reverse("governance:subject_access_review", args=[own.child.uuid]) in found
+        )
         export = json.loads(client.get(reverse("governance:subject_access_json", args=[own.child.uuid])).content)
-        assert set(export["records_by_agency"]) == {"City Children's Services", "Shire Police"}
-        record = export["records_by_agency"]["City Children's Services"][0]
-        assert record["given_names"] == "Esme"
-        assert record["created_by"] == "[redacted: third party]"
-        assert export["disclosures"][0]["from_agency"] == "Shire Police"
-        assert export["views"] and AuditEvent.objects.filter(event="subject_access.exported").exists()
+        assert {h["agency"] for h in export["information_held"]} == {"City Schools", "Shire Police"}
+        school = next(h for h in export["information_held"] if h["agency"] == "City Schools")
+        fields = {f["label"]: f["value"] for f in school["records"][0]["fields"]}
+        assert fields["Given names"] == "Esme" and fields["Date of birth"] == "27 March 2011"
+        assert fields["Record created"].endswith("by [redacted: third party]")
+        (shown,) = export["who_has_been_shown_this_information"]
+        assert (
+            shown["from"] == "Shire Police"
+            and shown["what"] == "Identity"
+            and shown["why"] == "Direct work with the child"
+        )
+        assert export["when_the_record_was_opened"][0]["why"] == "Direct work with the child"
+        assert AuditEvent.objects.filter(event="subject_access.exported").exists()
+
+    def _with_intelligence(self, world: Any) -> tuple[Any, Any]:
+        own = make_record(world, given_names="Kezia", family_name="Marsh", address="3 Canal Row")
+        police = make_record(world, agency="police", given_names="Kezia", family_name="Marsh")
+        child = same_child(own, police)
+        item = IntelligenceItem.objects.create(
+            record=police,
+            summary="Seen with older males at the Arboretum; believed to be carrying for a county line.",
+            source_grade="2",
+            information_grade="B",
+            handling_code="C",
+            handling_conditions="Not to be disclosed to the family; discuss with the PPU before acting.",
+            recorded_at=timezone.now(),
+        )
+        return child, item
+
+    def test_intelligence_barred_from_the_family_stays_out_until_the_dpo_decides(self, world: Any) -> None:
+        child, item = self._with_intelligence(world)
+        client = as_user(world.users["dpo"])
+        review_url = reverse("governance:subject_access_review", args=[child.uuid])
+        review = client.get(review_url).content.decode()
+        # The DPO sees the intelligence and why it may be exempt, and the social care record too.
+        assert "Arboretum" in review and "Not to be disclosed to the family" in review
+        assert "Police handling conditions restrict disclosure" in review
+        assert "Social work data whose disclosure may cause serious harm" in review
+        assert "2 items not decided yet" in review
+        assert AuditEvent.objects.filter(event="subject_access.reviewed", child_uuid=child.uuid).exists()
+
+        def letter() -> str:
+            return client.get(reverse("governance:subject_access_letter", args=[child.uuid])).content.decode()
+
+        def data() -> str:
+            return client.get(reverse("governance:subject_access_json", args=[child.uuid])).content.decode()
+
+        # Undecided: out of the letter, the PDF's source and the JSON.
+        assert "Arboretum" not in letter() and "Arboretum" not in data() and "3 Canal Row" not in data()
+        pdf_html = render_to_string(
+            "governance/subject_access_pdf.html",
+            {"export": subject_access_export(user=world.users["dpo"], child=child)},
+        )
+        assert "Arboretum" not in pdf_html and "Kezia Marsh" in pdf_html
+
+        missing = client.post(review_url, {"item": str(item.uuid)})
+        assert missing.status_code == 200
+        assert "Choose decision" in missing.content.decode() and "Enter reason" in missing.content.decode()
+        assert not ExemptionDecision.objects.exists()
+        client.post(
+            review_url,
+            {"item": str(item.uuid), f"{item.uuid}-outcome": "withhold", f"{item.uuid}-reason": "Sch 2 para 2: live."},
+        )
+        decision = ExemptionDecision.objects.get()
+        assert decision.outcome == "withhold" and decision.decided_by == world.users["dpo"]
+        assert AuditEvent.objects.get(event="subject_access.item_decided").new["outcome"] == "withhold"
+        withheld = client.get(review_url).content.decode().split('id="withheld"')[1]
+        assert "Police intelligence recorded" in withheld and "Sch 2 para 2: live." in withheld
+        assert "Arboretum" not in letter() and "Arboretum" not in data()
+
+        record = next(
+            i for i in subject_access_review(user=world.users["dpo"], child=child).items if i.kind == "record"
+        )
+        client.post(
+            review_url,
+            {"item": str(record.uuid), f"{record.uuid}-outcome": "disclose", f"{record.uuid}-reason": "No risk."},
+        )
+        assert "3 Canal Row" in letter() and "3 Canal Row" in data() and "Arboretum" not in data()
+        # A later decision supersedes the earlier one; both stay on record.
+        client.post(
+            review_url,
+            {"item": str(item.uuid), f"{item.uuid}-outcome": "disclose", f"{item.uuid}-reason": "PPU agreed."},
+        )
+        assert "Arboretum" in data() and ExemptionDecision.objects.count() == 3
+
+    def test_the_letter_reads_as_a_letter(self, world: Any) -> None:
+        child, _ = self._with_intelligence(world)
+        content = as_user(world.users["dpo"]).get(reverse("governance:subject_access_letter", args=[child.uuid]))
+        text = content.content.decode().split('id="letter"')[1]
+        assert "Dear Kezia Marsh" in text and "born 27 March 2011" in text
+        for raw in ("given_names", "date_of_birth", "police_intelligence", "direct_work", "2011-03-27", "T0"):
+            assert raw not in text, raw
+        assert "Information Commissioner" in text
+
+    def test_a_decision_on_something_not_the_childs_is_refused(self, world: Any) -> None:
+        child, _ = self._with_intelligence(world)
+        other, other_item = self._with_intelligence(world)
+        url = reverse("governance:subject_access_review", args=[child.uuid])
+        client = as_user(world.users["dpo"])
+        for item in (str(other_item.uuid), "not-a-uuid", ""):
+            response = client.post(url, {"item": item, f"{item}-outcome": "disclose", f"{item}-reason": "x"})
+            assert response.status_code == 404
+        assert not ExemptionDecision.objects.exists()
+
+    def test_only_a_dpo_may_decide_and_a_refusal_changes_nothing(self, world: Any) -> None:
+        child, item = self._with_intelligence(world)
+        url = reverse("governance:subject_access_review", args=[child.uuid])
+        body = {"item": str(item.uuid), f"{item.uuid}-outcome": "disclose", f"{item.uuid}-reason": "x"}
+        for role in ("practitioner", "screener", "analyst", "partnership_admin"):
+            assert as_user(world.users[role]).post(url, body).status_code == 403
+        assert Client().post(url, body).status_code == 302
+        assert not ExemptionDecision.objects.exists()
+        assert not AuditEvent.objects.filter(event="subject_access.item_decided").exists()
 
     def test_pdf_export_is_a_pdf(self, world: Any) -> None:
         record = make_record(world)
@@ -231,6 +454,18 @@ class TestRetention:
         )
         assert RetentionDecision.objects.get().outcome == "retain"
         assert url not in client.get(reverse("governance:retention")).content.decode()
+
+    def test_opening_a_record_for_a_decision_is_audited(self, world: Any) -> None:
+        old = self._old(world)
+        client = as_user(world.users["dpo"])
+        client.get(reverse("governance:retention"))
+        listed = AuditEvent.objects.get(event="retention.listed")
+        assert listed.actor == world.users["dpo"] and str(old.uuid) in listed.detail["records"]
+        page = client.get(reverse("governance:retention_decide", args=[old.uuid])).content.decode()
+        assert "Archived Test-Child" in page and "27 March 2011" in page
+        viewed = AuditEvent.objects.get(event="retention.record_viewed")
+        assert viewed.actor == world.users["dpo"] and viewed.child_uuid == old.child.uuid
+        assert viewed.detail["record"] == str(old.uuid)
 
     def test_erasing_keeps_a_tombstone_and_the_audit_trail(self, world: Any) -> None:
         old = self._old(world)
