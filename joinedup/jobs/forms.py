@@ -6,5 +6,8 @@ class StartTrainingForm(forms.Form):
         required=False,
         min_value=1,
         max_value=1_000_000,
-        error_messages={"invalid": "Enter the seed as a whole number, like 1", "min_value": "Enter a seed of 1 or more"},
+        error_messages={
+            "invalid": "Enter the seed as a whole number, like 1",
+            "min_value": "Enter a seed of 1 or more",
+        },
     )

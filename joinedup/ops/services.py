@@ -73,4 +73,6 @@ def oidc_sign_in_record(*, identity: OidcIdentity) -> None:
 @transaction.atomic
 def oidc_sign_in_refuse(*, subject: str, reason: str, user: Any = None) -> None:
     """Record a refused sign-in through the provider: who it was, if known, and why."""
-    audit_record(actor=user, event="user.sign_in_refused", detail={"method": "oidc", "subject": subject, "reason": reason})
+    audit_record(
+        actor=user, event="user.sign_in_refused", detail={"method": "oidc", "subject": subject, "reason": reason}
+    )
