@@ -27,7 +27,8 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'import sys; assert sys.vers
 exit 1
 endef
 
-.PHONY: run test install frontend migrate seed serve lint typecheck test-sqlite test-postgres clean
+.PHONY: run test install frontend migrate seed serve worker serve-production lint typecheck test-sqlite test-postgres clean
+PORT ?= 8000
 
 $(VENV)/.installed: pyproject.toml
 	@PYTHON=$$($(find_python)) || { \
@@ -75,11 +76,27 @@ migrate: install
 seed: migrate
 	@DEBUG=true $(PY) manage.py seed_demo
 
+# The web server and the background-jobs worker together: stopping one (Ctrl+C) stops the other.
 serve:
 	@echo ""
-	@echo "Joined Up is running on http://127.0.0.1:8000 (synthetic data only)."
+	@echo "Joined Up is running on http://127.0.0.1:$(PORT) (synthetic data only), with a background-jobs worker."
 	@echo "Sign in as any of the demo users above, e.g. sw.city, with password: synthetic-demo-only"
-	@DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	DEBUG=true $(PY) manage.py db_worker --no-reload --interval 1 --verbosity 0 & worker=$$!; \
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The worker on its own (production runs it as its own service: docs/deployment.md).
+worker:
+	@$(PY) manage.py db_worker --no-reload --interval 1
+
+# Production, from the same environment (.env or the real one; DEBUG off, SECRET_KEY
+# set): migrate, collect static files for WhiteNoise, then gunicorn and a worker.
+serve-production: install
+	@$(PY) manage.py migrate --no-input
+	@$(PY) manage.py collectstatic --no-input --verbosity 0
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	WHITENOISE_USE_FINDERS=false BIND=$${BIND:-127.0.0.1:$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 run: seed serve
 

@@ -98,6 +98,12 @@ INSTALLED_APPS = [
     "joinedup.participation",
     "joinedup.chronology",
     "joinedup.demo",
+    # Background jobs: Django's tasks framework with a database-backed queue.
+    "django_tasks_db",
+    "joinedup.jobs",
+    # Running it for real: the health endpoint and OpenID Connect sign-in.
+    "joinedup.ops",
+    # The project shell (home, header, menu) sits on top of every app.
     "joinedup.shell",
 ]
 
@@ -184,14 +190,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "joinedup" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve straight from the finders when no collectstatic has been run (make run).
-WHITENOISE_USE_FINDERS = True
+# Serve straight from the finders when no collectstatic has been run (make run);
+# `make serve-production` turns this off and serves only what collectstatic wrote.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Security -----------------------------------------------------------------
@@ -213,6 +220,10 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# check --deploy asks for preload; a deployment that may not commit to it sets false.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# The load balancer's probe speaks plain HTTP to the app behind the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 
 # Maps: a tile server is optional. With none, maps show markers on a blank
@@ -277,3 +288,48 @@ AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(BASE_DIR / "var" / 
 AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 100)
 CSRF_FAILURE_VIEW = "joinedup.shell.views.csrf_failure"
 AXES_VERBOSE = False
+
+
+# --- Background jobs ------------------------------------------------------------
+# Jobs are queued in the database and run by `manage.py db_worker` (make run
+# starts one beside the web server; docs/deployment.md for production).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds between a job page's progress polls.
+JOBS_POLL_SECONDS = env_int("JOBS_POLL_SECONDS", 2)
+
+# --- Sign-in through OpenID Connect ----------------------------------------------
+# Off unless OIDC_RP_CLIENT_ID is set. Users are matched on the provider's
+# subject (stored per user in ops.OidcIdentity), never on email; the email's
+# domain must be one the user's agency allows. docs/deployment.md has Entra ID
+# and NHS CIS2 examples.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your organisation's account")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+# How often a signed-in session is re-checked with the provider (prompt=none);
+# an account disabled there loses access at the next check.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", 15 * 60)
+# Only people a partnership admin has linked (manage.py oidc_link) may sign in this way.
+OIDC_CREATE_USER = False
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?oidc=failed"
+OIDC_EXEMPT_URLS = ["healthz", "logout", "login"]
+if OIDC_ENABLED:
+    for _name in ("OIDC_OP_ISSUER", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so set {_name} too (docs/deployment.md).")
+# Both are always installed and stand aside while OIDC_ENABLED is false, so
+# turning sign-in on is configuration only.
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "joinedup.ops.oidc.SubjectBackend"]
+# After authentication, so it knows who is signed in; before axes, which stays last.
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "joinedup.ops.oidc.SessionRefresh")

@@ -23,6 +23,9 @@ urlpatterns = [
     path("young-people/", participation_views.public, name="public_opportunities"),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
+    # The health probe and the OIDC round trip (joinedup/ops), and background jobs.
+    path("", include("joinedup.ops.urls")),
+    path("jobs/", include("joinedup.jobs.urls")),
 ]
 
 handler403 = "joinedup.shell.views.error_403"

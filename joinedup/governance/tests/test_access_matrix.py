@@ -366,6 +366,18 @@ MATRIX: dict[str, Row] = {
     "api:list_referrals": Row(lambda w: "/api/v1/referrals", api(Perm.RAISE_REFERRAL), api=True),
     "api:list_agreements": Row(lambda w: "/api/v1/agreements", api(None), api=True),
     "api:list_audit_events": Row(lambda w: "/api/v1/audit/events", api(Perm.VIEW_AUDIT), api=True),
+    # Running the service (joinedup/ops): the probe is public and says nothing about anyone;
+    # the OIDC round trip does not exist while OIDC is not configured (the sign-in tests configure it).
+    "healthz": Row(lambda w: "/healthz", always(200)),
+    "oidc_authentication_init": Row(lambda w: reverse("oidc_authentication_init"), always(404)),
+    "oidc_authentication_callback": Row(lambda w: reverse("oidc_authentication_callback"), always(404)),
+    "oidc_logout": Row(lambda w: reverse("oidc_logout"), always(404)),
+    # Background jobs (joinedup/jobs): a member's own jobs; starting one is POST only
+    # (who may start, and that a refusal queues nothing, is in jobs/tests/test_jobs.py).
+    "jobs:list": Row(lambda w: reverse("jobs:list"), signed_in(200, 302)),
+    "jobs:detail": Row(lambda w: reverse("jobs:detail", args=[uuid.uuid4()]), signed_in(404, 302)),
+    "jobs:start_linkage_train": Row(lambda w: reverse("jobs:start_linkage_train"), always(405)),
+    "jobs:start_linkage_run": Row(lambda w: reverse("jobs:start_linkage_run"), always(405)),
 }
 
 

@@ -1,0 +1,29 @@
+"""gunicorn's settings for `make serve-production` (docs/deployment.md).
+
+gunicorn reads this file itself; Django's settings are still read only by
+joinedup/settings.py. Each value can be set from the environment gunicorn
+documents (GUNICORN_CMD_ARGS) or the few named here.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "joinedup.wsgi:application"
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Sync workers with a few threads each: pages spend their time in the
+# database, so threads overlap the waits without a second process's memory.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+# A subject access PDF can take a while; everything longer is a background job.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so a slow leak never becomes an outage.
+max_requests = 2000
+max_requests_jitter = 200
+# Access log without query strings: a search's query string is personal data.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,73 @@
+"""What each kind of job does. Each takes the job and a progress reporter and
+returns what it made, in words and as a link; a JobError says, in words, what
+to fix before trying again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import reverse
+
+from joinedup.jobs.models import Job, JobKind
+from joinedup.linkage import model as splink_model
+from joinedup.linkage.features import RECORD_FIELDS, records_to_table
+from joinedup.linkage.services import active_model, linkage_apply, linkage_model_save
+from joinedup.linkage.spark import EngineError
+from joinedup.partnership.access import agency_records_for_linkage
+
+Report = Callable[[str, int | None], None]
+MIN_TRAINING_RECORDS = 50
+
+
+class JobError(Exception):
+    """A failure the person who started the job can act on; its message is shown as it is."""
+
+
+def _records() -> Any:
+    return records_to_table(agency_records_for_linkage().values(*RECORD_FIELDS).iterator(chunk_size=10_000))
+
+
+def linkage_train(job: Job, report: Report) -> tuple[str, str]:
+    report("Loading agency records", 0)
+    rows = _records()
+    if rows.num_rows < MIN_TRAINING_RECORDS:
+        raise JobError(
+            f"There are {rows.num_rows} agency records: at least {MIN_TRAINING_RECORDS} are needed to train "
+            "a model. Add or import more records, then train again."
+        )
+    report(f"Training on {rows.num_rows:,} agency records (Splink, unsupervised)", 1)
+    result = splink_model.train(rows, seed=int(job.params.get("seed", 1)))
+    model = linkage_model_save(actor=job.started_by, parameters=result.model, summary=result.summary)
+    return (
+        f"Model v{model.version} trained on {rows.num_rows:,} agency records. Check its match weights, "
+        "then put it in use from its page.",
+        reverse("linkage:model", args=[model.uuid]),
+    )
+
+
+def linkage_run(job: Job, report: Report) -> tuple[str, str]:
+    model = active_model()
+    if model is None:
+        raise JobError("No linkage model is in use. Train one, check it and put it in use, then start a run.")
+    report("Loading agency records", 0)
+    rows = _records()
+    engine = splink_model.default_engine()
+    report(f"Scoring {rows.num_rows:,} records with model v{model.version} on {engine}", 1)
+    try:
+        pairs = splink_model.predict_pairs(rows, model.parameters, threshold=model.lower_threshold, engine=engine)
+        run = linkage_apply(
+            actor=job.started_by, model=model, rows=pairs, progress=lambda message: report(message, None)
+        )
+    except EngineError as exc:
+        raise JobError(str(exc)) from exc
+    report("Decisions written", 3)
+    figures = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in run.figures.items())
+    return f"Linkage run with model v{model.version} finished: {figures}.", reverse("linkage:queue")
+
+
+KINDS: dict[str, tuple[int, Callable[[Job, Report], tuple[str, str]]]] = {
+    # kind: (steps, handler)
+    JobKind.LINKAGE_TRAIN: (2, linkage_train),
+    JobKind.LINKAGE_RUN: (3, linkage_run),
+}

@@ -1,0 +1,75 @@
+"""Writes for background jobs: each atomic, each with its audit event.
+
+A job is started in a request (`job_start`) and moved on by the worker
+(`job_begin`, `job_progress`, `job_succeed`, `job_fail`). Progress is saved
+in its own short transaction so the job's page sees it while the work goes
+on; what the job itself writes is in the work's own transactions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from joinedup.audit.services import audit_record
+from joinedup.jobs.models import Job, JobKind, JobStatus
+
+
+@transaction.atomic
+def job_start(*, actor: Any, kind: str, params: dict[str, Any] | None = None, steps: int = 1) -> Job:
+    """Queue a job of `kind` for the worker; the job row and its task row commit together."""
+    from joinedup.jobs.tasks import run_job
+
+    if kind not in JobKind.values:
+        raise ValidationError({"kind": f"Unknown kind of job {kind!r}."})
+    job = Job(kind=kind, started_by=actor, params=params or {}, steps=steps)
+    job.full_clean()
+    job.save()
+    result = run_job.enqueue(str(job.uuid))
+    job.task_id = str(result.id)
+    job.save(update_fields=["task_id", "updated_at"])
+    audit_record(actor=actor, event="job.started", obj=job, new={"kind": kind, "params": job.params})
+    return job
+
+
+@transaction.atomic
+def job_begin(*, job: Job) -> Job:
+    job.status = JobStatus.RUNNING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "updated_at"])
+    return job
+
+
+@transaction.atomic
+def job_progress(*, job: Job, message: str, step: int | None = None) -> None:
+    """Say how far the job has got (inside a job's own transaction, the page sees it when that commits)."""
+    job.progress = message[:300]
+    fields = ["progress", "updated_at"]
+    if step is not None:
+        job.step = min(step, job.steps)
+        fields.append("step")
+    job.save(update_fields=fields)
+
+
+@transaction.atomic
+def job_succeed(*, job: Job, result: str, result_url: str = "") -> Job:
+    job.status = JobStatus.SUCCEEDED
+    job.step = job.steps
+    job.result, job.result_url = result, result_url
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "step", "result", "result_url", "finished_at", "updated_at"])
+    audit_record(actor=job.started_by, event="job.succeeded", obj=job, new={"result": result})
+    return job
+
+
+@transaction.atomic
+def job_fail(*, job: Job, error: str) -> Job:
+    job.status = JobStatus.FAILED
+    job.error = error
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    audit_record(actor=job.started_by, event="job.failed", obj=job, new={"error": error})
+    return job
