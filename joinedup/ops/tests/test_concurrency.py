@@ -20,7 +20,7 @@ from django.test import Client
 from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_record
-from joinedup.core.services import api_token_create
+from joinedup.shell.services import api_token_create
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
