@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from django.conf import settings
@@ -65,23 +64,22 @@ def _filters(form: DirectoryFilterForm) -> selectors.DirectoryFilters:
     )
 
 
-def _map_data(opportunities: list[Opportunity]) -> str:
-    return json.dumps(
-        {
-            "tiles": settings.MAP_TILE_URL,
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "markers": [
-                {
-                    "lat": float(o.latitude),
-                    "lon": float(o.longitude),
-                    "title": o.title,
-                    "detail": f"{o.venue}, ages {o.age_range}, {o.schedule}",
-                }
-                for o in opportunities
-                if o.latitude is not None and o.longitude is not None
-            ],
-        }
-    )
+def _map_data(opportunities: list[Opportunity]) -> dict[str, Any]:
+    """The map's data; the template hands it to the script with json_script, which escapes `<`."""
+    return {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "markers": [
+            {
+                "lat": float(o.latitude),
+                "lon": float(o.longitude),
+                "title": o.title,
+                "detail": f"{o.venue}, ages {o.age_range}, {o.schedule}",
+            }
+            for o in opportunities
+            if o.latitude is not None and o.longitude is not None
+        ],
+    }
 
 
 def _directory_csv(opportunities: list[Opportunity]) -> HttpResponse:
@@ -262,17 +260,15 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "group": group,
         "bands": selectors.AGE_BANDS,
         "groups": Group.choices,
-        "map_data": json.dumps(
-            {
-                "tiles": settings.MAP_TILE_URL,
-                "attribution": settings.MAP_TILE_ATTRIBUTION,
-                "circles": [
-                    {"lat": r.latitude, "lon": r.longitude, "count": r.total, "title": r.district.name}
-                    for r in result.districts
-                    if r.latitude is not None
-                ],
-            }
-        ),
+        "map_data": {
+            "tiles": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "circles": [
+                {"lat": r.latitude, "lon": r.longitude, "count": r.total, "title": r.district.name}
+                for r in result.districts
+                if r.latitude is not None
+            ],
+        },
         "page_title": "Participation coverage",
     }
     if fmt == "pdf":
