@@ -27,16 +27,17 @@ from joinedup.participation.forms import (
     OpportunityForm,
     PutForwardForm,
     SafetyDecisionForm,
+    SeparateForm,
 )
 from joinedup.participation.models import (
     Access,
     Cohort,
+    CohortMember,
+    CohortStatus,
     Group,
-    MemberStatus,
     Opportunity,
     OpportunityStatus,
     Safeguard,
-    StrategicQuestion,
 )
 from joinedup.partnership.access import (
     child_get_for_user,
@@ -224,6 +225,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
+        # Area and district names are set by admins: a cell starting "=" must not run as a formula.
         writer.writerow(
             [
                 "area",
@@ -240,15 +242,18 @@ def coverage(request: HttpRequest) -> HttpResponse:
         for row in result.districts:
             writer.writerow(
                 [
-                    row.district.area.name,
-                    row.district.name,
-                    row.total,
-                    row.in_person,
-                    *(row.by_band[b] for b in result.bands),
-                    *(row.by_type[t] for t, _ in result.types),
-                    *(row.by_group[g] for g, _ in result.groups),
-                    "" if row.nearest_km is None else row.nearest_km,
-                    "; ".join(row.gaps),
+                    csv_safe(v)
+                    for v in (
+                        row.district.area.name,
+                        row.district.name,
+                        row.total,
+                        row.in_person,
+                        *(row.by_band[b] for b in result.bands),
+                        *(row.by_type[t] for t, _ in result.types),
+                        *(row.by_group[g] for g, _ in result.groups),
+                        "" if row.nearest_km is None else row.nearest_km,
+                        "; ".join(row.gaps),
+                    )
                 ]
             )
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
@@ -290,19 +295,38 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, Perm.MANAGE_PARTICIPATION)
     partnership = membership.agency.partnership
     opportunities = Opportunity.objects.filter(provider__partnership=partnership).order_by("title")
-    form = CohortForm(request.POST or None)
-    if request.method == "POST":
-        opportunity = opportunities.filter(uuid=request.POST.get("opportunity")).first()
-        if opportunity is None:
-            form.add_error(None, "Choose the opportunity the cohort is for.")
-        elif form.is_valid():
-            cohort = services.cohort_create(actor=request.user, opportunity=opportunity, name=form.cleaned_data["name"])
+    form = CohortForm(request.POST or None, opportunities=opportunities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.cohort_create(
+                actor=request.user, opportunity=form.cleaned_data["opportunity"], name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
     cohorts = Cohort.objects.filter(opportunity__provider__partnership=partnership).select_related("opportunity")
     return render(
         request,
         "participation/cohort_list.html",
-        {"cohorts": cohorts, "opportunities": opportunities, "form": form, "page_title": "Cohorts"},
+        {"cohorts": cohorts, "form": form, "page_title": "Cohorts"},
+    )
+
+
+def _separate_form(cohort: Cohort, data: Any) -> SeparateForm:
+    """Who of a kept-apart pair moves out, and to which other forming cohort of the partnership."""
+    apart = selectors.kept_apart_pairs(cohort)
+    member_ids = {m.pk for pair in apart for m in pair}
+    return SeparateForm(
+        data,
+        members=CohortMember.objects.filter(pk__in=member_ids).order_by("display_name", "id"),
+        cohorts=Cohort.objects.filter(
+            status=CohortStatus.FORMING,
+            opportunity__provider__partnership_id=cohort.opportunity.provider.partnership_id,
+        )
+        .exclude(pk=cohort.pk)
+        .select_related("opportunity")
+        .order_by("opportunity__title", "name"),
     )
 
 
@@ -310,21 +334,12 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
     cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
-    decision_form = SafetyDecisionForm(request.POST if request.POST.get("action") == "decide" else None)
-    action = request.POST.get("action")
+    action = request.POST.get("action") if request.method == "POST" else None
+    decision_form = SafetyDecisionForm(request.POST if action == "decide" else None)
+    separate_form = _separate_form(cohort, request.POST if action == "separate" else None)
     try:
         if action == "check":
             services.safety_check_run(actor=request.user, cohort=cohort)
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-        if action == "decide" and decision_form.is_valid():
-            check = cohort.checks.order_by("-created_at").first()
-            if check is not None:
-                services.safety_check_decide(
-                    actor=request.user,
-                    check=check,
-                    decision=decision_form.cleaned_data["decision"],
-                    note=decision_form.cleaned_data["decision_note"],
-                )
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
         if action == "confirm":
             services.cohort_confirm(actor=request.user, cohort=cohort)
@@ -332,25 +347,41 @@ def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    members = list(
-        cohort.members.exclude(status=MemberStatus.WITHDRAWN).select_related("lead_practitioner__membership__agency")
-    )
-    check = cohort.checks.order_by("-created_at").first()
-    by_uuid = {str(m.uuid): m for m in members}
-    flagged = [
-        tuple(sorted((by_uuid[a], by_uuid[b]), key=lambda m: m.display_name))
-        for a, b in (check.flagged_pairs if check else [])
-        if a in by_uuid and b in by_uuid
-    ]
+    if action == "decide" and decision_form.is_valid():
+        check = cohort.checks.order_by("-created_at").first()
+        try:
+            if check is None:
+                raise ValidationError("Run the safety check before recording a decision.")
+            services.safety_check_decide(
+                actor=request.user,
+                check=check,
+                decision=decision_form.cleaned_data["decision"],
+                note=decision_form.cleaned_data["decision_note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(decision_form, exc)
+        else:
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    if action == "separate" and separate_form.is_valid():
+        member = separate_form.cleaned_data["member"]
+        to_cohort = separate_form.cleaned_data["to_cohort"]
+        try:
+            services.cohort_member_move(actor=request.user, member=member, to_cohort=to_cohort)
+        except ValidationError as exc:
+            add_service_errors(separate_form, exc)
+        else:
+            where = f"moved to {to_cohort.name}" if to_cohort else "withdrawn from this cohort"
+            messages.success(request, f"{member.display_name} {where}. Tell their lead practitioner.")
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    view = selectors.cohort_view(user=request.user, cohort=cohort)
     return render(
         request,
         "participation/cohort_detail.html",
         {
+            "view": view,
             "cohort": cohort,
-            "members": members,
-            "check": check,
-            "flagged": flagged,
             "decision_form": decision_form,
+            "separate_form": separate_form,
             "page_title": cohort.name,
         },
     )
@@ -396,7 +427,7 @@ def voices(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         partnership=partnership,
         opportunities=Opportunity.objects.filter(provider__partnership=partnership),
-        questions=StrategicQuestion.objects.all(),
+        questions=selectors.questions_of(partnership),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -409,7 +440,11 @@ def voices(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participation/voices.html",
-        {"form": form, "awaiting": selectors.awaiting_feedback(), "page_title": "Young people's voices"},
+        {
+            "form": form,
+            "awaiting": selectors.awaiting_feedback(user=request.user, partnership=partnership),
+            "page_title": "Young people's voices",
+        },
     )
 
 
@@ -417,6 +452,7 @@ def voices(request: HttpRequest) -> HttpResponse:
 @login_required
 def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
     contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    selectors.contribution_view(user=request.user, contribution=contribution)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -445,8 +481,8 @@ def withdraw(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def insight(request: HttpRequest) -> HttpResponse:
-    require(request.user, Perm.VIEW_PARTICIPATION_COVERAGE)
-    themes = selectors.themes_by_area_and_quarter()
+    partnership = require(request.user, Perm.VIEW_PARTICIPATION_COVERAGE).agency.partnership
+    themes = selectors.themes_by_area_and_quarter(partnership=partnership)
     table = [
         (area, quarter, [(selectors.theme_label(t), n) for t, n in counts.most_common()])
         for area, quarters in sorted(themes.items())
@@ -455,7 +491,11 @@ def insight(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participation/insight.html",
-        {"themes": table, "ledger": selectors.influence_ledger(), "page_title": "Young people's influence"},
+        {
+            "themes": table,
+            "ledger": selectors.influence_ledger(user=request.user, partnership=partnership),
+            "page_title": "Young people's influence",
+        },
     )
 
 
