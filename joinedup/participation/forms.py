@@ -194,6 +194,28 @@ class ContributionForm(GovukForm):
         self.fields["question"].queryset = questions
 
 
+class ChildWordsForm(GovukForm):
+    """A practitioner records, from the child's page, something the child said about their own plan."""
+
+    kind = forms.ChoiceField(label="What they shared", choices=ContributionKind.choices, widget=forms.RadioSelect)
+    words = forms.CharField(
+        label="In their own words",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="Write what they said, as they said it. Never ask for or record an account of abuse here.",
+    )
+    heard_on = DateField(label="When they said it")
+    consent_use = forms.ChoiceField(
+        label="Who they agreed may see their words",
+        choices=[
+            (ConsentUse.MY_PLAN_ONLY, "The people working on my plan (partner agencies may see them)"),
+            (ConsentUse.NAMED, "Anyone working with me, and with my name to help change services"),
+            (ConsentUse.ANONYMISED, "Only your agency; anonymised to help change services"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
 class FeedbackForm(GovukForm):
     what_changed = forms.CharField(label="What changed, or what was decided", widget=forms.Textarea(attrs={"rows": 3}))
     decided_by = forms.CharField(label="Who decided", max_length=200)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +21,7 @@ from joinedup.core.csvsafe import csv_safe
 from joinedup.core.forms import add_service_errors
 from joinedup.participation import selectors, services
 from joinedup.participation.forms import (
+    ChildWordsForm,
     CohortForm,
     ContributionForm,
     DirectoryFilterForm,
@@ -445,6 +447,31 @@ def voices(request: HttpRequest) -> HttpResponse:
             "awaiting": selectors.awaiting_feedback(user=request.user, partnership=partnership),
             "page_title": "Young people's voices",
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def child_words(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Record, from the child's page, something the child said, as they said it."""
+    child = child_get_for_user(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK)
+    # Adding to what an agency holds about a child is casework: the roles that create records.
+    require(request.user, Perm.CREATE_AGENCY_RECORD)
+    form = ChildWordsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contribution_record(
+                actor=request.user, data={"child": child, "about_own_plan": True, **form.cleaned_data}
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Their words are recorded on their page.")
+            return redirect(reverse("children:detail", args=[child.uuid]) + "#own-words")
+    return render(
+        request,
+        "participation/child_words.html",
+        {"form": form, "child": child, "page_title": "In their own words"},
     )
 
 
