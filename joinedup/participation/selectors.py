@@ -243,11 +243,20 @@ def audit_contributions_shown(*, user: Any, event: str, contributions: list[Cont
         audit_record_many(events)
 
 
+def for_the_officer(*, user: Any, partnership: Partnership) -> QuerySet[Contribution]:
+    """The words a participation officer closes the loop on: those given to an opportunity or a
+    strategic question, and anything their own agency heard. Words a practitioner recorded about
+    a child's own plan stay with the people working on that plan."""
+    return contributions_of(partnership).filter(
+        Q(about_own_plan=False) | Q(heard_by__membership__agency_id=user.membership.agency_id)
+    )
+
+
 def awaiting_feedback(*, user: Any, partnership: Partnership) -> list[Contribution]:
     """Contributions nobody has yet told the young person about, oldest first (the read is audited)."""
     with transaction.atomic():
         rows = list(
-            contributions_of(partnership)
+            for_the_officer(user=user, partnership=partnership)
             .filter(response__isnull=True)
             .select_related("opportunity", "question", "heard_by", "child")
             .order_by("heard_on", "id")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -475,10 +475,19 @@ def child_words(request: HttpRequest, child_uuid: str) -> HttpResponse:
     )
 
 
+def _contribution_for_officer(request: HttpRequest, contribution_uuid: str) -> Any:
+    """A contribution in the officer's partnership that is theirs to close the loop on; 404 otherwise."""
+    contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    partnership = request.user.membership.agency.partnership
+    if not selectors.for_the_officer(user=request.user, partnership=partnership).filter(pk=contribution.pk).exists():
+        raise Http404
+    return contribution
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
-    contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    contribution = _contribution_for_officer(request, contribution_uuid)
     selectors.contribution_view(user=request.user, contribution=contribution)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -499,7 +508,7 @@ def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
 @require_POST
 @login_required
 def withdraw(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
-    contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    contribution = _contribution_for_officer(request, contribution_uuid)
     services.contribution_withdraw(actor=request.user, contribution=contribution)
     messages.success(request, "The young person's contribution is withdrawn and no longer shown or counted.")
     return redirect("participation:voices")

@@ -230,3 +230,17 @@ class TestRecordingWordsFromTheChildPage:
     def test_anonymous_users_are_sent_to_sign_in(self, world: Any, youth: dict[str, Any]) -> None:
         response = Client().post(reverse("participation:child_words", args=[youth["child"].uuid]), {"words": "x"})
         assert response.status_code == 302 and "sign-in" in response["Location"]
+
+
+def test_words_about_a_childs_own_plan_stay_off_the_officers_voices_page(world: Any, youth: dict[str, Any]) -> None:
+    officer = make_user(world, role="participation_officer", agency="county_csc")
+    client = Client()
+    client.force_login(officer)
+    page = client.get(reverse("participation:voices")).content.decode()
+    for words in (ANON, NAMED, PLAN):
+        assert words not in page
+    plan = Contribution.objects.get(words=PLAN)
+    assert client.get(reverse("participation:feedback", args=[plan.uuid])).status_code == 404
+    assert client.post(reverse("participation:withdraw", args=[plan.uuid])).status_code == 404
+    plan.refresh_from_db()
+    assert plan.withdrawn_at is None
