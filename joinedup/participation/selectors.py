@@ -228,7 +228,7 @@ def audit_contributions_shown(*, user: Any, event: str, contributions: list[Cont
     """One audit event per young person whose words were shown (and one for words with no child)."""
     by_child: dict[Any, list[str]] = defaultdict(list)
     for c in contributions:
-        by_child[c.child.uuid if c.child_id else None].append(str(c.uuid))
+        by_child[c.child.uuid if c.child is not None else None].append(str(c.uuid))
     events = [
         {
             "actor": user,
