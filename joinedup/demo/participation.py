@@ -131,7 +131,9 @@ def seed_participation(*, partnership: Partnership, seed: int, today: dt.date) -
     Opportunity.objects.bulk_create(opportunities)
 
     questions = [
-        StrategicQuestion.objects.create(title=title, board=board, area=None, asked_on=today - dt.timedelta(days=days))
+        StrategicQuestion.objects.create(
+            partnership=partnership, title=title, board=board, area=None, asked_on=today - dt.timedelta(days=days)
+        )
         for title, board, days in (
             ("What would make the bus station feel safer?", "Strategic Leadership Group", 200),
             ("How should professionals talk to you about exploitation?", "City Safeguarding Children Partnership", 120),

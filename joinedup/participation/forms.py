@@ -90,7 +90,54 @@ class OpportunityForm(GovukForm):
 
 
 class CohortForm(GovukForm):
+    # By UUID, as every public identifier: a malformed or unknown one is an ordinary form error.
+    opportunity = forms.ModelChoiceField(
+        label="Opportunity",
+        queryset=None,
+        to_field_name="uuid",
+        empty_label="Choose",
+        error_messages={
+            "required": "Choose the opportunity the cohort is for.",
+            "invalid_choice": "Choose the opportunity the cohort is for.",
+        },
+    )
     name = forms.CharField(label="Cohort name", max_length=120)
+
+    def __init__(self, *args: Any, opportunities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["opportunity"].queryset = opportunities
+        self.fields["opportunity"].label_from_instance = lambda o: o.title
+
+
+class SeparateForm(GovukForm):
+    """Carry out a keep-apart decision: who moves out, and where to (or nowhere: withdrawn)."""
+
+    member = forms.ModelChoiceField(
+        label="Who moves out of this cohort",
+        queryset=None,
+        to_field_name="uuid",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose which young person moves out of this cohort.",
+            "invalid_choice": "Choose which young person moves out of this cohort.",
+        },
+    )
+    to_cohort = forms.ModelChoiceField(
+        label="Move them to",
+        queryset=None,
+        to_field_name="uuid",
+        required=False,
+        empty_label="Nowhere: withdraw them from this cohort",
+        help_text="Their lead practitioner's consent record goes with them. Tell the lead practitioner.",
+        error_messages={"invalid_choice": "Choose a cohort that is still forming."},
+    )
+
+    def __init__(self, *args: Any, members: Any, cohorts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: m.display_name
+        self.fields["to_cohort"].queryset = cohorts
+        self.fields["to_cohort"].label_from_instance = lambda c: f"{c.opportunity.title}: {c.name}"
 
 
 class PutForwardForm(GovukForm):
@@ -145,6 +192,28 @@ class ContributionForm(GovukForm):
         self.fields["area"].queryset = Area.objects.filter(partnership=partnership)
         self.fields["opportunity"].queryset = opportunities
         self.fields["question"].queryset = questions
+
+
+class ChildWordsForm(GovukForm):
+    """A practitioner records, from the child's page, something the child said about their own plan."""
+
+    kind = forms.ChoiceField(label="What they shared", choices=ContributionKind.choices, widget=forms.RadioSelect)
+    words = forms.CharField(
+        label="In their own words",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="Write what they said, as they said it. Never ask for or record an account of abuse here.",
+    )
+    heard_on = DateField(label="When they said it")
+    consent_use = forms.ChoiceField(
+        label="Who they agreed may see their words",
+        choices=[
+            (ConsentUse.MY_PLAN_ONLY, "The people working on my plan (partner agencies may see them)"),
+            (ConsentUse.NAMED, "Anyone working with me, and with my name to help change services"),
+            (ConsentUse.ANONYMISED, "Only your agency; anonymised to help change services"),
+        ],
+        widget=forms.RadioSelect,
+    )
 
 
 class FeedbackForm(GovukForm):

@@ -13,7 +13,7 @@ from django.db import models
 
 from joinedup.children.models import Child
 from joinedup.core.models import PublicModel
-from joinedup.partnership.models import Agency, Area, District
+from joinedup.partnership.models import Agency, Area, District, Partnership
 
 
 class OpportunityType(models.TextChoices):
@@ -125,6 +125,11 @@ class Opportunity(PublicModel):
 class StrategicQuestion(PublicModel):
     """A question a board or leader has put to young people (the influence ledger's rows)."""
 
+    # Whose question it is: one install may host several partnerships, and a
+    # partnership-wide question has no area to say so.
+    partnership = models.ForeignKey(
+        Partnership, null=True, blank=True, on_delete=models.PROTECT, related_name="strategic_questions"
+    )
     title = models.CharField(max_length=200)
     board = models.CharField(max_length=200, help_text="The board or leader who asked, and will act.")
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

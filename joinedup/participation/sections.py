@@ -1,26 +1,127 @@
-"""The child page's "their own words" section."""
+"""The child page's "In their own words" section: what the young person said, as the policy allows."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from joinedup.audit.services import audit_record
+from joinedup.children.models import Channel
+from joinedup.children.services import disclosures_record
+from joinedup.participation.access import Shown, contributions_readable, referral_words_readable
 from joinedup.participation.models import Contribution
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
+from joinedup.referrals.models import Referral, ReferralStatus
+
+
+@dataclass(frozen=True)
+class Words:
+    """One thing the young person said, ready for the page (labels, never codes)."""
+
+    words: str
+    said_on: dt.date
+    source: str  # what it was said to, in words
+    recorded_by: str
+    holder: str
+    kind: str = ""
+    consent: str = ""
+    response: Any = None
+    awaiting_feedback: bool = False
+
+
+def _from_contribution(shown: Shown) -> Words:
+    c = shown.item
+    if c.opportunity_id:
+        source = f"at {c.opportunity.title}"
+    elif c.question_id:
+        source = f"about “{c.question.title}”"
+    else:
+        source = "about their own plan"
+    response = getattr(c, "response", None)
+    return Words(
+        words=c.words,
+        said_on=c.heard_on,
+        source=source,
+        recorded_by=str(c.heard_by),
+        holder=shown.holder.name,
+        kind=c.get_kind_display(),
+        consent=c.get_consent_use_display(),
+        response=response,
+        awaiting_feedback=response is None,
+    )
+
+
+def _from_referral(shown: Shown) -> Words:
+    r = shown.item
+    said_on = timezone.localtime(r.received_at).date() if r.received_at else r.created_at.date()
+    return Words(
+        words=r.child_says,
+        said_on=said_on,
+        source="in the referral",
+        recorded_by=r.referrer_name or str(r.created_by),
+        holder=shown.holder.name,
+        consent="Shared to get them help (a referral)",
+    )
 
 
 def voices_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
-    """The young person's own words, who heard them and what changed. Withdrawn words are never shown."""
+    """The young person's own words the user may read; the read and each partner's words crossing are logged.
+
+    Which words show is `participation.access`'s decision. Withdrawn words are never shown.
+    """
     contributions = list(
         Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True)
-        .select_related("heard_by", "response", "opportunity", "question")
-        .order_by("-heard_on")
+        .select_related("heard_by__membership__agency", "response", "opportunity", "question")
+        .order_by("-heard_on", "-id")
+    )
+    referrals = list(
+        Referral.objects.filter(child=access.child)
+        .exclude(status=ReferralStatus.DRAFT)
+        .exclude(child_says="")
+        .select_related("referring_agency", "created_by")
+        .order_by("-received_at", "-id")
+    )
+    shown_contributions = contributions_readable(access=access, contributions=contributions)
+    shown_referrals = referral_words_readable(access=access, referrals=referrals)
+    shown = [*shown_contributions, *shown_referrals]
+    if shown:
+        with transaction.atomic():
+            crossings = {s.via.record.pk: s.via for s in shown if s.via is not None}
+            disclosures_record(
+                user=user,
+                child=access.child,
+                items=[(v.record, [v.record.record_type], v.grant) for v in crossings.values()],
+                purpose=access.purpose,
+                channel=Channel.PAGE,
+            )
+            audit_record(
+                actor=user,
+                event="child.words_viewed",
+                obj=access.child,
+                child_uuid=access.child.uuid,
+                purpose=access.purpose,
+                detail={
+                    "contributions": [str(s.item.uuid) for s in shown_contributions],
+                    "referrals": [str(s.item.uuid) for s in shown_referrals],
+                    "partner_records": sorted(str(v.record.uuid) for v in crossings.values()),
+                },
+            )
+    words = sorted(
+        [*map(_from_contribution, shown_contributions), *map(_from_referral, shown_referrals)],
+        key=lambda w: w.said_on,
+        reverse=True,
     )
     return (
         "participation/partials/child_voices.html",
         {
-            "contributions": contributions,
+            "words": words,
             "child": access.child,
             "can_put_forward": user_can(user, Perm.PUT_FORWARD_FOR_COHORT),
+            "can_record_words": user_can(user, Perm.CREATE_AGENCY_RECORD),
         },
     )

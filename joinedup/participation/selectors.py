@@ -9,15 +9,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from joinedup.audit.services import audit_record_many
 from joinedup.participation.models import (
+    CheckDecision,
+    Cohort,
+    CohortMember,
     Contribution,
     Group,
+    MemberStatus,
     Opportunity,
     OpportunityStatus,
     OpportunityType,
+    SafetyCheck,
     StrategicQuestion,
     Theme,
 )
@@ -200,26 +207,77 @@ def coverage(*, partnership: Partnership, band: str = "", group: str = "") -> Co
 
 
 # --- voices ---------------------------------------------------------------------
+#
+# Every read here is of one partnership's young people: the caller passes the
+# partnership of the user's own membership, so a second partnership hosted on
+# the same install never sees the first's words. Reads that show words or
+# names write their audit events, one per young person, in one transaction.
 
 
-def live_contributions() -> QuerySet[Contribution]:
-    return Contribution.objects.filter(withdrawn_at__isnull=True)
+def contributions_of(partnership: Partnership) -> QuerySet[Contribution]:
+    """Live contributions heard by members of the partnership's agencies."""
+    return Contribution.objects.filter(withdrawn_at__isnull=True, heard_by__membership__agency__partnership=partnership)
 
 
-def awaiting_feedback() -> list[Contribution]:
-    """Contributions nobody has yet told the young person about, oldest first."""
-    return list(
-        live_contributions()
-        .filter(response__isnull=True)
-        .select_related("opportunity", "question", "heard_by")
-        .order_by("heard_on")
+def questions_of(partnership: Partnership) -> QuerySet[StrategicQuestion]:
+    """The strategic questions the partnership's boards have put to young people."""
+    return StrategicQuestion.objects.filter(partnership=partnership)
+
+
+def audit_contributions_shown(*, user: Any, event: str, contributions: list[Contribution], obj: Any = None) -> None:
+    """One audit event per young person whose words were shown (and one for words with no child)."""
+    by_child: dict[Any, list[str]] = defaultdict(list)
+    for c in contributions:
+        by_child[c.child.uuid if c.child is not None else None].append(str(c.uuid))
+    events = [
+        {
+            "actor": user,
+            "event": event,
+            "obj": obj,
+            "child_uuid": child_uuid,
+            "detail": {"contributions": uuids},
+        }
+        for child_uuid, uuids in by_child.items()
+    ]
+    if events:
+        audit_record_many(events)
+
+
+def for_the_officer(*, user: Any, partnership: Partnership) -> QuerySet[Contribution]:
+    """The words a participation officer closes the loop on: those given to an opportunity or a
+    strategic question, and anything their own agency heard. Words a practitioner recorded about
+    a child's own plan stay with the people working on that plan."""
+    return contributions_of(partnership).filter(
+        Q(about_own_plan=False) | Q(heard_by__membership__agency_id=user.membership.agency_id)
     )
 
 
-def themes_by_area_and_quarter() -> dict[str, dict[str, Counter[str]]]:
+def awaiting_feedback(*, user: Any, partnership: Partnership) -> list[Contribution]:
+    """Contributions nobody has yet told the young person about, oldest first (the read is audited)."""
+    with transaction.atomic():
+        rows = list(
+            for_the_officer(user=user, partnership=partnership)
+            .filter(response__isnull=True)
+            .select_related("opportunity", "question", "heard_by", "child")
+            .order_by("heard_on", "id")
+        )
+        audit_contributions_shown(user=user, event="contributions.listed", contributions=rows)
+    return rows
+
+
+def contribution_view(*, user: Any, contribution: Contribution) -> Contribution:
+    """One contribution, opened to record what changed; audited."""
+    with transaction.atomic():
+        audit_contributions_shown(
+            user=user, event="contribution.viewed", contributions=[contribution], obj=contribution
+        )
+    return contribution
+
+
+def themes_by_area_and_quarter(*, partnership: Partnership) -> dict[str, dict[str, Counter[str]]]:
     """Counts of themes raised (anonymised or named use only) by area and quarter."""
     table: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    for c in live_contributions().exclude(consent_use="my_plan_only").select_related("area"):
+    for c in contributions_of(partnership).exclude(consent_use="my_plan_only").select_related("area"):
         quarter = f"{c.heard_on.year} Q{(c.heard_on.month - 1) // 3 + 1}"
         area = c.area.short_name if c.area else "Partnership-wide"
         for theme in c.themes:
@@ -234,14 +292,79 @@ class LedgerRow:
     changed: list[Any]
 
 
-def influence_ledger() -> list[LedgerRow]:
-    """For each strategic question: what young people said and what changed as a result."""
+def influence_ledger(*, user: Any, partnership: Partnership) -> list[LedgerRow]:
+    """For each of the partnership's questions: what young people said and what changed (audited)."""
+    live = contributions_of(partnership).exclude(consent_use="my_plan_only").select_related("response", "child")
     rows = []
-    for question in StrategicQuestion.objects.prefetch_related("contributions__response").order_by("-asked_on"):
-        said = [c for c in question.contributions.all() if c.withdrawn_at is None and c.consent_use != "my_plan_only"]
-        changed = [c.response for c in said if hasattr(c, "response")]
-        rows.append(LedgerRow(question=question, said=said, changed=changed))
+    with transaction.atomic():
+        for question in (
+            questions_of(partnership)
+            .prefetch_related(Prefetch("contributions", queryset=live.order_by("heard_on", "id")))
+            .order_by("-asked_on")
+        ):
+            said = list(question.contributions.all())
+            changed = [c.response for c in said if hasattr(c, "response")]
+            rows.append(LedgerRow(question=question, said=said, changed=changed))
+        audit_contributions_shown(
+            user=user, event="influence.viewed", contributions=[c for row in rows for c in row.said]
+        )
     return rows
+
+
+# --- cohorts --------------------------------------------------------------------
+
+
+def kept_apart_pairs(cohort: Cohort) -> list[tuple[CohortMember, CohortMember]]:
+    """Pairs of current members the officer decided, on any check of this cohort, to keep apart."""
+    active = {str(m.uuid): m for m in cohort.members.exclude(status=MemberStatus.WITHDRAWN)}
+    pairs = []
+    for check in cohort.checks.filter(decision=CheckDecision.SEPARATE).order_by("created_at"):
+        for a, b in check.flagged_pairs:
+            if a in active and b in active:
+                first, second = sorted((active[a], active[b]), key=lambda m: m.display_name)
+                pairs.append((first, second))
+    return pairs
+
+
+@dataclass
+class CohortView:
+    cohort: Cohort
+    members: list[CohortMember]
+    check: SafetyCheck | None
+    # Linked pairs of current members found by the latest check, each pair by display name.
+    flagged: list[tuple[CohortMember, CohortMember]]
+    # Pairs still both in the cohort although the officer decided to keep them apart.
+    apart: list[tuple[CohortMember, CohortMember]]
+    # Who left the cohort (withdrawn, or moved to another cohort).
+    left: list[CohortMember]
+
+
+def cohort_view(*, user: Any, cohort: Cohort) -> CohortView:
+    """The cohort as the officer sees it: display names, lead practitioners and the latest check.
+
+    The officer sees which young people are in the group: the read is audited
+    once per young person, so each child's trail shows who saw them here.
+    """
+    with transaction.atomic():
+        members = list(
+            cohort.members.exclude(status=MemberStatus.WITHDRAWN)
+            .select_related("child", "lead_practitioner__membership__agency")
+            .order_by("display_name", "id")
+        )
+        check = cohort.checks.order_by("-created_at").first()
+        by_uuid = {str(m.uuid): m for m in members}
+        flagged = [
+            (by_uuid[a], by_uuid[b]) if by_uuid[a].display_name <= by_uuid[b].display_name else (by_uuid[b], by_uuid[a])
+            for a, b in (check.flagged_pairs if check else [])
+            if a in by_uuid and b in by_uuid
+        ]
+        events = [
+            {"actor": user, "event": "cohort.viewed", "obj": cohort, "child_uuid": m.child.uuid} for m in members
+        ] or [{"actor": user, "event": "cohort.viewed", "obj": cohort}]
+        audit_record_many(events)
+        left = list(cohort.members.filter(status=MemberStatus.WITHDRAWN).order_by("display_name", "id"))
+        apart = kept_apart_pairs(cohort)
+    return CohortView(cohort=cohort, members=members, check=check, flagged=flagged, apart=apart, left=left)
 
 
 def theme_label(code: str) -> str:

@@ -27,6 +27,7 @@ from joinedup.participation.models import (
     ParentConsent,
     SafetyCheck,
 )
+from joinedup.participation.selectors import kept_apart_pairs
 from joinedup.partnership.selectors import postcode_prefix_for
 
 OPPORTUNITY_FIELDS = (
@@ -240,15 +241,36 @@ def safety_check_run(*, actor: Any, cohort: Cohort) -> SafetyCheck:
     return check
 
 
+def _apart_message(pairs: list[tuple[CohortMember, CohortMember]]) -> str:
+    names = "; ".join(f"{a.display_name} and {b.display_name}" for a, b in pairs)
+    return (
+        f"You decided to keep {names} apart: withdraw one of each pair, or move them to another cohort, "
+        "before confirming."
+    )
+
+
 @transaction.atomic
 def safety_check_decide(*, actor: Any, check: SafetyCheck, decision: str, note: str) -> SafetyCheck:
+    """Record what the lead practitioners said about the linked pairs of a check.
+
+    A keep-apart decision is final for that pair in this cohort: a later check
+    may not turn it into "proceed", so a re-run cannot undo what was agreed.
+    """
     if decision not in {CheckDecision.PROCEED, CheckDecision.SEPARATE}:
         raise ValidationError({"decision": "Choose whether to proceed or keep the young people apart."})
     if not note.strip():
         raise ValidationError({"decision_note": "Record what the lead practitioners said."})
+    if decision == CheckDecision.PROCEED:
+        flagged = {tuple(sorted(p)) for p in check.flagged_pairs}
+        earlier = [
+            (a, b) for a, b in kept_apart_pairs(check.cohort) if tuple(sorted((str(a.uuid), str(b.uuid)))) in flagged
+        ]
+        if earlier:
+            raise ValidationError({"decision": _apart_message(earlier)})
     check.decision = decision
     check.decision_note = note.strip()
     check.decided_by = actor
+    check.full_clean()
     check.save(update_fields=["decision", "decision_note", "decided_by", "updated_at"])
     audit_record(
         actor=actor, event="cohort.safety_decided", obj=check, new={"decision": decision, "note": check.decision_note}
@@ -257,14 +279,78 @@ def safety_check_decide(*, actor: Any, check: SafetyCheck, decision: str, note: 
 
 
 @transaction.atomic
+def cohort_member_move(*, actor: Any, member: CohortMember, to_cohort: Cohort | None) -> CohortMember:
+    """Carry out a keep-apart decision: withdraw a young person from a forming cohort, or move them
+    to another forming cohort of the same partnership. Returns their membership in the new cohort
+    (or the withdrawn one). The new cohort needs its own safety check before it can be confirmed."""
+    member = CohortMember.objects.select_for_update().select_related("cohort__opportunity__provider").get(pk=member.pk)
+    cohort = member.cohort
+    errors: dict[str, str] = {}
+    if cohort.status != CohortStatus.FORMING:
+        errors["member"] = "This cohort is confirmed: nobody can be moved out of it."
+    if member.status == MemberStatus.WITHDRAWN:
+        errors["member"] = f"{member.display_name} is already out of this cohort."
+    if to_cohort is not None:
+        to_cohort = Cohort.objects.select_related("opportunity__provider").get(pk=to_cohort.pk)
+        if to_cohort.pk == cohort.pk:
+            errors["to_cohort"] = "Choose a different cohort, or withdraw them from this one."
+        elif to_cohort.opportunity.provider.partnership_id != cohort.opportunity.provider.partnership_id:
+            errors["to_cohort"] = "Choose a cohort in your partnership."
+        elif to_cohort.status != CohortStatus.FORMING:
+            errors["to_cohort"] = f"{to_cohort.name} is confirmed: choose a cohort that is still forming."
+        elif CohortMember.objects.filter(cohort=to_cohort, child_id=member.child_id).exists():
+            errors["to_cohort"] = f"{member.display_name} is already in {to_cohort.name}."
+    if errors:
+        raise ValidationError(errors)
+    member.status = MemberStatus.WITHDRAWN
+    member.save(update_fields=["status", "updated_at"])
+    result = member
+    if to_cohort is not None:
+        # Consent and the lead practitioner go with the young person: they agreed to take part
+        # in the opportunity, and the officer is only changing the group or session.
+        result = CohortMember(
+            cohort=to_cohort,
+            child_id=member.child_id,
+            display_name=member.display_name,
+            lead_practitioner=member.lead_practitioner,
+            young_person_consent=member.young_person_consent,
+            parent_consent=member.parent_consent,
+        )
+        result.full_clean()
+        result.save()
+    audit_record(
+        actor=actor,
+        event="cohort.member_moved" if to_cohort is not None else "cohort.member_withdrawn",
+        obj=member,
+        child_uuid=member.child.uuid,
+        old={"cohort": str(cohort.uuid), "status": MemberStatus.PUT_FORWARD},
+        new={"cohort": str(to_cohort.uuid) if to_cohort is not None else None, "status": MemberStatus.WITHDRAWN},
+    )
+    return result
+
+
+@transaction.atomic
 def cohort_confirm(*, actor: Any, cohort: Cohort) -> Cohort:
-    """Confirm a cohort: only after a safety check of its current members, and a decision on any links."""
+    """Confirm a cohort: only after a safety check of its current members, a decision on any links,
+    and with every keep-apart decision carried out (never both of such a pair placed)."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.status != CohortStatus.FORMING:
+        raise ValidationError("This cohort is already confirmed.")
     latest = cohort.checks.order_by("-created_at").first()
-    last_change = cohort.members.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    # Taking someone out cannot create a link, so only joining or changed members need a new check.
+    last_change = (
+        cohort.members.exclude(status=MemberStatus.WITHDRAWN)
+        .order_by("-updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
+    )
     if latest is None or (last_change is not None and last_change > latest.created_at):
         raise ValidationError("Run the safety check on the cohort as it is now before confirming it.")
     if latest.flagged_pairs and latest.decision == CheckDecision.PENDING:
         raise ValidationError("Speak to the lead practitioners and record a decision on the links before confirming.")
+    apart = kept_apart_pairs(cohort)
+    if apart:
+        raise ValidationError(_apart_message(apart))
     cohort.status = CohortStatus.CONFIRMED
     cohort.confirmed_at = timezone.now()
     cohort.confirmed_by = actor

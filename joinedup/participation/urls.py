@@ -13,6 +13,7 @@ urlpatterns = [
     path("cohorts/", views.cohort_list, name="cohorts"),
     path("cohorts/<uuid:cohort_uuid>/", views.cohort_detail, name="cohort"),
     path("put-forward/<uuid:child_uuid>/", views.put_forward, name="put_forward"),
+    path("children/<uuid:child_uuid>/words/", views.child_words, name="child_words"),
     path("voices/", views.voices, name="voices"),
     path("voices/<uuid:contribution_uuid>/feedback/", views.feedback, name="feedback"),
     path("voices/<uuid:contribution_uuid>/withdraw/", views.withdraw, name="withdraw"),

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +21,7 @@ from joinedup.core.csvsafe import csv_safe
 from joinedup.core.forms import add_service_errors
 from joinedup.participation import selectors, services
 from joinedup.participation.forms import (
+    ChildWordsForm,
     CohortForm,
     ContributionForm,
     DirectoryFilterForm,
@@ -28,16 +29,17 @@ from joinedup.participation.forms import (
     OpportunityForm,
     PutForwardForm,
     SafetyDecisionForm,
+    SeparateForm,
 )
 from joinedup.participation.models import (
     Access,
     Cohort,
+    CohortMember,
+    CohortStatus,
     Group,
-    MemberStatus,
     Opportunity,
     OpportunityStatus,
     Safeguard,
-    StrategicQuestion,
 )
 from joinedup.partnership.access import (
     child_get_for_user,
@@ -65,23 +67,22 @@ def _filters(form: DirectoryFilterForm) -> selectors.DirectoryFilters:
     )
 
 
-def _map_data(opportunities: list[Opportunity]) -> str:
-    return json.dumps(
-        {
-            "tiles": settings.MAP_TILE_URL,
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "markers": [
-                {
-                    "lat": float(o.latitude),
-                    "lon": float(o.longitude),
-                    "title": o.title,
-                    "detail": f"{o.venue}, ages {o.age_range}, {o.schedule}",
-                }
-                for o in opportunities
-                if o.latitude is not None and o.longitude is not None
-            ],
-        }
-    )
+def _map_data(opportunities: list[Opportunity]) -> dict[str, Any]:
+    """The map's data; the template hands it to the script with json_script, which escapes `<`."""
+    return {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "markers": [
+            {
+                "lat": float(o.latitude),
+                "lon": float(o.longitude),
+                "title": o.title,
+                "detail": f"{o.venue}, ages {o.age_range}, {o.schedule}",
+            }
+            for o in opportunities
+            if o.latitude is not None and o.longitude is not None
+        ],
+    }
 
 
 def _directory_csv(opportunities: list[Opportunity]) -> HttpResponse:
@@ -226,6 +227,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
+        # Area and district names are set by admins: a cell starting "=" must not run as a formula.
         writer.writerow(
             [
                 "area",
@@ -242,15 +244,18 @@ def coverage(request: HttpRequest) -> HttpResponse:
         for row in result.districts:
             writer.writerow(
                 [
-                    row.district.area.name,
-                    row.district.name,
-                    row.total,
-                    row.in_person,
-                    *(row.by_band[b] for b in result.bands),
-                    *(row.by_type[t] for t, _ in result.types),
-                    *(row.by_group[g] for g, _ in result.groups),
-                    "" if row.nearest_km is None else row.nearest_km,
-                    "; ".join(row.gaps),
+                    csv_safe(v)
+                    for v in (
+                        row.district.area.name,
+                        row.district.name,
+                        row.total,
+                        row.in_person,
+                        *(row.by_band[b] for b in result.bands),
+                        *(row.by_type[t] for t, _ in result.types),
+                        *(row.by_group[g] for g, _ in result.groups),
+                        "" if row.nearest_km is None else row.nearest_km,
+                        "; ".join(row.gaps),
+                    )
                 ]
             )
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
@@ -262,17 +267,15 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "group": group,
         "bands": selectors.AGE_BANDS,
         "groups": Group.choices,
-        "map_data": json.dumps(
-            {
-                "tiles": settings.MAP_TILE_URL,
-                "attribution": settings.MAP_TILE_ATTRIBUTION,
-                "circles": [
-                    {"lat": r.latitude, "lon": r.longitude, "count": r.total, "title": r.district.name}
-                    for r in result.districts
-                    if r.latitude is not None
-                ],
-            }
-        ),
+        "map_data": {
+            "tiles": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "circles": [
+                {"lat": r.latitude, "lon": r.longitude, "count": r.total, "title": r.district.name}
+                for r in result.districts
+                if r.latitude is not None
+            ],
+        },
         "page_title": "Participation coverage",
     }
     if fmt == "pdf":
@@ -294,19 +297,38 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, Perm.MANAGE_PARTICIPATION)
     partnership = membership.agency.partnership
     opportunities = Opportunity.objects.filter(provider__partnership=partnership).order_by("title")
-    form = CohortForm(request.POST or None)
-    if request.method == "POST":
-        opportunity = opportunities.filter(uuid=request.POST.get("opportunity")).first()
-        if opportunity is None:
-            form.add_error(None, "Choose the opportunity the cohort is for.")
-        elif form.is_valid():
-            cohort = services.cohort_create(actor=request.user, opportunity=opportunity, name=form.cleaned_data["name"])
+    form = CohortForm(request.POST or None, opportunities=opportunities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.cohort_create(
+                actor=request.user, opportunity=form.cleaned_data["opportunity"], name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
     cohorts = Cohort.objects.filter(opportunity__provider__partnership=partnership).select_related("opportunity")
     return render(
         request,
         "participation/cohort_list.html",
-        {"cohorts": cohorts, "opportunities": opportunities, "form": form, "page_title": "Cohorts"},
+        {"cohorts": cohorts, "form": form, "page_title": "Cohorts"},
+    )
+
+
+def _separate_form(cohort: Cohort, data: Any) -> SeparateForm:
+    """Who of a kept-apart pair moves out, and to which other forming cohort of the partnership."""
+    apart = selectors.kept_apart_pairs(cohort)
+    member_ids = {m.pk for pair in apart for m in pair}
+    return SeparateForm(
+        data,
+        members=CohortMember.objects.filter(pk__in=member_ids).order_by("display_name", "id"),
+        cohorts=Cohort.objects.filter(
+            status=CohortStatus.FORMING,
+            opportunity__provider__partnership_id=cohort.opportunity.provider.partnership_id,
+        )
+        .exclude(pk=cohort.pk)
+        .select_related("opportunity")
+        .order_by("opportunity__title", "name"),
     )
 
 
@@ -314,21 +336,12 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
     cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
-    decision_form = SafetyDecisionForm(request.POST if request.POST.get("action") == "decide" else None)
-    action = request.POST.get("action")
+    action = request.POST.get("action") if request.method == "POST" else None
+    decision_form = SafetyDecisionForm(request.POST if action == "decide" else None)
+    separate_form = _separate_form(cohort, request.POST if action == "separate" else None)
     try:
         if action == "check":
             services.safety_check_run(actor=request.user, cohort=cohort)
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-        if action == "decide" and decision_form.is_valid():
-            check = cohort.checks.order_by("-created_at").first()
-            if check is not None:
-                services.safety_check_decide(
-                    actor=request.user,
-                    check=check,
-                    decision=decision_form.cleaned_data["decision"],
-                    note=decision_form.cleaned_data["decision_note"],
-                )
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
         if action == "confirm":
             services.cohort_confirm(actor=request.user, cohort=cohort)
@@ -336,25 +349,41 @@ def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    members = list(
-        cohort.members.exclude(status=MemberStatus.WITHDRAWN).select_related("lead_practitioner__membership__agency")
-    )
-    check = cohort.checks.order_by("-created_at").first()
-    by_uuid = {str(m.uuid): m for m in members}
-    flagged = [
-        tuple(sorted((by_uuid[a], by_uuid[b]), key=lambda m: m.display_name))
-        for a, b in (check.flagged_pairs if check else [])
-        if a in by_uuid and b in by_uuid
-    ]
+    if action == "decide" and decision_form.is_valid():
+        check = cohort.checks.order_by("-created_at").first()
+        try:
+            if check is None:
+                raise ValidationError("Run the safety check before recording a decision.")
+            services.safety_check_decide(
+                actor=request.user,
+                check=check,
+                decision=decision_form.cleaned_data["decision"],
+                note=decision_form.cleaned_data["decision_note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(decision_form, exc)
+        else:
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    if action == "separate" and separate_form.is_valid():
+        member = separate_form.cleaned_data["member"]
+        to_cohort = separate_form.cleaned_data["to_cohort"]
+        try:
+            services.cohort_member_move(actor=request.user, member=member, to_cohort=to_cohort)
+        except ValidationError as exc:
+            add_service_errors(separate_form, exc)
+        else:
+            where = f"moved to {to_cohort.name}" if to_cohort else "withdrawn from this cohort"
+            messages.success(request, f"{member.display_name} {where}. Tell their lead practitioner.")
+            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    view = selectors.cohort_view(user=request.user, cohort=cohort)
     return render(
         request,
         "participation/cohort_detail.html",
         {
+            "view": view,
             "cohort": cohort,
-            "members": members,
-            "check": check,
-            "flagged": flagged,
             "decision_form": decision_form,
+            "separate_form": separate_form,
             "page_title": cohort.name,
         },
     )
@@ -400,7 +429,7 @@ def voices(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         partnership=partnership,
         opportunities=Opportunity.objects.filter(provider__partnership=partnership),
-        questions=StrategicQuestion.objects.all(),
+        questions=selectors.questions_of(partnership),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -413,14 +442,53 @@ def voices(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participation/voices.html",
-        {"form": form, "awaiting": selectors.awaiting_feedback(), "page_title": "Young people's voices"},
+        {
+            "form": form,
+            "awaiting": selectors.awaiting_feedback(user=request.user, partnership=partnership),
+            "page_title": "Young people's voices",
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
+def child_words(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Record, from the child's page, something the child said, as they said it."""
+    child = child_get_for_user(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK)
+    # Adding to what an agency holds about a child is casework: the roles that create records.
+    require(request.user, Perm.CREATE_AGENCY_RECORD)
+    form = ChildWordsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contribution_record(
+                actor=request.user, data={"child": child, "about_own_plan": True, **form.cleaned_data}
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Their words are recorded on their page.")
+            return redirect(reverse("children:detail", args=[child.uuid]) + "#own-words")
+    return render(
+        request,
+        "participation/child_words.html",
+        {"form": form, "child": child, "page_title": "In their own words"},
+    )
+
+
+def _contribution_for_officer(request: HttpRequest, contribution_uuid: str) -> Any:
+    """A contribution in the officer's partnership that is theirs to close the loop on; 404 otherwise."""
     contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    partnership = request.user.membership.agency.partnership
+    if not selectors.for_the_officer(user=request.user, partnership=partnership).filter(pk=contribution.pk).exists():
+        raise Http404
+    return contribution
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
+    contribution = _contribution_for_officer(request, contribution_uuid)
+    selectors.contribution_view(user=request.user, contribution=contribution)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -440,7 +508,7 @@ def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
 @require_POST
 @login_required
 def withdraw(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
-    contribution = contribution_get_for_officer(user=request.user, contribution_uuid=contribution_uuid)
+    contribution = _contribution_for_officer(request, contribution_uuid)
     services.contribution_withdraw(actor=request.user, contribution=contribution)
     messages.success(request, "The young person's contribution is withdrawn and no longer shown or counted.")
     return redirect("participation:voices")
@@ -449,8 +517,8 @@ def withdraw(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def insight(request: HttpRequest) -> HttpResponse:
-    require(request.user, Perm.VIEW_PARTICIPATION_COVERAGE)
-    themes = selectors.themes_by_area_and_quarter()
+    partnership = require(request.user, Perm.VIEW_PARTICIPATION_COVERAGE).agency.partnership
+    themes = selectors.themes_by_area_and_quarter(partnership=partnership)
     table = [
         (area, quarter, [(selectors.theme_label(t), n) for t, n in counts.most_common()])
         for area, quarters in sorted(themes.items())
@@ -459,7 +527,11 @@ def insight(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participation/insight.html",
-        {"themes": table, "ledger": selectors.influence_ledger(), "page_title": "Young people's influence"},
+        {
+            "themes": table,
+            "ledger": selectors.influence_ledger(user=request.user, partnership=partnership),
+            "page_title": "Young people's influence",
+        },
     )
 
 

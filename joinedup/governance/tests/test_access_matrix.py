@@ -144,6 +144,16 @@ def put_forward_rule(who: Who) -> int:
     return 200 if who.can(Perm.PUT_FORWARD_FOR_COHORT) else 403
 
 
+def child_words_rule(who: Who) -> int:
+    # Recording a child's words: open the child for direct work (404), then a casework role (403).
+    if who.relation == "anonymous":
+        return 302
+    in_work = who.relation in {"own_agency", "partner_with_agreement"}
+    if not (in_work and who.can(Perm.VIEW_CHILD) and role_may_act_for(who.role or "", "direct_work")):
+        return 404
+    return 200 if who.can(Perm.CREATE_AGENCY_RECORD) else 403
+
+
 CITY_SERVERS = {"own_agency", "partner_with_agreement", "partner_without_agreement"}
 
 
@@ -311,6 +321,9 @@ MATRIX: dict[str, Row] = {
     ),
     "participation:put_forward": Row(
         lambda w: reverse("participation:put_forward", args=[w.child.uuid]), put_forward_rule
+    ),
+    "participation:child_words": Row(
+        lambda w: reverse("participation:child_words", args=[w.child.uuid]), child_words_rule
     ),
     "participation:voices": Row(lambda w: reverse("participation:voices"), page(Perm.MANAGE_PARTICIPATION)),
     "participation:feedback": Row(

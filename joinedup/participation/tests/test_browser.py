@@ -147,3 +147,175 @@ def test_form_a_cohort_see_the_safety_warning_and_record_a_voice(
     page.click("text=Record feedback")
     ui.check()
     assert "Every young person has heard back." in page.inner_text("#awaiting")
+
+
+def _linked_cohort(world: Any) -> tuple[Any, Any]:
+    """A forming cohort holding Jay and Kai (linked) and Lee, and a second cohort to move one to."""
+    officer = world.users["participation_officer"]
+    opportunity = services.opportunity_save(
+        actor=officer,
+        opportunity=None,
+        data={
+            "title": "Peer Researchers",
+            "summary": "s",
+            "opportunity_type": "peer_research",
+            "provider": world.agencies["city_csc"],
+            "area": world.city,
+            "is_online": True,
+            "venue": "",
+            "venue_postcode": "",
+            "age_min": 14,
+            "age_max": 19,
+            "groups": ["affected_by_exploitation"],
+            "accessibility": [],
+            "schedule": "Thursdays",
+            "contact": "c",
+            "safeguards": [],
+            "status": "draft",
+        },
+    )
+    cohort = services.cohort_create(actor=officer, opportunity=opportunity, name="Spring intake")
+    later = services.cohort_create(actor=officer, opportunity=opportunity, name="Autumn intake")
+    children = {}
+    for name in ("Jay", "Kai", "Lee"):
+        children[name] = make_record(world, given_names=name, family_name="Linked").child
+        services.cohort_put_forward(
+            actor=world.users["practitioner"],
+            cohort=cohort,
+            child=children[name],
+            display_name=name,
+            young_person_consent=True,
+            parent_consent="given",
+        )
+    association_record(
+        actor=world.users["practitioner"],
+        child_a=children["Jay"],
+        child_b=children["Kai"],
+        association_type=AssociationType.EXPLOITED_TOGETHER,
+        source_agency=world.agencies["police"],
+        confidence="high",
+    )
+    return cohort, later
+
+
+def test_the_officers_keep_apart_decision_holds_through_confirmation(
+    live_world: Any, browser_checks: BrowserChecks
+) -> None:
+    from joinedup.children.links import linked_pairs
+    from joinedup.participation.models import CohortMember
+
+    cohort, later = _linked_cohort(live_world)
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("participation_officer")
+    ui.goto("/participation/cohorts/")
+    page.click(f"a:has-text('{cohort.name}')")
+    ui.check()
+    page.click("text=Run safety check")
+    ui.check()
+    assert "Jay and Kai have a safeguarding link" in page.inner_text(".app-safety-warning")
+    page.check("input[name=decision][value=separate]")
+    page.fill("#id_decision_note", "Both lead practitioners say they must not meet.")
+    page.click("text=Record decision")
+    ui.check()
+    assert "Keep them apart" in page.inner_text("#decision")
+
+    # Confirming before the decision is carried out is refused, and says what to do.
+    page.click("text=Confirm cohort")
+    ui.check()
+    assert "You decided to keep Jay and Kai apart" in page.inner_text("main")
+    assert "Forming" in page.inner_text("main")
+
+    # Choosing nobody is explained in the error summary.
+    page.click("text=Move out of this cohort")
+    ui.check()
+    assert "Choose which young person moves out of this cohort." in page.inner_text(".govuk-error-summary")
+
+    page.check("#separate label:has-text('Kai')")
+    page.select_option("#id_to_cohort", label="Peer Researchers: Autumn intake")
+    page.click("text=Move out of this cohort")
+    ui.check()
+    assert "Kai moved to Autumn intake" in page.inner_text("main")
+    page.click("text=Confirm cohort")
+    ui.check()
+    assert "Spring intake confirmed." in page.inner_text("main")
+    members = page.inner_text("#members")
+    assert "Jay" in members and "Lee" in members and "Kai" not in members
+
+    placed = {m.child_id: m for m in CohortMember.objects.filter(cohort=cohort, status="placed")}
+    assert len(placed) == 2 and not linked_pairs(placed)
+    assert CohortMember.objects.get(cohort=later).display_name == "Kai"
+
+    ui.goto(f"/participation/cohorts/{later.uuid}/")
+    assert "Kai" in page.inner_text("#members")
+
+
+def test_a_practitioner_records_the_childs_words_on_the_child_page(
+    live_world: Any, browser_checks: BrowserChecks
+) -> None:
+    child = make_record(live_world, given_names="Mo").child
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("practitioner")
+    ui.goto(f"/children/{child.uuid}/")
+    assert "Nothing recorded in their own words" in page.inner_text("#child-words")
+    page.click("text=Record something they said, in their own words")
+    ui.check()
+    page.click("text=Record their words")
+    ui.check()
+    summary = page.inner_text(".govuk-error-summary")
+    assert "Enter in their own words" in summary or "Enter" in summary
+    page.check("input[name=kind][value=worry]")
+    page.fill("#id_words", "I don't want to go to the park on my own any more.")
+    today = dt.date.today()
+    page.fill("#id_heard_on_day", str(today.day))
+    page.fill("#id_heard_on_month", str(today.month))
+    page.fill("#id_heard_on_year", str(today.year))
+    page.check("input[name=consent_use][value=my_plan_only]")
+    page.click("text=Record their words")
+    page.wait_for_url(f"**/children/{child.uuid}/#own-words")
+    ui.check()
+    words = page.inner_text("#child-words")
+    assert "I don't want to go to the park on my own any more." in words
+    assert "A worry, said about their own plan" in words and "City Children's Services" in words
+
+
+def test_htmx_ignores_injected_markup(live_world: Any, browser_checks: BrowserChecks) -> None:
+    from joinedup.core.models import ApiToken
+    from joinedup.participation.tests.test_markup_safety import BREAKOUT
+    from joinedup.participation.tests.test_participation import opportunity_data
+
+    services.opportunity_save(
+        actor=live_world.users["participation_officer"],
+        opportunity=None,
+        data=opportunity_data(live_world, title=BREAKOUT),
+    )
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("practitioner")
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    ui.goto("/participation/")
+    page.wait_for_timeout(500)
+    assert page.locator("form[hx-post]").count() == 0
+    assert not ApiToken.objects.exists() and not posts
+
+    config = page.evaluate("() => ({mode: htmx.config.mode, prefix: htmx.config.prefix})")
+    assert config == {"mode": "same-origin", "prefix": ""}
+
+    probes: list[str] = []
+    page.on("request", lambda r: "probe=" in r.url and probes.append(r.url.split("probe=")[1]))
+    page.evaluate(
+        """() => {
+        const add = (where, html) => { where.insertAdjacentHTML('beforeend', html); htmx.process(where); };
+        // Inside a region that shows user-written text: hx-ignore must stop htmx.
+        add(document.querySelector('#opportunities'),
+            '<button hx-post="/account/api-tokens/?probe=ignored" hx-trigger="load">x</button>');
+        // data-hx-* is not htmx's to act on here (prefix off).
+        add(document.querySelector('main'),
+            '<button data-hx-get="/participation/?probe=prefixed" data-hx-trigger="load">y</button>');
+        // The control: outside any such region htmx does act, so the checks above can fail.
+        add(document.querySelector('main'),
+            '<button hx-get="/participation/?probe=control" hx-trigger="load" hx-swap="none">z</button>');
+    }"""
+    )
+    page.wait_for_timeout(800)
+    assert probes == ["control"]
+    assert not ApiToken.objects.exists() and not posts

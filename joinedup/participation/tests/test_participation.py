@@ -295,7 +295,7 @@ class TestVoices:
                 "themes": ["too_many_meetings"],
             },
         )
-        assert selectors.awaiting_feedback() == [contribution]
+        assert selectors.awaiting_feedback(user=officer(world), partnership=world.partnership) == [contribution]
         today = dt.date.today()
         services.feedback_record(
             actor=officer(world),
@@ -308,7 +308,7 @@ class TestVoices:
                 "told_on": today,
             },
         )
-        assert selectors.awaiting_feedback() == []
+        assert selectors.awaiting_feedback(user=officer(world), partnership=world.partnership) == []
         client = Client()
         client.force_login(world.users["practitioner"])
         page = client.get(reverse("children:detail", args=[child.uuid])).content.decode()
@@ -329,7 +329,10 @@ class TestVoices:
             },
         )
         services.contribution_withdraw(actor=officer(world), contribution=contribution)
-        assert selectors.awaiting_feedback() == [] and selectors.themes_by_area_and_quarter() == {}
+        assert (
+            selectors.awaiting_feedback(user=officer(world), partnership=world.partnership) == []
+            and selectors.themes_by_area_and_quarter(partnership=world.partnership) == {}
+        )
         client = Client()
         client.force_login(world.users["practitioner"])
         assert "Take this back." not in client.get(reverse("children:detail", args=[child.uuid])).content.decode()

@@ -1,0 +1,91 @@
+"""Who may read a young person's own words on their child page, built on the policy core.
+
+A young person's words belong to the agency that heard them: the agency of
+the worker who recorded a contribution, or the agency that raised a referral
+carrying them. The rules, for a child the user has already opened through
+`partnership.access.child_access`:
+
+1. Withdrawn words are never shown: the young person took them back.
+2. The holding agency's own staff see its words, whatever the consent.
+3. Another agency's staff see them only when both hold:
+   - the young person agreed to their words being used with their name, for
+     their own plan or to change services ("anonymised" words are never tied
+     to the child outside the agency that heard them), and a referral's
+     words count as given for the child's own plan;
+   - the child page already shares the holder's record with the user for
+     this purpose, under a grant that covers the holder's record type (an
+     agreement's content categories, or break-glass). A know-of-only
+     agreement or no agreement shows nothing.
+4. Every partner's words shown are one disclosure row, against the holder's
+   record through which the grant runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from joinedup.participation.models import ConsentUse, Contribution
+from joinedup.partnership.access import ChildAccess, SharedRecord
+
+# Consents that let a young person's words travel with their name beyond the agency that heard them.
+IDENTIFIABLE_USE = frozenset({ConsentUse.MY_PLAN_ONLY, ConsentUse.NAMED})
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One piece of a young person's words the user may read, and the partner record it crossed by."""
+
+    item: Any  # a Contribution or a Referral
+    holder: Any  # the Agency that holds the words
+    via: SharedRecord | None  # None for the user's own agency's words
+
+
+def _holder_of_contribution(contribution: Contribution) -> Any:
+    membership = getattr(contribution.heard_by, "membership", None)
+    return membership.agency if membership is not None else None
+
+
+def _shared_record_of(access: ChildAccess, holder: Any) -> SharedRecord | None:
+    """The holder's record as the child page shares it, if the grant covers the record's own type."""
+    for shared in access.shared:
+        if shared.record.agency_id == holder.pk and shared.grant.covers(shared.record.record_type):
+            return shared
+    return None
+
+
+def _may_read(*, access: ChildAccess, holder: Any, consent: str) -> tuple[bool, SharedRecord | None]:
+    if holder is None:
+        return False, None
+    if holder.pk == access.membership.agency_id:
+        return True, None
+    if consent not in IDENTIFIABLE_USE:
+        return False, None
+    via = _shared_record_of(access, holder)
+    return via is not None, via
+
+
+def contributions_readable(*, access: ChildAccess, contributions: list[Contribution]) -> list[Shown]:
+    """Of a child's contributions, those this user may read, with the partner record each crossed by."""
+    shown = []
+    for c in contributions:
+        if c.withdrawn_at is not None:
+            continue
+        holder = _holder_of_contribution(c)
+        allowed, via = _may_read(access=access, holder=holder, consent=c.consent_use)
+        if allowed:
+            shown.append(Shown(item=c, holder=holder, via=via))
+    return shown
+
+
+def referral_words_readable(*, access: ChildAccess, referrals: list[Any]) -> list[Shown]:
+    """Of a child's submitted referrals carrying their words, those this user may read."""
+    shown = []
+    for r in referrals:
+        if not r.child_says.strip():
+            continue
+        # The referrer wrote the child's words down to get them help: their own plan.
+        allowed, via = _may_read(access=access, holder=r.referring_agency, consent=ConsentUse.MY_PLAN_ONLY)
+        if allowed:
+            shown.append(Shown(item=r, holder=r.referring_agency, via=via))
+    return shown
