@@ -1,0 +1,198 @@
+"""Defects found walking the product as its users (issue 16): each test failed before its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from joinedup.audit.models import AuditEvent
+from joinedup.children.models import Disclosure
+from joinedup.conftest import make_agreement, make_record, make_user
+from joinedup.partnership.roles import Role
+from joinedup.pathways import services
+from joinedup.pathways.definitions import shipped_definitions
+from joinedup.pathways.models import Case, Meeting
+from joinedup.referrals import services as referral_services
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def _referral(world: Any, *, referrer: Any, home: Any, **child: Any) -> Any:
+    draft = referral_services.referral_draft_save(
+        actor=referrer,
+        referral=None,
+        data={
+            "child_details": {"given_names": "Kai", "family_name": "Thornton", **child},
+            "harm_types": ["county_lines", "criminal_exploitation"],
+            "indicators": "Found in Worksop with cash and a second phone.",
+            "child_says": "I only carry things for my mate.",
+            "consent": "not_sought_risk",
+            "family_informed": True,
+            "home_area": home,
+            "referrer_contact": "Duty line",
+        },
+    )
+    return referral_services.referral_submit(actor=referrer, referral=draft)
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+class TestCountyScreener:
+    """16.2: "See what is known about the child in both areas" opened for every referral in the queue."""
+
+    def test_it_opens_the_child_of_a_referral_from_another_agency(self, world: Any) -> None:
+        nurse = make_user(world, role=Role.PRACTITIONER, agency="health")
+        referral = _referral(world, referrer=nurse, home=world.county)
+        screener = make_user(world, role=Role.SCREENER, agency="county_csc")
+        client = _client(screener)
+        page = client.get(reverse("pathways:screen", args=[referral.uuid])).content.decode()
+        link = reverse("children:detail", args=[referral.child.uuid])
+        assert link in page
+        assert client.get(link, {"purpose": "screening"}).status_code == 200
+
+    def test_it_stays_closed_to_the_screeners_colleagues_and_to_the_other_area(self, world: Any) -> None:
+        nurse = make_user(world, role=Role.PRACTITIONER, agency="health")
+        referral = _referral(world, referrer=nurse, home=world.county)
+        link = reverse("children:detail", args=[referral.child.uuid])
+        colleague = make_user(world, role=Role.PRACTITIONER, agency="county_csc")
+        assert _client(colleague).get(link).status_code == 404
+        city = make_user(world, role=Role.SCREENER, agency="city_csc")
+        assert _client(city).get(link, {"purpose": "screening"}).status_code == 404
+
+
+def _mace_case(world: Any, *, area: str = "county") -> Case:
+    """A case led by the area's children's social care at the MACE stage, child known only to them."""
+    agency = f"{area}_csc"
+    definition = shipped_definitions()["efh-county@1" if area == "county" else "efh-city@1"]
+    record = make_record(world, agency=agency, given_names="Leah", family_name=f"Mace-{area}")
+    case = services.case_open(
+        actor=world.users["screener"],
+        child=record.child,
+        definition=definition,
+        area=getattr(world, area),
+        lead_agency=world.agencies[agency],
+    )
+    Case.objects.filter(pk=case.pk).update(stage_id="mace")
+    case.refresh_from_db()
+    return case
+
+
+@pytest.fixture
+def coordinator(world: Any) -> Any:
+    make_agreement(
+        world,
+        parties=("city_csc", "county_csc", "police"),
+        purposes=("direct_work", "mace_panel", "screening"),
+        categories=("identity", "contact", "social_care"),
+    )
+    return make_user(world, role=Role.EXPLOITATION_COORDINATOR, agency="police")
+
+
+class TestMaceCoordinator:
+    """16.5: the coordinator opens every case at the MACE panel, in both areas, from a list of them."""
+
+    def test_the_coordinator_opens_cases_at_the_panel_in_both_areas(self, world: Any, coordinator: Any) -> None:
+        client = _client(coordinator)
+        for case in (_mace_case(world, area="county"), _mace_case(world, area="city")):
+            assert client.get(reverse("pathways:case", args=[case.uuid])).status_code == 200
+            assert client.get(reverse("children:detail", args=[case.child.uuid])).status_code == 200
+
+    def test_a_case_not_at_the_panel_stays_closed_and_so_do_colleagues(self, world: Any, coordinator: Any) -> None:
+        case = _mace_case(world)
+        Case.objects.filter(pk=case.pk).update(stage_id="assessment")
+        assert _client(coordinator).get(reverse("pathways:case", args=[case.uuid])).status_code == 404
+        Case.objects.filter(pk=case.pk).update(stage_id="mace")
+        officer = make_user(world, role=Role.PRACTITIONER, agency="police")
+        assert _client(officer).get(reverse("pathways:case", args=[case.uuid])).status_code == 404
+
+    def test_the_mace_list_names_each_child_with_area_and_clocks(self, world: Any, coordinator: Any) -> None:
+        county, city = _mace_case(world, area="county"), _mace_case(world, area="city")
+        elsewhere = _mace_case(world)
+        Case.objects.filter(pk=elsewhere.pk).update(stage_id="plan")
+        response = _client(coordinator).get(reverse("pathways:mace"))
+        assert response.status_code == 200
+        table = response.content.decode().split('id="mace-cases"')[1].split("</table>")[0]
+        assert "Leah Mace-county" in table and "Leah Mace-city" in table
+        assert "Test County" in table and "Test City" in table
+        assert reverse("pathways:case", args=[county.uuid]) in table
+        assert reverse("pathways:case", args=[city.uuid]) in table
+        assert reverse("pathways:case", args=[elsewhere.uuid]) not in table
+        event = AuditEvent.objects.get(event="mace.listed")
+        assert set(event.detail["children"]) == {str(county.child.uuid), str(city.child.uuid)}
+        # The names came from the areas' social care records: each crossing is a disclosure.
+        assert Disclosure.objects.filter(user=coordinator, categories=["identity"]).count() == 2
+
+    def test_other_roles_may_not_see_the_mace_list(self, world: Any) -> None:
+        assert _client(world.users["practitioner"]).get(reverse("pathways:mace")).status_code == 403
+
+    def test_the_coordinator_records_todays_panel_on_a_partner_led_case(self, world: Any, coordinator: Any) -> None:
+        case = _mace_case(world)
+        client = _client(coordinator)
+        today = dt.date.today()
+        response = client.post(
+            reverse("pathways:case_meeting", args=[case.uuid]),
+            {
+                "kind": "mace_panel",
+                "held_on_day": today.day,
+                "held_on_month": today.month,
+                "held_on_year": today.year,
+                "attendees": "Police DI (chair); County CSC; health",
+            },
+        )
+        assert response.status_code == 302
+        assert Meeting.objects.filter(case=case, kind="mace_panel").exists()
+
+
+class TestMeetingToday:
+    """16.4: a meeting dated today saved before noon London time; a form that fails says why."""
+
+    # 09:15 in London on a summer morning (08:15 UTC): noon London is still to come.
+    MORNING = dt.datetime(2026, 6, 16, 9, 15, tzinfo=LONDON)
+
+    def _post(self, world: Any, case: Case, day: dt.date, **extra: Any) -> Any:
+        return _client(world.users["screener"]).post(
+            reverse("pathways:case_meeting", args=[case.uuid]),
+            {
+                "kind": "strategy_discussion",
+                "held_on_day": day.day,
+                "held_on_month": day.month,
+                "held_on_year": day.year,
+                "attendees": "Social care; police; school",
+                **extra,
+            },
+        )
+
+    def test_a_meeting_dated_today_is_saved_before_noon(self, world: Any) -> None:
+        with mock.patch("django.utils.timezone.now", return_value=self.MORNING):
+            case = _mace_case(world, area="city")
+            Case.objects.filter(pk=case.pk).update(stage_id="strategy")
+            response = self._post(world, case, self.MORNING.date())
+            assert response.status_code == 302
+            meeting = Meeting.objects.get(case=case)
+            assert meeting.held_at <= self.MORNING
+            assert meeting.held_at.astimezone(LONDON).date() == self.MORNING.date()
+
+    def test_a_meeting_in_the_future_says_why_it_was_not_saved(self, world: Any) -> None:
+        with mock.patch("django.utils.timezone.now", return_value=self.MORNING):
+            case = _mace_case(world, area="city")
+            response = self._post(world, case, self.MORNING.date() + dt.timedelta(days=1))
+        content = response.content.decode()
+        assert response.status_code == 200 and "govuk-error-summary" in content
+        assert "must be today or in the past" in content
+        assert not Meeting.objects.exists()
+
+    def test_a_meeting_without_attendees_says_why(self, world: Any) -> None:
+        case = _mace_case(world, area="city")
+        content = self._post(world, case, dt.date.today(), attendees="").content.decode()
+        assert "govuk-error-summary" in content and "Enter attendees" in content
+        assert not Meeting.objects.exists()
