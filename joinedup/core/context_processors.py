@@ -33,6 +33,7 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
     items.append(("Raise a concern", reverse("referrals:new"), user_can(request.user, Perm.RAISE_REFERRAL)))
     items.append(("Screening", reverse("pathways:screening"), user_can(request.user, Perm.SCREEN_REFERRALS)))
     items.append(("Tasks", reverse("pathways:tasks"), user_can(request.user, Perm.WORK_CASES)))
+    items.append(("MACE", reverse("pathways:mace"), user_can(request.user, Perm.RUN_PANELS)))
     items.append(("Possible matches", reverse("linkage:queue"), user_can(request.user, Perm.REVIEW_MATCHES)))
     items.append(("Pathways", reverse("pathways:definitions"), user_can(request.user, Perm.VIEW_PATHWAYS)))
     items.append(
