@@ -308,3 +308,45 @@ def case_view(*, user: Any, case: Case) -> CaseView:
             detail={"lead_agency": case.lead_agency.name, "stage": case.stage_id},
         )
     return view
+
+
+# --- tasks and clocks ---------------------------------------------------------------------
+
+
+@dataclass
+class TaskList:
+    team: list[tuple[Task, str]]
+    mine: list[tuple[Task, str]]
+    offers: list[tuple[Handover, str]]
+
+
+def task_list(*, user: Any, limit: int = 200) -> TaskList:
+    """The agency's open tasks by due date, the user's own, and cases offered to the agency,
+    each with the child it is about (named where the user may see the name); audited."""
+    membership = require(user, Perm.WORK_CASES)
+    open_tasks = tasks_for_agency(membership.agency_id)
+    team = list(open_tasks[:limit])
+    mine = list(open_tasks.filter(owner=user)[:limit])
+    offers = list(
+        Handover.objects.filter(to_agency=membership.agency, status=HandoverStatus.OFFERED).select_related(
+            "case__child", "from_area"
+        )
+    )
+    children = list(
+        {c.pk: c for c in [*(t.case.child for t in [*team, *mine]), *(h.case.child for h in offers)]}.values()
+    )
+    purpose = default_purpose(membership.role) or Purpose.DIRECT_WORK
+    names = child_names(user=user, children=children, purpose=purpose)
+    names_shown_record(
+        user=user,
+        names=names,
+        children=children,
+        purpose=purpose,
+        event="tasks.listed",
+        detail={"tasks": len(team), "offers": len(offers)},
+    )
+    return TaskList(
+        team=[(t, names.label(t.case.child_id)) for t in team],
+        mine=[(t, names.label(t.case.child_id)) for t in mine],
+        offers=[(h, names.label(h.case.child_id)) for h in offers],
+    )

@@ -26,7 +26,7 @@ from joinedup.partnership.access import (
     screening_queue_for,
     user_can,
 )
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.roles import Perm, Purpose
 from joinedup.pathways import alignment, selectors, services
 from joinedup.pathways.access import case_get_for_meeting, may_chair_panel
 from joinedup.pathways.definitions import Definition, shipped_definitions
@@ -41,7 +41,8 @@ from joinedup.pathways.forms import (
     ScreenForm,
     TakeTaskForm,
 )
-from joinedup.pathways.models import CaseStatus, Handover, HandoverStatus
+from joinedup.pathways.models import CaseStatus
+from joinedup.referrals.selectors import referral_shown
 
 # --- screening ------------------------------------------------------------------------
 
@@ -86,6 +87,7 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
     )
     full = [c for c in open_cases if case_access_level(user=request.user, case=c) == "full"]
     known_of = sorted({c.lead_agency.name for c in open_cases if c not in full})
+    referral_shown(user=request.user, referral=referral, purpose=Purpose.SCREENING, event="referral.screening_viewed")
     return render(
         request,
         "pathways/screen.html",
@@ -299,18 +301,18 @@ def handover_decide(request: HttpRequest, handover_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def tasks(request: HttpRequest) -> HttpResponse:
-    membership = require(request.user, Perm.WORK_CASES)
-    team = list(selectors.tasks_for_agency(membership.agency_id)[:200])
-    mine = [t for t in team if t.owner_id == request.user.pk]
-    offers = list(
-        Handover.objects.filter(to_agency=membership.agency, status=HandoverStatus.OFFERED).select_related(
-            "case", "from_area"
-        )
-    )
+    listing = selectors.task_list(user=request.user)
     return render(
         request,
         "pathways/tasks.html",
-        {"tasks": team, "mine": mine, "offers": offers, "now": timezone.now(), "page_title": "Tasks and clocks"},
+        {
+            "tasks": listing.team,
+            "mine": listing.mine,
+            "offers": listing.offers,
+            "now": timezone.now(),
+            "can_run_panels": user_can(request.user, Perm.RUN_PANELS),
+            "page_title": "Tasks and clocks",
+        },
     )
 
 

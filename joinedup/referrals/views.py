@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from joinedup.partnership.access import referral_get_for_user, require
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.roles import Perm, default_purpose
 from joinedup.referrals import services
 from joinedup.referrals.forms import STEPS
 from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.selectors import referral_shown
 from joinedup.referrals.taxonomy import harm_types
 
 
@@ -117,6 +118,7 @@ def detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
     referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
     if referral.status == ReferralStatus.DRAFT:
         return redirect("referrals:check", referral_uuid=referral.uuid)
+    referral_shown(user=request.user, referral=referral, purpose=default_purpose(request.user.membership.role) or "")
     labels = {h.code: h.label for h in harm_types().values()}
     return render(
         request,

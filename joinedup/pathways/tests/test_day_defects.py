@@ -196,3 +196,85 @@ class TestMeetingToday:
         content = self._post(world, case, dt.date.today(), attendees="").content.decode()
         assert "govuk-error-summary" in content and "Enter attendees" in content
         assert not Meeting.objects.exists()
+
+
+class TestReadsAreAudited:
+    """12.6: the screening page (the child's words), referral detail and the case page leave a trace."""
+
+    def test_the_screening_page_writes_an_event_and_a_disclosure(self, world: Any) -> None:
+        nurse = make_user(world, role=Role.PRACTITIONER, agency="health")
+        referral = _referral(world, referrer=nurse, home=world.county)
+        screener = make_user(world, role=Role.SCREENER, agency="county_csc")
+        page = _client(screener).get(reverse("pathways:screen", args=[referral.uuid])).content.decode()
+        assert "I only carry things for my mate." in page
+        event = AuditEvent.objects.get(event="referral.screening_viewed")
+        assert event.child_uuid == referral.child.uuid and event.purpose == "screening"
+        disclosure = Disclosure.objects.get(user=screener)
+        assert disclosure.holder_agency == world.agencies["health"] and disclosure.child == referral.child
+        assert set(disclosure.categories) == {"identity", "social_care"}
+
+    def test_referral_detail_is_audited(self, world: Any) -> None:
+        nurse = make_user(world, role=Role.PRACTITIONER, agency="health")
+        referral = _referral(world, referrer=nurse, home=world.county)
+        assert _client(nurse).get(reverse("referrals:detail", args=[referral.uuid])).status_code == 200
+        event = AuditEvent.objects.get(event="referral.viewed")
+        assert event.object_uuid == referral.uuid and event.child_uuid == referral.child.uuid
+        assert not Disclosure.objects.exists()  # the referrer's own data
+
+    def test_a_partner_opening_the_case_is_a_disclosure_of_the_leads_data(self, world: Any, coordinator: Any) -> None:
+        case = _mace_case(world)
+        _client(coordinator).get(reverse("pathways:case", args=[case.uuid]))
+        event = AuditEvent.objects.get(event="case.viewed")
+        assert event.purpose == "mace_panel" and event.child_uuid == case.child.uuid
+        shown = {tuple(d.categories) for d in Disclosure.objects.filter(user=coordinator)}
+        assert shown == {("social_care",), ("identity",)}
+
+
+class TestTasksAndDrafts:
+    """16.10: tasks name the child (or a pseudonymous reference), and drafts are on the home page."""
+
+    def test_each_task_names_its_child(self, world: Any) -> None:
+        named = make_record(world, agency="city_csc", given_names="Ruby", family_name="Calloway")
+        unnamed = make_record(world, agency="health", given_names="Secret", family_name="Person")
+        for child in (named.child, unnamed.child):
+            services.case_open(
+                actor=world.users["screener"],
+                child=child,
+                definition=shipped_definitions()["child-protection@1"],
+                area=world.city,
+                lead_agency=world.agencies["city_csc"],
+            )
+        page = _client(world.users["practitioner"]).get(reverse("pathways:tasks")).content.decode()
+        table = page.split('id="team-tasks"')[1].split("</table>")[0]
+        assert "Ruby Calloway" in table
+        # The City holds no record on the second child and no agreement shares the health trust's name.
+        assert "Secret" not in table and f"Child {unnamed.child.pseudonym}" in table
+        assert "City case" not in table
+        assert AuditEvent.objects.filter(event="tasks.listed", detail__children=[str(named.child.uuid)]).exists()
+
+    def test_draft_referrals_are_on_the_home_page(self, world: Any) -> None:
+        author = world.users["practitioner"]
+        draft = referral_services.referral_draft_save(
+            actor=author, referral=None, data={"child_details": {"given_names": "Noor", "family_name": "Haddad"}}
+        )
+        page = _client(author).get(reverse("home")).content.decode()
+        panel = page.split('id="draft-referrals"')[1]
+        assert "Noor Haddad" in panel and reverse("referrals:check", args=[draft.uuid]) in panel
+        # A draft is its author's alone.
+        colleague = make_user(world, role=Role.PRACTITIONER, agency="city_csc")
+        assert "Noor Haddad" not in _client(colleague).get(reverse("home")).content.decode()
+        # Once sent, it is no longer a draft.
+        referral_services.referral_draft_save(
+            actor=author,
+            referral=draft,
+            data={
+                "harm_types": ["county_lines"],
+                "indicators": "x",
+                "consent": "given",
+                "family_informed": True,
+                "home_area": world.city,
+                "referrer_contact": "y",
+            },
+        )
+        referral_services.referral_submit(actor=author, referral=draft)
+        assert "Noor Haddad" not in _client(author).get(reverse("home")).content.decode().split("draft-referrals")[1]
