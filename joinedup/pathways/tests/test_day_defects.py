@@ -278,3 +278,45 @@ class TestTasksAndDrafts:
         )
         referral_services.referral_submit(actor=author, referral=draft)
         assert "Noor Haddad" not in _client(author).get(reverse("home")).content.decode().split("draft-referrals")[1]
+
+
+class TestHandoverRestartsClocks:
+    """16.12: a handover that says "clocks restart" moves the due dates, per the receiving pathway."""
+
+    def test_the_due_dates_restart_from_acceptance_under_the_receiving_pathway(self, world: Any) -> None:
+        opened = dt.datetime(2026, 3, 2, 10, tzinfo=LONDON)
+        child = make_record(world, agency="city_csc").child
+        case = services.case_open(
+            actor=world.users["screener"],
+            child=child,
+            definition=shipped_definitions()["efh-city@1"],
+            area=world.city,
+            lead_agency=world.agencies["city_csc"],
+            started_at=opened,
+        )
+        services.case_record_event(actor=world.users["screener"], case=case, event="screening_decided", at=opened)
+        services.case_move(actor=world.users["screener"], case=case, to_stage="strategy", reason="Concern confirmed")
+        before = {t.pk: t.due_at for t in case.tasks.filter(completed_at__isnull=True)}
+        assert before
+        handover = services.handover_offer(
+            actor=world.users["screener"],
+            case=case,
+            to_area=world.county,
+            to_agency=world.agencies["county_csc"],
+            reason="Moved to Worksop",
+        )
+        accepted_at = dt.datetime(2026, 3, 20, 15, tzinfo=LONDON)  # a Friday
+        receiver = make_user(world, role=Role.SCREENER, agency="county_csc")
+        services.handover_accept(actor=receiver, handover=handover, at=accepted_at)
+        county = shipped_definitions()["efh-county@1"]
+        open_tasks = list(case.tasks.filter(completed_at__isnull=True, cancelled_at__isnull=True))
+        assert {t.pk for t in open_tasks} == set(before)
+        for task in open_tasks:
+            assert task.due_at != before[task.pk]
+            assert task.started_at == accepted_at
+        strategy = next(t for t in open_tasks if t.clock_id == "strategy_discussion")
+        # County's strategy discussion: 5 working days from the Friday of acceptance.
+        assert strategy.title == next(c.name for c in county.clocks if c.id == "strategy_discussion")
+        assert strategy.due_at.astimezone(LONDON).date() == dt.date(2026, 3, 27)
+        summary = case.events.get(kind="handover_accepted").summary
+        assert "clocks restart" in summary and "27 Mar 2026" in summary
