@@ -20,6 +20,7 @@ from joinedup.core.models import User
 from joinedup.demo.models import TruthLink
 from joinedup.partnership.models import Agency, AgencyType, Area, Partnership
 from joinedup.pathways import services as pathway_services
+from joinedup.pathways.definitions import MEETING_EVENTS
 from joinedup.pathways.engine import definition_for, definition_of
 from joinedup.pathways.models import Case
 from joinedup.referrals import services as referral_services
@@ -154,7 +155,7 @@ def seed_pathways(*, partnership: Partnership, seed: int, count: int) -> dict[st
         if extra and case.pathway.definition_id.startswith("efh") and rng.random() < 0.15:
             # A parallel process: the child is also on child protection.
             definition = definition_for(area_short_name=case.area.short_name, kind="child-protection")
-            pathway_services.case_open(
+            parallel = pathway_services.case_open(
                 actor=screeners[case.area.short_name],
                 child=case.child,
                 definition=definition,
@@ -162,8 +163,52 @@ def seed_pathways(*, partnership: Partnership, seed: int, count: int) -> dict[st
                 lead_agency=case.lead_agency,
                 started_at=screened + dt.timedelta(days=2),
             )
+            _keep_clocks_realistic(parallel, rng, now, screeners[case.area.short_name])
             counts["parallel"] += 1
+        case.refresh_from_db()
+        if case.status == "open":
+            _keep_clocks_realistic(case, rng, now, screeners[case.area.short_name])
     return counts
+
+
+def _keep_clocks_realistic(case: Case, rng: random.Random, now: dt.datetime, actor: User) -> None:
+    """Do the work each clock waits for, as a partnership does: mostly on time, some days or weeks late.
+
+    Without this a case left at a stage keeps the clock it started with, and the demo
+    shows tasks 22 months overdue. Most cases end with nothing overdue; about one in
+    six keeps a task that is late by a few days or weeks, as a real list would.
+    """
+    definition = definition_of(case)
+    clocks = {c.id: c for c in definition.clocks}
+    meeting_for = {event: kind for kind, event in MEETING_EVENTS.items()}
+    held_here = {m.kind for s in definition.stages for m in s.meetings}
+    allowed_late = dt.timedelta(days=rng.randint(2, 21)) if rng.random() < 0.17 else dt.timedelta(0)
+    for _ in range(60):
+        task = (
+            case.tasks.filter(completed_at__isnull=True, cancelled_at__isnull=True, due_at__lt=now - allowed_late)
+            .order_by("due_at")
+            .first()
+        )
+        if task is None or task.clock_id not in clocks:
+            return
+        if rng.random() < 0.85:
+            done = task.due_at - dt.timedelta(days=rng.randint(0, 3), hours=rng.randint(1, 8))
+        else:
+            done = task.due_at + dt.timedelta(days=rng.randint(1, 15))
+        done = min(max(done, task.started_at + dt.timedelta(hours=1)), now - dt.timedelta(hours=1))
+        event = clocks[task.clock_id].completed_by
+        kind = meeting_for.get(event)
+        if kind in held_here:
+            pathway_services.meeting_record(
+                actor=actor,
+                case=case,
+                kind=kind,
+                held_at=done,
+                attendees="Social care; police; health; education (demo)",
+                decisions="Agreed actions (demo)",
+            )
+        else:
+            pathway_services.case_record_event(actor=actor, case=case, event=event, at=done)
 
 
 def _keep_ground_truth(source: AgencyRecord, referral: Any) -> None:

@@ -155,13 +155,17 @@ def partner_grants(*, membership: Membership, purpose: str) -> dict[int, Grant]:
 # Each rule maps an agency to the ids of children that are in its work. The
 # pathways capability adds "has a part in an open referral or case" here.
 InWorkRule = Callable[[Agency], "QuerySet[Any]"]
-_IN_WORK_RULES: list[InWorkRule] = []
+_IN_WORK_RULES: list[tuple[InWorkRule, Perm | None]] = []
 
 
-def register_in_work_rule(rule: InWorkRule) -> None:
-    """Add a way a child can be in an agency's work (called from an AppConfig.ready)."""
-    if rule not in _IN_WORK_RULES:
-        _IN_WORK_RULES.append(rule)
+def register_in_work_rule(rule: InWorkRule, *, perm: Perm | None = None) -> None:
+    """Add a way a child can be in an agency's work (called from an AppConfig.ready).
+
+    With `perm`, the rule widens only the work of members whose role holds it:
+    a screener's queue or a MACE coordinator's panel is theirs, not their whole agency's.
+    """
+    if (rule, perm) not in _IN_WORK_RULES:
+        _IN_WORK_RULES.append((rule, perm))
 
 
 def _holds_a_record(agency: Agency) -> QuerySet[Any]:
@@ -174,9 +178,11 @@ register_in_work_rule(_holds_a_record)
 
 
 def children_in_work(membership: Membership) -> Q:
-    """A filter on Child: the children in the work of the member's agency."""
+    """A filter on Child: the children in the work of the member's agency, and of their role."""
     condition = Q(pk__in=[])
-    for rule in _IN_WORK_RULES:
+    for rule, perm in _IN_WORK_RULES:
+        if perm is not None and not role_can(membership.role, perm):
+            continue
         condition |= Q(pk__in=rule(membership.agency))
     return condition
 

@@ -72,6 +72,7 @@ class Perm(StrEnum):
     VIEW_PATHWAYS = "view_pathways"
     REVIEW_MATCHES = "review_matches"
     VIEW_PARTICIPATION_COVERAGE = "view_participation_coverage"
+    RUN_PANELS = "run_panels"
 
 
 _CASEWORK = frozenset(
@@ -93,7 +94,8 @@ _CASEWORK = frozenset(
 MATRIX: dict[str, frozenset[Perm]] = {
     Role.PRACTITIONER: _CASEWORK,
     Role.SCREENER: _CASEWORK | {Perm.SCREEN_REFERRALS, Perm.REVIEW_MATCHES},
-    Role.EXPLOITATION_COORDINATOR: _CASEWORK,
+    # The coordinator runs the MACE panel for both areas: the cases coming to it are in their work.
+    Role.EXPLOITATION_COORDINATOR: _CASEWORK | {Perm.RUN_PANELS},
     # Strategic leads read aggregates, not individual children's records.
     Role.STRATEGIC_LEAD: frozenset({Perm.VIEW_PARTICIPATION_COVERAGE, Perm.VIEW_PATHWAYS}),
     # Analysts work on pseudonymised data only.

@@ -8,12 +8,23 @@ class PathwaysConfig(AppConfig):
     def ready(self) -> None:
         from joinedup.children.links import register_link_source
         from joinedup.partnership.access import register_in_work_rule
-        from joinedup.pathways.rules import cases_in_work, named_together, referrals_in_work
+        from joinedup.partnership.roles import Perm
+        from joinedup.pathways.rules import (
+            cases_at_panel,
+            cases_in_work,
+            named_together,
+            referrals_in_work,
+            referrals_to_screen,
+        )
 
         # A child is in an agency's work when it leads an open case on them, has been
         # offered one, or referred them and the referral is still open.
         register_in_work_rule(cases_in_work)
         register_in_work_rule(referrals_in_work)
+        # And in a screener's while their referral waits in the queue, and in the MACE
+        # coordinator's while their case is at the panel.
+        register_in_work_rule(referrals_to_screen, perm=Perm.SCREEN_REFERRALS)
+        register_in_work_rule(cases_at_panel, perm=Perm.RUN_PANELS)
         # Children on the same open case's meetings are linked for safe cohorts.
         register_link_source(named_together)
 
@@ -52,5 +63,14 @@ class PathwaysConfig(AppConfig):
                 url_name="pathways:definitions",
                 order=70,
                 shown=lambda user: user_can(user, Perm.VIEW_PATHWAYS),
+            )
+        )
+        register_nav(
+            NavEntry(
+                key="mace",
+                label="MACE",
+                url_name="pathways:mace",
+                order=55,
+                shown=lambda user: user_can(user, Perm.RUN_PANELS),
             )
         )

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
+
 from joinedup.core.datafiles import DataFileError, line_of, load_text
 from joinedup.core.workingdays import WorkingCalendar, add_months
 from joinedup.partnership.models import AgencyType
@@ -107,13 +109,14 @@ class Clock:
         """When this clock runs out for an event at `start` (end of the due day for day-based clocks)."""
         if self.unit == "hours":
             return start + dt.timedelta(hours=self.amount)
-        local = start.date()
+        # Days are London's: an event at 00:30 BST (23:30 UTC) happened on the later day.
+        local = timezone.localtime(start)
         day = (
-            calendar.add_working_days(local, self.amount)
+            calendar.add_working_days(local.date(), self.amount)
             if self.unit == "working_days"
-            else add_months(local, self.amount)
+            else add_months(local.date(), self.amount)
         )
-        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=start.tzinfo)
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local.tzinfo)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,11 @@ def _parse_source(key: str, source: str) -> Definition:
 
 def definition_of(case: Case) -> Definition:
     """The definition the case runs under: its stored version, never the file as it is now."""
-    return _parse_source(case.pathway.key, case.pathway.source)
+    return definition_of_version(case.pathway)
+
+
+def definition_of_version(version: PathwayVersion) -> Definition:
+    return _parse_source(version.key, version.source)
 
 
 def calendar_for(case: Case) -> WorkingCalendar:

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from joinedup.pathways.models import CaseStatus, Handover, HandoverStatus, Meeting
+from joinedup.pathways.engine import definition_of_version
+from joinedup.pathways.models import CaseStatus, Handover, HandoverStatus, Meeting, PathwayVersion
 from joinedup.referrals.models import Referral, ReferralStatus
 
 
@@ -25,6 +26,41 @@ def referrals_in_work(agency: Any) -> QuerySet[Any]:
         .filter(Q(status=ReferralStatus.SUBMITTED) | Q(cases__status=CaseStatus.OPEN))
         .values("child_id")
     )
+
+
+def referrals_to_screen(agency: Any) -> QuerySet[Any]:
+    """Children with a referral waiting for screening in an area the agency serves.
+
+    Registered for screeners only: it is exactly their queue (screening_queue_for),
+    so "See what is known about the child in both areas" opens for every row of it.
+    """
+    areas = agency.areas.values("pk")
+    return (
+        Referral.objects.filter(status=ReferralStatus.SUBMITTED, child__isnull=False)
+        .filter(Q(home_area__in=areas) | Q(found_area__in=areas))
+        .values("child_id")
+    )
+
+
+def at_panel(prefix: str = "") -> Q:
+    """A filter on Case (or, with a prefix, on a relation to it): open and at a stage whose purpose is the
+    multi-agency exploitation panel, under whichever stored version of its pathway it runs."""
+    condition = Q(pk__in=[])
+    for version in PathwayVersion.objects.all():
+        stages = [s.id for s in definition_of_version(version).stages if s.purpose == "panel"]
+        if stages:
+            condition |= Q(**{f"{prefix}pathway_id": version.pk, f"{prefix}stage_id__in": stages})
+    return condition & Q(**{f"{prefix}status": CaseStatus.OPEN})
+
+
+def cases_at_panel(agency: Any) -> QuerySet[Any]:
+    """Children whose case is at the MACE panel in either area of the agency's partnership.
+
+    Registered for roles that run the panel: the coordinator acts for it across both areas.
+    """
+    from joinedup.pathways.models import Case
+
+    return Case.objects.filter(at_panel(), area__partnership_id=agency.partnership_id).values("child_id")
 
 
 def named_together(child_ids: set[int]) -> set[frozenset[int]]:

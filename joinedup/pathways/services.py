@@ -7,12 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from joinedup.audit.services import audit_record
 from joinedup.children.models import Child
 from joinedup.partnership.models import Agency, AgencyType, Area
-from joinedup.pathways.definitions import EVENTS, MEETING_EVENTS, Definition
+from joinedup.pathways.definitions import EVENTS, MEETING_EVENTS, Clock, Definition
 from joinedup.pathways.engine import calendar_for, definition_for, definition_of, version_for
 from joinedup.pathways.models import Case, CaseEvent, CaseStatus, Handover, HandoverStatus, Meeting, Task
 from joinedup.referrals.models import Decision, Referral, ReferralStatus
@@ -240,6 +240,36 @@ def _equivalent_definition(case: Case, to_area: Area) -> Definition:
     return definition_for(area_short_name=to_area.short_name, kind=kind)
 
 
+def _restart_clocks(
+    case: Case, tasks: list[Task], *, current: Definition, target: Definition, at: dt.datetime
+) -> list[Task]:
+    """Start each open clock again from `at`, with the receiving pathway's timescale.
+
+    A clock is matched by its id, else by the purpose of its stage (the City's
+    "exploitation strategy meeting" is the County's "strategy discussion"); a clock
+    the receiving pathway has no equivalent for restarts with its own timescale.
+    """
+    calendar = calendar_for(case)
+    by_id = {c.id: c for c in target.clocks}
+    by_purpose: dict[str, Clock] = {}
+    for clock in target.clocks:
+        by_purpose.setdefault(target.stage(clock.stage).purpose, clock)
+    old_clocks = {c.id: c for c in current.clocks}
+    restarted = []
+    for task in tasks:
+        old = old_clocks.get(task.clock_id)
+        clock = by_id.get(task.clock_id) or (by_purpose.get(current.stage(old.stage).purpose) if old else None) or old
+        if clock is None:
+            continue  # a task no clock made: nothing to restart
+        task.clock_id = clock.id
+        task.title = clock.name
+        task.started_at = at
+        task.due_at = clock.due(at, calendar)
+        task.save(update_fields=["clock_id", "title", "started_at", "due_at", "updated_at"])
+        restarted.append(task)
+    return restarted
+
+
 @transaction.atomic
 def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.datetime | None = None) -> Case:
     """The receiving agency takes the case. Timeline, tasks and meetings move with it.
@@ -263,28 +293,29 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
         case.stage_id = next((s.id for s in target.stages if s.purpose == purpose), target.stages[0].id)
     case.save(update_fields=["area", "lead_agency", "pathway", "stage_id", "updated_at"])
     open_tasks = case.tasks.filter(completed_at__isnull=True, cancelled_at__isnull=True)
+    restarted: list[Task] = []
     if target.on_handover == "restart":
-        calendar = calendar_for(case)
-        clocks = {c.id: c for c in target.clocks}
-        for task in open_tasks:
-            if task.clock_id in clocks:
-                task.due_at = clocks[task.clock_id].due(now, calendar)
-            task.owner_agency = handover.to_agency
-            task.save(update_fields=["due_at", "owner_agency", "updated_at"])
-    else:
-        open_tasks.update(owner_agency=handover.to_agency)
+        restarted = _restart_clocks(case, list(open_tasks), current=current, target=target, at=now)
+    open_tasks.update(owner_agency=handover.to_agency)
     handover.status = HandoverStatus.ACCEPTED
     handover.decided_by = actor
     handover.decided_at = now
     handover.decision_reason = note
     handover.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
-    clock_word = "restart" if target.on_handover == "restart" else "continue"
+    if target.on_handover == "restart":
+        due = "; ".join(
+            f"{t.title} now due {dateformat.format(timezone.localtime(t.due_at), 'j M Y')}" for t in restarted
+        )
+        clocks = f"clocks restart under the {target.title}" + (f" ({due})" if due else "")
+    else:
+        clocks = "clocks continue"
     event = _timeline(
         case,
         kind="handover_accepted",
-        summary=f"Handover accepted by {handover.to_agency.name}: clocks {clock_word}",
+        summary=f"Handover accepted by {handover.to_agency.name}: {clocks}",
         actor=actor,
         at=now,
+        restarted={str(t.uuid): t.due_at.isoformat() for t in restarted},
     )
     # Both areas see the handover in the timeline.
     CaseEvent.objects.filter(pk=event.pk).update(area=None)

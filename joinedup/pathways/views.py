@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from joinedup.core.forms import GovukForm, add_service_errors
+from joinedup.core.forms import add_service_errors
 from joinedup.partnership.access import (
     case_access_level,
     case_get_for_user,
@@ -26,58 +24,25 @@ from joinedup.partnership.access import (
     referral_get_for_user,
     require,
     screening_queue_for,
+    user_can,
 )
-from joinedup.partnership.models import Agency, AgencyType
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.roles import Perm, Purpose
 from joinedup.pathways import alignment, selectors, services
-from joinedup.pathways.definitions import EVENTS, Definition, shipped_definitions
+from joinedup.pathways.access import case_get_for_meeting, may_chair_panel
+from joinedup.pathways.definitions import Definition, shipped_definitions
 from joinedup.pathways.engine import definition_of
-from joinedup.pathways.models import CaseStatus, Handover, HandoverStatus
-from joinedup.referrals.models import Decision
-
-
-class ScreenForm(GovukForm):
-    decision = forms.ChoiceField(label="Decision", choices=Decision.choices, widget=forms.RadioSelect)
-    reasons = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
-
-
-class MeetingForm(GovukForm):
-    kind = forms.ChoiceField(label="Meeting", choices=())
-    held_on = forms.DateField(label="Held on (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"}))
-    attendees = forms.CharField(label="Attendees, and their agencies", widget=forms.Textarea(attrs={"rows": 3}))
-    decisions = forms.CharField(label="Decisions (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    actions = forms.CharField(label="Actions (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-
-class MoveForm(GovukForm):
-    to_stage = forms.ChoiceField(label="Move the case to", choices=())
-    reason = forms.CharField(label="Why", max_length=300)
-
-
-class EventForm(GovukForm):
-    event = forms.ChoiceField(label="Record that this happened", choices=[(k, v) for k, v in EVENTS.items()])
-
-
-class HandoverForm(GovukForm):
-    to_agency = forms.ModelChoiceField(label="Offer the case to", queryset=Agency.objects.none())
-    reason = forms.CharField(label="Why (for example, the child has moved)", widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class KeyPeopleForm(GovukForm):
-    key_people = forms.CharField(
-        label="Key people",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        help_text="Lead practitioner, chair and others, with their agency: one per line.",
-    )
-
-
-class HandoverDecisionForm(GovukForm):
-    decision = forms.ChoiceField(
-        label="Decision", choices=[("accept", "Accept the case"), ("decline", "Decline")], widget=forms.RadioSelect
-    )
-    reason = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
+from joinedup.pathways.forms import (
+    EventForm,
+    HandoverDecisionForm,
+    HandoverForm,
+    KeyPeopleForm,
+    MeetingForm,
+    MoveForm,
+    ScreenForm,
+    TakeTaskForm,
+)
+from joinedup.pathways.models import CaseStatus
+from joinedup.referrals.selectors import referral_shown
 
 # --- screening ------------------------------------------------------------------------
 
@@ -122,6 +87,7 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
     )
     full = [c for c in open_cases if case_access_level(user=request.user, case=c) == "full"]
     known_of = sorted({c.lead_agency.name for c in open_cases if c not in full})
+    referral_shown(user=request.user, referral=referral, purpose=Purpose.SCREENING, event="referral.screening_viewed")
     return render(
         request,
         "pathways/screen.html",
@@ -138,97 +104,179 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
 # --- cases -----------------------------------------------------------------------------
 
 
-def _case_forms(case: Any, definition: Definition, data: Any = None, which: str = "") -> dict[str, Any]:
-    meeting = MeetingForm(data if which == "meeting" else None)
-    meeting.fields["kind"].choices = [(m.kind, m.name) for s in definition.stages for m in s.meetings]
-    move = MoveForm(data if which == "move" else None)
-    move.fields["to_stage"].choices = [
-        (t.target, f"{definition.stage(t.target).name} ({t.when})") for t in definition.next_stages(case.stage_id)
-    ]
-    handover = HandoverForm(data if which == "handover" else None)
-    handover.fields["to_agency"].queryset = Agency.objects.filter(
-        partnership_id=case.area.partnership_id, agency_type=AgencyType.CHILDRENS_SOCIAL_CARE, is_active=True
-    ).exclude(areas=case.area)
+def _case_forms(case: Any, definition: Definition, *, panel_only: bool = False) -> dict[str, Any]:
+    """The case page's forms, unbound; a POST view swaps in the one it received."""
+    meetings = (
+        definition.stage(case.stage_id).meetings if panel_only else [m for s in definition.stages for m in s.meetings]
+    )
     return {
-        "meeting_form": meeting,
-        "move_form": move,
-        "handover_form": handover,
-        "event_form": EventForm(data if which == "event" else None),
-        "people_form": KeyPeopleForm(data if which == "people" else None, initial={"key_people": case.key_people}),
+        "meeting_form": MeetingForm(kinds=[(m.kind, m.name) for m in meetings]),
+        "move_form": MoveForm(case=case, definition=definition),
+        "handover_form": HandoverForm(case=case),
+        "event_form": EventForm(),
+        "people_form": KeyPeopleForm(initial={"key_people": case.key_people}),
     }
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
-    case = case_get_for_user(user=request.user, case_uuid=case_uuid)
+def _case_page(request: HttpRequest, case: Any, bound: dict[str, Any] | None = None) -> HttpResponse:
+    """The case page, audited with its disclosures; `bound` holds a form that failed, to show its errors."""
     definition = definition_of(case)
-    action = request.POST.get("action", "")
-    forms_ = _case_forms(case, definition, request.POST, action)
-    if request.method == "POST":
-        case = case_get_for_user(user=request.user, case_uuid=case_uuid, for_change=True)
-        if action == "take":
-            task = case.tasks.filter(uuid=request.POST.get("task")).first()
-            if task is None:
-                raise Http404
-            try:
-                services.task_assign(actor=request.user, task=task, owner=request.user)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            return redirect("pathways:case", case_uuid=case.uuid)
-        form = forms_.get(f"{action}_form")
-        if form is None:
-            raise Http404
-        if form.is_valid():
-            try:
-                data = form.cleaned_data
-                if action == "meeting":
-                    held = dt.datetime.combine(data["held_on"], dt.time(12, 0), tzinfo=timezone.get_current_timezone())
-                    services.meeting_record(
-                        actor=request.user,
-                        case=case,
-                        kind=data["kind"],
-                        held_at=held,
-                        attendees=data["attendees"],
-                        decisions=data["decisions"],
-                        actions=data["actions"],
-                    )
-                elif action == "move":
-                    services.case_move(actor=request.user, case=case, to_stage=data["to_stage"], reason=data["reason"])
-                elif action == "people":
-                    services.case_key_people_update(actor=request.user, case=case, key_people=data["key_people"])
-                elif action == "event":
-                    services.case_record_event(actor=request.user, case=case, event=data["event"])
-                elif action == "handover":
-                    to_agency = data["to_agency"]
-                    services.handover_offer(
-                        actor=request.user,
-                        case=case,
-                        to_area=to_agency.areas.first(),
-                        to_agency=to_agency,
-                        reason=data["reason"],
-                    )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Saved.")
-                return redirect("pathways:case", case_uuid=case.uuid)
-    now = timezone.now()
+    view = selectors.case_view(user=request.user, case=case)
+    membership = membership_for(request.user)
+    lead = (
+        membership is not None
+        and membership.agency_id == case.lead_agency_id
+        and user_can(request.user, Perm.WORK_CASES)
+    )
+    chair = not lead and may_chair_panel(user=request.user, case=case)
+    forms_ = {**_case_forms(case, definition, panel_only=chair), **(bound or {})}
     context = {
         "case": case,
+        "child_label": view.child_label,
         "definition": definition,
         "stage": definition.stage(case.stage_id),
-        "tasks": list(case.tasks.select_related("owner_agency").order_by("due_at")),
-        "meetings": list(case.meetings.all()),
-        "timeline": list(case.events.select_related("actor", "area").order_by("occurred_at", "id")),
-        "handovers": list(case.handovers.select_related("to_agency", "to_area", "from_area")),
-        "now": now,
-        "can_change": membership_for(request.user) is not None
-        and membership_for(request.user).agency_id == case.lead_agency_id,  # type: ignore[union-attr]
+        "tasks": view.tasks,
+        "meetings": view.meetings,
+        "timeline": view.timeline,
+        "handovers": view.handovers,
+        "now": timezone.now(),
+        "can_change": lead,
+        "can_record_panel": chair and case.status == CaseStatus.OPEN,
+        "bound_form": next(iter(bound.values())) if bound else None,
         "page_title": definition.title,
         **forms_,
     }
     return render(request, "pathways/case.html", context)
+
+
+@require_GET
+@login_required
+def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, case_uuid=case_uuid)
+    return _case_page(request, case)
+
+
+def _saved(request: HttpRequest, case: Any, message: str = "Saved.") -> HttpResponse:
+    messages.success(request, message)
+    return redirect("pathways:case", case_uuid=case.uuid)
+
+
+@require_POST
+@login_required
+def case_meeting(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    """Record a meeting: the lead agency any of the pathway's, the panel's coordinator the panel's own."""
+    case, panel_only = case_get_for_meeting(user=request.user, case_uuid=case_uuid)
+    definition = definition_of(case)
+    meetings = (
+        definition.stage(case.stage_id).meetings if panel_only else [m for s in definition.stages for m in s.meetings]
+    )
+    form = MeetingForm(request.POST, kinds=[(m.kind, m.name) for m in meetings])
+    if form.is_valid():
+        try:
+            services.meeting_record(
+                actor=request.user,
+                case=case,
+                kind=form.cleaned_data["kind"],
+                held_at=form.held_at(),
+                attendees=form.cleaned_data["attendees"],
+                decisions=form.cleaned_data["decisions"],
+                actions=form.cleaned_data["actions"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _saved(request, case, "Meeting recorded.")
+    return _case_page(request, case, {"meeting_form": form})
+
+
+@require_POST
+@login_required
+def case_event(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, case_uuid=case_uuid, for_change=True)
+    form = EventForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_record_event(actor=request.user, case=case, event=form.cleaned_data["event"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _saved(request, case, "Recorded.")
+    return _case_page(request, case, {"event_form": form})
+
+
+@require_POST
+@login_required
+def case_move(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, case_uuid=case_uuid, for_change=True)
+    form = MoveForm(request.POST, case=case, definition=definition_of(case))
+    if form.is_valid():
+        try:
+            services.case_move(
+                actor=request.user,
+                case=case,
+                to_stage=form.cleaned_data["to_stage"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _saved(request, case, "Case moved.")
+    return _case_page(request, case, {"move_form": form})
+
+
+@require_POST
+@login_required
+def case_key_people(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, case_uuid=case_uuid, for_change=True)
+    form = KeyPeopleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_key_people_update(actor=request.user, case=case, key_people=form.cleaned_data["key_people"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _saved(request, case, "Key people saved.")
+    return _case_page(request, case, {"people_form": form})
+
+
+@require_POST
+@login_required
+def case_handover(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, case_uuid=case_uuid, for_change=True)
+    form = HandoverForm(request.POST, case=case)
+    if form.is_valid():
+        to_agency = form.cleaned_data["to_agency"]
+        try:
+            services.handover_offer(
+                actor=request.user,
+                case=case,
+                to_area=to_agency.areas.exclude(pk=case.area_id).first() or to_agency.areas.first(),
+                to_agency=to_agency,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _saved(request, case, "Handover offered.")
+    return _case_page(request, case, {"handover_form": form})
+
+
+@require_POST
+@login_required
+def task_take(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    """Take one of the case's open tasks, so it appears in your own list."""
+    case = case_get_for_user(user=request.user, case_uuid=case_uuid, for_change=True)
+    form = TakeTaskForm(request.POST)
+    task = case.tasks.filter(uuid=form.cleaned_data["task"]).first() if form.is_valid() else None
+    if task is None:
+        messages.error(request, "That task is not on this case any more: choose one from the list.")
+        return redirect("pathways:case", case_uuid=case.uuid)
+    try:
+        services.task_assign(actor=request.user, task=task, owner=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("pathways:case", case_uuid=case.uuid)
+    return _saved(request, case, f"You have taken the task: {task.title}.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -253,19 +301,27 @@ def handover_decide(request: HttpRequest, handover_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def tasks(request: HttpRequest) -> HttpResponse:
-    membership = require(request.user, Perm.WORK_CASES)
-    team = list(selectors.tasks_for_agency(membership.agency_id)[:200])
-    mine = [t for t in team if t.owner_id == request.user.pk]
-    offers = list(
-        Handover.objects.filter(to_agency=membership.agency, status=HandoverStatus.OFFERED).select_related(
-            "case", "from_area"
-        )
-    )
+    listing = selectors.task_list(user=request.user)
     return render(
         request,
         "pathways/tasks.html",
-        {"tasks": team, "mine": mine, "offers": offers, "now": timezone.now(), "page_title": "Tasks and clocks"},
+        {
+            "tasks": listing.team,
+            "mine": listing.mine,
+            "offers": listing.offers,
+            "now": timezone.now(),
+            "can_run_panels": user_can(request.user, Perm.RUN_PANELS),
+            "page_title": "Tasks and clocks",
+        },
     )
+
+
+@require_GET
+@login_required
+def mace(request: HttpRequest) -> HttpResponse:
+    """The cases and children coming to the MACE panel in either area, with their clocks."""
+    rows = selectors.mace_list(user=request.user)
+    return render(request, "pathways/mace.html", {"rows": rows, "now": timezone.now(), "page_title": "Coming to MACE"})
 
 
 @require_GET
@@ -287,7 +343,7 @@ def _definition(key: str) -> Definition:
 
 
 def _diagram(definition: Definition) -> dict[str, Any]:
-    # Rendered with json_script, which escapes "<" so no label can end the script block.
+    # Rendered with json_script, never |safe: stage names are data.
     return {
         "nodes": [{"data": {"id": s.id, "label": s.name}} for s in definition.stages],
         "edges": [

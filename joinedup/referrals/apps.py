@@ -20,3 +20,16 @@ class ReferralsConfig(AppConfig):
                 shown=lambda user: user_can(user, Perm.RAISE_REFERRAL),
             )
         )
+
+        from joinedup.core.registry import HomePanel, register_home_panel
+        from joinedup.referrals.panels import draft_referrals_panel
+
+        # Drafts wait on home, as the referral form says they will.
+        register_home_panel(
+            HomePanel(
+                key="draft_referrals",
+                template="referrals/partials/drafts.html",
+                order=20,
+                context=draft_referrals_panel,
+            )
+        )

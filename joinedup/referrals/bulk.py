@@ -35,6 +35,23 @@ COLUMNS = (
 )
 REQUIRED = ("given_names", "family_name", "harm_types", "indicators", "consent", "family_informed", "referrer_contact")
 MAX_ROWS = 2000
+# The longest each column may be: the referral form's and the records' own limits.
+MAX_LENGTHS = {
+    "given_names": 120,
+    "family_name": 120,
+    "date_of_birth": 20,
+    "nhs_number": 14,
+    "postcode": 10,
+    "harm_types": 1000,
+    "indicators": 6000,
+    "child_says": 6000,
+    "consent": 30,
+    "family_informed": 10,
+    "family_not_informed_reason": 300,
+    "home_area": 200,
+    "found_area": 200,
+    "referrer_contact": 200,
+}
 
 
 @dataclass
@@ -55,6 +72,19 @@ def _date(text: str) -> dt.date:
 
 def parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], list[str]]:
     """Rows with their problems, and problems with the file as a whole."""
+    # csv refuses any field over 131,072 characters with an error naming neither row nor
+    # column; the file is at most 5 MB, so read every field and let MAX_LENGTHS say which.
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        return _parse(text, partnership=partnership)
+    except csv.Error as exc:
+        return [], [f"The file could not be read as CSV ({exc}): save it as 'CSV UTF-8' and upload it again."]
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -72,6 +102,15 @@ def parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], list
             break
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         result = RowResult(number=number)
+        for name, value in row.items():
+            # PostgreSQL cannot store a NUL in text; say so, and where, instead of failing on save.
+            if "\x00" in value:
+                result.errors.append(f"{name} contains a character that cannot be stored (NUL): remove it")
+                row[name] = value.replace("\x00", "")
+            if name in MAX_LENGTHS and len(row[name]) > MAX_LENGTHS[name]:
+                result.errors.append(
+                    f"{name} is longer than {MAX_LENGTHS[name]:,} characters ({len(row[name]):,}): shorten it"
+                )
         for name in REQUIRED:
             if not row.get(name):
                 result.errors.append(f"{name} is empty")
@@ -135,6 +174,10 @@ def referral_bulk_import(*, actor: Any, rows: list[RowResult]) -> list[Referral]
         raise ValidationError("Fix the rows with problems first: nothing has been imported.")
     created = []
     for row in rows:
-        draft = referral_draft_save(actor=actor, referral=None, data=row.data)
-        created.append(referral_submit(actor=actor, referral=draft))
+        try:
+            draft = referral_draft_save(actor=actor, referral=None, data=row.data)
+            created.append(referral_submit(actor=actor, referral=draft))
+        except ValidationError as exc:
+            # Raised out of the transaction, so every row before this one is undone too.
+            raise ValidationError(f"Row {row.number}: {'; '.join(exc.messages)} Nothing has been imported.") from exc
     return created

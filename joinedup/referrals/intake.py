@@ -10,8 +10,11 @@ matches it probabilistically against every agency's records as it is created
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
+
+from django.db import connection
 
 from joinedup.children.models import AgencyRecord, Child
 from joinedup.children.services import agency_record_create
@@ -47,8 +50,36 @@ def _own_records(actor: Any, details: dict[str, Any]) -> Child | None:
 register_intake_matcher(_own_records)
 
 
+def _identity_lock(agency_id: int, details: dict[str, Any]) -> None:
+    """Serialise, until the transaction ends, everyone finding or creating this child in this agency.
+
+    Two people sending referrals about the same new child at once would otherwise
+    both find no record and both create one. The key is what the matcher looks up
+    by (NHS number, or name and date of birth), so the second waits, then finds the
+    first's record. SQLite needs nothing: its IMMEDIATE transactions already serialise.
+    """
+    if connection.vendor != "postgresql":
+        return
+    if details.get("nhs_number"):
+        identity = f"nhs:{normalise_nhs_number(details['nhs_number'])}"
+    else:
+        identity = "name:{}|{}|{}".format(
+            name_key(details.get("given_names", "")),
+            name_key(details.get("family_name", "")),
+            details.get("date_of_birth") or "",
+        )
+    digest = hashlib.sha256(f"referral-intake|{agency_id}|{identity}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def find_or_create_child(*, actor: Any, details: dict[str, Any], reference: str) -> tuple[Child, bool]:
-    """The child the referral is about and whether they were new to the referring agency."""
+    """The child the referral is about and whether they were new to the referring agency.
+
+    Call inside a transaction: the lock on the child's identifying details lasts until it ends.
+    """
+    _identity_lock(actor.membership.agency_id, details)
     for matcher in _MATCHERS:
         child = matcher(actor, details)
         if child is not None:

@@ -89,8 +89,13 @@ def missing_for_submission(referral: Referral) -> dict[str, str]:
 def referral_submit(
     *, actor: Any, referral: Referral, calendar: WorkingCalendar | None = None, at: dt.datetime | None = None
 ) -> Referral:
-    """Send the referral for screening: find or create the child and start the one-working-day clock."""
-    if referral.status != ReferralStatus.DRAFT:
+    """Send the referral for screening: find or create the child and start the one-working-day clock.
+
+    The referral's row is locked first, so the same draft sent twice at once is sent once;
+    the second sender is told it has gone.
+    """
+    locked = Referral.objects.select_for_update().filter(pk=referral.pk).values_list("status", flat=True).first()
+    if referral.status != ReferralStatus.DRAFT or locked != ReferralStatus.DRAFT:
         raise ValidationError("This referral has already been submitted.")
     missing = missing_for_submission(referral)
     if missing:

@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from joinedup.partnership.access import referral_get_for_user, require
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.roles import Perm, default_purpose
 from joinedup.referrals import services
 from joinedup.referrals.forms import STEPS
 from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.selectors import referral_shown
 from joinedup.referrals.taxonomy import harm_types
 
 
@@ -82,12 +83,22 @@ def step(request: HttpRequest, step_name: str = "child", referral_uuid: str | No
 @require_http_methods(["GET", "POST"])
 @login_required
 def check(request: HttpRequest, referral_uuid: str) -> HttpResponse:
+    if request.method == "POST":
+        # "Send" pressed twice: the second press finds it sent, and says so rather than refusing.
+        seen = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
+        if seen.status != ReferralStatus.DRAFT and seen.created_by_id == request.user.pk:
+            messages.info(request, "This referral has already been sent.")
+            return redirect("referrals:detail", referral_uuid=seen.uuid)
     referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid, for_change=True)
     problems: dict[str, str] = {}
     if request.method == "POST":
         try:
             services.referral_submit(actor=request.user, referral=referral)
         except ValidationError as exc:
+            referral.refresh_from_db()
+            if referral.status != ReferralStatus.DRAFT:
+                messages.info(request, "This referral has already been sent.")
+                return redirect("referrals:detail", referral_uuid=referral.uuid)
             problems = (
                 {k: " ".join(v) for k, v in exc.message_dict.items()}
                 if hasattr(exc, "error_dict")
@@ -117,6 +128,7 @@ def detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
     referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
     if referral.status == ReferralStatus.DRAFT:
         return redirect("referrals:check", referral_uuid=referral.uuid)
+    referral_shown(user=request.user, referral=referral, purpose=default_purpose(request.user.membership.role) or "")
     labels = {h.code: h.label for h in harm_types().values()}
     return render(
         request,
@@ -149,11 +161,15 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
             else:
                 rows, problems = parse(text, partnership=membership.agency.partnership)
                 if rows and not problems and not any(r.errors for r in rows):
-                    created = referral_bulk_import(actor=request.user, rows=rows)
-                    messages.success(
-                        request, f"{len(created)} referral{'s' if len(created) != 1 else ''} sent for screening."
-                    )
-                    return redirect("home")
+                    try:
+                        created = referral_bulk_import(actor=request.user, rows=rows)
+                    except ValidationError as exc:
+                        problems = list(exc.messages)
+                    else:
+                        messages.success(
+                            request, f"{len(created)} referral{'s' if len(created) != 1 else ''} sent for screening."
+                        )
+                        return redirect("home")
     return render(
         request,
         "referrals/import.html",

@@ -92,14 +92,20 @@ def api(perm: Perm | None) -> Callable[[Who], int]:
     return rule
 
 
+def _in_work(who: Who) -> bool:
+    """The shared child is in the work of agencies holding a record on it, and of screeners
+    serving the City, whose queue holds the child's referral."""
+    holds = who.relation in {"own_agency", "partner_with_agreement"}
+    return holds or (who.can(Perm.SCREEN_REFERRALS) and who.relation in CITY_SERVERS)
+
+
 def child_rule(anonymous: int) -> Callable[[Who], int]:
-    """The shared child: open to viewers in an agency holding a record on it; 404 for everyone else."""
+    """The shared child: open to viewers whose work it is in; 404 for everyone else."""
 
     def rule(who: Who) -> int:
         if who.relation == "anonymous":
             return anonymous
-        in_work = who.relation in {"own_agency", "partner_with_agreement"}
-        return 200 if in_work and who.can(Perm.VIEW_CHILD) else 404
+        return 200 if _in_work(who) and who.can(Perm.VIEW_CHILD) else 404
 
     return rule
 
@@ -138,8 +144,7 @@ def record_update_api_rule(who: Who) -> int:
 def put_forward_rule(who: Who) -> int:
     if who.relation == "anonymous":
         return 302
-    in_work = who.relation in {"own_agency", "partner_with_agreement"}
-    if not (in_work and who.can(Perm.VIEW_CHILD) and role_may_act_for(who.role or "", "direct_work")):
+    if not (_in_work(who) and who.can(Perm.VIEW_CHILD) and role_may_act_for(who.role or "", "direct_work")):
         return 404
     return 200 if who.can(Perm.PUT_FORWARD_FOR_COHORT) else 403
 
@@ -358,6 +363,14 @@ MATRIX: dict[str, Row] = {
     "pathways:case": Row(lambda w: reverse("pathways:case", args=[w.case.uuid]), case_rule),
     "pathways:handover": Row(lambda w: reverse("pathways:handover", args=[w.handover.uuid]), handover_rule),
     "pathways:tasks": Row(lambda w: reverse("pathways:tasks"), page(Perm.WORK_CASES)),
+    "pathways:mace": Row(lambda w: reverse("pathways:mace"), page(Perm.RUN_PANELS)),
+    # The case's changes are POST only (refusals and "nothing changed": pathways/tests/test_case_actions.py).
+    "pathways:case_meeting": Row(lambda w: reverse("pathways:case_meeting", args=[w.case.uuid]), always(405)),
+    "pathways:case_event": Row(lambda w: reverse("pathways:case_event", args=[w.case.uuid]), always(405)),
+    "pathways:case_move": Row(lambda w: reverse("pathways:case_move", args=[w.case.uuid]), always(405)),
+    "pathways:case_key_people": Row(lambda w: reverse("pathways:case_key_people", args=[w.case.uuid]), always(405)),
+    "pathways:case_handover": Row(lambda w: reverse("pathways:case_handover", args=[w.case.uuid]), always(405)),
+    "pathways:task_take": Row(lambda w: reverse("pathways:task_take", args=[w.case.uuid]), always(405)),
     # For young people and families: no sign-in, nothing about any child.
     "public_opportunities": Row(lambda w: reverse("public_opportunities"), always(200)),
     # The API documentation describes the endpoints, never data: it is public.

@@ -59,7 +59,7 @@ def test_raise_screen_open_hand_over_and_accept(live_world: Any, browser_checks:
     ui.check()
     assert "Exploitation strategy meeting" in page.inner_text("#tasks")
     page.select_option("#id_to_agency", label="County Children's Social Care")
-    page.fill("form:has(input[value=handover]) textarea", "Tiana has moved to live with an aunt in Worksop.")
+    page.fill("#handover-form textarea", "Tiana has moved to live with an aunt in Worksop.")
     page.click("text=Offer handover")
     ui.check()
     assert "Handover offered to County Children's Social Care" in page.inner_text("#timeline")

@@ -354,9 +354,7 @@ class TestAccess:
         police.save()
         client = Client()
         client.force_login(make_user(world, role=Role.PRACTITIONER, agency="police"))
-        response = client.post(
-            reverse("pathways:case", args=[case.uuid]), {"action": "event", "event": "assessment_completed"}
-        )
+        response = client.post(reverse("pathways:case_event", args=[case.uuid]), {"event": "assessment_completed"})
         assert response.status_code == 403
 
     def test_case_changes_are_audited(self, world: Any) -> None:
@@ -407,7 +405,7 @@ def test_an_overdue_task_taken_by_someone_shows_in_their_own_list(world: Any) ->
     task = case.tasks.get(clock_id="referral_decision")
     client = Client()
     client.force_login(world.users["screener"])
-    client.post(reverse("pathways:case", args=[case.uuid]), {"action": "take", "task": str(task.uuid)})
+    client.post(reverse("pathways:task_take", args=[case.uuid]), {"task": str(task.uuid)})
     task.refresh_from_db()
     assert task.owner == world.users["screener"]
     mine = client.get(reverse("pathways:tasks")).content.decode().split('id="my-tasks"')[1].split("</ul>")[0]
@@ -418,9 +416,7 @@ def test_key_people_are_recorded_on_the_case(world: Any) -> None:
     case = open_case(world)
     client = Client()
     client.force_login(world.users["screener"])
-    client.post(
-        reverse("pathways:case", args=[case.uuid]), {"action": "people", "key_people": "Lead: A Worker (City CSC)"}
-    )
+    client.post(reverse("pathways:case_key_people", args=[case.uuid]), {"key_people": "Lead: A Worker (City CSC)"})
     case.refresh_from_db()
     assert case.key_people == "Lead: A Worker (City CSC)"
     assert "Lead: A Worker" in client.get(reverse("pathways:case", args=[case.uuid])).content.decode()

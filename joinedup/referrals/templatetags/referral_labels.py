@@ -1,0 +1,23 @@
+"""Human labels for the codes a referral stores: pages and PDFs never show a raw code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+
+from joinedup.referrals.taxonomy import harm_types
+
+register = template.Library()
+
+
+@register.filter
+def harm_label(code: str) -> str:
+    """'county_lines' -> 'County lines'; an unknown code (an old import, say) is shown as text, tidied."""
+    harm = harm_types().get(code)
+    return harm.label if harm is not None else code.replace("_", " ").capitalize()
+
+
+@register.filter
+def harm_labels(codes: Iterable[str] | None) -> str:
+    return ", ".join(harm_label(c) for c in codes or [])
