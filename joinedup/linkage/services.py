@@ -24,6 +24,8 @@ from joinedup.children.models import AgencyRecord, Child
 from joinedup.core.bulk import insert_many
 from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
+from joinedup.partnership.access import children_visible_to, membership_for, user_can
+from joinedup.partnership.roles import Perm
 
 # --- models -------------------------------------------------------------------------------
 
@@ -295,10 +297,31 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
 
 
 @transaction.atomic
-def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidatePair:
-    """A reviewer's decision: same child (join them), not the same (never joined by the model), unsure."""
+def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str = "") -> CandidatePair:
+    """A reviewer's decision: same child (join them), not the same (never joined by the model), unsure.
+
+    "Same" for a pair whose join would open to the actor a child they could not
+    open before (they made one of the records, say) needs a stated reason, and is
+    recorded for the DPO (JOINED_OUTSIDE_WORK_EVENT).
+    """
     if decision not in {PairStatus.SAME, PairStatus.NOT_SAME, PairStatus.UNSURE}:
         raise ValidationError({"decision": "Choose same child, not the same child, or unsure."})
+    opened: list[Child] = []
+    if decision == PairStatus.SAME:
+        both = list(AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id]))
+        # Reviewing matches is a reviewer's job; deciding a match to a record of one's own making is not.
+        if actor is not None and (
+            not user_can(actor, Perm.REVIEW_MATCHES) or any(r.created_by_id == actor.pk for r in both)
+        ):
+            opened = children_opened_by_join(actor=actor, children=[r.child for r in both])
+        if opened and not reason.strip():
+            raise ValidationError(
+                {
+                    "reason": "This child is outside your agency's work: joining would show you what partners "
+                    "hold. Say why you are sure it is the same child (the data protection officer is told), "
+                    "or leave it for a reviewer."
+                }
+            )
     old = pair.status
     pair.status = decision
     pair.decided_by = actor
@@ -307,7 +330,15 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidateP
     audit_record(actor=actor, event="linkage_pair.decided", obj=pair, old={"status": old}, new={"status": decision})
     if decision == PairStatus.SAME:
         a, b = AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id])
-        child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
+        join = child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
+        if opened:
+            audit_record(
+                actor=actor,
+                event=JOINED_OUTSIDE_WORK_EVENT,
+                obj=pair,
+                child_uuid=join.target.uuid if join else a.child.uuid,
+                detail={"reason": reason.strip(), "opened": [str(c.uuid) for c in opened]},
+            )
     return pair
 
 
@@ -419,6 +450,46 @@ def conflict_reason(row: dict[str, Any]) -> str:
     return ""
 
 
+# Levels that corroborate a pair beyond its names: a birth date that agrees or is one slip
+# away, the same address or postcode, the same NHS number or one transposition of it.
+DOB_CORROBORATES = {5, 4, 3, 2}  # exact, day and month swapped, one character off, year out by one
+NHS_CORROBORATES = {2, 1}  # exact, one transposition
+NAMES_ONLY = "Only the names agree: no date of birth, NHS number or address corroborates them"
+
+
+def uncorroborated_reason(row: dict[str, Any]) -> str:
+    """Why a pair whose names are all that agree may not be joined automatically.
+
+    Common names make "the same name" weak evidence however the model weighs
+    it: a record with only a name must not take a child's whole history with
+    it. Unlike a conflict this says nothing against the pair, so it sends the
+    pair to a person without keeping the records apart. A model without these
+    comparisons (a test's empty model) cannot tell, so the rule does not apply.
+    """
+    columns = ("gamma_dob", "gamma_postcode", "gamma_nhs_number")
+    if not all(column in row for column in columns):
+        return ""
+    if row["gamma_dob"] in DOB_CORROBORATES:
+        return ""
+    if row["gamma_postcode"] in POSTCODE_SAME:
+        return ""
+    if row["gamma_nhs_number"] in NHS_CORROBORATES:
+        return ""
+    return NAMES_ONLY
+
+
+def review_reason(row: dict[str, Any]) -> str:
+    """The shared decision rule of every path (intake, linkage runs, link_files): why a pair,
+    however strong, goes to a person; "" when it may be joined automatically."""
+    return conflict_reason(row) or uncorroborated_reason(row)
+
+
+def keeps_apart(reason: str) -> bool:
+    """Whether a review reason says the records must not be chained together through a third
+    (a conflict), rather than only that the evidence is too thin to join them unseen."""
+    return bool(reason) and reason != NAMES_ONLY
+
+
 KEPT_APART = "Would join records that must be kept apart"
 
 
@@ -502,7 +573,7 @@ def linkage_apply(
                 a,
                 b,
                 float(row["match_weight"]),
-                conflict_reason(row),
+                review_reason(row),
                 _steps(row, columns),
             )
         )
@@ -528,7 +599,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
         if status == PairStatus.NOT_SAME:
             components.keep_apart(a, b)
     for _, a, b, _, conflict, _ in scored:
-        if conflict:
+        if keeps_apart(conflict):
             components.keep_apart(a, b)
 
     figures = {"pairs_scored": len(scored), "auto_joined": 0, "already_joined": 0, "to_review": 0, "conflicts": 0,
@@ -627,13 +698,40 @@ class IntakeOutcome:
     seconds: float
 
 
+# A join the creator of a record could use to open a child they could not see before
+# (12.7): never automatic, and confirmed by the creator only with a reason, for the DPO.
+OUTSIDE_WORK = "The child is outside your agency's work: a reviewer decides, or you confirm with a reason"
+HELD_OUTSIDE_WORK_EVENT = "linkage.join_held_outside_work"
+JOINED_OUTSIDE_WORK_EVENT = "linkage.joined_outside_work"
+
+
+def children_opened_by_join(*, actor: Any, children: Iterable[Child]) -> list[Child]:
+    """The children of a join that `actor` may not open today but could once it is made.
+
+    A joined child is open to whoever could open any of its parts (their agency's
+    record, case or referral follows the join), so a join opens the hidden parts to
+    anyone who sees one part; to someone who sees none, it opens nothing.
+    """
+    children = list(children)
+    if actor is None or membership_for(actor) is None:
+        return []
+    visible = set(children_visible_to(actor).filter(pk__in=[c.pk for c in children]).values_list("pk", flat=True))
+    if not visible:
+        return []
+    return [c for c in children if c.pk not in visible]
+
+
 @transaction.atomic
 def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
-    """Place a new record: join it to a known child above the upper threshold (unless a
-    conflict rule stops it), queue the band as possible matches, otherwise leave it new.
+    """Place a new record: join it to a known child above the upper threshold, queue the
+    band as possible matches, otherwise leave it new.
 
-    Nothing happens without an active model. At most one pair per other child is
-    queued: the strongest.
+    A child joins only when no match with any of its records is a conflict, and a
+    match above the threshold is corroborated beyond the names (`review_reason`, the
+    rule runs use too). A child the creator could not open before is never joined
+    automatically: the pair waits for a reviewer and the DPO is told (audit event
+    HELD_OUTSIDE_WORK_EVENT). Nothing happens without an active model. At most one
+    pair per other child is queued: the strongest.
     """
     model = active_model()
     if model is None:
@@ -642,16 +740,25 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
 
     result = match_record(record, model=model)
     by_child: dict[int, list[Any]] = {}
-    for match in result.matches:
+    for match in result.matches:  # strongest first, so children in order of their best match
         by_child.setdefault(match.child_id, []).append(match)
     target: int | None = None
-    for match in result.matches:  # strongest first
-        if match.probability < model.upper_threshold:
+    held: int | None = None
+    for child_id, matches in by_child.items():
+        if matches[0].probability < model.upper_threshold:
             break
-        if not any(conflict_reason(m.row) for m in by_child[match.child_id]):
-            target = match.child_id
+        if any(keeps_apart(conflict_reason(m.row)) for m in matches):
+            continue
+        if not any(m.probability >= model.upper_threshold and not review_reason(m.row) for m in matches):
+            continue
+        known = Child.objects.get(pk=child_id)
+        if children_opened_by_join(actor=actor, children=[record.child, known]):
+            held = child_id
             break
+        target = child_id
+        break
     possible: list[CandidatePair] = []
+    held_pair: CandidatePair | None = None
     for child_id, matches in by_child.items():
         best = matches[0]
         joined = child_id == target
@@ -662,9 +769,11 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             probability=best.probability,
             match_weight=float(best.row["match_weight"]),
             waterfall=waterfall(best.row, model.parameters),
-            conflict=conflict_reason(best.row),
+            conflict=OUTSIDE_WORK if child_id == held else review_reason(best.row),
             status=PairStatus.AUTO_JOINED if joined else PairStatus.PENDING,
         )
+        if child_id == held:
+            held_pair = pair
         if not joined:
             possible.append(pair)
     joined_to = None
@@ -678,6 +787,19 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             .filter(models.Q(record_a=record) | models.Q(record_b=record))
             .first(),
         )
+    if held_pair is not None:
+        audit_record(
+            actor=actor,
+            event=HELD_OUTSIDE_WORK_EVENT,
+            obj=held_pair,
+            child_uuid=Child.objects.get(pk=held).uuid,
+            detail={
+                "record": str(record.uuid),
+                "new_child": str(record.child.uuid),
+                "probability": round(held_pair.probability, 4),
+                "outcome": "Held for review: not joined automatically",
+            },
+        )
     audit_record(
         actor=actor,
         event="agency_record.intake_matched",
@@ -688,6 +810,7 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             "candidates": result.candidates,
             "joined": joined_to is not None,
             "possible_matches": len(possible),
+            "held_outside_work": held_pair is not None,
         },
     )
     return IntakeOutcome(joined_to, possible, result.candidates, result.seconds)
