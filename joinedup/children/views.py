@@ -74,7 +74,12 @@ def child_detail(request: HttpRequest, child_uuid: str) -> HttpResponse:
         raise Http404
     if not form.is_bound:
         form = PurposeForm(initial={"purpose": purpose}, purposes=purposes)
-    view = selectors.child_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
+    try:
+        view = selectors.child_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
+    except Http404:
+        # A child whose records were all joined to another: say where they went, to those who may open it.
+        moved = selectors.child_moved_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
+        return render(request, "children/moved.html", {"moved": moved, "page_title": "This child's records moved"})
     context = {
         "view": view,
         "access": view.access,

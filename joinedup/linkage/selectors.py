@@ -108,3 +108,25 @@ def intake_matches_view(
             detail={"records": _detail([shown for _, shown in out])},
         )
     return out
+
+
+@dataclass
+class SplitGroup:
+    """Records a split sends back to one child: who holds them, never what they say."""
+
+    records: int
+    agencies: list[str]
+
+
+def split_groups(*, join: Any) -> list[SplitGroup]:
+    """What a split of `join` would send back, child by child, at the know-of level."""
+    by_child: dict[int, list[int]] = {}
+    for move in join.moves:
+        by_child.setdefault(move["from"], []).append(move["record"])
+    names = dict(
+        AgencyRecord.objects.filter(pk__in=[m["record"] for m in join.moves]).values_list("pk", "agency__name")
+    )
+    return [
+        SplitGroup(records=len(ids), agencies=sorted({names[i] for i in ids if i in names}))
+        for ids in by_child.values()
+    ]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.models import AgencyRecord, Child
+from joinedup.children.reassign import followers_move, followers_restore
 from joinedup.core.bulk import insert_many
 from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
@@ -168,12 +169,14 @@ def children_merge_many(
     events: list[dict[str, Any]] = []
     moved: list[tuple[int, int]] = []
     crossings: list[tuple[int, Any, set[int]]] = []
+    emptied: dict[int, int] = {}  # source child -> the child it joins
     for group, pair in groups_pairs:
         target, *sources = sorted(group, key=lambda c: (info[c][0], c))
         moves = [{"record": rid, "from": cid, "to": target} for cid in sources for rid, _ in records.get(cid, [])]
         moved.extend((m["record"], target) for m in moves)
+        emptied.update((source, target) for source in sources)
         join = {"uuid": uuid.uuid4(), "kind": JoinKind.MERGE.value, "target_id": target, "moves": moves,
-                "reason": reason, "pair": pair, "actor": actor}  # fmt: skip
+                "related": {}, "reason": reason, "pair": pair, "actor": actor}  # fmt: skip
         joins.append(join)
         events.append(
             {
@@ -194,6 +197,14 @@ def children_merge_many(
         if len(after) > 1 and all(areas != after for areas in before):
             crossings.append((target, info[target][1], after))
     _reassign(moved)
+    # Cases, referrals and young people's words follow the records; each join keeps what it moved.
+    join_of = {child: joins[i] for i, (group, _) in enumerate(groups_pairs) for child in group}
+    for label, rows in followers_move(emptied).items():
+        for row_id, came_from in rows:
+            join_of[came_from]["related"].setdefault(label, []).append([row_id, came_from])
+    for join, event in zip(joins, events, strict=True):
+        event["detail"]["also_moved"] = {label: len(rows) for label, rows in join["related"].items()}
+    _mark_joined_into(emptied)
     made: list[ChildJoin] = []
     if len(joins) > 100:
         insert_many(ChildJoin, joins)  # a linkage run: rows, not instances; nobody needs their keys
@@ -202,6 +213,20 @@ def children_merge_many(
     audit_record_many(events)
     _notify_across_the_boundary(crossings)
     return made
+
+
+def _mark_joined_into(emptied: dict[int, int]) -> None:
+    """Record where each emptied child's records went, so its old address can say so."""
+    table = connection.ops.quote_name(Child._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(list(emptied.items()), 2000):
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH joined(child_id, into_id) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"UPDATE {table} SET joined_into_id = joined.into_id, updated_at = %s "
+                f"FROM joined WHERE {table}.id = joined.child_id",
+                [*[v for pair in chunk for v in pair], timezone.now()],
+            )
 
 
 def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> None:
@@ -271,29 +296,90 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
             "Some of these records have been joined elsewhere since: undo the later join first "
             f"(records {', '.join(map(str, moved_since[:5]))})."
         )
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why these records are not the same child."})
     for move in join.moves:
         AgencyRecord.objects.filter(pk=move["record"]).update(child_id=move["from"], updated_at=timezone.now())
+    restored = followers_restore(join.related or {}, now_on=join.target_id)
+    back_to = sorted({m["from"] for m in join.moves} | {c for rows in (join.related or {}).values() for _, c in rows})
+    Child.objects.filter(pk__in=back_to).update(joined_into=None, updated_at=timezone.now())
     split = ChildJoin.objects.create(
         kind=JoinKind.UNMERGE,
         target=join.target,
         moves=[{"record": m["record"], "from": m["to"], "to": m["from"]} for m in join.moves],
-        reason=reason,
+        related=join.related or {},
+        reason=reason.strip(),
         actor=actor,
         undoes=join,
     )
-    if join.pair is not None and join.pair.status in {PairStatus.SAME, PairStatus.AUTO_JOINED}:
-        # A split says the join was wrong: the model will never re-join this pair.
-        join.pair.status = PairStatus.NOT_SAME
-        join.pair.decided_by, join.pair.decided_at = actor, timezone.now()
-        join.pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    kept_apart = _record_not_the_same(actor=actor, join=join)
     audit_record(
         actor=actor,
         event="child.unmerged",
         obj=split,
         child_uuid=join.target.uuid,
-        detail={"undoes": str(join.uuid), "reason": reason},
+        detail={
+            "undoes": str(join.uuid),
+            "reason": reason.strip(),
+            "back_to": [str(u) for u in Child.objects.filter(pk__in=back_to).values_list("uuid", flat=True)],
+            "also_restored": restored,
+            "pairs_kept_apart": kept_apart,
+        },
     )
     return split
+
+
+SPLIT_BY_A_PERSON = "Split by a person: not the same child"
+
+
+def _record_not_the_same(*, actor: Any, join: ChildJoin) -> int:
+    """A split is a person's "not the same child" between each group of records the join brought
+    together (the target's own, and each source child's), which no linkage run overrides.
+
+    Pairs the model scored become "not the same"; pairs it never stored are written with that
+    decision (and no score), so a later run that scores them finds a person's decision first.
+    """
+    groups: dict[int, set[int]] = {}
+    for move in join.moves:
+        groups.setdefault(move["from"], set()).add(move["record"])
+    groups[join.target_id] = set(AgencyRecord.objects.filter(child_id=join.target_id).values_list("pk", flat=True))
+    ids = [g for g in groups.values() if g]
+    apart = {
+        tuple(sorted((x, y))) for i, first in enumerate(ids) for second in ids[i + 1 :] for x in first for y in second
+    }
+    if not apart:
+        return 0
+    now = timezone.now()
+    records = sorted({r for pair in apart for r in pair})
+    existing = {
+        (p.record_a_id, p.record_b_id): p
+        for p in CandidatePair.objects.select_for_update().filter(record_a_id__in=records, record_b_id__in=records)
+    }
+    changed = []
+    for key in sorted(apart):
+        pair = existing.get(key)
+        if pair is not None and pair.status != PairStatus.NOT_SAME:
+            pair.status, pair.decided_by, pair.decided_at, pair.updated_at = PairStatus.NOT_SAME, actor, now, now
+            changed.append(pair)
+    CandidatePair.objects.bulk_update(changed, ["status", "decided_by", "decided_at", "updated_at"])
+    CandidatePair.objects.bulk_create(
+        [
+            CandidatePair(
+                record_a_id=a,
+                record_b_id=b,
+                probability=0.0,
+                match_weight=0.0,
+                waterfall=[],
+                conflict=SPLIT_BY_A_PERSON,
+                status=PairStatus.NOT_SAME,
+                decided_by=actor,
+                decided_at=now,
+            )
+            for a, b in sorted(apart)
+            if (a, b) not in existing
+        ]  # fmt: skip
+    )
+    return len(apart)
 
 
 @transaction.atomic

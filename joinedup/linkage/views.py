@@ -175,19 +175,33 @@ def _is_uuid(value: str | None) -> bool:
     return True
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
+    """Split a join again, after the reviewer says why and confirms: every record, case, referral
+    and contribution it moved goes back, and no linkage run joins those records again."""
+    from joinedup.core.forms import add_service_errors
+    from joinedup.linkage.forms import SplitForm
+
     join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
-    try:
-        services.child_unmerge(
-            actor=request.user, join=join, reason=request.POST.get("reason") or "Split by a reviewer"
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Split: every record is back with the child it came from.")
-    return redirect("home")
+    form = SplitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_unmerge(actor=request.user, join=join, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Split: every record, and the cases, referrals and words that came with them, is back with "
+                "the child it came from. No linkage run will join them again.",
+            )
+            return redirect("children:detail", child_uuid=join.target.uuid)
+    return render(
+        request,
+        "linkage/split.html",
+        {"form": form, "join": join, "groups": selectors.split_groups(join=join), "page_title": "Split a join"},
+    )
 
 
 # --- models ---------------------------------------------------------------------------------

@@ -21,3 +21,9 @@ class PathwaysConfig(AppConfig):
         from joinedup.pathways.sections import processes_section
 
         register_child_section(processes_section)
+
+        from joinedup.children.reassign import register_child_follower
+        from joinedup.pathways.models import Case
+
+        # A case follows its child through joins and splits of records.
+        register_child_follower(Case)
