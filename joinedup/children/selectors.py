@@ -380,6 +380,12 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
     return results
 
 
+def record_opened_for_change(*, user: Any, record: AgencyRecord) -> AgencyRecord:
+    """Audit that the holder opened their record's edit form (it shows the whole record)."""
+    audit_record(actor=user, event="agency_record.opened_for_change", obj=record, child_uuid=record.child.uuid)
+    return record
+
+
 @dataclass
 class MovedChild:
     """A child whose records all moved to another by a join, and where they are now."""

@@ -201,6 +201,7 @@ def record_edit(request: HttpRequest, record_uuid: str) -> HttpResponse:
                 messages.success(request, f"Record {record.local_id} saved.")
                 return redirect("children:detail", child_uuid=record.child.uuid)
     else:
+        selectors.record_opened_for_change(user=request.user, record=record)
         form = AgencyRecordForm(initial=AgencyRecordForm.initial_from(record))
     return render(
         request,
