@@ -32,9 +32,10 @@ from joinedup.partnership.access import (
     children_visible_to,
     membership_for,
     pseudonymised_children,
+    require,
     search_scope,
 )
-from joinedup.partnership.roles import DataCategory, default_purpose
+from joinedup.partnership.roles import DataCategory, Perm, default_purpose
 
 SEARCH_LIMIT = 50
 # The know-of index answers "who else holds this child?", not a list to browse.
@@ -378,6 +379,24 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
                 detail={"partner_data_for": [str(child.uuid) for child, _ in shown]},
             )
     return results
+
+
+# Records made, or matches confirmed, that would open a child outside the maker's work (the
+# linkage app writes them): the data protection officer's list of possible access-seeking.
+HELD_OUTSIDE_WORK_EVENT = "linkage.join_held_outside_work"
+JOINED_OUTSIDE_WORK_EVENT = "linkage.joined_outside_work"
+OUTSIDE_WORK_EVENTS = (HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT)
+
+
+def joins_outside_work_for(user: Any) -> Any:
+    """For the DPO: every record whose match would have opened a child outside its maker's work
+    (held for review), and every such match confirmed with a reason; newest first. 403 without
+    the audit permission; only the user's partnership."""
+    from joinedup.partnership.models import Agency
+
+    membership = require(user, Perm.VIEW_AUDIT)
+    agencies = Agency.objects.filter(partnership_id=membership.agency.partnership_id).values_list("uuid", flat=True)
+    return AuditEvent.objects.filter(event__in=OUTSIDE_WORK_EVENTS, agency_uuid__in=list(agencies)).order_by("-id")
 
 
 def record_opened_for_change(*, user: Any, record: AgencyRecord) -> AgencyRecord:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.models import AgencyRecord, Child
 from joinedup.children.reassign import followers_move, followers_restore
+from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
 from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
@@ -787,8 +788,6 @@ class IntakeOutcome:
 # A join the creator of a record could use to open a child they could not see before
 # (12.7): never automatic, and confirmed by the creator only with a reason, for the DPO.
 OUTSIDE_WORK = "The child is outside your agency's work: a reviewer decides, or you confirm with a reason"
-HELD_OUTSIDE_WORK_EVENT = "linkage.join_held_outside_work"
-JOINED_OUTSIDE_WORK_EVENT = "linkage.joined_outside_work"
 
 
 def children_opened_by_join(*, actor: Any, children: Iterable[Child]) -> list[Child]:
