@@ -243,37 +243,49 @@ def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> N
 
     area_names = dict(Area.objects.values_list("pk", "short_name"))
     targets = [t for t, _, _ in crossings]
-    holders: dict[int, list[tuple[int, int | None, str]]] = {}
+    # child -> [(holding agency, team that made the record, agency name, the name on the record)]
+    holders: dict[int, list[tuple[int, int | None, str, str]]] = {}
     area_of: dict[int, str] = area_names
+    pseudonyms: dict[int, str] = {}
     for chunk in _chunks(targets):
         rows = AgencyRecord.objects.filter(child_id__in=chunk, erased_at__isnull=True).values_list(
-            "child_id", "agency_id", "created_by__membership__team_id", "agency__name"
+            "child_id", "agency_id", "created_by__membership__team_id", "agency__name", "given_names", "family_name"
         )
-        for child_id, agency_id, team_id, agency_name in rows:
-            holders.setdefault(child_id, []).append((agency_id, team_id, agency_name))
+        for child_id, agency_id, team_id, agency_name, given, family in rows:
+            holders.setdefault(child_id, []).append((agency_id, team_id, agency_name, f"{given} {family}"))
+        pseudonyms.update(Child.objects.filter(pk__in=chunk).values_list("pk", "pseudonym"))
     workers = [
         m for m in Membership.objects.filter(is_active=True, user__is_active=True) if role_can(m.role, Perm.WORK_CASES)
     ]
     by_team: dict[int, list[int]] = {}
     by_agency: dict[int, list[int]] = {}
+    agency_of: dict[int, int] = {}
     for m in workers:
         by_agency.setdefault(m.agency_id, []).append(m.user_id)
+        agency_of[m.user_id] = m.agency_id
         if m.team_id:
             by_team.setdefault(m.team_id, []).append(m.user_id)
     messages: list[dict[str, Any]] = []
     for target, public_id, areas in crossings:
-        recipients: set[int] = set()
-        for holder, team, _ in holders.get(target, []):
+        # Each recipient is named the child as their own agency's record names them; someone
+        # told through a team in another agency gets a pseudonymous reference instead.
+        named: dict[int, str] = {}
+        for holder, team, _, name in holders.get(target, []):
             # The team that made the record, where known; otherwise everyone at the holding agency.
-            recipients.update(by_team.get(team, []) if team else by_agency.get(holder, []))
+            for user_id in by_team.get(team, []) if team else by_agency.get(holder, []):
+                if agency_of.get(user_id) == holder:
+                    named.setdefault(user_id, name)
+                else:
+                    named.setdefault(user_id, "")
         names = " and ".join(sorted(area_of[a] for a in areas))
-        agencies = ", ".join(sorted({name for _, _, name in holders.get(target, [])}))
-        for user_id in recipients:
+        agencies = ", ".join(sorted({agency for _, _, agency, _ in holders.get(target, [])}))
+        reference = f"Child reference {pseudonyms.get(target, '')}"
+        for user_id, child_name in named.items():
             messages.append(
                 {
                     "user_id": user_id,
                     "kind": "cross_boundary",
-                    "title": f"A child you hold a record for is known in {names}",
+                    "title": f"{child_name or reference}, a child you hold a record for, is known in {names}",
                     "body": f"Records held by {agencies} were found to be the same child. "
                     "Open the child's page to see what each agency shares.",
                     "url": reverse("children:detail", kwargs={"child_uuid": public_id}),
