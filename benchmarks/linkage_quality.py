@@ -119,7 +119,7 @@ def _explain(truth: set, predicted: set, scored: list, model: Any) -> None:
     from collections import Counter
 
     from joinedup.demo.models import TruthLink
-    from joinedup.linkage.services import conflict_reason
+    from joinedup.linkage.services import review_reason
 
     by_pair = {frozenset((int(r["unique_id_l"]), int(r["unique_id_r"]))): r for r in scored}
     corruptions = dict(TruthLink.objects.values_list("record_id", "corruptions"))
@@ -128,8 +128,8 @@ def _explain(truth: set, predicted: set, scored: list, model: Any) -> None:
         row = by_pair.get(pair)
         if row is None:
             reason = "not blocked"
-        elif conflict_reason(row):
-            reason = f"conflict: {conflict_reason(row)}"
+        elif review_reason(row):
+            reason = f"for review: {review_reason(row)}"
         elif row["match_probability"] < model.lower_threshold:
             reason = "below review threshold"
         elif row["match_probability"] < model.upper_threshold:

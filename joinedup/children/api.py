@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from joinedup.children import selectors, services
 from joinedup.children.models import AgencyRecord, Sex
@@ -114,12 +115,22 @@ class ChildSearchOut(Page):
     known_elsewhere: list[KnownElsewhereOut]
 
 
+def _date_as_text(value: Any) -> Any:
+    """A date of birth comes as text (2011-03-27): pydantic would read a number as seconds since 1970."""
+    if value is None or isinstance(value, str | dt.date):
+        return value
+    raise ValueError("Give the date of birth as text in the form YYYY-MM-DD, such as 2011-03-27, or null.")
+
+
+DateOfBirth = Annotated[dt.date | None, BeforeValidator(_date_as_text)]
+
+
 class RecordIn(Schema):
     local_id: str = Field(min_length=1, max_length=60)
     given_names: str = Field(min_length=1, max_length=120)
     family_name: str = Field(min_length=1, max_length=120)
     other_names: str = Field("", max_length=300)
-    date_of_birth: dt.date | None = None
+    date_of_birth: DateOfBirth = None
     sex: Literal["F", "M", "U"] = Sex.UNKNOWN
     gender: str = Field("", max_length=60)
     nhs_number: str = Field("", max_length=14)

@@ -146,3 +146,26 @@ class IntelligenceForm(GovukForm):
         if data.get("handling_code") == HandlingCode.C and not (data.get("handling_conditions") or "").strip():
             self.add_error("handling_conditions", "Say what the conditions on sharing are (handling code C).")
         return data
+
+
+class PseudonymisedFilterForm(GovukForm):
+    """The pseudonymised list's filters: an area's short name and a page number the database can reach."""
+
+    area = forms.CharField(
+        required=False,
+        max_length=60,
+        error_messages={
+            "max_length": "Choose an area from the list.",
+            "null_characters_not_allowed": "Choose an area from the list.",
+        },
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        error_messages={
+            "invalid": "Enter the page as a whole number, such as 2.",
+            "min_value": "Enter a page number of 1 or more.",
+            "max_value": "There are not that many pages: enter a page number of 1,000,000 or less.",
+        },
+    )

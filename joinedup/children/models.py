@@ -27,6 +27,11 @@ class Child(PublicModel):
 
     # Stable pseudonym for analysts (keyed hash of the UUID; see core/pseudonyms.py).
     pseudonym = models.CharField(max_length=16, unique=True, editable=False)
+    # Set when a join moved all this child's records to another child (cleared by the split
+    # that brings them back): the old address then says where they went.
+    joined_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
 
     @classmethod
     def new(cls) -> Child:

@@ -15,24 +15,27 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
+from django.http import Http404
 
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
-from joinedup.children.models import AgencyRecord, Channel, Child
+from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child
 from joinedup.children.services import disclosures_record
 from joinedup.core.text import name_key
-from joinedup.core.validators import normalise_nhs_number
+from joinedup.core.validators import format_nhs_number, normalise_nhs_number
 from joinedup.partnership.access import (
     ChildAccess,
     Grant,
+    SharedRecord,
     agency_records_visible_to,
     child_access,
     children_visible_to,
     membership_for,
     pseudonymised_children,
+    require,
     search_scope,
 )
-from joinedup.partnership.roles import default_purpose
+from joinedup.partnership.roles import DataCategory, Perm, default_purpose
 
 SEARCH_LIMIT = 50
 # The know-of index answers "who else holds this child?", not a list to browse.
@@ -84,20 +87,56 @@ def parse_query(query: str, date_of_birth: dt.date | None = None) -> SearchTerms
     return terms
 
 
+def _areas_known(own: list[AgencyRecord], shared: list[SharedRecord]) -> list[str]:
+    """The areas of residence the user may know: their own agency's records', and partners' where
+    an agreement shares contact details. A know-of entry says who holds a record, not where the
+    child lives, so it adds no area."""
+    areas = {r.area.short_name for r in own if r.area is not None}
+    areas |= {s.record.area.short_name for s in shared if "area" in s.fields and s.record.area is not None}
+    return sorted(areas)
+
+
+def reference_for(child: Child) -> str:
+    """How a child is named to someone who may not see their name: a pseudonymous reference."""
+    return f"Child reference {child.pseudonym}"
+
+
 @dataclass
 class ChildResult:
     child: Child
     records: list[AgencyRecord]
     know_of: list[tuple[AgencyRecord, Grant]] = field(default_factory=list)
+    # Partners' records the user may see (break-glass, or a case or referral puts the child in
+    # their work while their agency holds no record): what identifies the child, if shared.
+    shared: list[SharedRecord] = field(default_factory=list)
 
     @property
-    def primary(self) -> AgencyRecord:
-        return self.records[0]
+    def primary(self) -> AgencyRecord | None:
+        return self.records[0] if self.records else None
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """The name, date of birth and NHS number as the user may see them (empty: none shared)."""
+        if self.records:
+            r = self.records[0]
+            return {"name": r.full_name, "date_of_birth": r.date_of_birth, "nhs_number": r.nhs_number_display}
+        for shared in self.shared:
+            if "given_names" in shared.fields:
+                f = shared.fields
+                return {
+                    "name": f"{f['given_names']} {f['family_name']}",
+                    "date_of_birth": f.get("date_of_birth"),
+                    "nhs_number": format_nhs_number(f.get("nhs_number") or ""),
+                }
+        return {}
+
+    @property
+    def name(self) -> str:
+        return self.identity.get("name") or reference_for(self.child)
 
     @property
     def areas(self) -> list[str]:
-        held = [*self.records, *(r for r, _ in self.know_of)]
-        return sorted({r.area.short_name for r in held if r.area is not None})
+        return _areas_known(self.records, self.shared)
 
 
 @dataclass
@@ -241,8 +280,7 @@ class ChildView:
 
     @property
     def areas(self) -> list[str]:
-        held = [*self.access.all_records, *(r for r, _ in self.access.know_of)]
-        return sorted({r.area.short_name for r in held if r.area is not None})
+        return _areas_known(self.access.own_records, self.access.shared)
 
 
 def child_view(*, user: Any, child_uuid: Any, purpose: str, channel: str = "page") -> ChildView:
@@ -277,7 +315,9 @@ def child_view(*, user: Any, child_uuid: Any, purpose: str, channel: str = "page
 
 
 def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
-    """Children the user opened most recently that they may still see."""
+    """Children the user opened most recently that they may still see, each shown as the child
+    page would: a child reached by break-glass, or by a case while the user's agency holds no
+    record, shows what partners share (audited, with its disclosures) or a reference."""
     recent: list[Any] = []
     for child_uuid in (
         AuditEvent.objects.filter(actor=user, event="child.viewed")
@@ -296,12 +336,117 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
         .prefetch_related(
             Prefetch(
                 "records",
-                queryset=visible.select_related("agency").order_by("-updated_at"),
+                queryset=visible.select_related("agency", "area").order_by("-updated_at"),
                 to_attr="visible_records",
             )
         )
     }
-    return [ChildResult(child=children[u], records=children[u].visible_records) for u in recent if u in children]
+    membership = membership_for(user)
+    purpose = (default_purpose(membership.role) if membership else None) or ""
+    results: list[ChildResult] = []
+    with transaction.atomic():
+        shown: list[tuple[Child, list[tuple[AgencyRecord, list[str], Grant]]]] = []
+        for u in recent:
+            child = children.get(u)
+            if child is None:
+                continue
+            if child.visible_records:
+                results.append(ChildResult(child=child, records=child.visible_records))
+                continue
+            try:
+                access = child_access(user=user, child_uuid=child.uuid, purpose=purpose)
+            except Http404:
+                continue
+            result = ChildResult(
+                child=child, records=[], know_of=access.know_of, shared=[s for s in access.shared if s.fields]
+            )
+            results.append(result)
+            # What the card shows of partners' records: identity (and area) for the first that
+            # names the child, and the know-of list.
+            items = [(r, ["know_of"], g) for r, g in access.know_of]
+            named = next((s for s in result.shared if "given_names" in s.fields), None)
+            if named is not None:
+                items.append((named.record, sorted({FIELD_CATEGORIES[n] for n in named.fields}), named.grant))
+            if items:
+                shown.append((child, items))
+        for child, items in shown:
+            disclosures_record(user=user, child=child, items=items, purpose=purpose, channel=Channel.PAGE)
+        if shown:
+            audit_record(
+                actor=user,
+                event="children.recent_listed",
+                purpose=purpose,
+                detail={"partner_data_for": [str(child.uuid) for child, _ in shown]},
+            )
+    return results
+
+
+# Records made, or matches confirmed, that would open a child outside the maker's work (the
+# linkage app writes them): the data protection officer's list of possible access-seeking.
+HELD_OUTSIDE_WORK_EVENT = "linkage.join_held_outside_work"
+JOINED_OUTSIDE_WORK_EVENT = "linkage.joined_outside_work"
+OUTSIDE_WORK_EVENTS = (HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT)
+
+
+def joins_outside_work_for(user: Any) -> Any:
+    """For the DPO: every record whose match would have opened a child outside its maker's work
+    (held for review), and every such match confirmed with a reason; newest first. 403 without
+    the audit permission; only the user's partnership."""
+    from joinedup.partnership.models import Agency
+
+    membership = require(user, Perm.VIEW_AUDIT)
+    agencies = Agency.objects.filter(partnership_id=membership.agency.partnership_id).values_list("uuid", flat=True)
+    return AuditEvent.objects.filter(event__in=OUTSIDE_WORK_EVENTS, agency_uuid__in=list(agencies)).order_by("-id")
+
+
+def record_opened_for_change(*, user: Any, record: AgencyRecord) -> AgencyRecord:
+    """Audit that the holder opened their record's edit form (it shows the whole record)."""
+    audit_record(actor=user, event="agency_record.opened_for_change", obj=record, child_uuid=record.child.uuid)
+    return record
+
+
+@dataclass
+class MovedChild:
+    """A child whose records all moved to another by a join, and where they are now."""
+
+    child: Child
+    now: ChildResult
+
+
+def child_moved_view(*, user: Any, child_uuid: Any, purpose: str) -> MovedChild:
+    """Where an emptied child's records went (through every later join), named as the user may
+    see the child they are with now; 404 unless the user may open that child. Audited."""
+    try:
+        child = Child.objects.get(uuid=child_uuid)
+    except (Child.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if child.joined_into_id is None or child.records.filter(erased_at__isnull=True).exists():
+        raise Http404
+    current, seen = child, {child.pk}
+    while current.joined_into_id is not None and current.joined_into_id not in seen:
+        current = Child.objects.get(pk=current.joined_into_id)
+        seen.add(current.pk)
+    with transaction.atomic():
+        access = child_access(user=user, child_uuid=current.uuid, purpose=purpose)
+        now = ChildResult(child=current, records=access.own_records, shared=[s for s in access.shared if s.fields])
+        named = None if now.records else next((s for s in now.shared if "given_names" in s.fields), None)
+        if named is not None:
+            disclosures_record(
+                user=user,
+                child=current,
+                items=[(named.record, [DataCategory.IDENTITY], named.grant)],
+                purpose=purpose,
+                channel=Channel.PAGE,
+            )
+        audit_record(
+            actor=user,
+            event="child.moved_viewed",
+            obj=child,
+            child_uuid=child.uuid,
+            purpose=purpose,
+            detail={"now": str(current.uuid), "named_from": str(named.record.uuid) if named else None},
+        )
+    return MovedChild(child=child, now=now)
 
 
 # --- pseudonymised views for analysts ---------------------------------------------

@@ -15,7 +15,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.children import selectors, services
-from joinedup.children.forms import AgencyRecordForm, BreakGlassForm, ChildSearchForm, IntelligenceForm, PurposeForm
+from joinedup.children.forms import (
+    AgencyRecordForm,
+    BreakGlassForm,
+    ChildSearchForm,
+    IntelligenceForm,
+    PseudonymisedFilterForm,
+    PurposeForm,
+)
 from joinedup.children.sections import child_sections
 from joinedup.core.forms import add_service_errors
 from joinedup.partnership.access import (
@@ -74,7 +81,12 @@ def child_detail(request: HttpRequest, child_uuid: str) -> HttpResponse:
         raise Http404
     if not form.is_bound:
         form = PurposeForm(initial={"purpose": purpose}, purposes=purposes)
-    view = selectors.child_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
+    try:
+        view = selectors.child_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
+    except Http404:
+        # A child whose records were all joined to another: say where they went, to those who may open it.
+        moved = selectors.child_moved_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
+        return render(request, "children/moved.html", {"moved": moved, "page_title": "This child's records moved"})
     context = {
         "view": view,
         "access": view.access,
@@ -197,6 +209,7 @@ def record_edit(request: HttpRequest, record_uuid: str) -> HttpResponse:
                 messages.success(request, f"Record {record.local_id} saved.")
                 return redirect("children:detail", child_uuid=record.child.uuid)
     else:
+        selectors.record_opened_for_change(user=request.user, record=record)
         form = AgencyRecordForm(initial=AgencyRecordForm.initial_from(record))
     return render(
         request,
@@ -208,21 +221,29 @@ def record_edit(request: HttpRequest, record_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def pseudonymised_list(request: HttpRequest) -> HttpResponse:
-    area = request.GET.get("area", "")
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    form = PseudonymisedFilterForm(request.GET)
+    if not form.is_valid():
+        # Say what to fix rather than guess: a page or area the list cannot have.
+        return render(
+            request,
+            "children/pseudonymised_list.html",
+            {"form": form, "rows": [], "area": "", "page": 1, "page_title": "Pseudonymised children"},
+            status=400,
+        )
+    area = form.cleaned_data["area"] or ""
+    page = form.cleaned_data["page"] or 1
     rows = selectors.pseudonymised_list(user=request.user, area=area, page=page)
     return render(
         request,
         "children/pseudonymised_list.html",
-        {"rows": rows, "area": area, "page": page, "page_title": "Pseudonymised children"},
+        {"form": form, "rows": rows, "area": area, "page": page, "page_title": "Pseudonymised children"},
     )
 
 
 @require_GET
 @login_required
 def pseudonymised_detail(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    if "\x00" in pseudonym:
+        raise Http404  # no pseudonym holds one, and PostgreSQL refuses to compare with it
     row = selectors.pseudonymised_get(user=request.user, pseudonym=pseudonym)
     return render(request, "children/pseudonymised_detail.html", {"row": row, "page_title": row.pseudonym})

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from joinedup.core.api import ERRORS
 from joinedup.linkage import services
@@ -50,6 +50,8 @@ class MatchesOut(Schema):
 
 class DecisionIn(Schema):
     decision: Literal["same", "not_same"]
+    # Needed for "same" when the match's child is outside your agency's work (told to the DPO).
+    reason: str = Field("", max_length=2000)
 
 
 def _matches(request: HttpRequest, record_uuid: UUID) -> tuple[Any, Any]:
@@ -83,6 +85,6 @@ def decide_record_match(request: HttpRequest, record_uuid: UUID, pair_uuid: UUID
     pair = pairs.filter(uuid=pair_uuid).first()
     if pair is None:
         raise Http404("No possible match waiting with that id for this record.")
-    services.pair_decide(actor=request.user, pair=pair, decision=payload.decision)
+    services.pair_decide(actor=request.user, pair=pair, decision=payload.decision, reason=payload.reason)
     record.refresh_from_db(fields=["child"])
     return list_record_matches(request, record_uuid)

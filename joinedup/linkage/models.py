@@ -99,6 +99,9 @@ class ChildJoin(PublicModel):
     target = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="joins")
     # [{"record": id, "from": child id, "to": child id}]
     moves = models.JSONField()
+    # Everything else about the child that moved with the records, from children/reassign.py:
+    # {model label: [[row id, child id it came from], ...]}; a split sends exactly these back.
+    related = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=300)
     pair = models.ForeignKey(CandidatePair, null=True, blank=True, on_delete=models.PROTECT, related_name="joins")
     actor = models.ForeignKey(

@@ -21,9 +21,13 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.models import AgencyRecord, Child
+from joinedup.children.reassign import followers_move, followers_restore
+from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
 from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
+from joinedup.partnership.access import children_visible_to, membership_for, user_can
+from joinedup.partnership.roles import Perm
 
 # --- models -------------------------------------------------------------------------------
 
@@ -166,12 +170,14 @@ def children_merge_many(
     events: list[dict[str, Any]] = []
     moved: list[tuple[int, int]] = []
     crossings: list[tuple[int, Any, set[int]]] = []
+    emptied: dict[int, int] = {}  # source child -> the child it joins
     for group, pair in groups_pairs:
         target, *sources = sorted(group, key=lambda c: (info[c][0], c))
         moves = [{"record": rid, "from": cid, "to": target} for cid in sources for rid, _ in records.get(cid, [])]
         moved.extend((m["record"], target) for m in moves)
+        emptied.update((source, target) for source in sources)
         join = {"uuid": uuid.uuid4(), "kind": JoinKind.MERGE.value, "target_id": target, "moves": moves,
-                "reason": reason, "pair": pair, "actor": actor}  # fmt: skip
+                "related": {}, "reason": reason, "pair": pair, "actor": actor}  # fmt: skip
         joins.append(join)
         events.append(
             {
@@ -192,6 +198,14 @@ def children_merge_many(
         if len(after) > 1 and all(areas != after for areas in before):
             crossings.append((target, info[target][1], after))
     _reassign(moved)
+    # Cases, referrals and young people's words follow the records; each join keeps what it moved.
+    join_of = {child: joins[i] for i, (group, _) in enumerate(groups_pairs) for child in group}
+    for label, rows in followers_move(emptied).items():
+        for row_id, came_from in rows:
+            join_of[came_from]["related"].setdefault(label, []).append([row_id, came_from])
+    for join, event in zip(joins, events, strict=True):
+        event["detail"]["also_moved"] = {label: len(rows) for label, rows in join["related"].items()}
+    _mark_joined_into(emptied)
     made: list[ChildJoin] = []
     if len(joins) > 100:
         insert_many(ChildJoin, joins)  # a linkage run: rows, not instances; nobody needs their keys
@@ -200,6 +214,20 @@ def children_merge_many(
     audit_record_many(events)
     _notify_across_the_boundary(crossings)
     return made
+
+
+def _mark_joined_into(emptied: dict[int, int]) -> None:
+    """Record where each emptied child's records went, so its old address can say so."""
+    table = connection.ops.quote_name(Child._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(list(emptied.items()), 2000):
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH joined(child_id, into_id) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"UPDATE {table} SET joined_into_id = joined.into_id, updated_at = %s "
+                f"FROM joined WHERE {table}.id = joined.child_id",
+                [*[v for pair in chunk for v in pair], timezone.now()],
+            )
 
 
 def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> None:
@@ -215,37 +243,49 @@ def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> N
 
     area_names = dict(Area.objects.values_list("pk", "short_name"))
     targets = [t for t, _, _ in crossings]
-    holders: dict[int, list[tuple[int, int | None, str]]] = {}
+    # child -> [(holding agency, team that made the record, agency name, the name on the record)]
+    holders: dict[int, list[tuple[int, int | None, str, str]]] = {}
     area_of: dict[int, str] = area_names
+    pseudonyms: dict[int, str] = {}
     for chunk in _chunks(targets):
         rows = AgencyRecord.objects.filter(child_id__in=chunk, erased_at__isnull=True).values_list(
-            "child_id", "agency_id", "created_by__membership__team_id", "agency__name"
+            "child_id", "agency_id", "created_by__membership__team_id", "agency__name", "given_names", "family_name"
         )
-        for child_id, agency_id, team_id, agency_name in rows:
-            holders.setdefault(child_id, []).append((agency_id, team_id, agency_name))
+        for child_id, agency_id, team_id, agency_name, given, family in rows:
+            holders.setdefault(child_id, []).append((agency_id, team_id, agency_name, f"{given} {family}"))
+        pseudonyms.update(Child.objects.filter(pk__in=chunk).values_list("pk", "pseudonym"))
     workers = [
         m for m in Membership.objects.filter(is_active=True, user__is_active=True) if role_can(m.role, Perm.WORK_CASES)
     ]
     by_team: dict[int, list[int]] = {}
     by_agency: dict[int, list[int]] = {}
+    agency_of: dict[int, int] = {}
     for m in workers:
         by_agency.setdefault(m.agency_id, []).append(m.user_id)
+        agency_of[m.user_id] = m.agency_id
         if m.team_id:
             by_team.setdefault(m.team_id, []).append(m.user_id)
     messages: list[dict[str, Any]] = []
     for target, public_id, areas in crossings:
-        recipients: set[int] = set()
-        for holder, team, _ in holders.get(target, []):
+        # Each recipient is named the child as their own agency's record names them; someone
+        # told through a team in another agency gets a pseudonymous reference instead.
+        named: dict[int, str] = {}
+        for holder, team, _, name in holders.get(target, []):
             # The team that made the record, where known; otherwise everyone at the holding agency.
-            recipients.update(by_team.get(team, []) if team else by_agency.get(holder, []))
+            for user_id in by_team.get(team, []) if team else by_agency.get(holder, []):
+                if agency_of.get(user_id) == holder:
+                    named.setdefault(user_id, name)
+                else:
+                    named.setdefault(user_id, "")
         names = " and ".join(sorted(area_of[a] for a in areas))
-        agencies = ", ".join(sorted({name for _, _, name in holders.get(target, [])}))
-        for user_id in recipients:
+        agencies = ", ".join(sorted({agency for _, _, agency, _ in holders.get(target, [])}))
+        reference = f"Child reference {pseudonyms.get(target, '')}"
+        for user_id, child_name in named.items():
             messages.append(
                 {
                     "user_id": user_id,
                     "kind": "cross_boundary",
-                    "title": f"A child you hold a record for is known in {names}",
+                    "title": f"{child_name or reference}, a child you hold a record for, is known in {names}",
                     "body": f"Records held by {agencies} were found to be the same child. "
                     "Open the child's page to see what each agency shares.",
                     "url": reverse("children:detail", kwargs={"child_uuid": public_id}),
@@ -269,36 +309,118 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
             "Some of these records have been joined elsewhere since: undo the later join first "
             f"(records {', '.join(map(str, moved_since[:5]))})."
         )
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why these records are not the same child."})
     for move in join.moves:
         AgencyRecord.objects.filter(pk=move["record"]).update(child_id=move["from"], updated_at=timezone.now())
+    restored = followers_restore(join.related or {}, now_on=join.target_id)
+    back_to = sorted({m["from"] for m in join.moves} | {c for rows in (join.related or {}).values() for _, c in rows})
+    Child.objects.filter(pk__in=back_to).update(joined_into=None, updated_at=timezone.now())
     split = ChildJoin.objects.create(
         kind=JoinKind.UNMERGE,
         target=join.target,
         moves=[{"record": m["record"], "from": m["to"], "to": m["from"]} for m in join.moves],
-        reason=reason,
+        related=join.related or {},
+        reason=reason.strip(),
         actor=actor,
         undoes=join,
     )
-    if join.pair is not None and join.pair.status in {PairStatus.SAME, PairStatus.AUTO_JOINED}:
-        # A split says the join was wrong: the model will never re-join this pair.
-        join.pair.status = PairStatus.NOT_SAME
-        join.pair.decided_by, join.pair.decided_at = actor, timezone.now()
-        join.pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    kept_apart = _record_not_the_same(actor=actor, join=join)
     audit_record(
         actor=actor,
         event="child.unmerged",
         obj=split,
         child_uuid=join.target.uuid,
-        detail={"undoes": str(join.uuid), "reason": reason},
+        detail={
+            "undoes": str(join.uuid),
+            "reason": reason.strip(),
+            "back_to": [str(u) for u in Child.objects.filter(pk__in=back_to).values_list("uuid", flat=True)],
+            "also_restored": restored,
+            "pairs_kept_apart": kept_apart,
+        },
     )
     return split
 
 
+SPLIT_BY_A_PERSON = "Split by a person: not the same child"
+
+
+def _record_not_the_same(*, actor: Any, join: ChildJoin) -> int:
+    """A split is a person's "not the same child" between each group of records the join brought
+    together (the target's own, and each source child's), which no linkage run overrides.
+
+    Pairs the model scored become "not the same"; pairs it never stored are written with that
+    decision (and no score), so a later run that scores them finds a person's decision first.
+    """
+    groups: dict[int, set[int]] = {}
+    for move in join.moves:
+        groups.setdefault(move["from"], set()).add(move["record"])
+    groups[join.target_id] = set(AgencyRecord.objects.filter(child_id=join.target_id).values_list("pk", flat=True))
+    ids = [g for g in groups.values() if g]
+    apart = {
+        tuple(sorted((x, y))) for i, first in enumerate(ids) for second in ids[i + 1 :] for x in first for y in second
+    }
+    if not apart:
+        return 0
+    now = timezone.now()
+    records = sorted({r for pair in apart for r in pair})
+    existing = {
+        (p.record_a_id, p.record_b_id): p
+        for p in CandidatePair.objects.select_for_update().filter(record_a_id__in=records, record_b_id__in=records)
+    }
+    changed = []
+    for key in sorted(apart):
+        pair = existing.get(key)
+        if pair is not None and pair.status != PairStatus.NOT_SAME:
+            pair.status, pair.decided_by, pair.decided_at, pair.updated_at = PairStatus.NOT_SAME, actor, now, now
+            changed.append(pair)
+    CandidatePair.objects.bulk_update(changed, ["status", "decided_by", "decided_at", "updated_at"])
+    CandidatePair.objects.bulk_create(
+        [
+            CandidatePair(
+                record_a_id=a,
+                record_b_id=b,
+                probability=0.0,
+                match_weight=0.0,
+                waterfall=[],
+                conflict=SPLIT_BY_A_PERSON,
+                status=PairStatus.NOT_SAME,
+                decided_by=actor,
+                decided_at=now,
+            )
+            for a, b in sorted(apart)
+            if (a, b) not in existing
+        ]  # fmt: skip
+    )
+    return len(apart)
+
+
 @transaction.atomic
-def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidatePair:
-    """A reviewer's decision: same child (join them), not the same (never joined by the model), unsure."""
+def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str = "") -> CandidatePair:
+    """A reviewer's decision: same child (join them), not the same (never joined by the model), unsure.
+
+    "Same" for a pair whose join would open to the actor a child they could not
+    open before (they made one of the records, say) needs a stated reason, and is
+    recorded for the DPO (JOINED_OUTSIDE_WORK_EVENT).
+    """
     if decision not in {PairStatus.SAME, PairStatus.NOT_SAME, PairStatus.UNSURE}:
         raise ValidationError({"decision": "Choose same child, not the same child, or unsure."})
+    opened: list[Child] = []
+    if decision == PairStatus.SAME:
+        both = list(AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id]))
+        # Reviewing matches is a reviewer's job; deciding a match to a record of one's own making is not.
+        if actor is not None and (
+            not user_can(actor, Perm.REVIEW_MATCHES) or any(r.created_by_id == actor.pk for r in both)
+        ):
+            opened = children_opened_by_join(actor=actor, children=[r.child for r in both])
+        if opened and not reason.strip():
+            raise ValidationError(
+                {
+                    "reason": "This child is outside your agency's work: joining would show you what partners "
+                    "hold. Say why you are sure it is the same child (the data protection officer is told), "
+                    "or leave it for a reviewer."
+                }
+            )
     old = pair.status
     pair.status = decision
     pair.decided_by = actor
@@ -307,7 +429,15 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str) -> CandidateP
     audit_record(actor=actor, event="linkage_pair.decided", obj=pair, old={"status": old}, new={"status": decision})
     if decision == PairStatus.SAME:
         a, b = AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id])
-        child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
+        join = child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
+        if opened:
+            audit_record(
+                actor=actor,
+                event=JOINED_OUTSIDE_WORK_EVENT,
+                obj=pair,
+                child_uuid=join.target.uuid if join else a.child.uuid,
+                detail={"reason": reason.strip(), "opened": [str(c.uuid) for c in opened]},
+            )
     return pair
 
 
@@ -419,6 +549,46 @@ def conflict_reason(row: dict[str, Any]) -> str:
     return ""
 
 
+# Levels that corroborate a pair beyond its names: a birth date that agrees or is one slip
+# away, the same address or postcode, the same NHS number or one transposition of it.
+DOB_CORROBORATES = {5, 4, 3, 2}  # exact, day and month swapped, one character off, year out by one
+NHS_CORROBORATES = {2, 1}  # exact, one transposition
+NAMES_ONLY = "Only the names agree: no date of birth, NHS number or address corroborates them"
+
+
+def uncorroborated_reason(row: dict[str, Any]) -> str:
+    """Why a pair whose names are all that agree may not be joined automatically.
+
+    Common names make "the same name" weak evidence however the model weighs
+    it: a record with only a name must not take a child's whole history with
+    it. Unlike a conflict this says nothing against the pair, so it sends the
+    pair to a person without keeping the records apart. A model without these
+    comparisons (a test's empty model) cannot tell, so the rule does not apply.
+    """
+    columns = ("gamma_dob", "gamma_postcode", "gamma_nhs_number")
+    if not all(column in row for column in columns):
+        return ""
+    if row["gamma_dob"] in DOB_CORROBORATES:
+        return ""
+    if row["gamma_postcode"] in POSTCODE_SAME:
+        return ""
+    if row["gamma_nhs_number"] in NHS_CORROBORATES:
+        return ""
+    return NAMES_ONLY
+
+
+def review_reason(row: dict[str, Any]) -> str:
+    """The shared decision rule of every path (intake, linkage runs, link_files): why a pair,
+    however strong, goes to a person; "" when it may be joined automatically."""
+    return conflict_reason(row) or uncorroborated_reason(row)
+
+
+def keeps_apart(reason: str) -> bool:
+    """Whether a review reason says the records must not be chained together through a third
+    (a conflict), rather than only that the evidence is too thin to join them unseen."""
+    return bool(reason) and reason != NAMES_ONLY
+
+
 KEPT_APART = "Would join records that must be kept apart"
 
 
@@ -502,7 +672,7 @@ def linkage_apply(
                 a,
                 b,
                 float(row["match_weight"]),
-                conflict_reason(row),
+                review_reason(row),
                 _steps(row, columns),
             )
         )
@@ -528,7 +698,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
         if status == PairStatus.NOT_SAME:
             components.keep_apart(a, b)
     for _, a, b, _, conflict, _ in scored:
-        if conflict:
+        if keeps_apart(conflict):
             components.keep_apart(a, b)
 
     figures = {"pairs_scored": len(scored), "auto_joined": 0, "already_joined": 0, "to_review": 0, "conflicts": 0,
@@ -627,13 +797,38 @@ class IntakeOutcome:
     seconds: float
 
 
+# A join the creator of a record could use to open a child they could not see before
+# (12.7): never automatic, and confirmed by the creator only with a reason, for the DPO.
+OUTSIDE_WORK = "The child is outside your agency's work: a reviewer decides, or you confirm with a reason"
+
+
+def children_opened_by_join(*, actor: Any, children: Iterable[Child]) -> list[Child]:
+    """The children of a join that `actor` may not open today but could once it is made.
+
+    A joined child is open to whoever could open any of its parts (their agency's
+    record, case or referral follows the join), so a join opens the hidden parts to
+    anyone who sees one part; to someone who sees none, it opens nothing.
+    """
+    children = list(children)
+    if actor is None or membership_for(actor) is None:
+        return []
+    visible = set(children_visible_to(actor).filter(pk__in=[c.pk for c in children]).values_list("pk", flat=True))
+    if not visible:
+        return []
+    return [c for c in children if c.pk not in visible]
+
+
 @transaction.atomic
 def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
-    """Place a new record: join it to a known child above the upper threshold (unless a
-    conflict rule stops it), queue the band as possible matches, otherwise leave it new.
+    """Place a new record: join it to a known child above the upper threshold, queue the
+    band as possible matches, otherwise leave it new.
 
-    Nothing happens without an active model. At most one pair per other child is
-    queued: the strongest.
+    A child joins only when no match with any of its records is a conflict, and a
+    match above the threshold is corroborated beyond the names (`review_reason`, the
+    rule runs use too). A child the creator could not open before is never joined
+    automatically: the pair waits for a reviewer and the DPO is told (audit event
+    HELD_OUTSIDE_WORK_EVENT). Nothing happens without an active model. At most one
+    pair per other child is queued: the strongest.
     """
     model = active_model()
     if model is None:
@@ -642,16 +837,25 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
 
     result = match_record(record, model=model)
     by_child: dict[int, list[Any]] = {}
-    for match in result.matches:
+    for match in result.matches:  # strongest first, so children in order of their best match
         by_child.setdefault(match.child_id, []).append(match)
     target: int | None = None
-    for match in result.matches:  # strongest first
-        if match.probability < model.upper_threshold:
+    held: int | None = None
+    for child_id, matches in by_child.items():
+        if matches[0].probability < model.upper_threshold:
             break
-        if not any(conflict_reason(m.row) for m in by_child[match.child_id]):
-            target = match.child_id
+        if any(keeps_apart(conflict_reason(m.row)) for m in matches):
+            continue
+        if not any(m.probability >= model.upper_threshold and not review_reason(m.row) for m in matches):
+            continue
+        known = Child.objects.get(pk=child_id)
+        if children_opened_by_join(actor=actor, children=[record.child, known]):
+            held = child_id
             break
+        target = child_id
+        break
     possible: list[CandidatePair] = []
+    held_pair: CandidatePair | None = None
     for child_id, matches in by_child.items():
         best = matches[0]
         joined = child_id == target
@@ -662,9 +866,11 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             probability=best.probability,
             match_weight=float(best.row["match_weight"]),
             waterfall=waterfall(best.row, model.parameters),
-            conflict=conflict_reason(best.row),
+            conflict=OUTSIDE_WORK if child_id == held else review_reason(best.row),
             status=PairStatus.AUTO_JOINED if joined else PairStatus.PENDING,
         )
+        if child_id == held:
+            held_pair = pair
         if not joined:
             possible.append(pair)
     joined_to = None
@@ -678,6 +884,19 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             .filter(models.Q(record_a=record) | models.Q(record_b=record))
             .first(),
         )
+    if held_pair is not None:
+        audit_record(
+            actor=actor,
+            event=HELD_OUTSIDE_WORK_EVENT,
+            obj=held_pair,
+            child_uuid=Child.objects.get(pk=held).uuid,
+            detail={
+                "record": str(record.uuid),
+                "new_child": str(record.child.uuid),
+                "probability": round(held_pair.probability, 4),
+                "outcome": "Held for review: not joined automatically",
+            },
+        )
     audit_record(
         actor=actor,
         event="agency_record.intake_matched",
@@ -688,6 +907,7 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             "candidates": result.candidates,
             "joined": joined_to is not None,
             "possible_matches": len(possible),
+            "held_outside_work": held_pair is not None,
         },
     )
     return IntakeOutcome(joined_to, possible, result.candidates, result.seconds)

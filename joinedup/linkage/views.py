@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from joinedup.linkage import services
+from joinedup.linkage import selectors, services
 from joinedup.linkage.models import PairStatus
 from joinedup.partnership.access import (
     candidate_pair_get_for_review,
@@ -23,11 +23,11 @@ from joinedup.partnership.access import (
     linkage_model_get_for_user,
     linkage_models_visible_to,
     linkage_runs_visible_to,
-    record_view_for_intake,
-    record_view_for_review,
+    membership_for,
+    review_purpose,
     user_can,
 )
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.roles import Perm, default_purpose
 
 LABELS = {
     "given_names": "Given names",
@@ -79,38 +79,48 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
     return redirect("linkage:queue")
 
 
-def _side(user: Any, record: Any) -> dict[str, Any]:
-    return {"record": record, "fields": record_view_for_review(user=user, record=record)}
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
     pair = candidate_pair_get_for_review(user=request.user, pair_uuid=pair_uuid)
     if request.method == "POST":
         try:
-            services.pair_decide(actor=request.user, pair=pair, decision=request.POST.get("decision", ""))
+            services.pair_decide(
+                actor=request.user,
+                pair=pair,
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("linkage:pair", pair_uuid=pair.uuid)
         nxt = candidate_pairs_for_review(request.user).exclude(pk=pair.pk).order_by("-probability").first()
         messages.success(request, f"Recorded: {PairStatus(pair.status).label.lower()}.")
         return redirect("linkage:pair", pair_uuid=nxt.uuid) if nxt else redirect("linkage:queue")
-    a, b = _side(request.user, pair.record_a), _side(request.user, pair.record_b)
+    a, b = selectors.pair_view(user=request.user, pair=pair, purpose=review_purpose(request.user))
     rows = []
     for name, label in LABELS.items():
-        left = a["fields"].get(name) if a["fields"] is not None else None
-        right = b["fields"].get(name) if b["fields"] is not None else None
-        shown = a["fields"] is not None and name in a["fields"] and b["fields"] is not None and name in b["fields"]
+        left = a.fields.get(name) if a.fields is not None else None
+        right = b.fields.get(name) if b.fields is not None else None
+        shown = a.fields is not None and name in a.fields and b.fields is not None and name in b.fields
         rows.append(
             {"label": label, "a": left, "b": right, "agree": shown and left == right and left not in ("", None)}
         )
     max_weight = max([abs(s["weight"] or 0) for s in pair.waterfall] or [1]) or 1
     steps = [{**s, "width": round(40 * abs(s["weight"] or 0) / max_weight)} for s in pair.waterfall]
+    opens = bool(services.children_opened_by_join(actor=request.user, children=[a.record.child, b.record.child]))
     return render(
         request,
         "linkage/pair.html",
-        {"pair": pair, "a": a, "b": b, "rows": rows, "steps": steps, "page_title": "Review a possible match"},
+        {
+            "pair": pair,
+            "a": a,
+            "b": b,
+            "rows": rows,
+            "steps": steps,
+            "opens": opens,
+            "page_title": "Review a possible match",
+        },
     )
 
 
@@ -127,18 +137,27 @@ def record_matches(request: HttpRequest, record_uuid: str) -> HttpResponse:
         elif decision not in {PairStatus.SAME, PairStatus.NOT_SAME}:
             messages.error(request, "Choose whether this is the same child or not.")
         else:
-            services.pair_decide(actor=request.user, pair=pair, decision=decision)
+            try:
+                services.pair_decide(
+                    actor=request.user, pair=pair, decision=decision, reason=request.POST.get("reason", "")
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("linkage:record_matches", record_uuid=record.uuid)
             messages.success(request, f"Recorded: {PairStatus(decision).label.lower()}.")
         if pairs.exists():
             return redirect("linkage:record_matches", record_uuid=record.uuid)
         record.refresh_from_db(fields=["child"])
         return redirect("children:detail", child_uuid=record.child.uuid)
+    purpose = default_purpose(membership_for(request.user).role)  # type: ignore[union-attr]
     matches = []
-    for pair in pairs:
-        other = pair.record_b if pair.record_a_id == record.pk else pair.record_a
-        fields = record_view_for_intake(user=request.user, record=other)
+    for pair, shown in selectors.intake_matches_view(
+        user=request.user, record=record, pairs=list(pairs), purpose=purpose
+    ):
+        fields = shown.fields
         rows = None if fields is None else [(label, fields[name]) for name, label in LABELS.items() if name in fields]
-        matches.append({"pair": pair, "other": other, "rows": rows})
+        opens = bool(services.children_opened_by_join(actor=request.user, children=[record.child, shown.record.child]))
+        matches.append({"pair": pair, "other": shown.record, "rows": rows, "opens": opens})
     return render(
         request,
         "linkage/record_matches.html",
@@ -156,19 +175,33 @@ def _is_uuid(value: str | None) -> bool:
     return True
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
+    """Split a join again, after the reviewer says why and confirms: every record, case, referral
+    and contribution it moved goes back, and no linkage run joins those records again."""
+    from joinedup.core.forms import add_service_errors
+    from joinedup.linkage.forms import SplitForm
+
     join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
-    try:
-        services.child_unmerge(
-            actor=request.user, join=join, reason=request.POST.get("reason") or "Split by a reviewer"
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Split: every record is back with the child it came from.")
-    return redirect("home")
+    form = SplitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_unmerge(actor=request.user, join=join, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Split: every record, and the cases, referrals and words that came with them, is back with "
+                "the child it came from. No linkage run will join them again.",
+            )
+            return redirect("children:detail", child_uuid=join.target.uuid)
+    return render(
+        request,
+        "linkage/split.html",
+        {"form": form, "join": join, "groups": selectors.split_groups(join=join), "page_title": "Split a join"},
+    )
 
 
 # --- models ---------------------------------------------------------------------------------

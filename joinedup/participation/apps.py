@@ -28,3 +28,9 @@ class ParticipationConfig(AppConfig):
                 ),
             )
         )
+
+        from joinedup.children.reassign import register_child_follower
+        from joinedup.participation.models import Contribution
+
+        # A young person's words follow them through joins and splits of records.
+        register_child_follower(Contribution)

@@ -74,3 +74,9 @@ class PathwaysConfig(AppConfig):
                 shown=lambda user: user_can(user, Perm.RUN_PANELS),
             )
         )
+
+        from joinedup.children.reassign import register_child_follower
+        from joinedup.pathways.models import Case
+
+        # A case follows its child through joins and splits of records.
+        register_child_follower(Case)

@@ -33,3 +33,9 @@ class ReferralsConfig(AppConfig):
                 context=draft_referrals_panel,
             )
         )
+
+        from joinedup.children.reassign import register_child_follower
+        from joinedup.referrals.models import Referral
+
+        # A referral follows its child through joins and splits of records.
+        register_child_follower(Referral)

@@ -345,7 +345,8 @@ MATRIX: dict[str, Row] = {
     "api:create_referral": Row(lambda w: "/api/v1/referrals", api(Perm.RAISE_REFERRAL), api=True),
     "linkage:queue": Row(lambda w: reverse("linkage:queue"), page(Perm.REVIEW_MATCHES)),
     "linkage:pair": Row(lambda w: reverse("linkage:pair", args=[w.pair.uuid]), page(Perm.REVIEW_MATCHES)),
-    "linkage:split": Row(lambda w: reverse("linkage:split", args=[w.join.uuid]), always(405)),
+    # The split asks for a reason and a confirmation on its own page (a POST without them changes nothing).
+    "linkage:split": Row(lambda w: reverse("linkage:split", args=[w.join.uuid]), page(Perm.REVIEW_MATCHES)),
     "linkage:record_matches": Row(lambda w: reverse("linkage:record_matches", args=[w.own.uuid]), record_matches_rule),
     "linkage:queue_decide": Row(lambda w: reverse("linkage:queue_decide"), always(405)),
     "linkage:models": Row(lambda w: reverse("linkage:models"), linkage_models_rule),

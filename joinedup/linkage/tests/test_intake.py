@@ -148,11 +148,22 @@ class TestIntake:
         # No agreement with police lets a police practitioner see the council's fields: know-of only.
         assert "2010" not in page
         pair = CandidatePair.objects.get(status=PairStatus.PENDING)
-        response = client.post(response["Location"], {"pair": str(pair.uuid), "decision": "same"})
-        assert response.status_code == 302
+        # The council's child is outside the police's work: confirming it needs a reason, for the DPO.
+        assert "say why" in page
+        refused = client.post(response["Location"], {"pair": str(pair.uuid), "decision": "same"}, follow=True)
+        assert "Say why you are sure" in refused.content.decode()
         record.refresh_from_db()
         known = AgencyRecord.objects.get(given_names="Kieran", local_id__startswith="REF-")
+        assert record.child_id != known.child_id
+        response = client.post(
+            response["Location"],
+            {"pair": str(pair.uuid), "decision": "same", "reason": "Same school, confirmed with the school"},
+        )
+        assert response.status_code == 302
+        record.refresh_from_db()
         assert record.child_id == known.child_id
+        flagged = AuditEvent.objects.get(event="linkage.joined_outside_work")
+        assert flagged.actor == creator and flagged.detail["reason"] == "Same school, confirmed with the school"
 
     def test_the_api_reports_possible_matches_and_takes_a_decision(self, world: Any, active: Any) -> None:
         from joinedup.shell.services import api_token_create
@@ -182,7 +193,14 @@ class TestIntake:
         assert match["held_by"] == world.agencies["city_csc"].name and "given_names" not in match
         bad = client.post(f"{url}/{match['pair']}", {"decision": "maybe"}, content_type="application/json", **auth)
         assert bad.status_code == 422
-        decided = client.post(f"{url}/{match['pair']}", {"decision": "same"}, content_type="application/json", **auth)
+        no_reason = client.post(f"{url}/{match['pair']}", {"decision": "same"}, content_type="application/json", **auth)
+        assert no_reason.status_code == 422 and "reason" in no_reason.json()["error"]["fields"]
+        decided = client.post(
+            f"{url}/{match['pair']}",
+            {"decision": "same", "reason": "Confirmed with the council"},
+            content_type="application/json",
+            **auth,
+        )
         assert decided.status_code == 200 and decided.json()["possible_matches"] == []
         assert decided.json()["child"] == str(known.child.uuid)
 

@@ -210,3 +210,25 @@ def test_a_whole_name_is_split_family_first_with_a_comma_or_last_without() -> No
     assert split_full_name("OKAFOR, Bobby James") == ("Bobby James", "OKAFOR")
     assert split_full_name("Bobby James Okafor") == ("Bobby James", "Okafor")
     assert split_full_name("Okafor") == ("", "Okafor")
+
+
+def test_names_alone_never_join_extracts(extracts: dict[str, Path], tmp_path: Path) -> None:
+    """A record with only a name (no date of birth, postcode or NHS number) is not joined to the
+    child of the same name: names alone are not evidence enough to join unseen."""
+    bare = tmp_path / "bare.csv"
+    bare.write_text("id,forename,middle,surname,dob,sex,postcode,nhs\nB1,Robert,James,Okafor,,,,\n")
+    out = tmp_path / "clusters.csv"
+    # A threshold the names' score alone clears, as common names' frequencies let it in a real population.
+    call_command(
+        "link_files",
+        str(extracts["school.csv"]),
+        str(bare),
+        columns=str(extracts["columns.toml"]),
+        out=str(out),
+        model_file=str(extracts["model.json"]),
+        threshold=0.0002,
+        stdout=StringIO(),
+    )
+    with out.open() as handle:
+        clusters = {(r["file"], r["id"]): int(r["cluster_id"]) for r in csv.DictReader(handle)}
+    assert clusters[("bare.csv", "B1")] != clusters[("school.csv", "S1")]

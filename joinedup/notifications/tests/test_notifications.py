@@ -32,6 +32,24 @@ class TestAcrossTheBoundary:
         assert "City and County" in note.title or "County and City" in note.title
         assert note.url == reverse("children:detail", kwargs={"child_uuid": city.child.uuid})
 
+    def test_the_notification_names_the_child_as_the_recipients_own_record_does(self, world: Any) -> None:
+        city_worker = world.user("practitioner", agency="city_csc")
+        county_worker = world.user("practitioner", agency="county_csc")
+        city = make_record(
+            world, agency="city_csc", postcode="NG7 1AA", actor=city_worker, given_names="Kieran", family_name="Oduya"
+        )
+        county = make_record(
+            world,
+            agency="county_csc",
+            postcode="S80 1AA",
+            actor=county_worker,
+            given_names="Kiran",
+            family_name="Oduya",
+        )
+        child_merge(actor=None, children=[city.child, county.child], reason="test")
+        assert Notification.objects.get(user=city_worker).title.startswith("Kieran Oduya, ")
+        assert Notification.objects.get(user=county_worker).title.startswith("Kiran Oduya, ")
+
     def test_a_join_within_one_area_notifies_nobody(self, world: Any) -> None:
         world.user("practitioner", agency="city_csc")
         a = make_record(world, agency="city_csc", postcode="NG7 1AA")

@@ -50,7 +50,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.linkage import model as splink_model
 from joinedup.linkage.extracts import ExtractError, load_columns, read_extracts
-from joinedup.linkage.services import Components, conflict_reason
+from joinedup.linkage.services import Components, keeps_apart, review_reason
 
 # The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
 DEFAULT_THRESHOLD = 0.7
@@ -87,21 +87,22 @@ class Command(BaseCommand):
         if options.get("threshold") is None:
             options["threshold"] = DEFAULT_THRESHOLD
         pairs = splink_model.predict(rows, model, threshold=min(options["threshold"], 0.5)) if len(rows) > 1 else []
-        # Strongest first, as a linkage run joins: a conflict (twins, different NHS numbers) keeps
-        # two records apart, and no later pair may chain them together through a third.
+        # Strongest first, as a linkage run joins, with the run's rules: a conflict (twins,
+        # different NHS numbers) keeps two records apart, and no later pair may chain them
+        # together through a third; names alone never join.
         pairs.sort(key=lambda p: -float(p["match_probability"]))
         scored = [
-            (str(p["unique_id_l"]), str(p["unique_id_r"]), float(p["match_probability"]), bool(conflict_reason(p)))
+            (str(p["unique_id_l"]), str(p["unique_id_r"]), float(p["match_probability"]), review_reason(p))
             for p in pairs
         ]
         components = Components({uid: uid for uid in origin})
-        for a, b, _, conflict in scored:
-            if conflict:
+        for a, b, _, reason in scored:
+            if keeps_apart(reason):
                 components.keep_apart(a, b)
         best: dict[str, float] = {}
-        for a, b, p, conflict in scored:
+        for a, b, p, reason in scored:
             best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
-            if p >= options["threshold"] and not conflict and not components.would_join_apart(a, b):
+            if p >= options["threshold"] and not reason and not components.would_join_apart(a, b):
                 components.join(a, b)
         clusters: dict[str, int] = {}
         lines = io.StringIO()

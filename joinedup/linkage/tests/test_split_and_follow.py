@@ -1,0 +1,210 @@
+"""A join carries everything about a child and a split brings it back; a split is a lasting decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from joinedup.audit.models import AuditEvent
+from joinedup.children.models import AgencyRecord, Child
+from joinedup.conftest import make_record
+from joinedup.linkage.models import CandidatePair, ChildJoin, PairStatus
+from joinedup.linkage.services import (
+    child_merge,
+    child_unmerge,
+    linkage_apply,
+    linkage_model_activate,
+    linkage_model_save,
+)
+from joinedup.participation.models import Contribution
+from joinedup.pathways.definitions import shipped_definitions
+from joinedup.pathways.services import case_open
+from joinedup.referrals.models import Referral, ReferralStatus
+
+D = dt.date
+EMPTY_MODEL = {"comparisons": [], "probability_two_random_records_match": 0.001}
+
+
+def _referral(world: Any, child: Child) -> Referral:
+    return Referral.objects.create(
+        child=child,
+        referring_agency=world.agencies["city_school"],
+        referrer_name="r",
+        referrer_contact="c",
+        child_details={"given_names": "Test", "family_name": "Child"},
+        harm_types=["county_lines"],
+        status=ReferralStatus.SUBMITTED,
+        home_area=world.city,
+        received_at=timezone.now(),
+        decision_due_at=timezone.now(),
+        created_by=world.users["practitioner"],
+    )
+
+
+def _everything_about(world: Any, child: Child) -> tuple[Any, Referral, Contribution]:
+    case = case_open(
+        actor=world.users["screener"],
+        child=child,
+        definition=shipped_definitions()["efh-city@1"],
+        area=world.city,
+        lead_agency=world.agencies["city_csc"],
+    )
+    words = Contribution.objects.create(
+        child=child, kind="idea", words="More buses at night", heard_by=world.users["practitioner"],
+        heard_on=timezone.localdate(), about_own_plan=True,
+    )  # fmt: skip
+    return case, _referral(world, child), words
+
+
+@pytest.mark.django_db
+class TestEverythingFollows:
+    def test_a_join_moves_cases_referrals_and_words_and_a_split_brings_exactly_those_back(self, world: Any) -> None:
+        kept = make_record(world, agency="health")
+        moving = make_record(world, agency="city_csc")
+        target, source = kept.child, moving.child
+        own_case, own_referral, _ = _everything_about(world, target)
+        case, referral, words = _everything_about(world, source)
+        join = child_merge(actor=world.users["screener"], children=[target, source], reason="same child")
+        assert join is not None and join.target == target
+        for row in (case, referral, words):
+            row.refresh_from_db()
+            assert row.child_id == target.pk
+        # Parallel processes see both cases on the joined child.
+        assert target.cases.count() == 2
+        later = _referral(world, target)  # made after the join: stays with the child it was made for
+        child_unmerge(actor=world.users["screener"], join=join, reason="Different dates of birth, confirmed")
+        for row, child in ((case, source), (referral, source), (words, source), (own_case, target),
+                           (own_referral, target), (later, target)):  # fmt: skip
+            row.refresh_from_db()
+            assert row.child_id == child.pk
+
+    def test_a_linkage_run_carries_them_too(self, world: Any) -> None:
+        a, b = make_record(world), make_record(world, agency="police")
+        case, referral, words = _everything_about(world, b.child)
+        model = linkage_model_activate(
+            actor=None, model=linkage_model_save(actor=None, parameters=EMPTY_MODEL, summary={})
+        )
+        low, high = sorted((a.pk, b.pk))
+        linkage_apply(
+            actor=None,
+            model=model,
+            rows=[{"unique_id_l": str(low), "unique_id_r": str(high), "match_probability": 0.99, "match_weight": 9}],
+        )
+        a.refresh_from_db()
+        for row in (case, referral, words):
+            row.refresh_from_db()
+            assert row.child_id == a.child_id
+
+
+@pytest.mark.django_db
+class TestSplitStands:
+    def test_a_split_is_never_undone_by_a_linkage_run(self, world: Any) -> None:
+        a, b, c = make_record(world), make_record(world, agency="police"), make_record(world, agency="health")
+        model = linkage_model_activate(
+            actor=None, model=linkage_model_save(actor=None, parameters=EMPTY_MODEL, summary={})
+        )
+        ids = sorted((a.pk, b.pk, c.pk))
+        rows = [
+            {"unique_id_l": str(x), "unique_id_r": str(y), "match_probability": p, "match_weight": 9}
+            for (x, y), p in (((ids[0], ids[1]), 0.99), ((ids[1], ids[2]), 0.98))
+        ]
+        linkage_apply(actor=None, model=model, rows=rows)
+        assert len({r.child_id for r in AgencyRecord.objects.all()}) == 1
+        join = ChildJoin.objects.get(kind="merge")
+        assert join.pair is None  # a run's join names no single pair
+        child_unmerge(actor=world.users["screener"], join=join, reason="Three different children")
+        before = dict(AgencyRecord.objects.values_list("pk", "child_id"))
+        assert len(set(before.values())) == 3
+        again = linkage_apply(actor=None, model=model, rows=rows)
+        assert again.figures["children_joined"] == 0 and again.figures["kept_apart"] == 2
+        assert dict(AgencyRecord.objects.values_list("pk", "child_id")) == before
+        assert CandidatePair.objects.filter(status=PairStatus.NOT_SAME).count() == 3
+
+    def test_a_split_needs_a_reason_and_a_confirmation(self, world: Any) -> None:
+        a, b = make_record(world), make_record(world, agency="police")
+        join = child_merge(actor=None, children=[a.child, b.child], reason="matched")
+        client = Client()
+        client.force_login(world.users["screener"])
+        url = reverse("linkage:split", args=[join.uuid])
+        page = client.get(url).content.decode()
+        assert "Why are these records not the same child?" in page and "Shire Police" in page
+        refused = client.post(url, {"reason": "", "confirm": ""})
+        assert refused.status_code == 200
+        body = refused.content.decode()
+        assert "Say why these records are not the same child." in body and "govuk-error-summary" in body
+        assert "Confirm that you have checked" in body
+        assert not ChildJoin.objects.filter(kind="unmerge").exists()
+        done = client.post(url, {"reason": "Different people", "confirm": "on"})
+        assert done.status_code == 302 and done["Location"] == reverse("children:detail", args=[join.target.uuid])
+        b.refresh_from_db()
+        assert b.child_id != join.target_id
+        assert ChildJoin.objects.get(kind="unmerge").reason == "Different people"
+
+    def test_someone_who_may_not_review_cannot_split(self, world: Any) -> None:
+        a, b = make_record(world), make_record(world, agency="police")
+        join = child_merge(actor=None, children=[a.child, b.child], reason="matched")
+        client = Client()
+        client.force_login(world.users["practitioner"])
+        url = reverse("linkage:split", args=[join.uuid])
+        assert client.post(url, {"reason": "x", "confirm": "on"}).status_code == 403
+        b.refresh_from_db()
+        assert b.child_id == join.target_id and not ChildJoin.objects.filter(kind="unmerge").exists()
+
+
+@pytest.mark.django_db
+class TestOldAddress:
+    def test_an_emptied_child_says_where_its_records_went(self, world: Any) -> None:
+        kept = make_record(world, given_names="Kieran", family_name="Oduya")
+        moving = make_record(world, given_names="Kieran", family_name="Oduya")
+        old = moving.child
+        target = child_merge(actor=None, children=[kept.child, old], reason="matched").target
+        third = make_record(world, agency="health")
+        # A later join moves them on again: the old address follows to where they are now.
+        newest = child_merge(actor=None, children=[third.child, target], reason="matched").target
+        client = Client()
+        client.force_login(world.users["practitioner"])
+        response = client.get(reverse("children:detail", args=[old.uuid]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "records have moved" in page and "Kieran Oduya" in page
+        assert reverse("children:detail", args=[newest.uuid]) in page
+        assert AuditEvent.objects.filter(event="child.moved_viewed", child_uuid=old.uuid).exists()
+
+    def test_nobody_learns_where_records_went_unless_they_may_open_that_child(self, world: Any) -> None:
+        kept, moving = make_record(world, agency="police"), make_record(world, agency="police")
+        old = moving.child
+        child_merge(actor=None, children=[kept.child, old], reason="matched")
+        client = Client()
+        client.force_login(world.user("practitioner", agency="health"))
+        assert client.get(reverse("children:detail", args=[old.uuid])).status_code == 404
+
+    def test_after_a_split_the_old_address_is_the_child_again(self, world: Any) -> None:
+        kept, moving = make_record(world), make_record(world, agency="city_csc", given_names="Amara")
+        old = moving.child
+        join = child_merge(actor=None, children=[kept.child, old], reason="matched")
+        child_unmerge(actor=world.users["screener"], join=join, reason="Twins")
+        old.refresh_from_db()
+        assert old.joined_into_id is None
+        client = Client()
+        client.force_login(world.users["practitioner"])
+        page = client.get(reverse("children:detail", args=[old.uuid])).content.decode()
+        assert "Amara" in page and "records have moved" not in page
+
+
+def test_linkage_run_command_keeps_a_split(world: Any, trained: dict[str, Any]) -> None:
+    """The command itself, with the trained model: split, run, still apart."""
+    make_record(world, given_names="Robert", family_name="Smith", date_of_birth=D(2010, 3, 4))
+    make_record(world, agency="police", given_names="Bob", family_name="Smith", date_of_birth=D(2010, 3, 4))
+    linkage_model_activate(actor=None, model=linkage_model_save(actor=None, parameters=trained, summary={}))
+    call_command("linkage_run", stdout=StringIO())
+    join = ChildJoin.objects.get(kind="merge")
+    child_unmerge(actor=world.users["screener"], join=join, reason="Not the same boy")
+    call_command("linkage_run", stdout=StringIO())
+    assert AgencyRecord.objects.values("child_id").distinct().count() == 2
