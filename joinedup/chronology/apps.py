@@ -14,3 +14,10 @@ class ChronologyConfig(AppConfig):
 
         register_child_section(glance_section, top=True)
         register_child_section(chronology_section)
+
+        from joinedup.children.reassign import register_child_follower
+        from joinedup.chronology.models import RecordCheckRequest, SignificantEvent
+
+        # An agency's events and check requests follow the child through joins and splits.
+        register_child_follower(SignificantEvent)
+        register_child_follower(RecordCheckRequest)
