@@ -32,7 +32,10 @@ class ChronologyFilterForm(GovukForm):
     )
 
     def offer_agencies(self, agencies: list[str]) -> None:
-        self.fields["agency"].widget.choices = [("", "All agencies"), *((a, a) for a in agencies)]
+        choices = [("", "All agencies"), *((a, a) for a in agencies)]
+        # The GOV.UK field template reads the field's choices; the widget draws them.
+        self.fields["agency"].choices = choices  # type: ignore[attr-defined]
+        self.fields["agency"].widget.choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

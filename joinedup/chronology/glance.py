@@ -56,6 +56,8 @@ class Detail:
     check_field: str | None = None
     # Several values are expected (names, known-as): they are listed, never "disagree".
     many: bool = False
+    # The user's own agency: it checks its own records, so it is never offered as one to ask.
+    asker_agency_id: int | None = None
 
     @property
     def believed(self) -> Value | None:
@@ -77,11 +79,12 @@ class Detail:
 
     @property
     def agencies_to_ask(self) -> list[Any]:
-        """Agencies holding a value other than the believed one (each may be asked to check)."""
+        """The other agencies recording this detail where records disagree (each may be asked to check)."""
         seen: dict[int, Any] = {}
-        for value in self.values[1:]:
+        for value in self.values:
             for source in value.sources:
-                seen.setdefault(source.agency.pk, source.agency)
+                if source.agency.pk != self.asker_agency_id:
+                    seen.setdefault(source.agency.pk, source.agency)
         return list(seen.values())
 
 
@@ -210,4 +213,6 @@ def child_glance(access: Any) -> Glance:
         ),
         Detail("upn", "Unique pupil number", _collect(rows(lambda f: f.get("upn") or ""))),
     ]
+    for detail in details:
+        detail.asker_agency_id = access.membership.agency_id
     return Glance(details=[d for d in details if d.values], records_seen=len(visible))

@@ -110,7 +110,7 @@ def event_add(request: HttpRequest, child_uuid: str) -> HttpResponse:
             messages.success(request, "The event is in the chronology.")
             return redirect("chronology:chronology", child_uuid=view.child.uuid)
     context = {"form": form, "child": view.child, "primary": view.primary, "page_title": "Add a significant event"}
-    return render(request, "chronology/event_form.html", context, status=400 if form.errors else 200)
+    return render(request, "chronology/event_form.html", context)
 
 
 @require_POST

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from joinedup.children.models import AgencyRecord
-from joinedup.core.services import api_token_create
+from joinedup.shell.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 

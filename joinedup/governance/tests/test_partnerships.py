@@ -22,8 +22,8 @@ from joinedup.children.models import AgencyRecord
 from joinedup.children.selectors import child_view
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import World, make_agreement, make_record, make_user, valid_nhs
-from joinedup.core.services import api_token_create
 from joinedup.partnership.models import Agency, Area, Partnership
+from joinedup.shell.services import api_token_create
 
 
 @dataclass
