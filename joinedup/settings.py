@@ -113,7 +113,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "joinedup.core.middleware.ApiErrorEnvelopeMiddleware",
-    "joinedup.core.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "joinedup.core.middleware.NoStoreMiddleware",

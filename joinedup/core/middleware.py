@@ -1,8 +1,6 @@
 """Request and response rules every page and endpoint shares.
 
 - The API keeps its one error envelope for the few errors Django or ninja answer themselves.
-- A NUL character anywhere in a query or a form is refused with a clear 400 (PostgreSQL
-  cannot store it, and would fail half-way through a request otherwise).
 - Nothing personal is kept in a browser's or a proxy's cache.
 """
 
@@ -12,7 +10,6 @@ import json
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 _MESSAGES = {
@@ -61,42 +58,6 @@ def _has_nul(request: HttpRequest) -> bool:
         body = request.body
         # JSON can only carry NUL escaped as \u0000.
         return b"\\u0000" in body or b"\x00" in body
-    return False
-
-
-class RefuseNulMiddleware:
-    """Pages: a NUL in the query string or a submitted form gets a 400 page saying what to fix.
-
-    Uploaded files are left to their forms, which name the row and column at fault.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/") and _page_has_nul(request):
-            return render(
-                request,
-                "400.html",
-                {
-                    "page_title": "There is a problem with what was sent",
-                    "problem": "Remove the NUL (invisible null) characters from what you typed or pasted, "
-                    "then try again.",
-                },
-                status=400,
-            )
-        return self.get_response(request)
-
-
-def _page_has_nul(request: HttpRequest) -> bool:
-    query = request.META.get("QUERY_STRING", "")
-    if "%00" in query or "\x00" in query:
-        return True
-    if request.method == "POST" and request.content_type in {
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    }:
-        return any("\x00" in value for values in request.POST.lists() for value in values[1])
     return False
 
 
