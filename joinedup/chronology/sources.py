@@ -27,12 +27,12 @@ from typing import Any
 from django.utils import timezone
 
 from joinedup.children.models import RECORD_TYPE_CATEGORY
-from joinedup.chronology.models import EventKind, SignificantEvent
+from joinedup.chronology.access import significant_events_visible
+from joinedup.chronology.models import EventKind
 from joinedup.linkage.models import ChildJoin
 from joinedup.partnership.access import (
     case_access_level,
     cases_visible_to,
-    partner_grants,
     referrals_visible_to,
 )
 from joinedup.pathways.models import Handover, Meeting
@@ -174,7 +174,7 @@ def cases_source(user: Any, access: Any) -> list[Entry]:
                     url=reverse("pathways:case", args=[case.uuid]),
                 )
             )
-    for meeting in Meeting.objects.filter(case__in=cases):
+    for meeting in Meeting.objects.filter(case__in=cases):  # access: cases the user may open in full
         case = by_id[meeting.case_id]
         entries.append(
             Entry(
@@ -186,7 +186,8 @@ def cases_source(user: Any, access: Any) -> list[Entry]:
                 url=reverse("pathways:case", args=[case.uuid]),
             )
         )
-    for handover in Handover.objects.filter(case__in=cases).select_related("from_area", "to_area", "to_agency"):
+    handovers = Handover.objects.filter(case__in=cases)  # access: cases the user may open in full
+    for handover in handovers.select_related("from_area", "to_area", "to_agency"):
         entries.append(
             Entry(
                 when=handover.created_at,
@@ -208,19 +209,8 @@ def joins_source(user: Any, access: Any) -> list[Entry]:
             summary=f"{len(join.moves)} record{'s' if len(join.moves) != 1 else ''} moved. {join.reason}".strip(),
             agency="Joining the dots",
         )
+        # access: the child the policy opened; a join names no record, only how many moved
         for join in ChildJoin.objects.filter(target=access.child)
-    ]
-
-
-def visible_events(user: Any, access: Any) -> list[SignificantEvent]:
-    """Significant events the user may see: own agency's; a partner's where an agreement covers the category."""
-    events = list(SignificantEvent.objects.filter(child=access.child).select_related("agency"))
-    if access.break_glass is not None:
-        return events
-    grants = partner_grants(membership=access.membership, purpose=access.purpose)
-    own = access.membership.agency_id
-    return [
-        e for e in events if e.agency_id == own or (e.agency_id in grants and grants[e.agency_id].covers(e.category))
     ]
 
 
@@ -234,7 +224,7 @@ def events_source(user: Any, access: Any) -> list[Entry]:
             summary=f"{event.summary} (Source: {event.source})",
             agency=event.agency.name,
         )
-        for event in visible_events(user, access)
+        for event in significant_events_visible(access=access)
     ]
 
 
