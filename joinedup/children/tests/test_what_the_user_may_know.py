@@ -60,9 +60,7 @@ class TestHomeRecentChildren:
 
 
 class TestKnownIn:
-    def test_known_in_leaves_out_where_a_partner_says_the_child_lives_when_nothing_is_shared(
-        self, world: Any
-    ) -> None:
+    def test_known_in_leaves_out_where_a_partner_says_the_child_lives_when_nothing_is_shared(self, world: Any) -> None:
         own = make_record(world, agency="city_csc", postcode="NG7 1AA")
         county = make_record(world, agency="police", postcode="S80 1AA")
         child = same_child(own, county)

@@ -16,7 +16,13 @@ from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord, Child
 from joinedup.conftest import make_record
 from joinedup.linkage.models import CandidatePair, ChildJoin, PairStatus
-from joinedup.linkage.services import child_merge, child_unmerge, linkage_apply, linkage_model_activate, linkage_model_save
+from joinedup.linkage.services import (
+    child_merge,
+    child_unmerge,
+    linkage_apply,
+    linkage_model_activate,
+    linkage_model_save,
+)
 from joinedup.participation.models import Contribution
 from joinedup.pathways.definitions import shipped_definitions
 from joinedup.pathways.services import case_open

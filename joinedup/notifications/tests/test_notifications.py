@@ -39,7 +39,12 @@ class TestAcrossTheBoundary:
             world, agency="city_csc", postcode="NG7 1AA", actor=city_worker, given_names="Kieran", family_name="Oduya"
         )
         county = make_record(
-            world, agency="county_csc", postcode="S80 1AA", actor=county_worker, given_names="Kiran", family_name="Oduya"
+            world,
+            agency="county_csc",
+            postcode="S80 1AA",
+            actor=county_worker,
+            given_names="Kiran",
+            family_name="Oduya",
         )
         child_merge(actor=None, children=[city.child, county.child], reason="test")
         assert Notification.objects.get(user=city_worker).title.startswith("Kieran Oduya, ")
