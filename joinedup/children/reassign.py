@@ -54,8 +54,8 @@ def _point(model: type[models.Model], field: str, moves: list[tuple[int, int]]) 
     """Set each row's child, in a few statements whatever the number (a linkage run moves thousands)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    column = quote(model._meta.get_field(field).column)
-    pk = quote(model._meta.pk.column)
+    column = quote(str(model._meta.get_field(field).column))  # type: ignore[union-attr]
+    pk = quote(str(model._meta.pk.column))
     stamp = any(f.name == "updated_at" for f in model._meta.concrete_fields)
     extra = ", updated_at = %s" if stamp else ""
     now = [timezone.now()] if stamp else []
@@ -78,7 +78,7 @@ def followers_move(moves: dict[int, int]) -> Moved:
         return moved
     sources = list(moves)
     for follower in _FOLLOWERS:
-        attname = follower.model._meta.get_field(follower.field).attname
+        attname = follower.model._meta.get_field(follower.field).attname  # type: ignore[union-attr]
         rows: list[tuple[int, int]] = []
         for chunk in _chunks(sources, 5000):
             rows.extend(follower.model._default_manager.filter(**{f"{attname}__in": chunk}).values_list("pk", attname))
@@ -96,7 +96,7 @@ def followers_restore(moved: Moved, *, now_on: int) -> int:
         follower = next((f for f in _FOLLOWERS if f.model._meta.label == label), None)
         model = follower.model if follower else apps.get_model(label)
         field = follower.field if follower else "child"
-        attname = model._meta.get_field(field).attname
+        attname = model._meta.get_field(field).attname  # type: ignore[union-attr]
         came_from = {pk: child for pk, child in rows}
         still_here = model._default_manager.filter(pk__in=list(came_from), **{attname: now_on}).values_list(
             "pk", flat=True

@@ -345,7 +345,7 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
     purpose = (default_purpose(membership.role) if membership else None) or ""
     results: list[ChildResult] = []
     with transaction.atomic():
-        shown: list[tuple[Child, list[tuple[AgencyRecord, list[str], Grant]]]] = []
+        shown: list[tuple[Any, list[tuple[AgencyRecord, list[str], Grant]]]] = []
         for u in recent:
             child = children.get(u)
             if child is None:
@@ -369,14 +369,14 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
                 items.append((named.record, sorted({FIELD_CATEGORIES[n] for n in named.fields}), named.grant))
             if items:
                 shown.append((child, items))
-        for child, items in shown:
-            disclosures_record(user=user, child=child, items=items, purpose=purpose, channel=Channel.PAGE)
+        for shown_child, items in shown:
+            disclosures_record(user=user, child=shown_child, items=items, purpose=purpose, channel=Channel.PAGE)
         if shown:
             audit_record(
                 actor=user,
                 event="children.recent_listed",
                 purpose=purpose,
-                detail={"partner_data_for": [str(child.uuid) for child, _ in shown]},
+                detail={"partner_data_for": [str(c.uuid) for c, _ in shown]},
             )
     return results
 

@@ -357,8 +357,8 @@ def _record_not_the_same(*, actor: Any, join: ChildJoin) -> int:
         groups.setdefault(move["from"], set()).add(move["record"])
     groups[join.target_id] = set(AgencyRecord.objects.filter(child_id=join.target_id).values_list("pk", flat=True))
     ids = [g for g in groups.values() if g]
-    apart = {
-        tuple(sorted((x, y))) for i, first in enumerate(ids) for second in ids[i + 1 :] for x in first for y in second
+    apart: set[tuple[int, int]] = {
+        (min(x, y), max(x, y)) for i, first in enumerate(ids) for second in ids[i + 1 :] for x in first for y in second
     }
     if not apart:
         return 0
@@ -884,7 +884,7 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             .filter(models.Q(record_a=record) | models.Q(record_b=record))
             .first(),
         )
-    if held_pair is not None:
+    if held_pair is not None and held is not None:
         audit_record(
             actor=actor,
             event=HELD_OUTSIDE_WORK_EVENT,

@@ -54,7 +54,12 @@ def test_review_a_pair_decide_see_the_child_change_and_split(live_world: Any, br
     assert "Shire Police" in page.inner_text("main")
     history = page.inner_text("#join-history")
     assert "Joined: 1 record" in history and "Reviewed: same child" in history
-    page.click("#join-history button:has-text('Split again')")
+    page.click("#join-history a:has-text('Split again')")
+    ui.check()
+    page.fill("#id_reason", "Different dates of birth, confirmed with the school")
+    page.check("#id_confirm")
+    page.click("main button:has-text('Split the records')")
+    page.wait_for_url(f"{ui.base}/children/{council.child.uuid}/")
     ui.check()
     assert AgencyRecord.objects.get(pk=police.pk).child_id == police.child_id
     assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_SAME
@@ -75,3 +80,59 @@ def test_the_model_page_draws_splinks_chart_within_the_csp(live_world: Any, brow
     page.click("text=Save thresholds")
     ui.check()
     assert "must be below the upper one" in page.inner_text(".govuk-error-summary")
+
+
+def test_a_split_survives_the_next_linkage_run_and_old_addresses_say_where_records_went(
+    transactional_db: Any, world: Any, trained: dict[str, Any], browser_checks: BrowserChecks
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_agreement(world, parties=("city_csc", "police"), purposes=("screening", "direct_work"))
+    for i, (g, f) in enumerate([("Noah", "Hall"), ("Ruby", "Evans"), ("Leo", "Wright")] * 4):
+        make_record(world, given_names=g, family_name=f, date_of_birth=dt.date(2008, 1 + i, 1 + i))
+    details = {"given_names": "Kieran", "family_name": "Oduya", "date_of_birth": dt.date(2010, 5, 6),
+               "nhs_number": "9434765919", "postcode": "NG7 1AA"}  # fmt: skip
+    council = make_record(world, **details)
+    police = make_record(world, agency="police", **details)
+    old_police_child = police.child
+    linkage_model_activate(actor=None, model=linkage_model_save(actor=None, parameters=trained, summary={}))
+    call_command("linkage_run", stdout=StringIO())  # the run joins the police record to the council's child
+    joined = AgencyRecord.objects.get(pk=council.pk).child
+    assert AgencyRecord.objects.get(pk=police.pk).child_id == joined.pk
+    # A health record joins at intake, wrongly: the reviewer will split it.
+    wrong = make_record(world, agency="health", **details)
+    assert wrong.child_id == joined.pk
+
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("screener")
+    ui.goto(f"/children/{old_police_child.uuid}/")
+    moved = page.inner_text("main")
+    assert "records have moved" in moved and "Kieran Oduya" in moved
+    page.click(f"#moved-to a[href='/children/{joined.uuid}/']")
+    ui.check()
+    page.click("#join-history tr:has-text('Matched as the record was added') a:has-text('Split again')")
+    ui.check()
+    assert "Shire Health Trust" in page.inner_text("#split-groups")
+    page.click("main button:has-text('Split the records')")  # no reason, not confirmed
+    ui.check()
+    summary = page.inner_text(".govuk-error-summary")
+    assert "Say why these records are not the same child." in summary and "Confirm that you have checked" in summary
+    assert AgencyRecord.objects.get(pk=wrong.pk).child_id == joined.pk
+    page.fill("#id_reason", "The health record is a different child: another school and GP")
+    page.check("#id_confirm")
+    page.click("main button:has-text('Split the records')")
+    page.wait_for_url(f"{ui.base}/children/{joined.uuid}/")
+    ui.check()
+    assert AgencyRecord.objects.get(pk=wrong.pk).child_id != joined.pk
+
+    call_command("linkage_run", stdout=StringIO())  # the next run must not join them back
+    assert AgencyRecord.objects.get(pk=wrong.pk).child_id != joined.pk
+    assert AgencyRecord.objects.get(pk=police.pk).child_id == joined.pk
+    ui.goto(f"/children/{joined.uuid}/")
+    assert "Shire Police" in page.inner_text("main") and f"record-{wrong.uuid}" not in page.content()
+    assert "(since split)" in page.inner_text("#join-history")
+    ui.goto(f"/children/{old_police_child.uuid}/")
+    assert "records have moved" in page.inner_text("main")
+    assert page.locator(f"#moved-to a[href='/children/{joined.uuid}/']").count() == 1

@@ -208,3 +208,16 @@ def test_linkage_run_command_keeps_a_split(world: Any, trained: dict[str, Any]) 
     child_unmerge(actor=world.users["screener"], join=join, reason="Not the same boy")
     call_command("linkage_run", stdout=StringIO())
     assert AgencyRecord.objects.values("child_id").distinct().count() == 2
+
+
+@pytest.mark.django_db
+def test_the_history_links_to_where_a_split_sent_records_for_those_who_may_open_them(world: Any) -> None:
+    kept, moving = make_record(world), make_record(world, agency="city_csc", given_names="Amara")
+    secret = make_record(world, agency="health", given_names="Zed")
+    join = child_merge(actor=None, children=[kept.child, moving.child, secret.child], reason="matched")
+    child_unmerge(actor=world.users["screener"], join=join, reason="Three children")
+    client = Client()
+    client.force_login(world.users["practitioner"])
+    history = client.get(reverse("children:detail", args=[kept.child.uuid])).content.decode().split("join-history")[1]
+    assert reverse("children:detail", args=[moving.child.uuid]) in history
+    assert reverse("children:detail", args=[secret.child.uuid]) not in history  # health's child is not theirs
