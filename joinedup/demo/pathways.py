@@ -81,7 +81,10 @@ def seed_pathways(*, partnership: Partnership, seed: int, count: int) -> dict[st
         if home is None:
             continue
         found = areas["County" if home.short_name == "City" else "City"] if rng.random() < 0.15 else home
-        received_day = (now - dt.timedelta(days=rng.randint(0, 700))).date()
+        # A front door always has work waiting: the first tenth of referrals arrived in the
+        # last few days and are not screened yet (some past their one-working-day clock).
+        waiting = counts["referrals"] < max(4, count // 10)
+        received_day = (now - dt.timedelta(days=rng.randint(0, 3 if waiting else 700))).date()
         while received_day.weekday() >= 5:
             received_day -= dt.timedelta(days=1)
         received = _working_hours(received_day, rng)
@@ -111,7 +114,7 @@ def seed_pathways(*, partnership: Partnership, seed: int, count: int) -> dict[st
         counts["referrals"] += 1
         _keep_ground_truth(record, referral)
         # The most recent few are still waiting, some of them past their clock.
-        if (now - received).days < 4 and rng.random() < 0.7:
+        if waiting or ((now - received).days < 4 and rng.random() < 0.7):
             continue
         extra = any(
             h

@@ -153,8 +153,7 @@ def child_words_rule(who: Who) -> int:
     # Recording a child's words: open the child for direct work (404), then a casework role (403).
     if who.relation == "anonymous":
         return 302
-    in_work = who.relation in {"own_agency", "partner_with_agreement"}
-    if not (in_work and who.can(Perm.VIEW_CHILD) and role_may_act_for(who.role or "", "direct_work")):
+    if not (_in_work(who) and who.can(Perm.VIEW_CHILD) and role_may_act_for(who.role or "", "direct_work")):
         return 404
     return 200 if who.can(Perm.CREATE_AGENCY_RECORD) else 403
 
