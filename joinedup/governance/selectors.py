@@ -471,7 +471,7 @@ WITHHELD_NOTE = (
 )
 
 # Which agency records may fall under Schedule 3's serious-harm restrictions, by record type.
-_RECORD_GROUNDS = {
+_RECORD_GROUNDS: dict[str, str] = {
     DataCategory.SOCIAL_CARE: ExemptionGround.SOCIAL_WORK_HARM,
     DataCategory.YOUTH_JUSTICE: ExemptionGround.SOCIAL_WORK_HARM,
     DataCategory.HEALTH: ExemptionGround.HEALTH_HARM,

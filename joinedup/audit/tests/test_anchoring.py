@@ -224,7 +224,7 @@ def test_verify_command_reports_anchoring(world: Any, capsys: Any) -> None:
     _checkpoint_head()
     call_command("audit_verify")
     out = capsys.readouterr().out
-    assert "intact" in out and "keyed from event" in out and "1 checkpoints matched" in out
+    assert "intact" in out and "keyed from event" in out and "1 checkpoint matched" in out
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
