@@ -653,12 +653,13 @@ def _person(redact: set[int], agency_id: int, user_obj: Any) -> str:
     return REDACTED if agency_id in redact else user_obj.get_full_name() or user_obj.get_username()
 
 
-def subject_access_export(*, user: Any, child: Child) -> dict[str, Any]:
+def subject_access_export(*, user: Any, child: Child, channel: str = "export") -> dict[str, Any]:
     """The response to a subject access request: what is held, who has seen it and why, in words.
 
     Possibly exempt items (social work and health records, police intelligence,
     links naming other young people) are included only where the DPO decided to
-    disclose them. JSON and PDF are both made from this. Audited as an export.
+    disclose them. JSON, PDF and the DPO's preview are all made from this. Audited as an
+    export, or as a preview when `channel` is "preview".
     """
     membership = require(user, Perm.SUBJECT_ACCESS)
     holdings = _holdings(membership=membership, child=child)
@@ -772,11 +773,12 @@ def subject_access_export(*, user: Any, child: Child) -> dict[str, Any]:
     }
     audit_record(
         actor=user,
-        event="subject_access.exported",
+        event="subject_access.previewed" if channel == "preview" else "subject_access.exported",
         obj=child,
         child_uuid=child.uuid,
         purpose=Purpose.DATA_PROTECTION,
         detail={
+            "channel": channel,
             "records": len(records),
             "disclosures": len(disclosures),
             "withheld": sorted(str(i.uuid) for i in holdings.withheld),

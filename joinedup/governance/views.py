@@ -318,7 +318,7 @@ def subject_access_review(request: HttpRequest, child_uuid: str) -> HttpResponse
 def subject_access_letter(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """The response as the family will read it, before it is downloaded and sent."""
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
-    export = selectors.subject_access_export(user=request.user, child=child)
+    export = selectors.subject_access_export(user=request.user, child=child, channel="preview")
     return render(
         request,
         "governance/subject_access_letter.html",
@@ -330,7 +330,7 @@ def subject_access_letter(request: HttpRequest, child_uuid: str) -> HttpResponse
 @login_required
 def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
-    export = selectors.subject_access_export(user=request.user, child=child)
+    export = selectors.subject_access_export(user=request.user, child=child, channel="json")
     response = HttpResponse(json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="subject-access-{child.uuid}.json"'
     return response
@@ -343,7 +343,7 @@ def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
     from weasyprint import HTML
 
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
-    export = selectors.subject_access_export(user=request.user, child=child)
+    export = selectors.subject_access_export(user=request.user, child=child, channel="pdf")
     html = render_to_string("governance/subject_access_pdf.html", {"export": export})
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
