@@ -19,7 +19,7 @@ from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, same_child
 from joinedup.core.csvsafe import csv_safe
 from joinedup.governance.models import ExemptionDecision, RetentionDecision
-from joinedup.governance.selectors import subject_access_export, subject_access_review
+from joinedup.governance.subject_access import subject_access_export, subject_access_review
 from joinedup.partnership.models import InformationSharingAgreement
 
 
