@@ -120,7 +120,7 @@ def verify_chain(
         if row["event"] == KEYED_MARKER:
             named = (row.get("detail") or {}).get("key_id")
             key = keys.get(named) if isinstance(named, str) else None
-            if key is None:
+            if key is None or not isinstance(named, str):
                 result.broken = Break(row["id"], f"it starts a chain keyed with key {named!r}, which is not configured")
                 return result
             if result.keyed_from is None:

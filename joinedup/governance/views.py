@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from joinedup.children import services as child_services
 from joinedup.core.forms import add_service_errors
 from joinedup.governance import selectors, services
+from joinedup.governance import subject_access as sar
 from joinedup.governance.forms import (
     AgreementForm,
     AgreementReviewForm,
@@ -255,7 +256,7 @@ def subject_access(request: HttpRequest) -> HttpResponse:
     form = SubjectAccessForm(request.GET or None)
     children = None
     if form.is_bound and form.is_valid():
-        children = selectors.subject_access_find(user=request.user, query=form.cleaned_data["q"])
+        children = sar.subject_access_find(user=request.user, query=form.cleaned_data["q"])
     return render(
         request,
         "governance/subject_access.html",
@@ -271,7 +272,7 @@ def subject_access_review(request: HttpRequest, child_uuid: str) -> HttpResponse
     membership = require(request.user, Perm.SUBJECT_ACCESS)
     failed: tuple[str, ExemptionDecisionForm] | None = None
     if request.method == "POST":
-        item = selectors.subject_access_item_for_decision(
+        item = sar.subject_access_item_for_decision(
             user=request.user, child=child, item_uuid=request.POST.get("item", "")
         )
         form = ExemptionDecisionForm(request.POST, prefix=str(item.uuid))
@@ -291,7 +292,7 @@ def subject_access_review(request: HttpRequest, child_uuid: str) -> HttpResponse
                 messages.success(request, f"Decision recorded: {item.title}.")
                 return redirect(reverse("governance:subject_access_review", args=[child.uuid]) + f"#item-{item.uuid}")
         failed = (str(item.uuid), form)
-    holdings = selectors.subject_access_review(user=request.user, child=child)
+    holdings = sar.subject_access_review(user=request.user, child=child)
     rows = []
     for item in holdings.items:
         if failed is not None and failed[0] == str(item.uuid):
@@ -318,7 +319,7 @@ def subject_access_review(request: HttpRequest, child_uuid: str) -> HttpResponse
 def subject_access_letter(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """The response as the family will read it, before it is downloaded and sent."""
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
-    export = selectors.subject_access_export(user=request.user, child=child)
+    export = sar.subject_access_export(user=request.user, child=child, channel="preview")
     return render(
         request,
         "governance/subject_access_letter.html",
@@ -330,7 +331,7 @@ def subject_access_letter(request: HttpRequest, child_uuid: str) -> HttpResponse
 @login_required
 def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
-    export = selectors.subject_access_export(user=request.user, child=child)
+    export = sar.subject_access_export(user=request.user, child=child, channel="json")
     response = HttpResponse(json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="subject-access-{child.uuid}.json"'
     return response
@@ -343,7 +344,7 @@ def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
     from weasyprint import HTML
 
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
-    export = selectors.subject_access_export(user=request.user, child=child)
+    export = sar.subject_access_export(user=request.user, child=child, channel="pdf")
     html = render_to_string("governance/subject_access_pdf.html", {"export": export})
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -201,6 +201,19 @@ def test_checkpoint_command_writes_the_file_and_the_log(world: Any, caplog: Any)
     assert head.hash in caplog.text
 
 
+def test_an_unwritable_checkpoint_file_is_logged_not_raised(
+    world: Any, settings: Any, caplog: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.AUDIT_CHECKPOINT_FILE = str(blocker / "checkpoints.jsonl")
+    settings.AUDIT_CHECKPOINT_EVERY = 1
+    with caplog.at_level("INFO", logger="joinedup.audit"), django_capture_on_commit_callbacks(execute=True):
+        event = audit_record(actor=None, event="still.recorded")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+    assert "audit checkpoint not written" in caplog.text and event.hash in caplog.text
+
+
 def test_checkpoint_command_refuses_to_anchor_a_broken_chain(world: Any) -> None:
     events = _events(3)
     _sql("UPDATE audit_auditevent SET event = 'x' WHERE id = %s", [events[1].id])
@@ -224,7 +237,7 @@ def test_verify_command_reports_anchoring(world: Any, capsys: Any) -> None:
     _checkpoint_head()
     call_command("audit_verify")
     out = capsys.readouterr().out
-    assert "intact" in out and "keyed from event" in out and "1 checkpoints matched" in out
+    assert "intact" in out and "keyed from event" in out and "1 checkpoint matched" in out
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")

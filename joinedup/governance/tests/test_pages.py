@@ -19,7 +19,7 @@ from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, same_child
 from joinedup.core.csvsafe import csv_safe
 from joinedup.governance.models import ExemptionDecision, RetentionDecision
-from joinedup.governance.selectors import subject_access_export, subject_access_review
+from joinedup.governance.subject_access import subject_access_export, subject_access_review
 from joinedup.partnership.models import InformationSharingAgreement
 
 
@@ -394,6 +394,8 @@ class TestSubjectAccess:
         for raw in ("given_names", "date_of_birth", "police_intelligence", "direct_work", "2011-03-27", "T0"):
             assert raw not in text, raw
         assert "Information Commissioner" in text
+        previewed = AuditEvent.objects.get(event="subject_access.previewed")
+        assert previewed.child_uuid == child.uuid and previewed.actor == world.users["dpo"]
 
     def test_a_decision_on_something_not_the_childs_is_refused(self, world: Any) -> None:
         child, _ = self._with_intelligence(world)

@@ -28,7 +28,8 @@ class Command(BaseCommand):
         )
         if result.last_checkpoint is not None:
             anchored = (
-                f"{result.checkpoints_matched} checkpoints matched, the last at event "
+                f"{result.checkpoints_matched} checkpoint{'' if result.checkpoints_matched == 1 else 's'} matched, "
+                f"the last at event "
                 f"{result.last_checkpoint.seq} ({result.last_checkpoint.at})"
             )
         else:
