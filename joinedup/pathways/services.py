@@ -252,8 +252,8 @@ def _restart_clocks(
     calendar = calendar_for(case)
     by_id = {c.id: c for c in target.clocks}
     by_purpose: dict[str, Clock] = {}
-    for clock in target.clocks:
-        by_purpose.setdefault(target.stage(clock.stage).purpose, clock)
+    for candidate in target.clocks:
+        by_purpose.setdefault(target.stage(candidate.stage).purpose, candidate)
     old_clocks = {c.id: c for c in current.clocks}
     restarted = []
     for task in tasks:
