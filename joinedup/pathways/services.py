@@ -158,6 +158,12 @@ def case_move(*, actor: Any, case: Case, to_stage: str, reason: str, at: dt.date
     old = case.stage_id
     case.stage_id = to_stage
     case.save(update_fields=["stage_id", "updated_at"])
+    # A stage's own review cycle (a clock its meeting both stops and starts again, like the
+    # MACE review) ends when the case leaves the stage; one-off clocks keep running.
+    cycles = [c.id for c in definition.clocks if c.stage == old and c.from_event == c.completed_by]
+    case.tasks.filter(clock_id__in=cycles, completed_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=at or timezone.now()
+    )
     _timeline(
         case,
         kind="stage_moved",
