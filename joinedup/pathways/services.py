@@ -238,7 +238,8 @@ def handover_offer(
     return handover
 
 
-def _equivalent_definition(case: Case, to_area: Area) -> Definition:
+def receiving_definition(case: Case, to_area: Area) -> Definition:
+    """The pathway a case runs under once handed over to `to_area`: its own, or that area's of the same kind."""
     current = definition_of(case)
     if to_area.short_name in current.areas:
         return current
@@ -286,7 +287,7 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
     if handover.status != HandoverStatus.OFFERED:
         raise ValidationError("This handover has already been answered.")
     case = Case.objects.select_for_update().get(pk=handover.case_id)
-    target = _equivalent_definition(case, handover.to_area)
+    target = receiving_definition(case, handover.to_area)
     now = at or timezone.now()
     old = {"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key}
     current = definition_of(case)

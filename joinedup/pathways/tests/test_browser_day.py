@@ -135,6 +135,7 @@ def test_a_referral_reaches_mace_and_is_handed_over(live_world: Any, browser_che
     ui.goto("/pathways/tasks/")
     page.click("#offers >> text=from Test County")
     ui.check()
+    assert "clocks restart from the day you accept" in page.inner_text("#clocks-on-accept")
     page.check("input[name=decision][value=accept]")
     page.click("text=Record decision")
     ui.check()
