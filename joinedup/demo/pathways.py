@@ -51,6 +51,8 @@ def _working_hours(day: dt.date, rng: random.Random) -> dt.datetime:
 
 def seed_pathways(*, partnership: Partnership, seed: int, count: int) -> dict[str, int]:
     rng = random.Random(seed + 5)  # noqa: S311 - synthetic data
+    # Its own stream, so doing the clocks' work leaves the referrals and cases as they were.
+    clock_rng = random.Random(seed + 11)  # noqa: S311 - synthetic data
     now = timezone.now()
     areas = {a.short_name: a for a in Area.objects.filter(partnership=partnership)}
     screeners = {
@@ -166,26 +168,29 @@ def seed_pathways(*, partnership: Partnership, seed: int, count: int) -> dict[st
                 lead_agency=case.lead_agency,
                 started_at=screened + dt.timedelta(days=2),
             )
-            _keep_clocks_realistic(parallel, rng, now, screeners[case.area.short_name])
+            _keep_clocks_realistic(parallel, clock_rng, now, screeners[case.area.short_name], late=False)
             counts["parallel"] += 1
         case.refresh_from_db()
         if case.status == "open":
-            _keep_clocks_realistic(case, rng, now, screeners[case.area.short_name])
+            counts["kept"] = counts.get("kept", 0) + 1
+            late = counts["kept"] % 4 == 1
+            _keep_clocks_realistic(case, clock_rng, now, screeners[case.area.short_name], late=late)
+    counts.pop("kept", None)
     return counts
 
 
-def _keep_clocks_realistic(case: Case, rng: random.Random, now: dt.datetime, actor: User) -> None:
+def _keep_clocks_realistic(case: Case, rng: random.Random, now: dt.datetime, actor: User, *, late: bool) -> None:
     """Do the work each clock waits for, as a partnership does: mostly on time, some days or weeks late.
 
     Without this a case left at a stage keeps the clock it started with, and the demo
     shows tasks 22 months overdue. Most cases end with nothing overdue; about one in
-    six keeps a task that is late by a few days or weeks, as a real list would.
+    four (`late`) keeps a task that is late by a few days or weeks, as a real list would.
     """
     definition = definition_of(case)
     clocks = {c.id: c for c in definition.clocks}
     meeting_for = {event: kind for kind, event in MEETING_EVENTS.items()}
     held_here = {m.kind for s in definition.stages for m in s.meetings}
-    allowed_late = dt.timedelta(days=rng.randint(2, 21)) if rng.random() < 0.17 else dt.timedelta(0)
+    allowed_late = dt.timedelta(days=rng.randint(7, 40)) if late else dt.timedelta(0)
     for _ in range(60):
         task = (
             case.tasks.filter(completed_at__isnull=True, cancelled_at__isnull=True, due_at__lt=now - allowed_late)

@@ -129,9 +129,9 @@ def child_names(*, user: Any, children: list[Child], purpose: str) -> NamesShown
     ).order_by("-updated_at")
     own: dict[int, AgencyRecord] = {}
     partner: dict[int, AgencyRecord] = {}
-    for record in records:
-        target = own if record.agency_id == membership.agency_id else partner
-        target.setdefault(record.child_id, record)
+    for row in records:
+        target = own if row.agency_id == membership.agency_id else partner
+        target.setdefault(row.child_id, row)
     labels, named, from_partners = dict(pseudonyms), set(), {}
     for child_id in visible:
         record = own.get(child_id) or partner.get(child_id)
@@ -212,8 +212,8 @@ def mace_list(*, user: Any) -> list[PanelRow]:
                 pathway=definition.title,
                 stage=stage.name,
                 last_meeting=held[0] if held else None,
-                next_due=next((t for t in case.open_tasks if t.clock_id in panel_clocks), None),  # type: ignore[attr-defined]
-                clocks=list(case.open_tasks),  # type: ignore[attr-defined]
+                next_due=next((t for t in case.open_tasks if t.clock_id in panel_clocks), None),
+                clocks=list(case.open_tasks),
             )
         )
     names_shown_record(

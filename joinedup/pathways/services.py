@@ -158,6 +158,12 @@ def case_move(*, actor: Any, case: Case, to_stage: str, reason: str, at: dt.date
     old = case.stage_id
     case.stage_id = to_stage
     case.save(update_fields=["stage_id", "updated_at"])
+    # A stage's own review cycle (a clock its meeting both stops and starts again, like the
+    # MACE review) ends when the case leaves the stage; one-off clocks keep running.
+    cycles = [c.id for c in definition.clocks if c.stage == old and c.from_event == c.completed_by]
+    case.tasks.filter(clock_id__in=cycles, completed_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=at or timezone.now()
+    )
     _timeline(
         case,
         kind="stage_moved",
@@ -232,7 +238,8 @@ def handover_offer(
     return handover
 
 
-def _equivalent_definition(case: Case, to_area: Area) -> Definition:
+def receiving_definition(case: Case, to_area: Area) -> Definition:
+    """The pathway a case runs under once handed over to `to_area`: its own, or that area's of the same kind."""
     current = definition_of(case)
     if to_area.short_name in current.areas:
         return current
@@ -252,8 +259,8 @@ def _restart_clocks(
     calendar = calendar_for(case)
     by_id = {c.id: c for c in target.clocks}
     by_purpose: dict[str, Clock] = {}
-    for clock in target.clocks:
-        by_purpose.setdefault(target.stage(clock.stage).purpose, clock)
+    for candidate in target.clocks:
+        by_purpose.setdefault(target.stage(candidate.stage).purpose, candidate)
     old_clocks = {c.id: c for c in current.clocks}
     restarted = []
     for task in tasks:
@@ -280,7 +287,7 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
     if handover.status != HandoverStatus.OFFERED:
         raise ValidationError("This handover has already been answered.")
     case = Case.objects.select_for_update().get(pk=handover.case_id)
-    target = _equivalent_definition(case, handover.to_area)
+    target = receiving_definition(case, handover.to_area)
     now = at or timezone.now()
     old = {"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key}
     current = definition_of(case)

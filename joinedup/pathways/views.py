@@ -295,7 +295,15 @@ def handover_decide(request: HttpRequest, handover_uuid: str) -> HttpResponse:
             return redirect("pathways:tasks")
         except ValidationError as exc:
             add_service_errors(form, exc)
-    return render(request, "pathways/handover.html", {"handover": handover, "form": form, "page_title": "Handover"})
+    try:
+        receiving = services.receiving_definition(handover.case, handover.to_area)
+    except LookupError:
+        receiving = None
+    return render(
+        request,
+        "pathways/handover.html",
+        {"handover": handover, "form": form, "receiving": receiving, "page_title": "Handover"},
+    )
 
 
 @require_GET

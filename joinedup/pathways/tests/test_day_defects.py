@@ -320,3 +320,19 @@ class TestHandoverRestartsClocks:
         assert strategy.due_at.astimezone(LONDON).date() == dt.date(2026, 3, 27)
         summary = case.events.get(kind="handover_accepted").summary
         assert "clocks restart" in summary and "27 Mar 2026" in summary
+
+
+def test_leaving_the_mace_stage_ends_its_review_cycle(world: Any) -> None:
+    """Found seeding the demo: a case moved on from MACE kept a weekly MACE review clock for ever."""
+    case = _mace_case(world)
+    services.meeting_record(
+        actor=world.users["screener"],
+        case=case,
+        kind="mace_panel",
+        held_at=dt.datetime(2026, 3, 2, 10, tzinfo=LONDON),
+        attendees="Police DI; County CSC",
+    )
+    assert case.tasks.filter(clock_id="mace_review", completed_at__isnull=True, cancelled_at__isnull=True).exists()
+    services.case_move(actor=world.users["screener"], case=case, to_stage="plan", reason="Disruption plan agreed")
+    assert not case.tasks.filter(clock_id="mace_review", completed_at__isnull=True, cancelled_at__isnull=True).exists()
+    assert case.tasks.filter(clock_id="mace_review", cancelled_at__isnull=False).exists()
