@@ -296,7 +296,7 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
         .prefetch_related(
             Prefetch(
                 "records",
-                queryset=visible.select_related("agency").order_by("-updated_at"),
+                queryset=visible.select_related("agency", "area").order_by("-updated_at"),
                 to_attr="visible_records",
             )
         )
