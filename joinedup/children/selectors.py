@@ -301,7 +301,12 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
             )
         )
     }
-    return [ChildResult(child=children[u], records=children[u].visible_records) for u in recent if u in children]
+    # A child the user may open without holding a record (break-glass, a referral) has nothing to list here.
+    return [
+        ChildResult(child=children[u], records=children[u].visible_records)
+        for u in recent
+        if u in children and children[u].visible_records
+    ]
 
 
 # --- pseudonymised views for analysts ---------------------------------------------

@@ -87,3 +87,19 @@ def test_main_page_query_counts_do_not_grow_with_the_number_of_children(world: A
     after = {name: _count(screener, url) for name, url in pages.items()}
 
     assert after == before, f"queries grew with the data: before {before}, after {after}"
+
+
+def test_home_survives_a_recently_opened_child_with_no_record_at_the_users_agency(world: Any) -> None:
+    """Found by benchmarks/web_load.py: a person opens a child they may see with no record at their own
+    agency (here through break-glass), and home then failed with a 500 (a listed child with no records)."""
+    from joinedup.children.services import break_glass_open
+
+    practitioner = world.users["practitioner"]
+    child = make_record(world, agency="health", given_names="Lena", family_name="Novak").child
+    break_glass_open(actor=practitioner, child=child, reason="immediate_risk", explanation="Missing overnight.")
+    client = Client()
+    client.force_login(practitioner)
+    assert client.get(f"/children/{child.uuid}/").status_code == 200
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Children you opened recently" in home.content.decode()
