@@ -312,7 +312,12 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?oidc=failed"
 OIDC_EXEMPT_URLS = ["healthz", "logout", "login"]
 if OIDC_ENABLED:
-    for _name in ("OIDC_OP_ISSUER", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT"):
+    for _name in (
+        "OIDC_OP_ISSUER",
+        "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "OIDC_OP_TOKEN_ENDPOINT",
+        "OIDC_OP_JWKS_ENDPOINT",
+    ):
         if not globals()[_name]:
             raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so set {_name} too (docs/deployment.md).")
 # Both are always installed and stand aside while OIDC_ENABLED is false, so
