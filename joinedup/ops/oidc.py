@@ -32,7 +32,7 @@ def email_domain(email: str) -> str:
     return email.rpartition("@")[2].strip().lower() if "@" in email else ""
 
 
-class SubjectBackend(OIDCAuthenticationBackend):
+class SubjectBackend(OIDCAuthenticationBackend):  # type: ignore[misc]  # the library is untyped
     def authenticate(self, request: Any, **kwargs: Any) -> Any:
         if not settings.OIDC_ENABLED:
             return None
@@ -67,7 +67,7 @@ class SubjectBackend(OIDCAuthenticationBackend):
         return user
 
 
-class SessionRefresh(_SessionRefresh):
+class SessionRefresh(_SessionRefresh):  # type: ignore[misc]  # the library is untyped
     """Re-check OIDC sessions with the provider; htmx requests are told to reload the page.
 
     Reads the provider's settings on each request (it stands aside while OIDC
@@ -84,9 +84,9 @@ class SessionRefresh(_SessionRefresh):
         self.OIDC_RP_SCOPES = settings.OIDC_RP_SCOPES
         if request.headers.get("HX-Request") and self.is_refreshable_url(request):
             if request.session.get("oidc_id_token_expiration", 0) <= time.time():
-                response = HttpResponse(status=200)
-                response["HX-Redirect"] = request.headers.get("HX-Current-URL") or "/"
-                return response
+                reload = HttpResponse(status=200)
+                reload["HX-Redirect"] = request.headers.get("HX-Current-URL") or "/"
+                return reload
             return None
         response: HttpResponse | None = super().process_request(request)
         return response

@@ -230,3 +230,27 @@ def test_the_commands_link_a_subject_and_allow_a_domain_and_explain_bad_input(wo
         call_command("oidc_link", "nobody", "x")
     with pytest.raises(CommandError, match="No agency called 'Nowhere'"):
         call_command("oidc_domain", "Nowhere", "x.uk")
+
+
+def test_an_expired_oidc_session_is_sent_to_the_provider_and_htmx_is_told_to_reload(world: Any, settings: Any) -> None:
+    from django.test import Client
+
+    settings.OIDC_ENABLED = True
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "http://127.0.0.1:8106/openid/authorize"
+    client = Client()
+    client.force_login(world.users["screener"], backend="joinedup.ops.oidc.SubjectBackend")
+    session = client.session
+    session["oidc_id_token_expiration"] = 0
+    session.save()
+
+    plain = client.get("/children/")
+    assert plain.status_code == 302
+    assert plain["Location"].startswith("http://127.0.0.1:8106/openid/authorize?")
+    assert "prompt=none" in plain["Location"]
+    htmx = client.get("/children/?q=x", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/children/"})
+    assert htmx.status_code == 200 and htmx["HX-Redirect"] == "http://testserver/children/"
+    # A local session is never sent to the provider.
+    local = Client()
+    local.force_login(world.users["screener"])
+    assert local.get("/children/").status_code == 200

@@ -125,3 +125,12 @@ def test_gunicorn_serves_health_and_static_files_after_collectstatic(tmp_path: P
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_half_configured_oidc_refuses_to_start_and_names_the_missing_setting() -> None:
+    env = _production_env(OIDC_RP_CLIENT_ID="joinedup", OIDC_OP_ISSUER="https://login.example/v2.0")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "OIDC_RP_CLIENT_ID is set, so set OIDC_OP_AUTHORIZATION_ENDPOINT too" in result.stderr

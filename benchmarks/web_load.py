@@ -1,0 +1,244 @@
+"""How the main pages behave under load, served by the production server from PostgreSQL.
+
+    .venv/bin/python benchmarks/web_load.py [--children 1000000] [--reuse] [--users 1,10,50]
+        [--run-time 30] [--database-url URL] [--port 8105] [--workers 3] [--no-linkage]
+
+1. Seeds (or, with --reuse, reuses) a PostgreSQL database with the synthetic
+   demo partnership at N children and their agency records, then trains a
+   linkage model and links them as `seed_demo` does (--no-linkage skips it).
+2. Serves it with gunicorn and gunicorn.conf.py, as `make serve-production`.
+3. Drives it with locust, headless, at each number of users: each user signs
+   in as the City screener and opens the home page, a child page, a search,
+   the screening queue and a case page, in turn at random, with a pause of
+   0.5-1.5 s between pages, as people working do.
+4. Prints p50, p95 and p99 response times and the error count per page and
+   per number of users. It never passes or fails on time.
+
+Everything runs on this machine against 127.0.0.1 only. Seeding a million
+children takes a long while on two cores: try --children 100000 first, and
+run it under `nice`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://joinedup:joinedup@127.0.0.1:5432/joinedup_webload"
+PAGES = ("home", "child page", "search", "screening queue", "case page")
+USERNAME = "screener.city"
+
+
+def _recreate(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    split = urlsplit(url)
+    name = split.path.lstrip("/")
+    admin = urlunsplit(split._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as db:
+        db.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def prepare(args: argparse.Namespace) -> dict[str, object]:
+    """Seed (or reuse) the database and choose what the simulated people open."""
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joinedup.settings")
+    fresh = not args.reuse
+    if args.reuse:
+        import psycopg
+
+        try:
+            with psycopg.connect(args.database_url) as db:
+                fresh = db.execute("SELECT count(*) FROM partnership_partnership").fetchone() == (0,)
+        except psycopg.Error:
+            fresh = True
+        if fresh:
+            print("Nothing to reuse: seeding.")
+    if fresh:
+        _recreate(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--no-input", verbosity=0)
+    if fresh:
+        started = time.perf_counter()
+        print(f"Seeding {args.children:,} children (this is the slow part)...", flush=True)
+        command = ["seed_demo", "--children", str(args.children)]
+        if args.no_linkage:
+            command.append("--no-linkage")
+        call_command(*command, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        print(f"  seeded{'' if args.no_linkage else ' and linked'} in {time.perf_counter() - started:,.0f} s")
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from joinedup.children.models import AgencyRecord
+    from joinedup.core.models import User
+    from joinedup.partnership.access import cases_visible_to, children_visible_to
+
+    user = User.objects.get(username=USERNAME)
+    rng = random.Random(1)
+    children = list(children_visible_to(user).order_by("id").values_list("uuid", flat=True)[:5000])
+    cases = list(cases_visible_to(user).order_by("id").values_list("uuid", flat=True)[:1000])
+    names = list(AgencyRecord.objects.order_by("id").values_list("family_name", flat=True).distinct()[:2000])
+    sessions = []
+    for _ in range(max(args.levels)):
+        # Signed-in sessions made here, so the figures are of the pages, not of password hashing
+        # (the production hasher is slow on purpose: fifty sign-ins at once are seconds of CPU).
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        sessions.append(session.session_key)
+    figures = {
+        # Children that hold records: a join leaves the child it emptied behind, superseded.
+        "children": AgencyRecord.objects.values("child_id").distinct().count(),
+        "agency_records": AgencyRecord.objects.count(),
+        "children_in_screener_work": children_visible_to(user).count(),
+    }
+    targets: dict[str, object] = {
+        "sessions": sessions,
+        "children": [str(u) for u in rng.sample(children, min(500, len(children)))],
+        "cases": [str(u) for u in rng.sample(cases, min(200, len(cases)))],
+        "names": rng.sample(names, min(200, len(names))),
+        "figures": figures,
+    }
+    from django.db import connections
+
+    connections.close_all()
+    return targets
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit("gunicorn stopped before it answered: see its output above.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer {url} within a minute.")
+
+
+def _read_stats(prefix: Path) -> dict[str, dict[str, float]]:
+    rows = {}
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["Name"] in PAGES:
+                rows[row["Name"]] = {
+                    "requests": int(row["Request Count"]),
+                    "errors": int(row["Failure Count"]),
+                    "p50": float(row["50%"] or 0),
+                    "p95": float(row["95%"] or 0),
+                    "p99": float(row["99%"] or 0),
+                    "rps": float(row["Requests/s"] or 0),
+                }
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--children", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="reuse the seeded database if it has a partnership")
+    parser.add_argument("--no-linkage", action="store_true", help="seed without training a model or linking")
+    parser.add_argument("--users", default="1,10,50", help="comma-separated numbers of simultaneous users")
+    parser.add_argument("--run-time", type=int, default=30, help="seconds at each number of users")
+    parser.add_argument("--database-url", default=os.environ.get("WEB_LOAD_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--port", type=int, default=8105)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (4 threads each)")
+    args = parser.parse_args()
+    try:
+        levels = [int(n) for n in args.users.split(",")]
+    except ValueError:
+        raise SystemExit(
+            f"--users takes whole numbers separated by commas, like 1,10,50, not {args.users!r}."
+        ) from None
+    if not urlsplit(args.database_url).scheme.startswith("postgres"):
+        raise SystemExit("--database-url must name a PostgreSQL database: the load figures are for production.")
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", args.port)) == 0:
+            raise SystemExit(f"Port {args.port} is in use: stop what is serving there or pass --port.")
+
+    args.levels = levels
+    # One key for the sessions made while preparing and for the server that reads them.
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+    targets = prepare(args)
+    work = Path(tempfile.mkdtemp(prefix="web_load_"))
+    (work / "targets.json").write_text(json.dumps(targets))
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}},
+        "DATABASE_URL": args.database_url,
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "WEB_CONCURRENCY": str(args.workers),
+        "BIND": f"127.0.0.1:{args.port}",
+    }
+    host = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
+        cwd=ROOT,
+        env=env,
+    )
+    results: dict[int, dict[str, dict[str, float]]] = {}
+    try:
+        _wait_for(f"{host}/healthz", server)
+        for users in levels:
+            print(f"Running {users} user(s) for {args.run_time} s...", flush=True)
+            prefix = work / f"u{users}"
+            subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "web_load_locustfile.py"),
+                 "--headless", "--host", host, "-u", str(users), "-r", str(users), "--run-time", f"{args.run_time}s",
+                 "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
+                env={**os.environ, "WEB_LOAD_TARGETS": str(work / "targets.json")},
+                check=False, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            results[users] = _read_stats(prefix)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    figures = targets["figures"]
+    if not isinstance(figures, dict):
+        raise TypeError("figures")
+    print()
+    print(f"PostgreSQL, {figures['children']:,} children, {figures['agency_records']:,} agency records; "
+          f"{figures['children_in_screener_work']:,} children in the screener's work")  # fmt: skip
+    print(f"gunicorn: {args.workers} workers x 4 threads; {os.cpu_count()} cores shared with locust")
+    header = f"{'users':>5}  {'page':<16} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    print(f"{header} {'errors':>6}")
+    for users, pages in results.items():
+        for page in PAGES:
+            row = pages.get(page)
+            if row is None:
+                print(f"{users:>5}  {page:<16} (no requests)")
+                continue
+            print(f"{users:>5}  {page:<16} {row['requests']:>8.0f} {row['rps']:>6.1f} {row['p50']:>7.0f} "
+                  f"{row['p95']:>7.0f} {row['p99']:>7.0f} {row['errors']:>6.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
