@@ -105,6 +105,8 @@ lint: install
 	@$(VENV)/bin/ruff format --check joinedup benchmarks scripts
 	@$(VENV)/bin/ruff check joinedup benchmarks scripts
 	@$(PY) scripts/check_access.py
+	@echo "import contract..."
+	@$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install
 	@echo "mypy..."

@@ -13,17 +13,12 @@ from ninja import Field, Router, Schema, Status
 from pydantic import BeforeValidator
 
 from joinedup.children import selectors, services
+from joinedup.children.access import agency_for_new_record, agency_record_get_for_change, agency_record_get_for_user
+from joinedup.children.matching import possible_matches_count
 from joinedup.children.models import AgencyRecord, Sex
 from joinedup.core.api import ERRORS, ErrorEnvelope, Page, clamp_page, envelope
 from joinedup.core.validators import format_nhs_number
-from joinedup.partnership.access import (
-    agency_for_new_record,
-    agency_record_get_for_change,
-    agency_record_get_for_user,
-    intake_matches_for,
-    membership_for,
-    require,
-)
+from joinedup.partnership.access import membership_for, require
 from joinedup.partnership.roles import Perm, Purpose, default_purpose
 
 router = Router(tags=["children"])
@@ -257,8 +252,8 @@ def create_record(request: HttpRequest, payload: RecordIn) -> Any:
     data = payload.dict()
     _check_dob(data["date_of_birth"])
     record = services.agency_record_create(actor=request.user, agency=agency, data=data)
-    _, possible = intake_matches_for(user=request.user, record_uuid=record.uuid)
-    return Status(201, {**RecordOut.of(record), "possible_matches": possible.count()})
+    count = possible_matches_count(user=request.user, record=record)
+    return Status(201, {**RecordOut.of(record), "possible_matches": count})
 
 
 @router.get("/records/{record_uuid}", response={200: RecordOut, **ERRORS}, summary="One of your agency's records")

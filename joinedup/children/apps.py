@@ -6,6 +6,10 @@ class ChildrenConfig(AppConfig):
     label = "children"
 
     def ready(self) -> None:
+        # Importing the app's access rules registers "holds a record" as a way a child is in an
+        # agency's work (partnership.access.register_in_work_rule).
+        from joinedup.children import access  # noqa: F401
+
         # Menu items (drawn by the shell; each shown only to roles that may use the page).
         from joinedup.core.registry import NavEntry, register_nav
         from joinedup.partnership.access import user_can

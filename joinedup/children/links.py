@@ -28,6 +28,7 @@ def register_link_source(source: LinkSource) -> None:
 
 
 def _recorded_associations(child_ids: set[int]) -> set[Pair]:
+    # access: associations among children the caller already opened
     rows = ChildAssociation.objects.filter(child_a_id__in=child_ids, child_b_id__in=child_ids).values_list(
         "child_a_id", "child_b_id"
     )

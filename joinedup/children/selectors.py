@@ -19,22 +19,20 @@ from django.http import Http404
 
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
-from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child
-from joinedup.children.services import disclosures_record
-from joinedup.core.text import name_key
-from joinedup.core.validators import format_nhs_number, normalise_nhs_number
-from joinedup.partnership.access import (
+from joinedup.children.access import (
     ChildAccess,
-    Grant,
     SharedRecord,
     agency_records_visible_to,
     child_access,
     children_visible_to,
-    membership_for,
     pseudonymised_children,
-    require,
     search_scope,
 )
+from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child
+from joinedup.children.services import disclosures_record
+from joinedup.core.text import name_key
+from joinedup.core.validators import format_nhs_number, normalise_nhs_number
+from joinedup.partnership.access import Grant, membership_for, require
 from joinedup.partnership.roles import DataCategory, Perm, default_purpose
 
 SEARCH_LIMIT = 50
@@ -320,6 +318,7 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
     record, shows what partners share (audited, with its disclosures) or a reference."""
     recent: list[Any] = []
     for child_uuid in (
+        # access: the user's own view events; each child is re-checked by children_visible_to
         AuditEvent.objects.filter(actor=user, event="child.viewed")
         .order_by("-id")
         .values_list("child_uuid", flat=True)[:200]
@@ -396,6 +395,7 @@ def joins_outside_work_for(user: Any) -> Any:
 
     membership = require(user, Perm.VIEW_AUDIT)
     agencies = Agency.objects.filter(partnership_id=membership.agency.partnership_id).values_list("uuid", flat=True)
+    # access: the DPO's partnership only, after require(VIEW_AUDIT)
     return AuditEvent.objects.filter(event__in=OUTSIDE_WORK_EVENTS, agency_uuid__in=list(agencies)).order_by("-id")
 
 
@@ -417,6 +417,7 @@ def child_moved_view(*, user: Any, child_uuid: Any, purpose: str) -> MovedChild:
     """Where an emptied child's records went (through every later join), named as the user may
     see the child they are with now; 404 unless the user may open that child. Audited."""
     try:
+        # access: found only to say where its records went; the destination opens via child_access
         child = Child.objects.get(uuid=child_uuid)
     except (Child.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
@@ -424,6 +425,7 @@ def child_moved_view(*, user: Any, child_uuid: Any, purpose: str) -> MovedChild:
         raise Http404
     current, seen = child, {child.pk}
     while current.joined_into_id is not None and current.joined_into_id not in seen:
+        # access: following joins; the destination opens via child_access below
         current = Child.objects.get(pk=current.joined_into_id)
         seen.add(current.pk)
     with transaction.atomic():
@@ -488,6 +490,7 @@ def pseudonymised_list(*, user: Any, area: str = "", page_size: int = 50, page: 
     start = (page - 1) * page_size
     rows = list(
         children.order_by("pseudonym").prefetch_related(
+            # access: records of children already narrowed by pseudonymised_children(user)
             Prefetch("records", queryset=AgencyRecord.objects.select_related("agency", "area", "district"))
         )[start : start + page_size]
     )
@@ -502,6 +505,7 @@ def pseudonymised_get(*, user: Any, pseudonym: str) -> PseudonymisedChild:
     child = (
         pseudonymised_children(user)
         .prefetch_related(
+            # access: records of the child already narrowed by pseudonymised_children(user)
             Prefetch("records", queryset=AgencyRecord.objects.select_related("agency", "area", "district"))
         )
         .filter(pseudonym=pseudonym)

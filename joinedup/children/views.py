@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.children import selectors, services
+from joinedup.children.access import agency_for_new_record, agency_record_get_for_change, child_get_for_break_glass
 from joinedup.children.forms import (
     AgencyRecordForm,
     BreakGlassForm,
@@ -23,18 +24,10 @@ from joinedup.children.forms import (
     PseudonymisedFilterForm,
     PurposeForm,
 )
+from joinedup.children.matching import possible_matches_count
 from joinedup.children.sections import child_sections
 from joinedup.core.forms import add_service_errors
-from joinedup.partnership.access import (
-    ALL_CATEGORIES,
-    agency_for_new_record,
-    agency_record_get_for_change,
-    child_get_for_break_glass,
-    intake_matches_for,
-    membership_for,
-    require,
-    user_can,
-)
+from joinedup.partnership.access import ALL_CATEGORIES, membership_for, require, user_can
 from joinedup.partnership.models import AgencyType
 from joinedup.partnership.roles import ROLE_PURPOSES, Perm, Purpose, default_purpose
 
@@ -164,8 +157,7 @@ def record_create(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Record {record.local_id} added for {record.full_name}.")
-            _, possible = intake_matches_for(user=request.user, record_uuid=record.uuid)
-            if possible.exists():
+            if possible_matches_count(user=request.user, record=record):
                 return redirect("linkage:record_matches", record_uuid=record.uuid)
             return redirect("children:detail", child_uuid=record.child.uuid)
     return render(

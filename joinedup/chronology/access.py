@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from joinedup.children.access import ChildAccess
 from joinedup.chronology.models import SignificantEvent
-from joinedup.partnership.access import ChildAccess, partner_grants
+from joinedup.partnership.access import partner_grants
 
 
 def significant_events_visible(*, access: ChildAccess) -> list[SignificantEvent]:

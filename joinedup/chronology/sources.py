@@ -30,12 +30,9 @@ from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
 from joinedup.linkage.models import ChildJoin
-from joinedup.partnership.access import (
-    case_access_level,
-    cases_visible_to,
-    referrals_visible_to,
-)
+from joinedup.pathways.access import case_access_level, cases_visible_to
 from joinedup.pathways.models import Handover, Meeting
+from joinedup.referrals.access import referrals_visible_to
 from joinedup.referrals.models import Decision
 
 KINDS: dict[str, str] = {

@@ -83,9 +83,9 @@ def seed_pathways(*, partnership: Partnership, seed: int, count: int) -> dict[st
         if home is None:
             continue
         found = areas["County" if home.short_name == "City" else "City"] if rng.random() < 0.15 else home
-        # A front door always has work waiting: the first tenth of referrals arrived in the
+        # A front door always has work waiting: the last tenth of referrals arrived in the
         # last few days and are not screened yet (some past their one-working-day clock).
-        waiting = counts["referrals"] < max(4, count // 10)
+        waiting = counts["referrals"] >= count - max(4, count // 10)
         received_day = (now - dt.timedelta(days=rng.randint(0, 3 if waiting else 700))).date()
         while received_day.weekday() >= 5:
             received_day -= dt.timedelta(days=1)

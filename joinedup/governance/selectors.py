@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
+from joinedup.children.access import children_visible_to
 from joinedup.children.models import (
     AgencyRecord,
     BreakGlassGrant,
@@ -34,7 +35,7 @@ from joinedup.governance.models import (
     RetentionOutcome,
     RetentionPolicy,
 )
-from joinedup.partnership.access import Grant, children_visible_to, require
+from joinedup.partnership.access import Grant, require
 from joinedup.partnership.models import Agency
 from joinedup.partnership.roles import DataCategory, Perm, Purpose
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.children import services as child_services
+from joinedup.children.access import child_get_for_subject_access
 from joinedup.core.forms import add_service_errors
 from joinedup.governance import selectors, services
 from joinedup.governance import subject_access as sar
@@ -33,7 +34,6 @@ from joinedup.partnership import services as partnership_services
 from joinedup.partnership.access import (
     agreement_get_for_change,
     agreements_visible_to,
-    child_get_for_subject_access,
     membership_for,
     require,
     user_can,

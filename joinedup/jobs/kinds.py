@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from joinedup.jobs.models import Job, JobKind
 from joinedup.linkage import model as splink_model
+from joinedup.linkage.access import agency_records_for_linkage
 from joinedup.linkage.features import RECORD_FIELDS, records_to_table
 from joinedup.linkage.services import active_model, linkage_apply, linkage_model_save
 from joinedup.linkage.spark import EngineError
-from joinedup.partnership.access import agency_records_for_linkage
 
 Report = Callable[[str, int | None], None]
 MIN_TRAINING_RECORDS = 50

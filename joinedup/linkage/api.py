@@ -15,8 +15,8 @@ from ninja import Field, Router, Schema, Status
 
 from joinedup.core.api import ERRORS
 from joinedup.linkage import services
+from joinedup.linkage.access import intake_matches_for
 from joinedup.linkage.models import CandidatePair
-from joinedup.partnership.access import intake_matches_for
 
 router = Router(tags=["linkage"])
 

@@ -13,6 +13,12 @@ class LinkageConfig(AppConfig):
         from joinedup.linkage.services import intake_hook
 
         register_child_section(history_section)
+
+        from joinedup.children.matching import register_possible_matches
+        from joinedup.linkage.access import possible_matches_for_new_record
+
+        # The record pages ask how many possible matches a new record has.
+        register_possible_matches(possible_matches_for_new_record)
         # Every new agency record (page, API, referral and bulk import) is matched as it is created.
         register_record_created_hook(intake_hook)
 

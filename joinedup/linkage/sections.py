@@ -6,12 +6,14 @@ from typing import Any
 
 from django.db.models import Q
 
+from joinedup.children.access import children_visible_to
 from joinedup.linkage.models import ChildJoin, JoinKind
-from joinedup.partnership.access import children_visible_to, user_can
+from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
 
 
 def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
+    # access: narrowed to the child the policy opened (ChildAccess)
     joins = list(ChildJoin.objects.filter(Q(target=access.child)).select_related("actor").prefetch_related("undone_by"))
     if not joins:
         return None

@@ -16,10 +16,11 @@ from django.db import transaction
 from django.http import Http404
 
 from joinedup.audit.services import audit_record
+from joinedup.children.access import child_access
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel
 from joinedup.children.services import disclosures_record
 from joinedup.linkage.models import CandidatePair
-from joinedup.partnership.access import Grant, child_access
+from joinedup.partnership.access import Grant
 
 KNOW_OF = ["know_of"]
 _NO_AGREEMENT = Grant(level="know_of", categories=frozenset())
@@ -124,6 +125,7 @@ def split_groups(*, join: Any) -> list[SplitGroup]:
     for move in join.moves:
         by_child.setdefault(move["from"], []).append(move["record"])
     names = dict(
+        # access: agency names only (know-of level) of a join the reviewer reached by access
         AgencyRecord.objects.filter(pk__in=[m["record"] for m in join.moves]).values_list("pk", "agency__name")
     )
     return [

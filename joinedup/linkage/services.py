@@ -20,13 +20,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from joinedup.audit.services import audit_record, audit_record_many
+from joinedup.children.access import children_visible_to
 from joinedup.children.models import AgencyRecord, Child
 from joinedup.children.reassign import followers_move, followers_restore
 from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
 from joinedup.linkage.model import comparison_label
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
-from joinedup.partnership.access import children_visible_to, membership_for, user_can
+from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm
 
 # --- models -------------------------------------------------------------------------------

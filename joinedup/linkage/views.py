@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinedup.linkage import selectors, services
-from joinedup.linkage.models import PairStatus
-from joinedup.partnership.access import (
+from joinedup.linkage.access import (
     candidate_pair_get_for_review,
     candidate_pairs_for_review,
     child_join_get_for_undo,
@@ -23,10 +22,10 @@ from joinedup.partnership.access import (
     linkage_model_get_for_user,
     linkage_models_visible_to,
     linkage_runs_visible_to,
-    membership_for,
     review_purpose,
-    user_can,
 )
+from joinedup.linkage.models import PairStatus
+from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm, default_purpose
 
 LABELS = {

@@ -24,9 +24,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from joinedup.participation.models import ConsentUse, Contribution
-from joinedup.partnership.access import ChildAccess, SharedRecord
+from django.db.models import QuerySet
+from django.http import Http404
+
+from joinedup.children.access import ChildAccess, SharedRecord
+from joinedup.participation.models import Cohort, CohortStatus, ConsentUse, Contribution, Opportunity
+from joinedup.partnership.access import (
+    _NOT_FOUND,
+    require,
+)
+from joinedup.partnership.roles import Perm
 
 # Consents that let a young person's words travel with their name beyond the agency that heard them.
 IDENTIFIABLE_USE = frozenset({ConsentUse.MY_PLAN_ONLY, ConsentUse.NAMED})
@@ -89,3 +98,44 @@ def referral_words_readable(*, access: ChildAccess, referrals: list[Any]) -> lis
         if allowed:
             shown.append(Shown(item=r, holder=r.referring_agency, via=via))
     return shown
+
+
+def cohort_get_for_officer(*, user: Any, cohort_uuid: UUID | str) -> Cohort:
+    """A cohort in the officer's partnership; 403 for other roles, 404 if none."""
+
+    membership = require(user, Perm.MANAGE_PARTICIPATION)
+    try:
+        return Cohort.objects.select_related("opportunity").get(
+            uuid=cohort_uuid, opportunity__provider__partnership_id=membership.agency.partnership_id
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def cohorts_open_to(user: Any) -> QuerySet[Cohort]:
+    """Cohorts still forming in the practitioner's partnership, to put young people forward to."""
+
+    membership = require(user, Perm.PUT_FORWARD_FOR_COHORT)
+    return Cohort.objects.filter(
+        status=CohortStatus.FORMING, opportunity__provider__partnership_id=membership.agency.partnership_id
+    ).select_related("opportunity")
+
+
+def opportunity_get_for_change(*, user: Any, opportunity_uuid: UUID | str) -> Opportunity:
+
+    membership = require(user, Perm.MANAGE_PARTICIPATION)
+    try:
+        return Opportunity.objects.get(uuid=opportunity_uuid, provider__partnership_id=membership.agency.partnership_id)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def contribution_get_for_officer(*, user: Any, contribution_uuid: UUID | str) -> Contribution:
+
+    membership = require(user, Perm.MANAGE_PARTICIPATION)
+    try:
+        return Contribution.objects.get(
+            uuid=contribution_uuid, heard_by__membership__agency__partnership_id=membership.agency.partnership_id
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc

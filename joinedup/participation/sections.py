@@ -75,11 +75,13 @@ def voices_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
     Which words show is `participation.access`'s decision. Withdrawn words are never shown.
     """
     contributions = list(
+        # access: the opened child's words; participation.access decides which show
         Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True)
         .select_related("heard_by__membership__agency", "response", "opportunity", "question")
         .order_by("-heard_on", "-id")
     )
     referrals = list(
+        # access: the opened child's referrals; participation.access decides which words show
         Referral.objects.filter(child=access.child)
         .exclude(status=ReferralStatus.DRAFT)
         .exclude(child_says="")

@@ -59,6 +59,7 @@ def opportunities_matching(
     *, partnership: Partnership, filters: DirectoryFilters, published_only: bool
 ) -> list[Opportunity]:
     """Opportunities in the partnership matching the filters (no personal data here)."""
+    # access: the user's partnership; an opportunity holds no child's data
     rows: QuerySet[Opportunity] = Opportunity.objects.filter(provider__partnership=partnership).select_related(
         "provider", "area", "district"
     )
@@ -216,6 +217,7 @@ def coverage(*, partnership: Partnership, band: str = "", group: str = "") -> Co
 
 def contributions_of(partnership: Partnership) -> QuerySet[Contribution]:
     """Live contributions heard by members of the partnership's agencies."""
+    # access: the user's partnership, for officers' pages that filter by consent
     return Contribution.objects.filter(withdrawn_at__isnull=True, heard_by__membership__agency__partnership=partnership)
 
 

@@ -17,9 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from joinedup.children.access import child_get_for_user
 from joinedup.core.csvsafe import csv_safe
 from joinedup.core.forms import add_service_errors
 from joinedup.participation import selectors, services
+from joinedup.participation.access import (
+    cohort_get_for_officer,
+    cohorts_open_to,
+    contribution_get_for_officer,
+    opportunity_get_for_change,
+)
 from joinedup.participation.forms import (
     ChildWordsForm,
     CohortForm,
@@ -41,16 +48,7 @@ from joinedup.participation.models import (
     OpportunityStatus,
     Safeguard,
 )
-from joinedup.partnership.access import (
-    child_get_for_user,
-    cohort_get_for_officer,
-    cohorts_open_to,
-    contribution_get_for_officer,
-    membership_for,
-    opportunity_get_for_change,
-    require,
-    user_can,
-)
+from joinedup.partnership.access import membership_for, require, user_can
 from joinedup.partnership.models import District, Partnership
 from joinedup.partnership.roles import Perm, Purpose
 
@@ -296,6 +294,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 def cohort_list(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, Perm.MANAGE_PARTICIPATION)
     partnership = membership.agency.partnership
+    # access: the officer's partnership, after require(MANAGE_PARTICIPATION)
     opportunities = Opportunity.objects.filter(provider__partnership=partnership).order_by("title")
     form = CohortForm(request.POST or None, opportunities=opportunities)
     if request.method == "POST" and form.is_valid():
@@ -307,6 +306,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    # access: the officer's partnership, after require(MANAGE_PARTICIPATION)
     cohorts = Cohort.objects.filter(opportunity__provider__partnership=partnership).select_related("opportunity")
     return render(
         request,
@@ -321,7 +321,9 @@ def _separate_form(cohort: Cohort, data: Any) -> SeparateForm:
     member_ids = {m.pk for pair in apart for m in pair}
     return SeparateForm(
         data,
+        # access: members of the cohort the officer opened (cohort_get_for_officer)
         members=CohortMember.objects.filter(pk__in=member_ids).order_by("display_name", "id"),
+        # access: forming cohorts in the officer's partnership
         cohorts=Cohort.objects.filter(
             status=CohortStatus.FORMING,
             opportunity__provider__partnership_id=cohort.opportunity.provider.partnership_id,
@@ -428,6 +430,7 @@ def voices(request: HttpRequest) -> HttpResponse:
     form = ContributionForm(
         request.POST or None,
         partnership=partnership,
+        # access: the officer's partnership, after require(MANAGE_PARTICIPATION)
         opportunities=Opportunity.objects.filter(provider__partnership=partnership),
         questions=selectors.questions_of(partnership),
     )

@@ -6,10 +6,19 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
 
-from joinedup.partnership.access import case_get_for_user, require
-from joinedup.partnership.roles import Perm, role_can
-from joinedup.pathways.models import Case
+from joinedup.children.access import children_visible_to
+from joinedup.partnership.access import (
+    _NOT_FOUND,
+    membership_for,
+    partner_grants,
+    require,
+    user_can,
+)
+from joinedup.partnership.roles import DataCategory, Perm, Purpose, role_can, role_may_act_for
+from joinedup.pathways.models import Case, Handover, HandoverStatus
 from joinedup.pathways.rules import at_panel
 
 
@@ -37,3 +46,70 @@ def case_get_for_meeting(*, user: Any, case_uuid: UUID | str) -> tuple[Case, boo
     if may_chair_panel(user=user, case=case):
         return case, True
     raise PermissionDenied("Only the lead agency records meetings, or the panel's coordinator while the case is at it.")
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """Cases about children the user may open."""
+
+    if not user_can(user, Perm.WORK_CASES) and not user_can(user, Perm.VIEW_CHILD):
+        return Case.objects.none()
+    return Case.objects.filter(child__in=children_visible_to(user))
+
+
+def case_access_level(*, user: Any, case: Case) -> str:
+    """How much of a case the user may see: "full" for the lead agency, an agency it is offered to,
+    or a partner whose agreement shares social care data for their purpose; otherwise "know_of"."""
+
+    membership = membership_for(user)
+    if membership is None:
+        return "none"
+    if case.lead_agency_id == membership.agency_id:
+        return "full"
+    if case.handovers.filter(to_agency_id=membership.agency_id, status=HandoverStatus.OFFERED).exists():
+        return "full"
+    purpose = next(
+        (
+            p
+            for p in (Purpose.SCREENING, Purpose.DIRECT_WORK, Purpose.DATA_PROTECTION)
+            if role_may_act_for(membership.role, p)
+        ),
+        None,
+    )
+    grant = partner_grants(membership=membership, purpose=purpose).get(case.lead_agency_id) if purpose else None
+    if grant is not None and grant.covers(DataCategory.SOCIAL_CARE):
+        return "full"
+    return "know_of"
+
+
+def case_get_for_user(*, user: Any, case_uuid: UUID | str, for_change: bool = False) -> Case:
+    """A case the user may open in full (404 otherwise); changing it needs the lead agency and a casework role (403)."""
+    try:
+        case = cases_visible_to(user).select_related("child", "area", "lead_agency", "pathway").get(uuid=case_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    if case_access_level(user=user, case=case) != "full":
+        raise Http404
+    if for_change:
+        membership = require(user, Perm.WORK_CASES)
+        if case.lead_agency_id != membership.agency_id:
+            raise PermissionDenied("Only the lead agency changes the case.")
+    return case
+
+
+def handover_get_for_decision(*, user: Any, handover_uuid: UUID | str) -> Handover:
+    """A handover offered to the user's agency; 404 for anyone else."""
+
+    membership = require(user, Perm.WORK_CASES)
+    try:
+        return Handover.objects.select_related("case__child", "to_area", "from_area").get(
+            uuid=handover_uuid, to_agency=membership.agency, status=HandoverStatus.OFFERED
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def cases_for_oversight(user: Any) -> QuerySet[Case]:
+    """Every case in the partnership, for pathway oversight pages that show no child's identity."""
+
+    membership = require(user, Perm.VIEW_PATHWAYS)
+    return Case.objects.filter(area__partnership_id=membership.agency.partnership_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from joinedup.pathways.definitions import PURPOSES, Clock, Definition, Stage
@@ -113,13 +113,15 @@ class StageEvidence:
     overdue_rate: int | None
 
 
-def live_evidence(definition: Definition) -> dict[str, StageEvidence]:
-    """Per stage, from the cases run under this definition: time spent, overdue clocks, handovers."""
-    cases = Case.objects.filter(pathway__definition_id=definition.id)
+def live_evidence(definition: Definition, *, cases: QuerySet[Case]) -> dict[str, StageEvidence]:
+    """Per stage, from the partnership's cases run under this definition (`cases`, from
+    cases_for_oversight): time spent, overdue clocks, handovers."""
+    cases = cases.filter(pathway__definition_id=definition.id)
     now = timezone.now()
     # Stage entries from the timeline: "opened" enters the first stage; moves name the stage entered.
     entries: dict[int, list[tuple[Any, str]]] = {}
     first = definition.stages[0].id
+    # access: the events of the partnership's cases above
     for case_id, at, kind, detail in CaseEvent.objects.filter(
         case__in=cases, kind__in=["opened", "stage_moved", "closed"]
     ).values_list("case_id", "occurred_at", "kind", "detail"):
@@ -134,6 +136,7 @@ def live_evidence(definition: Definition) -> dict[str, StageEvidence]:
     evidence: dict[str, StageEvidence] = {}
     for stage in definition.stages:
         clock_ids = [c.id for c in _clocks(definition, stage)]
+        # access: the clocks of the partnership's cases above
         tasks = Task.objects.filter(case__in=cases, clock_id__in=clock_ids).aggregate(
             total=Count("id"),
             late=Count(
@@ -151,8 +154,11 @@ def live_evidence(definition: Definition) -> dict[str, StageEvidence]:
     return evidence
 
 
-def handovers_accepted(definition: Definition) -> int:
-    return Handover.objects.filter(case__pathway__definition_id=definition.id, status="accepted").count()
+def handovers_accepted(definition: Definition, *, cases: QuerySet[Case]) -> int:
+    # access: handovers of the partnership's cases (`cases`, from cases_for_oversight)
+    return Handover.objects.filter(
+        case__in=cases, case__pathway__definition_id=definition.id, status="accepted"
+    ).count()
 
 
 @dataclass
@@ -164,7 +170,9 @@ class RoadmapStep:
     evidence: list[str]
 
 
-def roadmap(*, within: list[tuple[Definition, Definition]], across: Comparison) -> list[RoadmapStep]:
+def roadmap(
+    *, within: list[tuple[Definition, Definition]], across: Comparison, cases: QuerySet[Case]
+) -> list[RoadmapStep]:
     """The partnership's chosen sequence: integrate within each area first, then align across areas."""
     steps = []
     for first, second in within:
@@ -180,7 +188,7 @@ def roadmap(*, within: list[tuple[Definition, Definition]], across: Comparison) 
                         evidence=["Children on both pathways at once are counted on the parallel processes page."],
                     )
                 )
-    evidence_a, evidence_b = live_evidence(across.a), live_evidence(across.b)
+    evidence_a, evidence_b = live_evidence(across.a, cases=cases), live_evidence(across.b, cases=cases)
     for row in across.shared:
         if not row.differences:
             continue

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from joinedup.partnership.access import case_access_level
 from joinedup.pathways import selectors
+from joinedup.pathways.access import case_access_level
 from joinedup.pathways.models import Case, CaseStatus
 
 
 def processes_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
     """Open processes the user may see in full, and the lead agencies of the others (know-of only)."""
     cases = list(
+        # access: the opened child's cases; detail only where case_access_level says full
         Case.objects.filter(child=access.child, status=CaseStatus.OPEN).select_related("pathway", "area", "lead_agency")
     )
     full = [c for c in cases if case_access_level(user=user, case=c) == "full"]
     known_of = sorted({c.lead_agency.name for c in cases if c not in full})
+    # access: the opened child's cases, for the parallel-process flag only
     flags = selectors.parallel_processes(Case.objects.filter(child=access.child))
     return (
         "pathways/partials/child_processes.html",

@@ -11,18 +11,12 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from joinedup.audit.services import audit_record
+from joinedup.children.access import children_visible_to
 from joinedup.children.models import AgencyRecord, Channel, Child
 from joinedup.children.services import disclosures_record
-from joinedup.partnership.access import (
-    Grant,
-    case_access_level,
-    cases_visible_to,
-    children_visible_to,
-    membership_for,
-    partner_grants,
-    require,
-)
+from joinedup.partnership.access import Grant, membership_for, partner_grants, require
 from joinedup.partnership.roles import DataCategory, Perm, Purpose, default_purpose, role_can
+from joinedup.pathways.access import case_access_level, cases_visible_to
 from joinedup.pathways.engine import definition_of
 from joinedup.pathways.models import Case, CaseEvent, CaseStatus, Handover, HandoverStatus, Meeting, Task
 from joinedup.pathways.rules import at_panel
@@ -48,6 +42,7 @@ def parallel_processes(cases: QuerySet[Case]) -> list[ParallelFlag]:
         by_child[case.child_id].append(case)
     flags = []
     meetings_by_child: dict[int, list[Meeting]] = defaultdict(list)
+    # access: meetings of the cases the caller already narrowed
     for meeting in Meeting.objects.filter(case__child_id__in=list(by_child), case__status=CaseStatus.OPEN).order_by(
         "held_at"
     ):
@@ -86,6 +81,7 @@ def describe(case: Case) -> dict[str, Any]:
 
 def tasks_for_agency(agency_id: int) -> QuerySet[Task]:
     return (
+        # access: the agency's own tasks
         Task.objects.filter(owner_agency_id=agency_id, completed_at__isnull=True, cancelled_at__isnull=True)
         .select_related("case__child", "case__area", "owner")
         .order_by("due_at")
@@ -124,6 +120,7 @@ def child_names(*, user: Any, children: list[Child], purpose: str) -> NamesShown
         for pk, g in partner_grants(membership=membership, purpose=purpose).items()
         if g.covers(DataCategory.IDENTITY)
     }
+    # access: records shown only where a grant covers identity (above)
     records = AgencyRecord.objects.filter(
         child_id__in=visible, erased_at__isnull=True, agency_id__in=[membership.agency_id, *grants]
     ).order_by("-updated_at")
@@ -186,6 +183,7 @@ def mace_list(*, user: Any) -> list[PanelRow]:
     Audited as one event naming the children shown, with a disclosure for each name from a partner.
     """
     require(user, Perm.RUN_PANELS)
+    # access: prefetched for cases reached through cases_visible_to below
     open_tasks = Task.objects.filter(completed_at__isnull=True, cancelled_at__isnull=True).order_by("due_at")
     cases = [
         c
@@ -245,6 +243,7 @@ def _case_purpose(user: Any, case: Case) -> str:
     membership = membership_for(user)
     role = membership.role if membership is not None else ""
     if case.lead_agency_id != getattr(membership, "agency_id", None) and role_can(role, Perm.RUN_PANELS):
+        # access: a yes/no about a case the user already opened
         if Case.objects.filter(at_panel(), pk=case.pk).exists():
             return Purpose.MACE_PANEL
     return default_purpose(role) or Purpose.DIRECT_WORK
@@ -279,6 +278,7 @@ def case_view(*, user: Any, case: Case) -> CaseView:
                 # An agency offered the case sees it to decide: the offer is the basis, not an agreement.
                 grant = Grant(level="content", categories=frozenset({DataCategory.SOCIAL_CARE}))
             record = (
+                # access: the lead agency's record, shown under the grant decided above
                 AgencyRecord.objects.filter(child=case.child, agency_id=case.lead_agency_id, erased_at__isnull=True)
                 .order_by("-updated_at")
                 .first()
@@ -328,6 +328,7 @@ def task_list(*, user: Any, limit: int = 200) -> TaskList:
     team = list(open_tasks[:limit])
     mine = list(open_tasks.filter(owner=user)[:limit])
     offers = list(
+        # access: handovers offered to the user's own agency
         Handover.objects.filter(to_agency=membership.agency, status=HandoverStatus.OFFERED).select_related(
             "case__child", "from_area"
         )

@@ -14,21 +14,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinedup.core.forms import add_service_errors
-from joinedup.partnership.access import (
+from joinedup.partnership.access import membership_for, require, user_can
+from joinedup.partnership.roles import Perm, Purpose
+from joinedup.pathways import alignment, selectors, services
+from joinedup.pathways.access import (
     case_access_level,
+    case_get_for_meeting,
     case_get_for_user,
     cases_for_oversight,
     cases_visible_to,
     handover_get_for_decision,
-    membership_for,
-    referral_get_for_user,
-    require,
-    screening_queue_for,
-    user_can,
+    may_chair_panel,
 )
-from joinedup.partnership.roles import Perm, Purpose
-from joinedup.pathways import alignment, selectors, services
-from joinedup.pathways.access import case_get_for_meeting, may_chair_panel
 from joinedup.pathways.definitions import Definition, shipped_definitions
 from joinedup.pathways.engine import definition_of
 from joinedup.pathways.forms import (
@@ -42,6 +39,7 @@ from joinedup.pathways.forms import (
     TakeTaskForm,
 )
 from joinedup.pathways.models import CaseStatus
+from joinedup.referrals.access import referral_get_for_user, screening_queue_for
 from joinedup.referrals.selectors import referral_shown
 
 # --- screening ------------------------------------------------------------------------
@@ -393,6 +391,7 @@ def align(request: HttpRequest) -> HttpResponse:
     b_key = request.GET.get("b") or "efh-county@1"
     a, b = _definition(a_key), _definition(b_key)
     comparison = alignment.compare(a, b)
+    cases = cases_for_oversight(request.user)
     within = []
     cp = [d for d in shipped_definitions().values() if d.id == "child-protection"]
     for efh in (a, b):
@@ -404,11 +403,12 @@ def align(request: HttpRequest) -> HttpResponse:
         "a_key": a_key,
         "b_key": b_key,
         "comparison": comparison,
-        "evidence_a": alignment.live_evidence(a),
-        "evidence_b": alignment.live_evidence(b),
-        "handovers_a": alignment.handovers_accepted(a),
-        "handovers_b": alignment.handovers_accepted(b),
-        "roadmap": alignment.roadmap(within=within, across=comparison),
+        # Evidence from this partnership's own cases only.
+        "evidence_a": alignment.live_evidence(a, cases=cases),
+        "evidence_b": alignment.live_evidence(b, cases=cases),
+        "handovers_a": alignment.handovers_accepted(a, cases=cases),
+        "handovers_b": alignment.handovers_accepted(b, cases=cases),
+        "roadmap": alignment.roadmap(within=within, across=comparison, cases=cases),
         "page_title": "Pathway alignment",
     }
     if request.GET.get("format") == "pdf":

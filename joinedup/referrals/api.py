@@ -10,10 +10,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from joinedup.core.api import ERRORS, Page, clamp_page
-from joinedup.partnership.access import referrals_raised_by, require
+from joinedup.partnership.access import require
 from joinedup.partnership.models import Area
 from joinedup.partnership.roles import Perm
 from joinedup.referrals import services
+from joinedup.referrals.access import referrals_raised_by
 from joinedup.referrals.models import Referral
 from joinedup.referrals.taxonomy import harm_types
 

@@ -31,6 +31,7 @@ def register_intake_matcher(matcher: Matcher) -> None:
 
 
 def _own_records(actor: Any, details: dict[str, Any]) -> Child | None:
+    # access: the actor's own agency's records
     records = AgencyRecord.objects.filter(agency=actor.membership.agency, erased_at__isnull=True)
     if details.get("nhs_number"):
         found = records.filter(nhs_number=normalise_nhs_number(details["nhs_number"])).first()

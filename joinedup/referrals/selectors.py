@@ -33,6 +33,7 @@ def referral_shown(*, user: Any, referral: Referral, purpose: str, event: str = 
             and membership.agency_id != referral.referring_agency_id
         ):
             record = (
+                # access: the referrer's record of a referral the user may read (referral_get_for_user)
                 AgencyRecord.objects.filter(
                     child=referral.child, agency_id=referral.referring_agency_id, erased_at__isnull=True
                 )
@@ -60,5 +61,7 @@ def referral_shown(*, user: Any, referral: Referral, purpose: str, event: str = 
 def drafts_for_user(user: Any) -> QuerySet[Referral]:
     """The user's own referrals not yet sent, newest first: a draft is its author's alone."""
     if membership_for(user) is None:
+        # access: the user's own drafts
         return Referral.objects.none()
+    # access: the user's own drafts
     return Referral.objects.filter(created_by=user, status=ReferralStatus.DRAFT).order_by("-updated_at")

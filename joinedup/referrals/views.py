@@ -12,9 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from joinedup.partnership.access import referral_get_for_user, require
+from joinedup.partnership.access import require
 from joinedup.partnership.roles import Perm, default_purpose
 from joinedup.referrals import services
+from joinedup.referrals.access import referral_get_for_user
 from joinedup.referrals.forms import STEPS
 from joinedup.referrals.models import Referral, ReferralStatus
 from joinedup.referrals.selectors import referral_shown

@@ -9,11 +9,11 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
+from joinedup.children import access
 from joinedup.children.models import Disclosure, IntelligenceItem
 from joinedup.children.selectors import child_search, child_view, pseudonymised_get, pseudonymised_list
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
-from joinedup.partnership import access
 from joinedup.partnership.roles import Role
 
 

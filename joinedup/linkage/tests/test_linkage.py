@@ -247,10 +247,10 @@ class TestJoins:
     def test_a_runs_pairs_keep_each_comparisons_level_and_weight(self, world: Any, trained: dict[str, Any]) -> None:
         from django.core.management import call_command
 
+        from joinedup.linkage.access import agency_records_for_linkage
         from joinedup.linkage.features import records_to_table
         from joinedup.linkage.management.commands.linkage_train import FIELDS
         from joinedup.linkage.services import waterfall
-        from joinedup.partnership.access import agency_records_for_linkage
 
         make_record(world, given_names="Robert", family_name="Smith", date_of_birth=D(2010, 3, 4))
         make_record(world, agency="police", given_names="Bob", family_name="Smith", date_of_birth=D(2010, 3, 4))

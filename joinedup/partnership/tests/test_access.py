@@ -7,8 +7,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from joinedup.children import access
 from joinedup.conftest import make_record, make_user
-from joinedup.partnership import access
+from joinedup.partnership.access import membership_for
 from joinedup.partnership.roles import MATRIX, Perm, Role, role_can
 
 
@@ -69,7 +70,7 @@ def test_anonymous_and_memberless_users_see_nothing(world: Any) -> None:
     nobody = User.objects.create_user(username="nobody", password="x")
     for user in (AnonymousUser(), nobody, None):
         assert not access.agency_records_visible_to(user).exists()
-        assert access.membership_for(user) is None
+        assert membership_for(user) is None
 
 
 def test_inactive_membership_or_agency_sees_nothing(world: Any) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from joinedup.conftest import BrowserChecks
+from joinedup.conftest import BrowserChecks, make_agreement, make_user
+from joinedup.partnership.roles import Role
 
 pytestmark = pytest.mark.browser
 

@@ -322,7 +322,9 @@ class TestAlignment:
     def test_the_roadmap_integrates_within_areas_first_then_across(self, db: Any) -> None:
         defs = shipped_definitions()
         comparison = alignment.compare(defs["efh-city@1"], defs["efh-county@1"])
-        steps = alignment.roadmap(within=[(defs["child-protection@1"], defs["efh-city@1"])], across=comparison)
+        steps = alignment.roadmap(
+            within=[(defs["child-protection@1"], defs["efh-city@1"])], across=comparison, cases=Case.objects.all()
+        )
         phases = [s.phase for s in steps]
         assert phases[0].startswith("1.") and phases[-1].startswith("2.")
         assert phases == sorted(phases)

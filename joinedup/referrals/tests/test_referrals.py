@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from joinedup.children import access
 from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_record, valid_nhs
-from joinedup.partnership import access
 from joinedup.pathways.models import Case
 from joinedup.pathways.services import referral_screen
 from joinedup.referrals import services

@@ -6,11 +6,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.linkage import model as splink_model
+from joinedup.linkage.access import agency_records_for_linkage
 from joinedup.linkage.features import records_to_table
 from joinedup.linkage.management.commands.linkage_train import FIELDS
 from joinedup.linkage.services import active_model, linkage_apply
 from joinedup.linkage.spark import EngineError
-from joinedup.partnership.access import agency_records_for_linkage
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.linkage import model as splink_model
+from joinedup.linkage.access import agency_records_for_linkage
 from joinedup.linkage.features import RECORD_FIELDS, records_to_table
 from joinedup.linkage.services import linkage_model_activate, linkage_model_save
-from joinedup.partnership.access import agency_records_for_linkage
 
 FIELDS = RECORD_FIELDS
 

@@ -1,0 +1,284 @@
+"""Who may reach the children app's objects, built on the policy core in partnership/access.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from joinedup.children.models import (
+    FIELD_CATEGORIES,
+    AgencyRecord,
+    BreakGlassGrant,
+    Child,
+    HandlingCode,
+    IntelligenceItem,
+)
+from joinedup.partnership.access import (
+    _NOT_FOUND,
+    ALL_CATEGORIES,
+    Grant,
+    children_in_work,
+    membership_for,
+    partner_grants,
+    register_in_work_rule,
+    require,
+)
+from joinedup.partnership.models import Agency, Membership
+from joinedup.partnership.roles import DataCategory, Perm, Purpose, role_can, role_may_act_for
+
+
+def _holds_a_record(agency: Agency) -> QuerySet[AgencyRecord, Any]:
+
+    return AgencyRecord.objects.filter(agency=agency, erased_at__isnull=True).values("child_id")
+
+
+register_in_work_rule(_holds_a_record)
+
+
+def _break_glass_children(user: Any) -> QuerySet[BreakGlassGrant, Any]:
+
+    return BreakGlassGrant.objects.filter(
+        user=user, starts_at__lte=timezone.now(), expires_at__gt=timezone.now()
+    ).values("child_id")
+
+
+def active_break_glass(*, user: Any, child: Child) -> BreakGlassGrant | None:
+    """The user's unexpired break-glass grant on this child, if any."""
+
+    now = timezone.now()
+    return (
+        BreakGlassGrant.objects.filter(user=user, child=child, starts_at__lte=now, expires_at__gt=now)
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def agency_records_visible_to(user: Any) -> QuerySet[AgencyRecord]:
+    """Agency records the user may read in full as the holder: their own agency's."""
+
+    membership = membership_for(user)
+    if membership is None:
+        return AgencyRecord.objects.none()
+    if not role_can(membership.role, Perm.VIEW_CHILD):
+        return AgencyRecord.objects.none()
+    return AgencyRecord.objects.filter(agency_id=membership.agency_id, erased_at__isnull=True)
+
+
+def children_visible_to(user: Any) -> QuerySet[Child]:
+    """Children the user may open: those in their work, and those they broke glass for."""
+
+    membership = membership_for(user)
+    if membership is None:
+        return Child.objects.none()
+    if not role_can(membership.role, Perm.VIEW_CHILD):
+        return Child.objects.none()
+    return Child.objects.filter(children_in_work(membership) | Q(pk__in=_break_glass_children(user)))
+
+
+@dataclass
+class SharedRecord:
+    """A partner agency's record as this user may see it: only the categories granted."""
+
+    record: AgencyRecord
+    grant: Grant
+    fields: dict[str, Any] = field(default_factory=dict)
+    intelligence: list[IntelligenceItem] = field(default_factory=list)
+
+    @property
+    def categories_shown(self) -> list[str]:
+
+        shown = {FIELD_CATEGORIES[name] for name in self.fields}
+        if self.intelligence:
+            shown.add(DataCategory.POLICE_INTELLIGENCE)
+        return sorted(shown)
+
+
+@dataclass
+class ChildAccess:
+    """Everything one user may see of one child for one purpose, with its basis."""
+
+    child: Child
+    purpose: str
+    membership: Membership
+    own_records: list[AgencyRecord]
+    shared: list[SharedRecord]
+    know_of: list[tuple[AgencyRecord, Grant]]
+    break_glass: BreakGlassGrant | None
+
+    @property
+    def all_records(self) -> list[AgencyRecord]:
+        return [*self.own_records, *(s.record for s in self.shared)]
+
+
+def _shared_view(record: AgencyRecord, grant: Grant) -> SharedRecord:
+
+    fields = {name: getattr(record, name) for name, category in FIELD_CATEGORIES.items() if grant.covers(category)}
+    intelligence: list[IntelligenceItem] = []
+    if grant.covers(DataCategory.POLICE_INTELLIGENCE):
+        for item in record.intelligence.all():
+            # Handling code C needs an agreement that accepts conditions (or break-glass).
+            if item.handling_code == HandlingCode.P or grant.accepts_conditional_intelligence:
+                intelligence.append(item)
+    return SharedRecord(record=record, grant=grant, fields=fields, intelligence=intelligence)
+
+
+def child_access(*, user: Any, child_uuid: UUID | str, purpose: str) -> ChildAccess:
+    """Open a child for `purpose`: own records, shared records and know-of entries; 404 otherwise."""
+
+    membership = membership_for(user)
+    if membership is None:
+        raise Http404
+    if purpose not in Purpose.values:
+        raise Http404
+    if not role_may_act_for(membership.role, purpose):
+        raise Http404
+    try:
+        child = children_visible_to(user).get(uuid=child_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    glass = active_break_glass(user=user, child=child)
+    grants = partner_grants(membership=membership, purpose=purpose)
+    records = (
+        AgencyRecord.objects.filter(child=child, erased_at__isnull=True)
+        .select_related("agency", "area", "district", "created_by", "updated_by")
+        .prefetch_related("intelligence", "agency__areas")
+        .order_by("-updated_at")
+    )
+    own, shared, know_of = [], [], []
+    for record in records:
+        if record.agency_id == membership.agency_id:
+            own.append(record)
+            continue
+        if glass is not None:
+            shared.append(
+                _shared_view(
+                    record,
+                    Grant(
+                        level="content",
+                        categories=ALL_CATEGORIES,
+                        break_glass=glass,
+                        accepts_conditional_intelligence=True,
+                    ),
+                )
+            )
+            continue
+        grant = grants.get(record.agency_id)
+        if grant is None:
+            continue
+        if grant.level == "content":
+            shared.append(_shared_view(record, grant))
+        else:
+            know_of.append((record, grant))
+    return ChildAccess(
+        child=child,
+        purpose=purpose,
+        membership=membership,
+        own_records=own,
+        shared=shared,
+        know_of=know_of,
+        break_glass=glass,
+    )
+
+
+def child_get_for_user(*, user: Any, child_uuid: UUID | str, purpose: str) -> Child:
+    """The child, if the user may open it for `purpose`; 404 otherwise."""
+    return child_access(user=user, child_uuid=child_uuid, purpose=purpose).child
+
+
+def child_get_for_break_glass(*, user: Any, child_uuid: UUID | str) -> Child:
+    """A child in the user's partnership they may break glass for; 403 without the permission."""
+
+    membership = require(user, Perm.BREAK_GLASS)
+    try:
+        return (
+            Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id)
+            .distinct()
+            .get(uuid=child_uuid)
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def child_get_for_subject_access(*, user: Any, child_uuid: UUID | str) -> Child:
+    """Any child in the DPO's partnership, for a subject access request; 404 if none, 403 if not a DPO."""
+
+    membership = require(user, Perm.SUBJECT_ACCESS)
+    try:
+        return (
+            Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id)
+            .distinct()
+            .get(uuid=child_uuid)
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+@dataclass
+class SearchScope:
+    """What a search may reach beyond the user's own records: partners' records, for knowing-of.
+
+    Only existence is shared this way, whatever an agreement's level: content
+    needs the child to be in the user's work.
+    """
+
+    membership: Membership | None
+    grants: dict[int, Grant]
+
+    @property
+    def partner_records(self) -> QuerySet[AgencyRecord]:
+
+        if not self.grants:
+            return AgencyRecord.objects.none()
+        return AgencyRecord.objects.filter(agency_id__in=list(self.grants), erased_at__isnull=True)
+
+    def know_of(self, records: Iterable[AgencyRecord]) -> list[tuple[AgencyRecord, Grant]]:
+        """Of `records`, those the user's agency may know of, with the grant that allows it."""
+        own = self.membership.agency_id if self.membership else None
+        return [(r, self.grants[r.agency_id]) for r in records if r.agency_id in self.grants and r.agency_id != own]
+
+
+def search_scope(*, user: Any, purpose: str) -> SearchScope:
+    """The partner records a user's search may reveal the existence of, for `purpose`."""
+    membership = membership_for(user)
+    if membership is None or not role_can(membership.role, Perm.SEARCH_CHILDREN):
+        return SearchScope(membership=None, grants={})
+    return SearchScope(membership=membership, grants=partner_grants(membership=membership, purpose=purpose))
+
+
+def agency_record_get_for_user(*, user: Any, record_uuid: UUID | str) -> AgencyRecord:
+    """An agency record the user's own agency holds; 404 otherwise."""
+    try:
+        return agency_records_visible_to(user).select_related("child", "agency").get(uuid=record_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def agency_record_get_for_change(*, user: Any, record_uuid: UUID | str) -> AgencyRecord:
+    """An agency record the user may change: 404 if unseen, 403 if seen but not editable."""
+    record = agency_record_get_for_user(user=user, record_uuid=record_uuid)
+    membership = require(user, Perm.EDIT_AGENCY_RECORD)
+    # Only the holding agency changes its own record.
+    if record.agency_id != membership.agency_id:
+        raise PermissionDenied("Only the agency that holds this record can change it.")
+    return record
+
+
+def agency_for_new_record(user: Any) -> Agency:
+    """The agency a new record will belong to: the user's own; 403 if the role may not create."""
+    return require(user, Perm.CREATE_AGENCY_RECORD).agency
+
+
+def pseudonymised_children(user: Any) -> QuerySet[Child]:
+    """Children of the analyst's partnership, for pseudonymised views only; 403 for other roles."""
+
+    membership = require(user, Perm.VIEW_PSEUDONYMISED)
+    return Child.objects.filter(
+        records__agency__partnership_id=membership.agency.partnership_id, records__erased_at__isnull=True
+    ).distinct()

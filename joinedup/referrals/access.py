@@ -1,0 +1,80 @@
+"""Who may reach the referrals app's objects, built on the policy core in partnership/access.py."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from joinedup.partnership.access import (
+    _NOT_FOUND,
+    membership_for,
+    require,
+)
+from joinedup.partnership.roles import Perm, role_can
+from joinedup.referrals.models import Referral, ReferralStatus
+
+
+def referral_get_for_user(*, user: Any, referral_uuid: UUID | str, for_change: bool = False) -> Referral:
+    """A referral the user may see: drafts only by their author; submitted ones by the
+    referring agency and by screeners whose agency serves the child's home or found area."""
+
+    membership = membership_for(user)
+    if membership is None:
+        raise Http404
+    try:
+        referral = Referral.objects.select_related("child", "referring_agency", "home_area", "found_area").get(
+            uuid=referral_uuid
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    if referral.status == ReferralStatus.DRAFT:
+        # A draft is its author's alone, and only the author changes it.
+        if referral.created_by_id != user.pk:
+            raise Http404
+        return referral
+    if not referrals_visible_to(user).filter(pk=referral.pk).exists():
+        raise Http404
+    if for_change:
+        raise PermissionDenied("A submitted referral cannot be changed.")
+    return referral
+
+
+def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+    """Submitted referrals the user may read: their agency's own (for roles that refer), and
+    those a screener's agency receives because it serves the child's home or found area."""
+
+    membership = membership_for(user)
+    if membership is None:
+        return Referral.objects.none()
+    submitted = Referral.objects.exclude(status=ReferralStatus.DRAFT)
+    rule = Q(pk__in=[])
+    if role_can(membership.role, Perm.RAISE_REFERRAL):
+        rule |= Q(referring_agency_id=membership.agency_id)
+    if role_can(membership.role, Perm.SCREEN_REFERRALS):
+        areas = list(membership.agency.areas.values_list("pk", flat=True))
+        rule |= Q(home_area_id__in=areas) | Q(found_area_id__in=areas)
+    return submitted.filter(rule)
+
+
+def screening_queue_for(user: Any) -> QuerySet[Referral]:
+    """Submitted referrals for the areas the screener's agency serves, by their decision clock."""
+
+    membership = require(user, Perm.SCREEN_REFERRALS)
+    areas = list(membership.agency.areas.values_list("pk", flat=True))
+    return (
+        Referral.objects.filter(status=ReferralStatus.SUBMITTED)
+        .filter(Q(home_area_id__in=areas) | Q(found_area_id__in=areas))
+        .select_related("child", "referring_agency", "home_area", "found_area")
+        .order_by("decision_due_at")
+    )
+
+
+def referrals_raised_by(user: Any) -> QuerySet[Referral]:
+    """Referrals the user's agency has sent (not drafts)."""
+
+    membership = require(user, Perm.RAISE_REFERRAL)
+    return Referral.objects.filter(referring_agency=membership.agency).exclude(status=ReferralStatus.DRAFT)
