@@ -10,9 +10,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from joinedup.audit.services import audit_record
 from joinedup.core.api import ERRORS, Page, clamp_page
 from joinedup.governance import selectors
 from joinedup.partnership.access import agreements_visible_to, membership_for
+from joinedup.partnership.roles import Purpose
 
 router = Router(tags=["governance"])
 
@@ -105,7 +107,19 @@ def list_audit_events(
     offset: int = 0,
 ) -> Any:
     limit, offset = clamp_page(limit, offset)
-    events = selectors.audit_events_for(user=request.user, filters={"user": user, "child": child, "event": event})
+    filters = {"user": user, "child": child, "event": event}
+    events = selectors.audit_events_for(user=request.user, filters=filters)
+    # Reading the trail is itself audited, as on the page.
+    audit_record(
+        actor=request.user,
+        event="audit.viewed",
+        purpose=Purpose.DATA_PROTECTION,
+        detail={
+            "channel": "api",
+            "filters": {k: str(v) for k, v in filters.items() if v not in (None, "")},
+            "offset": offset,
+        },
+    )
     return Status(
         200,
         {

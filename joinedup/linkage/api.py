@@ -13,6 +13,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from joinedup.audit.services import audit_record
 from joinedup.core.api import ERRORS
 from joinedup.linkage import services
 from joinedup.linkage.access import intake_matches_for
@@ -65,6 +66,14 @@ def _matches(request: HttpRequest, record_uuid: UUID) -> tuple[Any, Any]:
 )
 def list_record_matches(request: HttpRequest, record_uuid: UUID) -> Any:
     record, pairs = _matches(request, record_uuid)
+    # Only who holds each match is returned (the know-of level), but reading it is audited.
+    audit_record(
+        actor=request.user,
+        event="agency_record.matches_viewed",
+        obj=record,
+        child_uuid=record.child.uuid,
+        detail={"channel": "api", "pairs": [str(p.uuid) for p in pairs]},
+    )
     return Status(
         200,
         {

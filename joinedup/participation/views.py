@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from joinedup.children.access import child_get_for_user
+from joinedup.children.selectors import child_view
 from joinedup.core.csvsafe import csv_safe
 from joinedup.core.forms import add_service_errors
 from joinedup.participation import selectors, services
@@ -394,7 +394,8 @@ def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def put_forward(request: HttpRequest, child_uuid: str) -> HttpResponse:
-    child = child_get_for_user(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK)
+    # Opened as the child page opens it: audited, with a disclosure for any partner's name shown.
+    child = child_view(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK).child
     cohorts = cohorts_open_to(request.user)
     form = PutForwardForm(request.POST or None, cohorts=cohorts)
     if request.method == "POST" and form.is_valid():
@@ -457,7 +458,8 @@ def voices(request: HttpRequest) -> HttpResponse:
 @login_required
 def child_words(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Record, from the child's page, something the child said, as they said it."""
-    child = child_get_for_user(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK)
+    # Opened as the child page opens it: audited, with a disclosure for any partner's name shown.
+    child = child_view(user=request.user, child_uuid=child_uuid, purpose=Purpose.DIRECT_WORK).child
     # Adding to what an agency holds about a child is casework: the roles that create records.
     require(request.user, Perm.CREATE_AGENCY_RECORD)
     form = ChildWordsForm(request.POST or None)

@@ -351,3 +351,17 @@ def task_list(*, user: Any, limit: int = 200) -> TaskList:
         mine=[(t, names.label(t.case.child_id)) for t in mine],
         offers=[(h, names.label(h.case.child_id)) for h in offers],
     )
+
+
+def handover_opened(*, user: Any, handover: Handover) -> Handover:
+    """The receiving agency opens a handover offered to it: the page names the child, so it is audited
+    (the offer is the basis for what it shows, not an agreement)."""
+    audit_record(
+        actor=user,
+        event="handover.viewed",
+        obj=handover,
+        child_uuid=handover.case.child.uuid,
+        purpose=Purpose.DIRECT_WORK,
+        detail={"from_area": handover.from_area.name, "to_area": handover.to_area.name},
+    )
+    return handover

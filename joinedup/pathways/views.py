@@ -293,6 +293,8 @@ def handover_decide(request: HttpRequest, handover_uuid: str) -> HttpResponse:
             return redirect("pathways:tasks")
         except ValidationError as exc:
             add_service_errors(form, exc)
+    if request.method == "GET":
+        selectors.handover_opened(user=request.user, handover=handover)
     try:
         receiving = services.receiving_definition(handover.case, handover.to_area)
     except LookupError:
