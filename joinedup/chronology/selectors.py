@@ -10,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from joinedup.audit.services import audit_record
+from joinedup.children.models import Channel
 from joinedup.children.selectors import ChildView, child_view
+from joinedup.children.services import disclosures_record
 from joinedup.chronology.sources import SOURCES, Entry
 
 
@@ -55,6 +57,16 @@ def chronology_for(*, user: Any, child_uuid: Any, purpose: str, filters: Chronol
         kept = [e for e in everything if filters.keeps(e)]
         if filters.oldest_first:
             kept.reverse()
+        # A young person's words that crossed from a partner are disclosures, as on the child page.
+        crossings = {e.via.record.pk: e.via for e in kept if e.via is not None}
+        if crossings:
+            disclosures_record(
+                user=user,
+                child=view.child,
+                items=[(v.record, [v.record.record_type], v.grant) for v in crossings.values()],
+                purpose=purpose,
+                channel=Channel.EXPORT if channel == "export" else Channel.PAGE,
+            )
         audit_record(
             actor=user,
             event="chronology.exported" if channel == "export" else "chronology.viewed",

@@ -11,6 +11,8 @@ already granted, so it shows only what that user may see:
 - pathway stages, meetings and handovers: cases the user may open in full;
 - significant events: the user's own agency's, and a partner's where an
   agreement shares the category of that agency's records (or break-glass);
+- the child's own words, as participation's rules allow (consent and
+  agreements), from contributions and from the referrals that carried them;
 - joins and splits of this child's records, without naming hidden records.
 
 Every source runs a fixed number of queries however many events it returns, so
@@ -30,6 +32,8 @@ from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
 from joinedup.linkage.models import ChildJoin
+from joinedup.participation.access import contributions_readable, referral_words_readable
+from joinedup.participation.models import Contribution
 from joinedup.pathways.access import case_access_level, cases_visible_to
 from joinedup.pathways.models import Handover, Meeting
 from joinedup.referrals.access import referrals_visible_to
@@ -44,6 +48,7 @@ KINDS: dict[str, str] = {
     "meeting": "Meeting",
     "handover": "Handover",
     "join": "Records joined or split",
+    "words": "In their own words",
     "event": "Significant event",
 }
 
@@ -59,6 +64,8 @@ class Entry:
     agency: str
     date_only: bool = False
     url: str = ""
+    # The partner's record a young person's words crossed by (a SharedRecord), for the disclosure log.
+    via: Any = None
 
     @property
     def kind_label(self) -> str:
@@ -225,12 +232,51 @@ def events_source(user: Any, access: Any) -> list[Entry]:
     ]
 
 
+def words_source(user: Any, access: Any) -> list[Entry]:
+    """The child's own words: contributions and the words a referral carried, as participation's
+    rules allow (consent and agreements; withdrawn words never)."""
+    # access: the opened child's words; participation.access decides which may be read
+    contributions = list(
+        Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True).select_related(
+            "heard_by__membership__agency"
+        )
+    )
+    entries = [
+        Entry(
+            when=_day(shown.item.heard_on),
+            date_only=True,
+            kind="words",
+            title="The child said",
+            summary=f"\u201c{shown.item.words[:400]}\u201d",
+            agency=shown.holder.name,
+            via=shown.via,
+        )
+        for shown in contributions_readable(access=access, contributions=contributions)
+    ]
+    referrals = list(
+        referrals_visible_to(user).filter(child=access.child).exclude(child_says="").select_related("referring_agency")
+    )
+    for shown in referral_words_readable(access=access, referrals=referrals):
+        entries.append(
+            Entry(
+                when=shown.item.received_at or shown.item.created_at,
+                kind="words",
+                title="The child said (in a referral)",
+                summary=f"\u201c{shown.item.child_says[:400]}\u201d",
+                agency=shown.holder.name,
+                via=shown.via,
+            )
+        )
+    return entries
+
+
 SOURCES: list[Source] = [
     records_source,
     intelligence_source,
     referrals_source,
     cases_source,
     joins_source,
+    words_source,
     events_source,
 ]
 

@@ -276,3 +276,24 @@ class TestAddingAnEvent:
     def test_roles_that_cannot_edit_records_cannot_add(self, world: Any, shared_child: Any) -> None:
         response = _client(world.users["analyst"]).get(reverse("chronology:event_add", args=[shared_child.uuid]))
         assert response.status_code == 403
+
+
+class TestTheChildsOwnWords:
+    def test_words_show_as_participation_allows(self, world: Any, shared_child: Any) -> None:
+        from joinedup.participation.models import ConsentUse, Contribution
+
+        Contribution.objects.create(
+            kind="idea",
+            words="I want to stay at my school.",
+            heard_by=world.users["practitioner"],
+            heard_on=dt.date(2025, 4, 2),
+            child=shared_child,
+            about_own_plan=True,
+            consent_use=ConsentUse.MY_PLAN_ONLY,
+        )
+        url = reverse("chronology:chronology", args=[shared_child.uuid])
+        own = _client(world.users["practitioner"]).get(url, {"kind": "words"}).content.decode()
+        assert "I want to stay at my school." in own and "In their own words" in own
+        # The police share no social care data with City: City's words about the child's plan stay with City.
+        police = make_user(world, role="practitioner", agency="police")
+        assert "I want to stay at my school." not in _client(police).get(url).content.decode()
