@@ -377,6 +377,14 @@ def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
             where = f"moved to {to_cohort.name}" if to_cohort else "withdrawn from this cohort"
             messages.success(request, f"{member.display_name} {where}. Tell their lead practitioner.")
             return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+    if request.method == "POST" and action not in {"check", "confirm", "decide", "separate"}:
+        # A post that names no action the page offers is a mistake to explain, not to ignore.
+        decision_form = SafetyDecisionForm({})
+        decision_form.is_valid()  # bound and checked, so the message below is its only error
+        decision_form.errors.clear()
+        decision_form.add_error(
+            None, "Choose what to do: run the safety check, record a decision, move or withdraw someone, or confirm."
+        )
     view = selectors.cohort_view(user=request.user, cohort=cohort)
     return render(
         request,

@@ -7,7 +7,8 @@ POST for pages, a JSON body for the API) is sent as every subject:
   the database is exactly as it was;
 - where a URL accepts only POST (its GET answers 405), POST_RULES says who may
   use it, and everyone else is refused with nothing changed;
-- where the user may use the page, an empty submission never gives a 500.
+- where the user may use the page, an empty submission never gives a 500,
+  and a form that comes back says what to fix (the GOV.UK error summary).
 
 A refusal leaves the audit trail as it was too, except the sign-in lockout's
 own bookkeeping (axes) and sessions, which are not domain data.
@@ -163,10 +164,16 @@ def test_refused_writes_change_nothing(world: Any, matrix_world: Fixture, role: 
             body = API_BODIES.get(name, {})
             response = client.post(url, data=body, content_type="application/json", headers=headers)
         else:
-            response = client.post(url, data={})
+            # A browser's form always sends its CSRF token, so an "empty" form is never an empty body
+            # (the test client does not check the token).
+            response = client.post(url, data={"csrfmiddlewaretoken": "from-the-page"})
         status = response.status_code
         if status >= 500:
             failures.append(f"{name} {url}: POST gave {status}")
+        elif allowed and not row.api and status == 200 and "text/html" in response.get("Content-Type", ""):
+            # An empty form that comes back must say what to fix, never fail silently.
+            if "govuk-error-summary" not in response.content.decode():
+                failures.append(f"{name} {url}: an empty submission came back without an error summary")
         elif not allowed:
             if not _refused(status, who, row.api):
                 failures.append(f"{name} {url}: POST should be refused, got {status}")
