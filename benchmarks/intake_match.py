@@ -90,10 +90,10 @@ def main() -> None:
             cursor.execute("ANALYZE children_agencyrecord")
 
     from joinedup.linkage import model as splink_model
+    from joinedup.linkage.access import agency_records_for_linkage
     from joinedup.linkage.features import records_to_rows
     from joinedup.linkage.intake import FIELDS, match_record, scorer_for
     from joinedup.linkage.services import active_model, linkage_model_activate, linkage_model_save
-    from joinedup.partnership.access import agency_records_for_linkage
 
     live = agency_records_for_linkage()
     total = live.count()

@@ -106,11 +106,11 @@ def main() -> None:
     from joinedup.children.models import AgencyRecord
     from joinedup.demo.services import demo_seed
     from joinedup.linkage import model as splink_model
+    from joinedup.linkage.access import agency_records_for_linkage
     from joinedup.linkage.features import records_to_table
     from joinedup.linkage.management.commands.linkage_train import FIELDS
     from joinedup.linkage.models import LinkageRun
     from joinedup.linkage.services import active_model, linkage_apply, linkage_model_activate, linkage_model_save
-    from joinedup.partnership.access import agency_records_for_linkage
 
     if connection.vendor == "postgresql" and not args.reuse:
         call_command("flush", "--no-input", verbosity=0)

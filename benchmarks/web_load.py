@@ -92,9 +92,10 @@ def prepare(args: argparse.Namespace) -> dict[str, object]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from joinedup.children.access import children_visible_to
     from joinedup.children.models import AgencyRecord
     from joinedup.core.models import User
-    from joinedup.partnership.access import cases_visible_to, children_visible_to
+    from joinedup.pathways.access import cases_visible_to
 
     user = User.objects.get(username=USERNAME)
     rng = random.Random(1)

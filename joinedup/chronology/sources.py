@@ -235,8 +235,8 @@ def events_source(user: Any, access: Any) -> list[Entry]:
 def words_source(user: Any, access: Any) -> list[Entry]:
     """The child's own words: contributions and the words a referral carried, as participation's
     rules allow (consent and agreements; withdrawn words never)."""
-    # access: the opened child's words; participation.access decides which may be read
     contributions = list(
+        # access: the opened child's words; participation.access decides which may be read
         Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True).select_related(
             "heard_by__membership__agency"
         )
