@@ -46,6 +46,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
     os.environ.setdefault("HTTPS", "false")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joinedup.settings")
     os.environ.setdefault("AUDIT_CHECKPOINT_FILE", str(ROOT / "var" / "bench" / "child-page-checkpoints.jsonl"))
 
