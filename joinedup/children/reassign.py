@@ -13,7 +13,7 @@ back with a split.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,3 +106,29 @@ def followers_restore(moved: Moved, *, now_on: int) -> int:
             _point(model, field, back)
         count += len(back)
     return count
+
+
+def followers_left_behind(*, on: int, to: int) -> Moved:
+    """Rows still on child `on` after its records all left (added to the joined child after the
+    join: an event, a child's words) go to child `to` with them; returns what moved, as
+    `followers_move` does, so the move is recorded with the split."""
+    return followers_move({on: to})
+
+
+# Where a child's records went when a split emptied it: the linkage app knows (its joins record
+# every move) and registers the answer here, so the child page can say so without importing it.
+SplitDestinations = Callable[[Any], list[int]]
+_DESTINATIONS: list[SplitDestinations] = []
+
+
+def register_split_destinations(lookup: SplitDestinations) -> None:
+    if lookup not in _DESTINATIONS:
+        _DESTINATIONS.append(lookup)
+
+
+def split_destinations(child: Any) -> list[int]:
+    """Ids of the children an emptied child's records were split back to (none if unknown)."""
+    found: list[int] = []
+    for lookup in _DESTINATIONS:
+        found.extend(c for c in lookup(child) if c not in found)
+    return found

@@ -29,6 +29,7 @@ from joinedup.children.access import (
     search_scope,
 )
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child
+from joinedup.children.reassign import split_destinations
 from joinedup.children.services import disclosures_record
 from joinedup.core.text import name_key
 from joinedup.core.validators import format_nhs_number, normalise_nhs_number
@@ -407,48 +408,71 @@ def record_opened_for_change(*, user: Any, record: AgencyRecord) -> AgencyRecord
 
 @dataclass
 class MovedChild:
-    """A child whose records all moved to another by a join, and where they are now."""
+    """A child whose records all moved to others, by a join or a split, and where they are now."""
 
     child: Child
-    now: ChildResult
+    now: list[ChildResult]
+    split: bool = False
+
+
+def _destinations(child: Child) -> tuple[list[Child], bool]:
+    """Where an emptied child's records are now: through every later join, or, after a split,
+    the children the split sent them back to."""
+    if child.joined_into_id is not None:
+        current, seen = child, {child.pk}
+        while current.joined_into_id is not None and current.joined_into_id not in seen:
+            # access: following joins; each destination opens via child_access
+            current = Child.objects.get(pk=current.joined_into_id)
+            seen.add(current.pk)
+        return [current], False
+    # After a split: the children the app that joins records says they went back to.
+    ids = split_destinations(child)
+    # access: the destination children, each opened via child_access by the caller
+    return list(Child.objects.filter(pk__in=ids).order_by("id")), True
 
 
 def child_moved_view(*, user: Any, child_uuid: Any, purpose: str) -> MovedChild:
-    """Where an emptied child's records went (through every later join), named as the user may
-    see the child they are with now; 404 unless the user may open that child. Audited."""
+    """Where an emptied child's records went (a join, or a split), named as the user may see the
+    children they are with now; 404 unless the user may open at least one. Audited."""
     try:
-        # access: found only to say where its records went; the destination opens via child_access
+        # access: found only to say where its records went; the destinations open via child_access
         child = Child.objects.get(uuid=child_uuid)
     except (Child.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
-    if child.joined_into_id is None or child.records.filter(erased_at__isnull=True).exists():
+    if child.records.filter(erased_at__isnull=True).exists():
         raise Http404
-    current, seen = child, {child.pk}
-    while current.joined_into_id is not None and current.joined_into_id not in seen:
-        # access: following joins; the destination opens via child_access below
-        current = Child.objects.get(pk=current.joined_into_id)
-        seen.add(current.pk)
+    destinations, split = _destinations(child)
+    now: list[ChildResult] = []
     with transaction.atomic():
-        access = child_access(user=user, child_uuid=current.uuid, purpose=purpose)
-        now = ChildResult(child=current, records=access.own_records, shared=[s for s in access.shared if s.fields])
-        named = None if now.records else next((s for s in now.shared if "given_names" in s.fields), None)
-        if named is not None:
-            disclosures_record(
-                user=user,
-                child=current,
-                items=[(named.record, [DataCategory.IDENTITY], named.grant)],
-                purpose=purpose,
-                channel=Channel.PAGE,
+        for destination in destinations:
+            try:
+                access = child_access(user=user, child_uuid=destination.uuid, purpose=purpose)
+            except Http404:
+                continue
+            result = ChildResult(
+                child=destination, records=access.own_records, shared=[s for s in access.shared if s.fields]
             )
+            now.append(result)
+            named = None if result.records else next((s for s in result.shared if "given_names" in s.fields), None)
+            if named is not None:
+                disclosures_record(
+                    user=user,
+                    child=destination,
+                    items=[(named.record, [DataCategory.IDENTITY], named.grant)],
+                    purpose=purpose,
+                    channel=Channel.PAGE,
+                )
+        if not now:
+            raise Http404
         audit_record(
             actor=user,
             event="child.moved_viewed",
             obj=child,
             child_uuid=child.uuid,
             purpose=purpose,
-            detail={"now": str(current.uuid), "named_from": str(named.record.uuid) if named else None},
+            detail={"now": [str(r.child.uuid) for r in now], "split": split},
         )
-    return MovedChild(child=child, now=now)
+    return MovedChild(child=child, now=now, split=split)
 
 
 # --- pseudonymised views for analysts ---------------------------------------------

@@ -15,7 +15,12 @@ class LinkageConfig(AppConfig):
         register_child_section(history_section)
 
         from joinedup.children.matching import register_possible_matches
+        from joinedup.children.reassign import register_split_destinations
         from joinedup.linkage.access import possible_matches_for_new_record
+        from joinedup.linkage.selectors import split_destinations_of
+
+        # A child a split emptied says where its records went.
+        register_split_destinations(split_destinations_of)
 
         # The record pages ask how many possible matches a new record has.
         register_possible_matches(possible_matches_for_new_record)

@@ -19,7 +19,7 @@ from joinedup.audit.services import audit_record
 from joinedup.children.access import child_access
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel
 from joinedup.children.services import disclosures_record
-from joinedup.linkage.models import CandidatePair
+from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind
 from joinedup.partnership.access import Grant
 
 KNOW_OF = ["know_of"]
@@ -132,3 +132,12 @@ def split_groups(*, join: Any) -> list[SplitGroup]:
         SplitGroup(records=len(ids), agencies=sorted({names[i] for i in ids if i in names}))
         for ids in by_child.values()
     ]
+
+
+def split_destinations_of(child: Any) -> list[int]:
+    """For children.reassign: the children the latest split of `child` sent its records back to."""
+    # access: one child's join history, ids only; each destination opens via child_access
+    split = ChildJoin.objects.filter(target=child, kind=JoinKind.UNMERGE).order_by("-created_at", "-id").first()
+    if split is None:
+        return []
+    return sorted({m["to"] for m in split.moves})

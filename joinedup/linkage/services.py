@@ -22,7 +22,7 @@ from django.utils import timezone
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.access import children_visible_to
 from joinedup.children.models import AgencyRecord, Child
-from joinedup.children.reassign import followers_move, followers_restore
+from joinedup.children.reassign import followers_left_behind, followers_move, followers_restore
 from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
 from joinedup.linkage.model import comparison_label
@@ -316,6 +316,16 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
         AgencyRecord.objects.filter(pk=move["record"]).update(child_id=move["from"], updated_at=timezone.now())
     restored = followers_restore(join.related or {}, now_on=join.target_id)
     back_to = sorted({m["from"] for m in join.moves} | {c for rows in (join.related or {}).values() for _, c in rows})
+    left_behind: dict[str, list[list[int]]] = {}
+    if not AgencyRecord.objects.filter(child_id=join.target_id, erased_at__isnull=True).exists():
+        # Nothing of the child is left on the emptied one: what was added to it after the join
+        # (an event, the child's words) goes with most of its records, never stranded on a
+        # page no one can open.
+        counts: dict[int, int] = {}
+        for move in join.moves:
+            counts[move["from"]] = counts.get(move["from"], 0) + 1
+        main = max(sorted(counts), key=lambda child: counts[child])
+        left_behind = followers_left_behind(on=join.target_id, to=main)
     Child.objects.filter(pk__in=back_to).update(joined_into=None, updated_at=timezone.now())
     split = ChildJoin.objects.create(
         kind=JoinKind.UNMERGE,
@@ -337,6 +347,7 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
             "reason": reason.strip(),
             "back_to": [str(u) for u in Child.objects.filter(pk__in=back_to).values_list("uuid", flat=True)],
             "also_restored": restored,
+            "left_behind_moved": {label: len(rows) for label, rows in left_behind.items()},
             "pairs_kept_apart": kept_apart,
         },
     )

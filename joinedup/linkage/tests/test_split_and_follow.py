@@ -221,3 +221,40 @@ def test_the_history_links_to_where_a_split_sent_records_for_those_who_may_open_
     history = client.get(reverse("children:detail", args=[kept.child.uuid])).content.decode().split("join-history")[1]
     assert reverse("children:detail", args=[moving.child.uuid]) in history
     assert reverse("children:detail", args=[secret.child.uuid]) not in history  # health's child is not theirs
+
+
+def test_a_split_that_empties_a_child_says_where_everything_went(world: Any) -> None:
+    """A child left with no live record by a split (its own record erased since the join) must not
+    become a 404: its address names where the records went, and what was added to it after the join
+    (a significant event, the child's words) goes with them."""
+    from joinedup.chronology.models import SignificantEvent
+
+    first = make_record(world, given_names="Freddie", family_name="Williams", date_of_birth=D(2012, 5, 1))
+    second = make_record(world, given_names="Freddie", family_name="Williams", date_of_birth=D(2012, 9, 3))
+    join = child_merge(actor=world.users["screener"], children=[first.child, second.child], reason="Same boy")
+    assert join is not None
+    joined = join.target
+    came_from = second.child_id if second.child_id != joined.pk else first.child_id
+    event = SignificantEvent.objects.create(
+        child=joined, agency=world.agencies["city_csc"], category="social_care", kind="missing_episode",
+        occurred_on=D(2026, 11, 14), summary="Missing overnight", source="Police", recorded_by=world.users["practitioner"],
+    )  # fmt: skip
+    words = Contribution.objects.create(
+        child=joined, kind="idea", words="I want to stay at my school", heard_by=world.users["practitioner"],
+        heard_on=timezone.localdate(), about_own_plan=True,
+    )  # fmt: skip
+    # The joined child's own record is erased under retention; only the joined-in record is left.
+    AgencyRecord.objects.filter(child=joined).exclude(pk__in=[m["record"] for m in join.moves]).update(
+        erased_at=timezone.now()
+    )
+    child_unmerge(actor=world.users["screener"], join=join, reason="Two different boys")
+    event.refresh_from_db()
+    words.refresh_from_db()
+    assert event.child_id == came_from and words.child_id == came_from
+    client = Client()
+    client.force_login(world.users["practitioner"])
+    page = client.get(reverse("children:detail", args=[joined.uuid]))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "split back to the children they came from" in content
+    assert reverse("children:detail", args=[Child.objects.get(pk=came_from).uuid]) in content
