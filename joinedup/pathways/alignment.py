@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from joinedup.partnership.models import AgencyType
+from joinedup.partnership.roles import Role
 from joinedup.pathways.definitions import PURPOSES, Clock, Definition, Stage
 from joinedup.pathways.models import Case, CaseEvent, Handover, Task
 
@@ -71,6 +73,16 @@ class Comparison:
         return round(100 * score / len(self.rows))
 
 
+def _roles(codes: list[str]) -> str:
+    labels = dict(Role.choices)
+    return ", ".join(str(labels.get(c, c.replace("_", " "))) for c in codes)
+
+
+def _agency_types(codes: list[str]) -> str:
+    labels = dict(AgencyType.choices)
+    return ", ".join(str(labels.get(c, c.replace("_", " "))) for c in codes)
+
+
 def _clocks(definition: Definition, stage: Stage) -> list[Clock]:
     return [c for c in definition.clocks if c.stage == stage.id]
 
@@ -94,8 +106,8 @@ def compare(a: Definition, b: Definition) -> Comparison:
         if stage_a is not None and stage_b is not None:
             pairs = [
                 ("Threshold", stage_a.threshold or "not stated", stage_b.threshold or "not stated"),
-                ("Responsible roles", ", ".join(stage_a.roles), ", ".join(stage_b.roles)),
-                ("Responsible agencies", ", ".join(stage_a.agency_types), ", ".join(stage_b.agency_types)),
+                ("Responsible roles", _roles(stage_a.roles), _roles(stage_b.roles)),
+                ("Responsible agencies", _agency_types(stage_a.agency_types), _agency_types(stage_b.agency_types)),
                 ("Meetings", _meetings(stage_a), _meetings(stage_b)),
                 ("Timescales", _describe_clocks(_clocks(a, stage_a)), _describe_clocks(_clocks(b, stage_b))),
             ]

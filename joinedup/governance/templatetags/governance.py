@@ -21,6 +21,11 @@ def purpose_label_filter(code: str) -> str:
     return purpose_label(code or "")
 
 
+@register.filter(name="purpose_labels")
+def purpose_labels_filter(codes: Iterable[str]) -> str:
+    return ", ".join(purpose_label(c) for c in codes or [])
+
+
 @register.filter(name="event_label")
 def event_label_filter(code: str) -> str:
     return event_label(code or "")
