@@ -65,7 +65,12 @@ class MoveForm(GovukForm):
 
 
 class EventForm(GovukForm):
-    event = forms.ChoiceField(label="Record that this happened", choices=[(k, v) for k, v in EVENTS.items()])
+    # No event is preselected: pressing the button without choosing must ask, never record the first one.
+    event = forms.ChoiceField(
+        label="Record that this happened",
+        choices=[("", "Choose what happened"), *((k, v) for k, v in EVENTS.items())],
+        error_messages={"required": "Choose what happened."},
+    )
 
 
 class HandoverForm(GovukForm):

@@ -123,3 +123,22 @@ def test_the_case_page_is_audited(world: Any, case: Case) -> None:
     client.get(reverse("pathways:case", args=[case.uuid]))
     event = AuditEvent.objects.get(event="case.viewed")
     assert event.child_uuid == case.child.uuid and event.object_uuid == case.uuid
+
+
+def test_recording_an_event_without_choosing_one_records_nothing_and_says_why(world: Any) -> None:
+    """Seen walking the product: the list defaulted to its first event, so an empty press recorded one."""
+    case = services.case_open(
+        actor=world.users["screener"],
+        child=make_record(world).child,
+        definition=shipped_definitions()["efh-city@1"],
+        area=world.city,
+        lead_agency=world.agencies["city_csc"],
+    )
+    before = CaseEvent.objects.filter(case=case).count()
+    client = Client()
+    client.force_login(world.users["practitioner"])
+    page = client.get(reverse("pathways:case", args=[case.uuid])).content.decode()
+    assert "Choose what happened" in page
+    response = client.post(reverse("pathways:case_event", args=[case.uuid]), {"event": ""})
+    assert "Choose what happened." in response.content.decode()
+    assert CaseEvent.objects.filter(case=case).count() == before
