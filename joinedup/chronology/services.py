@@ -85,12 +85,15 @@ def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str,
     )
     recipients = [m.user for m in Membership.objects.filter(agency=to_agency, is_active=True).select_related("user")]
     label = CheckField(field).label.lower()
+    # The holders are told about their own record, so it names the child as that record does.
+    theirs = next((r for r in access.all_records if r.agency_id == to_agency.pk), None)
+    named = f"{theirs.full_name} ({theirs.local_id})" if theirs is not None else f"child {access.child.pseudonym}"
     url = reverse("children:detail", args=[access.child.uuid])
     transaction.on_commit(
         lambda: notify(
             users=recipients,
             kind="record_check",
-            title=f"Please check the {label} on your record of child {access.child.pseudonym}",
+            title=f"Please check the {label} on your record of {named}",
             body=f"{access.membership.agency.name} sees a different {label} recorded by another agency. {note}".strip(),
             url=url,
         )

@@ -101,7 +101,8 @@ class TestAtAGlance:
         request = RecordCheckRequest.objects.get()
         assert request.to_agency == world.agencies["police"] and request.field == "date_of_birth"
         assert AuditEvent.objects.filter(event="record_check.requested", child_uuid=shared_child.uuid).exists()
-        assert Notification.objects.filter(user=officer, kind="record_check").exists()
+        note = Notification.objects.get(user=officer, kind="record_check")
+        assert "Keiht Abdul Smith" in note.title  # as the police's own record names the child
         # Asking again at once is refused with a reason, and nothing more is written.
         again = client.post(url, body, follow=True)
         assert "You asked Shire Police to check this" in again.content.decode()
