@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 # Each app's own objects are reached through its access.py, built on this policy core
-# (docs/decisions/0002-access-by-owner.md).
+# (docs/decisions/0003-access-by-owner-and-import-contract.md).
 
 __all__ = ["Purpose"]  # re-exported for callers that think of purposes as part of access
 
