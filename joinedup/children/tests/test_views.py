@@ -254,3 +254,11 @@ def test_the_synthetic_data_banner_shows_exactly_when_demo_data_is_loaded(world:
     world.partnership.save()
     response = Client().get(reverse("login"))
     assert (b"Synthetic data" in response.content) is synthetic
+
+
+def test_a_search_by_htmx_with_an_impossible_date_says_so(world: Any) -> None:
+    """Seen walking the product: 31 February came back with no error and no results."""
+    client = client_for(world.users["practitioner"])
+    query = {"q": "Rhys", "date_of_birth_day": "31", "date_of_birth_month": "2", "date_of_birth_year": "2012"}
+    response = client.get(reverse("children:search"), query, headers={"HX-Request": "true"})
+    assert "must be a real date" in response.content.decode()
