@@ -7,6 +7,7 @@ Stages are matched by what they are for (their purpose), not their names, so
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,12 +74,12 @@ class Comparison:
         return round(100 * score / len(self.rows))
 
 
-def _roles(codes: list[str]) -> str:
+def _roles(codes: Iterable[str]) -> str:
     labels = dict(Role.choices)
     return ", ".join(str(labels.get(c, c.replace("_", " "))) for c in codes)
 
 
-def _agency_types(codes: list[str]) -> str:
+def _agency_types(codes: Iterable[str]) -> str:
     labels = dict(AgencyType.choices)
     return ", ".join(str(labels.get(c, c.replace("_", " "))) for c in codes)
 

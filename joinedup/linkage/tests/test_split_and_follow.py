@@ -236,9 +236,15 @@ def test_a_split_that_empties_a_child_says_where_everything_went(world: Any) -> 
     joined = join.target
     came_from = second.child_id if second.child_id != joined.pk else first.child_id
     event = SignificantEvent.objects.create(
-        child=joined, agency=world.agencies["city_csc"], category="social_care", kind="missing_episode",
-        occurred_on=D(2026, 11, 14), summary="Missing overnight", source="Police", recorded_by=world.users["practitioner"],
-    )  # fmt: skip
+        child=joined,
+        agency=world.agencies["city_csc"],
+        category="social_care",
+        kind="missing_episode",
+        occurred_on=D(2026, 11, 14),
+        summary="Missing overnight",
+        source="Police",
+        recorded_by=world.users["practitioner"],
+    )
     words = Contribution.objects.create(
         child=joined, kind="idea", words="I want to stay at my school", heard_by=world.users["practitioner"],
         heard_on=timezone.localdate(), about_own_plan=True,
