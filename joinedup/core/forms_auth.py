@@ -12,5 +12,7 @@ class SignInForm(AuthenticationForm):
         "inactive": "This account is inactive. Ask your partnership admin to reactivate it.",
     }
 
-    username = forms.CharField(label="Username", max_length=150)
-    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+    username = forms.CharField(label="Username", max_length=150, error_messages={"required": "Enter your username."})
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput, error_messages={"required": "Enter your password."}
+    )

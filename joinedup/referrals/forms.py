@@ -36,10 +36,16 @@ class ChildStep(GovukForm):
 
 class ConcernsStep(GovukForm):
     harm_types = forms.MultipleChoiceField(
-        label="What are you worried about?", choices=(), widget=forms.CheckboxSelectMultiple
+        label="What are you worried about?",
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one thing you are worried about."},
     )
     indicators = forms.CharField(
-        label="What have you seen or been told?", widget=forms.Textarea(attrs={"rows": 5}), max_length=6000
+        label="What have you seen or been told?",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=6000,
+        error_messages={"required": "Enter what you have seen or been told."},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -69,9 +75,15 @@ class VoiceStep(GovukForm):
 
 
 class ConsentStep(GovukForm):
-    consent = forms.ChoiceField(label="Consent", choices=Consent.choices, widget=forms.RadioSelect)
+    consent = forms.ChoiceField(
+        label="Consent",
+        choices=Consent.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether consent was given."},
+    )
     family_informed = forms.TypedChoiceField(
         label="Has the family been told about this referral?",
+        error_messages={"required": "Choose whether the family has been told about this referral."},
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,

@@ -124,3 +124,21 @@ class TestApiDocs:
         assert schema["info"]["title"] == "Joined Up API"
         for path in schema["paths"]:
             assert path in content
+
+
+def test_an_empty_sign_in_says_which_fields_to_fill(db: Any) -> None:
+    content = Client().post(reverse("login"), {"username": "", "password": ""}).content.decode()
+    assert "Enter your username." in content and "Enter your password." in content
+    assert "This field is required" not in content
+
+
+def test_the_referral_steps_speak_plainly_when_empty(world: Any) -> None:
+    from joinedup.referrals.forms import ConcernsStep, ConsentStep
+
+    concerns, consent = ConcernsStep({}), ConsentStep({})
+    assert not concerns.is_valid() and not consent.is_valid()
+    messages = " ".join(str(e) for form in (concerns, consent) for errors in form.errors.values() for e in errors)
+    assert "Choose at least one thing you are worried about." in messages
+    assert "Enter what you have seen or been told." in messages
+    assert "Choose whether the family has been told about this referral." in messages
+    assert "Choose what are" not in messages and "Enter what have" not in messages
