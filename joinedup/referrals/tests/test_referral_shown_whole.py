@@ -36,3 +36,16 @@ def test_the_screener_and_the_referrer_see_places_people_and_contact(world: Any)
         page = client.get(url).content.decode()
         for text in ("The bus station", "older male, drives a grey car", "0115 496 0000"):
             assert text in page, (url, text)
+
+
+def test_the_check_page_writes_the_date_of_birth_in_words(world: Any) -> None:
+    draft = Referral.objects.create(
+        referring_agency=world.agencies["city_csc"],
+        child_details={"given_names": "Tia", "family_name": "Walkerton", "date_of_birth": "2011-03-14"},
+        status=ReferralStatus.DRAFT,
+        created_by=world.users["practitioner"],
+    )
+    client = Client()
+    client.force_login(world.users["practitioner"])
+    page = client.get(reverse("referrals:check", args=[draft.uuid])).content.decode()
+    assert "born 14 March 2011" in page and "2011-03-14" not in page
