@@ -351,7 +351,7 @@ def _definition(key: str) -> Definition:
 
 
 def _diagram(definition: Definition) -> dict[str, Any]:
-    # Rendered with json_script, never |safe: stage names are data.
+    # Rendered with json_script (escaped for a script block): stage names are data.
     return {
         "nodes": [{"data": {"id": s.id, "label": s.name}} for s in definition.stages],
         "edges": [
