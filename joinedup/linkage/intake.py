@@ -29,104 +29,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
-
 from joinedup.core.names import nickname_groups
+from joinedup.linkage.comparisons import Predicate, Row, predicates
 from joinedup.linkage.features import RECORD_FIELDS, partial_features, records_to_rows
-
-Row = dict[str, Any]
-Predicate = Callable[[Row, Row], bool]
 
 # The record fields the model compares (as batch linkage loads them), and the child they belong to.
 FIELDS = (*RECORD_FIELDS, "child_id")
 
 
-def _jw(a: str, b: str) -> float:
-    return float(JaroWinkler.similarity(a, b, prefix_weight=0.1))
-
-
-def _dl(a: str, b: str) -> int:
-    return int(DamerauLevenshtein.distance(a, b))
-
-
-def _eq(col: str) -> Predicate:
-    return lambda a, b: a[col] is not None and a[col] == b[col]
-
-
-def _any(col: str) -> Predicate:
-    return lambda a, b: bool(a[col] and b[col] and set(a[col]) & set(b[col]))
-
-
-def _missing(col: str) -> Predicate:
-    return lambda a, b: a[col] is None or b[col] is None
-
-
-def _mistyped_nickname(a: Row, b: Row) -> bool:
-    variants = a["given_variants"] or ()
-    if any(_jw(x, b["given"]) >= 0.92 for x in variants):
-        return True
-    return len(b["given"]) == 1 and any(x[:1] == b["given"] for x in variants)
-
-
-def _known_as(a: Row, b: Row) -> bool:
-    """b's given name is one of a's other names ("known as"), allowing one slip."""
-    return any(_dl(x, b["given"]) <= 1 for x in a["other_keys"] or ())
-
-
-# (comparison, level label) -> the level's condition, exactly as model.comparisons() writes it in SQL.
-# Labels are never reused for a changed condition, so models saved earlier still score as they did.
-LEVELS: dict[tuple[str, str], Predicate] = {
-    ("given", "Missing"): _missing("given"),
-    ("given", "Exact"): _eq("given"),
-    ("given", "Nickname or variant"): _any("given_groups"),
-    ("given", "Nickname, variant or known as"): lambda a, b: (
-        _any("given_groups")(a, b) or _known_as(a, b) or _known_as(b, a)
-    ),
-    ("given", "Very close spelling"): lambda a, b: (
-        _jw(a["given"], b["given"]) >= 0.92 or _dl(a["given"], b["given"]) <= 1
-    ),
-    ("given", "Close spelling"): lambda a, b: _jw(a["given"], b["given"]) >= 0.8,
-    ("given", "Sounds alike"): _eq("given_sound"),
-    ("given", "Initial"): lambda a, b: (
-        a["given_initial"] == b["given_initial"] and (len(a["given"]) == 1 or len(b["given"]) == 1)
-    ),
-    ("given", "Mistyped nickname or its initial"): lambda a, b: _mistyped_nickname(a, b) or _mistyped_nickname(b, a),
-    ("given", "Different, same family and birth date"): lambda a, b: _eq("dob")(a, b) and _eq("family")(a, b),
-    ("family", "Missing"): _missing("family"),
-    ("family", "Exact"): _eq("family"),
-    ("family", "Given and family swapped"): lambda a, b: (
-        a["given"] is not None
-        and b["given"] is not None
-        and _jw(a["given"], b["family"]) >= 0.92
-        and _jw(a["family"], b["given"]) >= 0.92
-    ),
-    ("family", "Shares a part (hyphenated)"): _any("family_parts"),
-    ("family", "Previous or other surname"): lambda a, b: bool(
-        (b["other_keys"] and a["family"] in b["other_keys"]) or (a["other_keys"] and b["family"] in a["other_keys"])
-    ),
-    ("family", "Very close spelling"): lambda a, b: _jw(a["family"], b["family"]) >= 0.92,
-    ("family", "Close spelling"): lambda a, b: _jw(a["family"], b["family"]) >= 0.8,
-    ("dob", "Missing"): _missing("dob"),
-    ("dob", "Exact"): _eq("dob"),
-    ("dob", "Day and month swapped"): lambda a, b: (
-        a["dob_year"] == b["dob_year"] and a["dob_day"] == b["dob_month"] and a["dob_month"] == b["dob_day"]
-    ),
-    ("dob", "One character off"): lambda a, b: _dl(a["dob"], b["dob"]) <= 1,
-    ("dob", "Year out by one"): lambda a, b: (
-        a["dob_month"] == b["dob_month"] and a["dob_day"] == b["dob_day"] and abs(a["dob_year"] - b["dob_year"]) == 1
-    ),
-    ("dob", "Same year and month"): _eq("dob_ym"),
-    ("sex", "Missing"): _missing("sex"),
-    ("sex", "Same"): _eq("sex"),
-    ("postcode", "Missing"): _missing("postcode"),
-    ("postcode", "Same address"): lambda a, b: _eq("postcode")(a, b) and _eq("address")(a, b),
-    ("postcode", "Same postcode"): _eq("postcode"),
-    ("postcode", "Same sector"): _eq("postcode_sector"),
-    ("postcode", "Same district"): _eq("postcode_district"),
-    ("nhs_number", "Missing"): _missing("nhs_number"),
-    ("nhs_number", "Exact"): _eq("nhs_number"),
-    ("nhs_number", "One transposition"): lambda a, b: _dl(a["nhs_number"], b["nhs_number"]) <= 1,
-}
+# (comparison, level label) -> the level's condition, from the one description in comparisons.py.
+LEVELS: dict[tuple[str, str], Predicate] = predicates()
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The probabilistic linkage model: Splink 5 on DuckDB, with comparisons for UK child records.
 
-Comparisons (each level's SQL is explainable on the review page):
+The comparisons are described once, in comparisons.py; in short:
 
 - given name: exact (term-frequency adjusted), nickname or diminutive
   (core/data/nicknames.txt) or a name the other record gives as "known as",
@@ -31,173 +31,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.backends.duckdb import DuckDBAPI
 
+from joinedup.linkage.comparisons import BY_NAME, COMPARISONS, label_of
 from joinedup.linkage.features import to_arrow
 
 logger = logging.getLogger(__name__)
 
 
-def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
-    return {"sql_condition": sql, "label_for_charts": label, **extra}
-
-
-def _null(col: str) -> dict[str, Any]:
-    return _level(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', "Missing", is_null_level=True)
-
-
 def comparisons() -> list[Any]:
-    given = cl.CustomComparison(
-        output_column_name="given",
-        comparison_description="Given name",
-        comparison_levels=[
-            _null("given"),
-            _level('"given_l" = "given_r"', "Exact", tf_adjustment_column="given", tf_adjustment_weight=1.0),
-            # A nickname or variant, or the name one record gives as the child's "known as"
-            # or other name (allowing one slip): Bobby Okafor, also known as Robert.
-            _level(
-                " OR ".join(
-                    [
-                        'list_has_any("given_groups_l", "given_groups_r")',
-                        'list_min(list_transform("other_keys_r", lambda x: damerau_levenshtein(x, "given_l"))) <= 1',
-                        'list_min(list_transform("other_keys_l", lambda x: damerau_levenshtein(x, "given_r"))) <= 1',
-                    ]
-                ),
-                "Nickname, variant or known as",
-            ),
-            _level(
-                'jaro_winkler_similarity("given_l", "given_r") >= 0.92'
-                ' OR damerau_levenshtein("given_l", "given_r") <= 1',
-                "Very close spelling",
-            ),
-            _level('jaro_winkler_similarity("given_l", "given_r") >= 0.8', "Close spelling"),
-            _level('"given_sound_l" = "given_sound_r"', "Sounds alike"),
-            _level(
-                '"given_initial_l" = "given_initial_r" AND (length("given_l") = 1 OR length("given_r") = 1)',
-                "Initial",
-            ),
-            # A nickname on one record and a mistyped full name (or only its initial) on the
-            # other: Olly and "Olivre", Livvy and "O". Close to a nickname, not twins.
-            _level(
-                " OR ".join(
-                    [
-                        'list_max(list_transform("given_variants_l", lambda x: jaro_winkler_similarity(x, "given_r")))'
-                        " >= 0.92",
-                        'list_max(list_transform("given_variants_r", lambda x: jaro_winkler_similarity(x, "given_l")))'
-                        " >= 0.92",
-                        '(length("given_l") = 1'
-                        ' AND list_contains(list_transform("given_variants_r", lambda x: left(x, 1)), "given_l"))',
-                        '(length("given_r") = 1'
-                        ' AND list_contains(list_transform("given_variants_l", lambda x: left(x, 1)), "given_r"))',
-                    ]
-                ),
-                "Mistyped nickname or its initial",
-            ),
-            # Independence fails for twins: a different given name means much more when
-            # the family name and date of birth agree. A level of its own lets the
-            # model learn that (Fellegi-Sunter otherwise multiplies them as unrelated).
-            # EM cannot learn this level (twins look like matches to it), so its m is
-            # fixed from what the level means: the same child almost never has two
-            # unrelated given names on records with the same family name and birth date.
-            _level(
-                '"dob_l" = "dob_r" AND "family_l" = "family_r"',
-                "Different, same family and birth date",
-                m_probability=0.0005,
-                fix_m_probability=True,
-            ),
-            _level("ELSE", "Different"),
-        ],
-    )
-    family = cl.CustomComparison(
-        output_column_name="family",
-        comparison_description="Family name",
-        comparison_levels=[
-            _null("family"),
-            _level('"family_l" = "family_r"', "Exact", tf_adjustment_column="family", tf_adjustment_weight=1.0),
-            # Swapped, allowing a typo in either name.
-            _level(
-                'jaro_winkler_similarity("given_l", "family_r") >= 0.92'
-                ' AND jaro_winkler_similarity("family_l", "given_r") >= 0.92',
-                "Given and family swapped",
-            ),
-            _level('list_has_any("family_parts_l", "family_parts_r")', "Shares a part (hyphenated)"),
-            _level(
-                'list_contains("other_keys_r", "family_l") OR list_contains("other_keys_l", "family_r")',
-                "Previous or other surname",
-            ),
-            _level('jaro_winkler_similarity("family_l", "family_r") >= 0.92', "Very close spelling"),
-            _level('jaro_winkler_similarity("family_l", "family_r") >= 0.8', "Close spelling"),
-            _level("ELSE", "Different"),
-        ],
-    )
-    dob = cl.CustomComparison(
-        output_column_name="dob",
-        comparison_description="Date of birth",
-        comparison_levels=[
-            _null("dob"),
-            _level('"dob_l" = "dob_r"', "Exact"),
-            _level(
-                '"dob_year_l" = "dob_year_r" AND "dob_day_l" = "dob_month_r" AND "dob_month_l" = "dob_day_r"',
-                "Day and month swapped",
-            ),
-            _level('damerau_levenshtein("dob_l", "dob_r") <= 1', "One character off"),
-            # A birthday recorded in the wrong year (2009 for 2010): same day and month.
-            _level(
-                '"dob_month_l" = "dob_month_r" AND "dob_day_l" = "dob_day_r" AND abs("dob_year_l" - "dob_year_r") = 1',
-                "Year out by one",
-            ),
-            _level('"dob_ym_l" = "dob_ym_r"', "Same year and month"),
-            _level("ELSE", "Different"),
-        ],
-    )
-    sex = cl.CustomComparison(
-        output_column_name="sex",
-        comparison_description="Sex",
-        comparison_levels=[_null("sex"), _level('"sex_l" = "sex_r"', "Same"), _level("ELSE", "Different")],
-    )
-    postcode = cl.CustomComparison(
-        output_column_name="postcode",
-        comparison_description="Postcode",
-        comparison_levels=[
-            _null("postcode"),
-            # The address's first line as well: one level, so the two are not counted twice.
-            _level('"postcode_l" = "postcode_r" AND "address_l" = "address_r"', "Same address"),
-            _level('"postcode_l" = "postcode_r"', "Same postcode"),
-            _level('"postcode_sector_l" = "postcode_sector_r"', "Same sector"),
-            _level('"postcode_district_l" = "postcode_district_r"', "Same district"),
-            _level("ELSE", "Different"),
-        ],
-    )
-    nhs = cl.CustomComparison(
-        output_column_name="nhs_number",
-        comparison_description="NHS number",
-        comparison_levels=[
-            _null("nhs_number"),
-            _level('"nhs_number_l" = "nhs_number_r"', "Exact"),
-            _level('damerau_levenshtein("nhs_number_l", "nhs_number_r") <= 1', "One transposition"),
-            # Two different valid NHS numbers: fixed, for the same reason as the twins level.
-            _level("ELSE", "Different", m_probability=0.001, fix_m_probability=True),
-        ],
-    )
-    return [given, family, dob, sex, postcode, nhs]
-
-
-# How each comparison is named to people (Splink's saved JSON keeps only a generic description).
-COMPARISON_LABELS = {
-    "given": "Given name",
-    "family": "Family name",
-    "dob": "Date of birth",
-    "sex": "Sex",
-    "postcode": "Postcode",
-    "nhs_number": "NHS number",
-}
+    """Splink's comparisons, built from the one description in comparisons.py."""
+    return [comparison.splink() for comparison in COMPARISONS]
 
 
 def comparison_label(comparison: dict[str, Any]) -> str:
     name = comparison["output_column_name"]
-    return str(COMPARISON_LABELS.get(name, comparison.get("comparison_description") or name))
+    return label_of(name) if name in BY_NAME else str(comparison.get("comparison_description") or name)
 
 
 # Each rule is an equi-join, so each must stay small at a million records: a

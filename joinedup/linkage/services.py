@@ -7,8 +7,6 @@ records all moved away stays, empty, with its history.
 
 from __future__ import annotations
 
-import json
-import math
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,7 +23,16 @@ from joinedup.children.models import AgencyRecord, Child
 from joinedup.children.reassign import followers_left_behind, followers_move, followers_restore
 from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
-from joinedup.linkage.model import comparison_label
+from joinedup.linkage import explain
+from joinedup.linkage.decisions import (
+    KEPT_APART,
+    Components,
+    conflict_reason,
+    keeps_apart,
+    review_reason,
+    rules_for,
+)
+from joinedup.linkage.explain import Waterfalls, step_columns, waterfall
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
 from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm
@@ -456,192 +463,6 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
 # --- applying a run -----------------------------------------------------------------------
 
 
-def _step_columns(parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """For each comparison, the scored row's columns of its level (gamma), its weight and its
-    term-frequency adjustment: Splink writes gamma_<name>, mw_<name> and mw_tf_adj_<name>
-    (the last only for comparisons with a term-frequency level: "" for the others)."""
-    out = []
-    for comparison in parameters["comparisons"]:
-        name = comparison["output_column_name"]
-        tf = any(level.get("tf_adjustment_column") for level in comparison["comparison_levels"])
-        out.append((f"gamma_{name}", f"mw_{name}", f"mw_tf_adj_{name}" if tf else ""))
-    return out
-
-
-def _steps(row: dict[str, Any], columns: list[tuple[str, str, str]]) -> tuple[tuple[Any, float], ...]:
-    """Each comparison's level and weight in a scored row, compactly: the weight and its
-    term-frequency adjustment are one step."""
-    return tuple(
-        (row.get(gamma), (row.get(weight) or 0.0) + ((row.get(tf) or 0.0) if tf else 0.0))
-        for gamma, weight, tf in columns
-    )
-
-
-Steps = tuple[tuple[Any, float], ...]
-
-
-class _Waterfalls:
-    """A pair's steps made into its waterfall, as a list (pages) or as JSON text (a run's
-    million pairs: each step's text is encoded once per model and level, then reused)."""
-
-    def __init__(self, parameters: dict[str, Any]) -> None:
-        self.labels = _level_labels(parameters)
-        lam = float(parameters["probability_two_random_records_match"])
-        self.prior = {
-            "comparison": "Prior (before comparing)",
-            "level": "",
-            "gamma": None,
-            "weight": round(math.log2(lam / (1 - lam)), 2),
-        }
-        self._encoded: dict[tuple[int, Any, float], str] = {}
-        self._prior_json = json.dumps(self.prior)
-
-    def _step(self, index: int, gamma: Any, weight: float) -> dict[str, Any]:
-        name, by_gamma = self.labels[index]
-        return {"comparison": name, "level": by_gamma.get(gamma, ""), "gamma": gamma, "weight": weight}
-
-    def _check(self, steps: Steps) -> None:
-        if len(steps) != len(self.labels):
-            raise ValueError(f"{len(steps)} steps for a model of {len(self.labels)} comparisons")
-
-    def build(self, steps: Steps) -> list[dict[str, Any]]:
-        self._check(steps)
-        return [self.prior, *(self._step(i, g, round(w, 2)) for i, (g, w) in enumerate(steps))]
-
-    def json(self, steps: Steps) -> str:
-        self._check(steps)
-        parts = [self._prior_json]
-        for index, (gamma, weight) in enumerate(steps):
-            key = (index, gamma, round(weight, 2))
-            text = self._encoded.get(key)
-            if text is None:
-                text = self._encoded[key] = json.dumps(self._step(*key))
-            parts.append(text)
-        return "[" + ",".join(parts) + "]"
-
-
-def waterfall(row: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each step from the prior to the final match weight: the comparisons' levels and weights."""
-    return _Waterfalls(parameters).build(_steps(row, _step_columns(parameters)))
-
-
-# Levels of model.comparisons() that the conflict rules read, as Splink numbers them
-# (the last level is 0). tests/test_linkage.py checks these against the model.
-GIVEN_DIFFERENT_SAME_FAMILY_DOB, GIVEN_DIFFERENT = 1, 0
-GIVEN_NOT_THE_SAME_NAME = {5, 4, 3, 2}  # close spelling, sounds alike, initial, mistyped nickname
-FAMILY_EXACT, DOB_EXACT, DOB_DIFFERENT, SEX_DIFFERENT = 6, 5, 0, 0
-POSTCODE_SAME = {4, 3}  # the same address, the same postcode
-NHS_EXACT, NHS_DIFFERENT = 2, 0
-
-
-def conflict_reason(row: dict[str, Any]) -> str:
-    """Why a pair must not be joined without a person deciding, however high its score.
-
-    Fellegi-Sunter weighs each comparison as if independent, which fails for
-    the commonest false matches in child records: twins and siblings share a
-    family name, an address and (twins) a birth date. So a person decides.
-    """
-    a, b = row.get("nhs_number_l"), row.get("nhs_number_r")
-    if a and b and a != b and row.get("gamma_nhs_number") == NHS_DIFFERENT:
-        return "Different NHS numbers"
-    if row.get("gamma_nhs_number") == NHS_EXACT:
-        # The same NHS number: twins and siblings never share one.
-        return ""
-    given, family, dob = row.get("gamma_given"), row.get("gamma_family"), row.get("gamma_dob")
-    if family == FAMILY_EXACT and dob == DOB_EXACT:
-        if given in (GIVEN_DIFFERENT, GIVEN_DIFFERENT_SAME_FAMILY_DOB):
-            return "Different given names, same family name and date of birth (twins?)"
-        if given in GIVEN_NOT_THE_SAME_NAME and row.get("gamma_sex") == SEX_DIFFERENT:
-            return "Similar given names but different sex, same family name and date of birth (twins?)"
-    if given in (GIVEN_DIFFERENT, GIVEN_DIFFERENT_SAME_FAMILY_DOB) and family == FAMILY_EXACT:
-        if row.get("gamma_postcode") in POSTCODE_SAME:
-            return "Different given names, same family name and postcode (siblings?)"
-    if dob == DOB_DIFFERENT:
-        return "Different dates of birth"
-    return ""
-
-
-# Levels that corroborate a pair beyond its names: a birth date that agrees or is one slip
-# away, the same address or postcode, the same NHS number or one transposition of it.
-DOB_CORROBORATES = {5, 4, 3, 2}  # exact, day and month swapped, one character off, year out by one
-NHS_CORROBORATES = {2, 1}  # exact, one transposition
-NAMES_ONLY = "Only the names agree: no date of birth, NHS number or address corroborates them"
-
-
-def uncorroborated_reason(row: dict[str, Any]) -> str:
-    """Why a pair whose names are all that agree may not be joined automatically.
-
-    Common names make "the same name" weak evidence however the model weighs
-    it: a record with only a name must not take a child's whole history with
-    it. Unlike a conflict this says nothing against the pair, so it sends the
-    pair to a person without keeping the records apart. A model without these
-    comparisons (a test's empty model) cannot tell, so the rule does not apply.
-    """
-    columns = ("gamma_dob", "gamma_postcode", "gamma_nhs_number")
-    if not all(column in row for column in columns):
-        return ""
-    if row["gamma_dob"] in DOB_CORROBORATES:
-        return ""
-    if row["gamma_postcode"] in POSTCODE_SAME:
-        return ""
-    if row["gamma_nhs_number"] in NHS_CORROBORATES:
-        return ""
-    return NAMES_ONLY
-
-
-def review_reason(row: dict[str, Any]) -> str:
-    """The shared decision rule of every path (intake, linkage runs, link_files): why a pair,
-    however strong, goes to a person; "" when it may be joined automatically."""
-    return conflict_reason(row) or uncorroborated_reason(row)
-
-
-def keeps_apart(reason: str) -> bool:
-    """Whether a review reason says the records must not be chained together through a third
-    (a conflict), rather than only that the evidence is too thin to join them unseen."""
-    return bool(reason) and reason != NAMES_ONLY
-
-
-KEPT_APART = "Would join records that must be kept apart"
-
-
-class Components:
-    """Records joined into components pair by pair (strongest first), never bringing together
-    two records that must be kept apart: a conflict rule or a person said so. Twins scored
-    apart must not be chained into one child through a third record that matches both.
-
-    `start` maps each record to the component it begins in (its child today, or itself).
-    """
-
-    def __init__(self, start: dict[Any, Any]) -> None:
-        self.component = dict(start)
-        self.members: dict[Any, set[Any]] = {}
-        for record, comp in start.items():
-            self.members.setdefault(comp, set()).add(record)
-        self.apart: dict[Any, set[Any]] = {}
-
-    def keep_apart(self, a: Any, b: Any) -> None:
-        self.apart.setdefault(a, set()).add(b)
-        self.apart.setdefault(b, set()).add(a)
-
-    def would_join_apart(self, a: Any, b: Any) -> bool:
-        ca, cb = self.component[a], self.component[b]
-        if ca == cb:
-            return False
-        small, large = sorted((self.members[ca], self.members[cb]), key=len)
-        return any(self.apart.get(x, set()) & large for x in small)
-
-    def join(self, a: Any, b: Any) -> bool:
-        """Join a's and b's components (the smaller moves); False if already one."""
-        ca, cb = self.component[a], self.component[b]
-        if ca == cb:
-            return False
-        small, large = (ca, cb) if len(self.members[ca]) < len(self.members[cb]) else (cb, ca)
-        for x in self.members[small]:
-            self.component[x] = large
-        self.members[large] |= self.members.pop(small)
-        return True
-
-
 PROGRESS_EVERY = 100_000
 PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
 Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...]]
@@ -671,7 +492,8 @@ def linkage_apply(
     if given, is told how far the run has got, now and then.
     """
     report = progress or (lambda message: None)
-    columns = _step_columns(model.parameters)
+    columns = step_columns(model.parameters)
+    rules = rules_for(model.parameters)
     # (probability, a, b, match weight, conflict, steps)
     scored: list[Scored] = []
     for row in rows:
@@ -684,8 +506,8 @@ def linkage_apply(
                 a,
                 b,
                 float(row["match_weight"]),
-                review_reason(row),
-                _steps(row, columns),
+                review_reason(row, rules),
+                explain.steps(row, columns),
             )
         )
     scored.sort(key=lambda item: -item[0])
@@ -764,7 +586,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
 def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, ...]]) -> None:
     """Write the run's pairs: new ones as rows (a million pairs cannot afford an ORM object
     each, nor encoding each waterfall from scratch), known ones updated in chunks."""
-    waterfalls = _Waterfalls(model.parameters)
+    waterfalls = Waterfalls(model.parameters)
     new_rows = (
         {"record_a_id": a, "record_b_id": b, "probability": probability, "match_weight": weight,
          "waterfall": waterfalls.json(steps), "conflict": conflict,
@@ -784,18 +606,6 @@ def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, .
     ]  # fmt: skip
     for chunk in _chunks(changed):
         CandidatePair.objects.bulk_update(chunk, [*PAIR_RESULT_FIELDS, "updated_at"])
-
-
-def _level_labels(parameters: dict[str, Any]) -> list[tuple[str, dict[Any, str]]]:
-    """For each comparison, its name and the label of each gamma value."""
-    out = []
-    for comparison in parameters["comparisons"]:
-        non_null = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        by_gamma: dict[Any, str] = {-1: "Missing"}
-        for index, level in enumerate(non_null):
-            by_gamma[len(non_null) - 1 - index] = level.get("label_for_charts", "")
-        out.append((comparison_label(comparison), by_gamma))
-    return out
 
 
 # --- intake: one new record, matched as it is created -------------------------------------
@@ -848,6 +658,7 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
     from joinedup.linkage.intake import match_record
 
     result = match_record(record, model=model)
+    rules = rules_for(model.parameters)
     by_child: dict[int, list[Any]] = {}
     for match in result.matches:  # strongest first, so children in order of their best match
         by_child.setdefault(match.child_id, []).append(match)
@@ -856,9 +667,9 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
     for child_id, matches in by_child.items():
         if matches[0].probability < model.upper_threshold:
             break
-        if any(keeps_apart(conflict_reason(m.row)) for m in matches):
+        if any(keeps_apart(conflict_reason(m.row, rules)) for m in matches):
             continue
-        if not any(m.probability >= model.upper_threshold and not review_reason(m.row) for m in matches):
+        if not any(m.probability >= model.upper_threshold and not review_reason(m.row, rules) for m in matches):
             continue
         known = Child.objects.get(pk=child_id)
         if children_opened_by_join(actor=actor, children=[record.child, known]):
@@ -878,7 +689,7 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
             probability=best.probability,
             match_weight=float(best.row["match_weight"]),
             waterfall=waterfall(best.row, model.parameters),
-            conflict=OUTSIDE_WORK if child_id == held else review_reason(best.row),
+            conflict=OUTSIDE_WORK if child_id == held else review_reason(best.row, rules),
             status=PairStatus.AUTO_JOINED if joined else PairStatus.PENDING,
         )
         if child_id == held:

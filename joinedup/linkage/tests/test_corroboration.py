@@ -12,14 +12,9 @@ from django.core.management import call_command
 from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_record
 from joinedup.linkage import model as splink_model
+from joinedup.linkage.decisions import NAMES_ONLY, keeps_apart, review_reason
 from joinedup.linkage.models import CandidatePair, PairStatus
-from joinedup.linkage.services import (
-    NAMES_ONLY,
-    keeps_apart,
-    linkage_model_activate,
-    linkage_model_save,
-    review_reason,
-)
+from joinedup.linkage.services import linkage_model_activate, linkage_model_save
 from joinedup.linkage.tests.synthetic import row
 
 D = dt.date

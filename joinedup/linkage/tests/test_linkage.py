@@ -14,11 +14,11 @@ from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_record
 from joinedup.linkage import model as splink_model
+from joinedup.linkage.decisions import conflict_reason, rules_for
 from joinedup.linkage.models import CandidatePair, PairStatus
 from joinedup.linkage.services import (
     child_merge,
     child_unmerge,
-    conflict_reason,
     linkage_apply,
     linkage_model_activate,
     linkage_model_save,
@@ -38,7 +38,7 @@ def score(model: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> dict[s
 
 
 def test_the_conflict_rules_read_the_levels_they_name(trained: dict[str, Any]) -> None:
-    from joinedup.linkage import services
+    """The rules read the trained model's levels by label, as Splink numbers them."""
 
     def gamma(name: str, label: str) -> int:
         (comparison,) = [c for c in trained["comparisons"] if c["output_column_name"] == name]
@@ -46,18 +46,21 @@ def test_the_conflict_rules_read_the_levels_they_name(trained: dict[str, Any]) -
         labels = [lv["label_for_charts"] for lv in levels]
         return len(labels) - 1 - labels.index(label)
 
-    assert services.GIVEN_NOT_THE_SAME_NAME == {
+    rules = rules_for(trained)
+    assert rules.given_not_the_same_name == {
         gamma("given", label)
         for label in ("Close spelling", "Sounds alike", "Initial", "Mistyped nickname or its initial")
     }
-    assert services.GIVEN_DIFFERENT_SAME_FAMILY_DOB == gamma("given", "Different, same family and birth date")
-    assert services.GIVEN_DIFFERENT == gamma("given", "Different")
-    assert services.FAMILY_EXACT == gamma("family", "Exact")
-    assert services.DOB_EXACT == gamma("dob", "Exact") and services.DOB_DIFFERENT == gamma("dob", "Different")
-    assert services.SEX_DIFFERENT == gamma("sex", "Different")
-    assert services.POSTCODE_SAME == {gamma("postcode", "Same address"), gamma("postcode", "Same postcode")}
-    assert services.NHS_EXACT == gamma("nhs_number", "Exact")
-    assert services.NHS_DIFFERENT == gamma("nhs_number", "Different")
+    assert rules.given_different == {
+        gamma("given", "Different, same family and birth date"),
+        gamma("given", "Different"),
+    }
+    assert rules.family_exact == {gamma("family", "Exact")}
+    assert rules.dob_exact == {gamma("dob", "Exact")} and rules.dob_different == {gamma("dob", "Different")}
+    assert rules.sex_different == {gamma("sex", "Different")}
+    assert rules.postcode_same == {gamma("postcode", "Same address"), gamma("postcode", "Same postcode")}
+    assert rules.nhs_exact == {gamma("nhs_number", "Exact")}
+    assert rules.nhs_different == {gamma("nhs_number", "Different")}
 
 
 class TestComparisons:
@@ -248,9 +251,9 @@ class TestJoins:
         from django.core.management import call_command
 
         from joinedup.linkage.access import agency_records_for_linkage
+        from joinedup.linkage.explain import waterfall
         from joinedup.linkage.features import records_to_table
         from joinedup.linkage.management.commands.linkage_train import FIELDS
-        from joinedup.linkage.services import waterfall
 
         make_record(world, given_names="Robert", family_name="Smith", date_of_birth=D(2010, 3, 4))
         make_record(world, agency="police", given_names="Bob", family_name="Smith", date_of_birth=D(2010, 3, 4))

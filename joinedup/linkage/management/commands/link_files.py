@@ -49,8 +49,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.linkage import model as splink_model
+from joinedup.linkage.decisions import Components, keeps_apart, review_reason
 from joinedup.linkage.extracts import ExtractError, load_columns, read_extracts
-from joinedup.linkage.services import Components, keeps_apart, review_reason
 
 # The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
 DEFAULT_THRESHOLD = 0.7

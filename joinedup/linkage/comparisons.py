@@ -1,0 +1,332 @@
+"""The comparisons of the linkage model, described once.
+
+Each comparison is a list of levels, most agreeing first, each with its label
+(shown on the review page and in a saved model), its condition in DuckDB SQL
+(what Splink runs in a batch) and the same condition as a Python predicate
+(what intake matching runs for one record in milliseconds). From this one
+description come:
+
+- the Splink settings (`model.comparisons()`),
+- the intake scorer's predicates (`intake.LEVELS`),
+- the Spark rewrite, which translates each level's SQL (`spark.for_spark`),
+- the names and level labels of waterfalls (`explain`),
+- the level numbers the decision rules read (`decisions`).
+
+Adding a level is one edit here. Labels are never reused for a changed
+condition: a saved model names its levels by label, so a model trained
+before a change still scores as it did (`LEGACY_LEVELS` keeps the
+predicates of labels no longer in use). `tests/test_intake.py` checks each
+predicate against Splink's SQL on the same pairs.
+
+Splink numbers a comparison's levels from the last (0, "Different") up;
+the null level is -1. `Comparison.gamma` gives a label's number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+Row = dict[str, Any]
+Predicate = Callable[[Row, Row], bool]
+
+
+def _jw(a: str, b: str) -> float:
+    return float(JaroWinkler.similarity(a, b, prefix_weight=0.1))
+
+
+def _dl(a: str, b: str) -> int:
+    return int(DamerauLevenshtein.distance(a, b))
+
+
+def _eq(col: str) -> Predicate:
+    return lambda a, b: a[col] is not None and a[col] == b[col]
+
+
+def _any(col: str) -> Predicate:
+    return lambda a, b: bool(a[col] and b[col] and set(a[col]) & set(b[col]))
+
+
+def _missing(col: str) -> Predicate:
+    return lambda a, b: a[col] is None or b[col] is None
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    sql: str  # DuckDB; "ELSE" for the last level
+    test: Predicate | None = None  # the SQL's Python twin; None for ELSE
+    null: bool = False
+    tf_column: str = ""  # term-frequency adjusted on this column
+    # A fixed m, for a level EM cannot learn (see the given name's twins level).
+    m_probability: float | None = None
+
+    def splink(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"sql_condition": self.sql, "label_for_charts": self.label}
+        if self.null:
+            out["is_null_level"] = True
+        if self.tf_column:
+            out["tf_adjustment_column"] = self.tf_column
+            out["tf_adjustment_weight"] = 1.0
+        if self.m_probability is not None:
+            out["m_probability"] = self.m_probability
+            out["fix_m_probability"] = True
+        return out
+
+
+ELSE = Level("Different", "ELSE")
+
+
+def missing(col: str) -> Level:
+    return Level("Missing", f'"{col}_l" IS NULL OR "{col}_r" IS NULL', _missing(col), null=True)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str  # Splink's output column name: gamma_<name>, mw_<name>
+    label: str  # how people read it
+    levels: tuple[Level, ...] = field(default_factory=tuple)
+
+    def splink(self) -> Any:
+        import splink.comparison_library as cl
+
+        return cl.CustomComparison(
+            output_column_name=self.name,
+            comparison_description=self.label,
+            comparison_levels=[level.splink() for level in self.levels],
+        )
+
+    def gamma(self, label: str) -> int:
+        return gamma_of(self.name, [lv.label for lv in self.levels if not lv.null], label)
+
+
+def gamma_of(name: str, non_null_labels: list[str], label: str) -> int:
+    """A level's number as Splink writes it (gamma_<name>): the last level is 0."""
+    if label not in non_null_labels:
+        raise KeyError(f"{name} has no level {label!r}")
+    return len(non_null_labels) - 1 - non_null_labels.index(label)
+
+
+# --- given name ------------------------------------------------------------------------------
+
+
+def _known_as(a: Row, b: Row) -> bool:
+    """b's given name is one of a's other names ("known as"), allowing one slip."""
+    return any(_dl(x, b["given"]) <= 1 for x in a["other_keys"] or ())
+
+
+def _mistyped_nickname(a: Row, b: Row) -> bool:
+    variants = a["given_variants"] or ()
+    if any(_jw(x, b["given"]) >= 0.92 for x in variants):
+        return True
+    return len(b["given"]) == 1 and any(x[:1] == b["given"] for x in variants)
+
+
+GIVEN = Comparison(
+    "given",
+    "Given name",
+    (
+        missing("given"),
+        Level("Exact", '"given_l" = "given_r"', _eq("given"), tf_column="given"),
+        # A nickname or variant, or the name one record gives as the child's "known as"
+        # or other name (allowing one slip): Bobby Okafor, also known as Robert.
+        Level(
+            "Nickname, variant or known as",
+            " OR ".join(
+                [
+                    'list_has_any("given_groups_l", "given_groups_r")',
+                    'list_min(list_transform("other_keys_r", lambda x: damerau_levenshtein(x, "given_l"))) <= 1',
+                    'list_min(list_transform("other_keys_l", lambda x: damerau_levenshtein(x, "given_r"))) <= 1',
+                ]
+            ),
+            lambda a, b: _any("given_groups")(a, b) or _known_as(a, b) or _known_as(b, a),
+        ),
+        Level(
+            "Very close spelling",
+            'jaro_winkler_similarity("given_l", "given_r") >= 0.92 OR damerau_levenshtein("given_l", "given_r") <= 1',
+            lambda a, b: _jw(a["given"], b["given"]) >= 0.92 or _dl(a["given"], b["given"]) <= 1,
+        ),
+        Level(
+            "Close spelling",
+            'jaro_winkler_similarity("given_l", "given_r") >= 0.8',
+            lambda a, b: _jw(a["given"], b["given"]) >= 0.8,
+        ),
+        Level("Sounds alike", '"given_sound_l" = "given_sound_r"', _eq("given_sound")),
+        Level(
+            "Initial",
+            '"given_initial_l" = "given_initial_r" AND (length("given_l") = 1 OR length("given_r") = 1)',
+            lambda a, b: a["given_initial"] == b["given_initial"] and (len(a["given"]) == 1 or len(b["given"]) == 1),
+        ),
+        # A nickname on one record and a mistyped full name (or only its initial) on the
+        # other: Olly and "Olivre", Livvy and "O". Close to a nickname, not twins.
+        Level(
+            "Mistyped nickname or its initial",
+            " OR ".join(
+                [
+                    'list_max(list_transform("given_variants_l", lambda x: jaro_winkler_similarity(x, "given_r")))'
+                    " >= 0.92",
+                    'list_max(list_transform("given_variants_r", lambda x: jaro_winkler_similarity(x, "given_l")))'
+                    " >= 0.92",
+                    '(length("given_l") = 1'
+                    ' AND list_contains(list_transform("given_variants_r", lambda x: left(x, 1)), "given_l"))',
+                    '(length("given_r") = 1'
+                    ' AND list_contains(list_transform("given_variants_l", lambda x: left(x, 1)), "given_r"))',
+                ]
+            ),
+            lambda a, b: _mistyped_nickname(a, b) or _mistyped_nickname(b, a),
+        ),
+        # Independence fails for twins: a different given name means much more when
+        # the family name and date of birth agree. A level of its own lets the
+        # model learn that (Fellegi-Sunter otherwise multiplies them as unrelated).
+        # EM cannot learn this level (twins look like matches to it), so its m is
+        # fixed from what the level means: the same child almost never has two
+        # unrelated given names on records with the same family name and birth date.
+        Level(
+            "Different, same family and birth date",
+            '"dob_l" = "dob_r" AND "family_l" = "family_r"',
+            lambda a, b: _eq("dob")(a, b) and _eq("family")(a, b),
+            m_probability=0.0005,
+        ),
+        ELSE,
+    ),
+)
+
+# --- family name -----------------------------------------------------------------------------
+
+FAMILY = Comparison(
+    "family",
+    "Family name",
+    (
+        missing("family"),
+        Level("Exact", '"family_l" = "family_r"', _eq("family"), tf_column="family"),
+        # Swapped, allowing a typo in either name.
+        Level(
+            "Given and family swapped",
+            'jaro_winkler_similarity("given_l", "family_r") >= 0.92'
+            ' AND jaro_winkler_similarity("family_l", "given_r") >= 0.92',
+            lambda a, b: (
+                a["given"] is not None
+                and b["given"] is not None
+                and _jw(a["given"], b["family"]) >= 0.92
+                and _jw(a["family"], b["given"]) >= 0.92
+            ),
+        ),
+        Level("Shares a part (hyphenated)", 'list_has_any("family_parts_l", "family_parts_r")', _any("family_parts")),
+        Level(
+            "Previous or other surname",
+            'list_contains("other_keys_r", "family_l") OR list_contains("other_keys_l", "family_r")',
+            lambda a, b: bool(
+                (b["other_keys"] and a["family"] in b["other_keys"])
+                or (a["other_keys"] and b["family"] in a["other_keys"])
+            ),
+        ),
+        Level(
+            "Very close spelling",
+            'jaro_winkler_similarity("family_l", "family_r") >= 0.92',
+            lambda a, b: _jw(a["family"], b["family"]) >= 0.92,
+        ),
+        Level(
+            "Close spelling",
+            'jaro_winkler_similarity("family_l", "family_r") >= 0.8',
+            lambda a, b: _jw(a["family"], b["family"]) >= 0.8,
+        ),
+        ELSE,
+    ),
+)
+
+# --- date of birth ---------------------------------------------------------------------------
+
+DOB = Comparison(
+    "dob",
+    "Date of birth",
+    (
+        missing("dob"),
+        Level("Exact", '"dob_l" = "dob_r"', _eq("dob")),
+        Level(
+            "Day and month swapped",
+            '"dob_year_l" = "dob_year_r" AND "dob_day_l" = "dob_month_r" AND "dob_month_l" = "dob_day_r"',
+            lambda a, b: (
+                a["dob_year"] == b["dob_year"] and a["dob_day"] == b["dob_month"] and a["dob_month"] == b["dob_day"]
+            ),
+        ),
+        Level(
+            "One character off", 'damerau_levenshtein("dob_l", "dob_r") <= 1', lambda a, b: _dl(a["dob"], b["dob"]) <= 1
+        ),
+        # A birthday recorded in the wrong year (2009 for 2010): same day and month.
+        Level(
+            "Year out by one",
+            '"dob_month_l" = "dob_month_r" AND "dob_day_l" = "dob_day_r" AND abs("dob_year_l" - "dob_year_r") = 1',
+            lambda a, b: (
+                a["dob_month"] == b["dob_month"]
+                and a["dob_day"] == b["dob_day"]
+                and abs(a["dob_year"] - b["dob_year"]) == 1
+            ),
+        ),
+        Level("Same year and month", '"dob_ym_l" = "dob_ym_r"', _eq("dob_ym")),
+        ELSE,
+    ),
+)
+
+SEX = Comparison("sex", "Sex", (missing("sex"), Level("Same", '"sex_l" = "sex_r"', _eq("sex")), ELSE))
+
+POSTCODE = Comparison(
+    "postcode",
+    "Postcode",
+    (
+        missing("postcode"),
+        # The address's first line as well: one level, so the two are not counted twice.
+        Level(
+            "Same address",
+            '"postcode_l" = "postcode_r" AND "address_l" = "address_r"',
+            lambda a, b: _eq("postcode")(a, b) and _eq("address")(a, b),
+        ),
+        Level("Same postcode", '"postcode_l" = "postcode_r"', _eq("postcode")),
+        Level("Same sector", '"postcode_sector_l" = "postcode_sector_r"', _eq("postcode_sector")),
+        Level("Same district", '"postcode_district_l" = "postcode_district_r"', _eq("postcode_district")),
+        ELSE,
+    ),
+)
+
+NHS_NUMBER = Comparison(
+    "nhs_number",
+    "NHS number",
+    (
+        missing("nhs_number"),
+        Level("Exact", '"nhs_number_l" = "nhs_number_r"', _eq("nhs_number")),
+        Level(
+            "One transposition",
+            'damerau_levenshtein("nhs_number_l", "nhs_number_r") <= 1',
+            lambda a, b: _dl(a["nhs_number"], b["nhs_number"]) <= 1,
+        ),
+        # Two different valid NHS numbers: fixed, for the same reason as the twins level.
+        Level("Different", "ELSE", m_probability=0.001),
+    ),
+)
+
+COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, DOB, SEX, POSTCODE, NHS_NUMBER)
+BY_NAME = {c.name: c for c in COMPARISONS}
+
+# Labels of levels no longer in the model, with their predicates: models saved before
+# the change name them and must still score exactly as they did.
+LEGACY_LEVELS: dict[tuple[str, str], Predicate] = {
+    ("given", "Nickname or variant"): _any("given_groups"),
+}
+
+
+def predicates() -> dict[tuple[str, str], Predicate]:
+    """(comparison, level label) -> the level's Python condition, for every label a saved model may hold."""
+    out = dict(LEGACY_LEVELS)
+    for comparison in COMPARISONS:
+        for level in comparison.levels:
+            if level.test is not None:
+                out[(comparison.name, level.label)] = level.test
+    return out
+
+
+def label_of(name: str) -> str:
+    """How a comparison is named to people (Splink's saved JSON keeps only its description)."""
+    comparison = BY_NAME.get(name)
+    return comparison.label if comparison else name
