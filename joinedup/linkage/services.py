@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from joinedup.children.reassign import followers_left_behind, followers_move, fo
 from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
 from joinedup.linkage import explain
+from joinedup.linkage.bulk import chunks, mark_joined_into, reassign, rows_for
 from joinedup.linkage.decisions import (
     KEPT_APART,
     Components,
@@ -34,6 +35,7 @@ from joinedup.linkage.decisions import (
 )
 from joinedup.linkage.explain import Waterfalls, step_columns, waterfall
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
+from joinedup.linkage.notify import notify_across_the_boundary
 from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm
 
@@ -106,44 +108,6 @@ def child_merge(
     return joins[0] if joins else None
 
 
-def _chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _rows_for(
-    model: type[models.Model], columns: list[str], key: str, ids: list[int], *, lock: bool = False
-) -> Iterable[tuple[Any, ...]]:
-    """The columns of the model's rows whose `key` is one of `ids`, in chunks; `lock` takes
-    row locks where the database has them (SQLite's write transaction already excludes writers)."""
-    quote = connection.ops.quote_name
-    select = ", ".join(quote(c) for c in columns)
-    suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        for chunk in _chunks(ids):
-            cursor.execute(
-                f"SELECT {select} FROM {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
-                f"WHERE {quote(key)} IN ({', '.join(['%s'] * len(chunk))}){suffix}",
-                chunk,
-            )
-            yield from cursor.fetchall()
-
-
-def _reassign(moves: list[tuple[int, int]]) -> None:
-    """Point each record at its new child, in a few statements whatever the number."""
-    table = AgencyRecord._meta.db_table
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        for chunk in _chunks(moves, 2000):
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(
-                f"WITH moves(record_id, child_id) AS (VALUES {values}) "  # noqa: S608 - placeholders only
-                f"UPDATE {table} SET child_id = moves.child_id, updated_at = %s "
-                f"FROM moves WHERE {table}.id = moves.record_id",
-                [*[v for move in chunk for v in move], now],
-            )
-
-
 @transaction.atomic
 def children_merge_many(
     *,
@@ -169,10 +133,10 @@ def children_merge_many(
     # Plain SQL over integer keys: a run reads hundreds of thousands of children, and the
     # ORM's per-value preparation of IN lists would cost more than the queries.
     info: dict[int, tuple[Any, uuid.UUID]] = {}
-    for pk, created, public_id in _rows_for(Child, ["id", "created_at", "uuid"], "id", ids):
+    for pk, created, public_id in rows_for(Child, ["id", "created_at", "uuid"], "id", ids):
         info[pk] = (created, public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id))
     records: dict[int, list[tuple[int, int | None]]] = {}
-    for rid, cid, area in _rows_for(AgencyRecord, ["id", "child_id", "area_id"], "child_id", ids, lock=True):
+    for rid, cid, area in rows_for(AgencyRecord, ["id", "child_id", "area_id"], "child_id", ids, lock=True):
         records.setdefault(cid, []).append((rid, area))
     joins: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -205,7 +169,7 @@ def children_merge_many(
         after = set().union(*before)
         if len(after) > 1 and all(areas != after for areas in before):
             crossings.append((target, info[target][1], after))
-    _reassign(moved)
+    reassign(moved)
     # Cases, referrals and young people's words follow the records; each join keeps what it moved.
     join_of = {child: joins[i] for i, (group, _) in enumerate(groups_pairs) for child in group}
     for label, rows in followers_move(emptied).items():
@@ -213,93 +177,15 @@ def children_merge_many(
             join_of[came_from]["related"].setdefault(label, []).append([row_id, came_from])
     for join, event in zip(joins, events, strict=True):
         event["detail"]["also_moved"] = {label: len(rows) for label, rows in join["related"].items()}
-    _mark_joined_into(emptied)
+    mark_joined_into(emptied)
     made: list[ChildJoin] = []
     if len(joins) > 100:
         insert_many(ChildJoin, joins)  # a linkage run: rows, not instances; nobody needs their keys
     else:
         made = ChildJoin.objects.bulk_create([ChildJoin(**join) for join in joins])  # the caller gets them
     audit_record_many(events)
-    _notify_across_the_boundary(crossings)
+    notify_across_the_boundary(crossings)
     return made
-
-
-def _mark_joined_into(emptied: dict[int, int]) -> None:
-    """Record where each emptied child's records went, so its old address can say so."""
-    table = connection.ops.quote_name(Child._meta.db_table)
-    with connection.cursor() as cursor:
-        for chunk in _chunks(list(emptied.items()), 2000):
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(
-                f"WITH joined(child_id, into_id) AS (VALUES {values}) "  # noqa: S608 - placeholders only
-                f"UPDATE {table} SET joined_into_id = joined.into_id, updated_at = %s "
-                f"FROM joined WHERE {table}.id = joined.child_id",
-                [*[v for pair in chunk for v in pair], timezone.now()],
-            )
-
-
-def _notify_across_the_boundary(crossings: list[tuple[int, Any, set[int]]]) -> None:
-    """Tell the teams holding a child's records when a join shows the child known in more than
-    one area (and none of the joined children was known in all of them on its own)."""
-    if not crossings:
-        return
-    from django.urls import reverse
-
-    from joinedup.notifications.services import notify_many
-    from joinedup.partnership.models import Area, Membership
-    from joinedup.partnership.roles import Perm, role_can
-
-    area_names = dict(Area.objects.values_list("pk", "short_name"))
-    targets = [t for t, _, _ in crossings]
-    # child -> [(holding agency, team that made the record, agency name, the name on the record)]
-    holders: dict[int, list[tuple[int, int | None, str, str]]] = {}
-    area_of: dict[int, str] = area_names
-    pseudonyms: dict[int, str] = {}
-    for chunk in _chunks(targets):
-        rows = AgencyRecord.objects.filter(child_id__in=chunk, erased_at__isnull=True).values_list(
-            "child_id", "agency_id", "created_by__membership__team_id", "agency__name", "given_names", "family_name"
-        )
-        for child_id, agency_id, team_id, agency_name, given, family in rows:
-            holders.setdefault(child_id, []).append((agency_id, team_id, agency_name, f"{given} {family}"))
-        pseudonyms.update(Child.objects.filter(pk__in=chunk).values_list("pk", "pseudonym"))
-    workers = [
-        m for m in Membership.objects.filter(is_active=True, user__is_active=True) if role_can(m.role, Perm.WORK_CASES)
-    ]
-    by_team: dict[int, list[int]] = {}
-    by_agency: dict[int, list[int]] = {}
-    agency_of: dict[int, int] = {}
-    for m in workers:
-        by_agency.setdefault(m.agency_id, []).append(m.user_id)
-        agency_of[m.user_id] = m.agency_id
-        if m.team_id:
-            by_team.setdefault(m.team_id, []).append(m.user_id)
-    messages: list[dict[str, Any]] = []
-    for target, public_id, areas in crossings:
-        # Each recipient is named the child as their own agency's record names them; someone
-        # told through a team in another agency gets a pseudonymous reference instead.
-        named: dict[int, str] = {}
-        for holder, team, _, name in holders.get(target, []):
-            # The team that made the record, where known; otherwise everyone at the holding agency.
-            for user_id in by_team.get(team, []) if team else by_agency.get(holder, []):
-                if agency_of.get(user_id) == holder:
-                    named.setdefault(user_id, name)
-                else:
-                    named.setdefault(user_id, "")
-        names = " and ".join(sorted(area_of[a] for a in areas))
-        agencies = ", ".join(sorted({agency for _, _, agency, _ in holders.get(target, [])}))
-        reference = f"Child reference {pseudonyms.get(target, '')}"
-        for user_id, child_name in named.items():
-            messages.append(
-                {
-                    "user_id": user_id,
-                    "kind": "cross_boundary",
-                    "title": f"{child_name or reference}, a child you hold a record for, is known in {names}",
-                    "body": f"Records held by {agencies} were found to be the same child. "
-                    "Open the child's page to see what each agency shares.",
-                    "url": reverse("children:detail", kwargs={"child_uuid": public_id}),
-                }
-            )
-    notify_many(messages)
 
 
 @transaction.atomic
@@ -604,7 +490,7 @@ def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, .
         for pk, a, b, probability, weight, conflict, steps, auto in results
         if pk is not None
     ]  # fmt: skip
-    for chunk in _chunks(changed):
+    for chunk in chunks(changed):
         CandidatePair.objects.bulk_update(chunk, [*PAIR_RESULT_FIELDS, "updated_at"])
 
 
