@@ -50,6 +50,10 @@ def _any(col: str) -> Predicate:
     return lambda a, b: bool(a[col] and b[col] and set(a[col]) & set(b[col]))
 
 
+def _overlap(a: list[str] | None, b: list[str] | None) -> bool:
+    return bool(a and b and set(a) & set(b))
+
+
 def _missing(col: str) -> Predicate:
     return lambda a, b: a[col] is None or b[col] is None
 
@@ -132,17 +136,36 @@ GIVEN = Comparison(
         missing("given"),
         Level("Exact", '"given_l" = "given_r"', _eq("given"), tf_column="given"),
         # A nickname or variant, or the name one record gives as the child's "known as"
-        # or other name (allowing one slip): Bobby Okafor, also known as Robert.
+        # or other name (allowing one slip), or a nickname of it: Bobby Okafor, also
+        # known as Robert; Robert, known as Bob, and "Bobby".
         Level(
-            "Nickname, variant or known as",
+            "Nickname, variant or known as, any form",
             " OR ".join(
                 [
                     'list_has_any("given_groups_l", "given_groups_r")',
                     'list_min(list_transform("other_keys_r", lambda x: damerau_levenshtein(x, "given_l"))) <= 1',
                     'list_min(list_transform("other_keys_l", lambda x: damerau_levenshtein(x, "given_r"))) <= 1',
+                    'list_has_any("given_groups_l", "other_groups_r")',
+                    'list_has_any("other_groups_l", "given_groups_r")',
                 ]
             ),
-            lambda a, b: _any("given_groups")(a, b) or _known_as(a, b) or _known_as(b, a),
+            lambda a, b: (
+                _any("given_groups")(a, b)
+                or _known_as(a, b)
+                or _known_as(b, a)
+                or _overlap(a["given_groups"], b["other_groups"])
+                or _overlap(a["other_groups"], b["given_groups"])
+            ),
+        ),
+        # One system's first name is another's middle name: school records "Mary Ellen
+        # Okafor", the GP "Ellen Okafor". Below a nickname: twins rarely carry each
+        # other's first name as a middle name, but siblings sometimes do.
+        Level(
+            "Another of their given names",
+            'list_contains("given_all_r", "given_l") OR list_contains("given_all_l", "given_r")',
+            lambda a, b: bool(
+                (b["given_all"] and a["given"] in b["given_all"]) or (a["given_all"] and b["given"] in a["given_all"])
+            ),
         ),
         Level(
             "Very close spelling",
@@ -244,6 +267,19 @@ DOB = Comparison(
     "Date of birth",
     (
         missing("dob"),
+        # 1 January, or the default a file declares, on either record: what many systems
+        # write when only the year is known. Weaker evidence than a real date, and never
+        # a disagreement; the year still counts for something.
+        Level(
+            "Placeholder date, same year",
+            '("dob_placeholder_l" OR "dob_placeholder_r") AND "dob_year_l" = "dob_year_r"',
+            lambda a, b: bool((a["dob_placeholder"] or b["dob_placeholder"]) and a["dob_year"] == b["dob_year"]),
+        ),
+        Level(
+            "Placeholder date",
+            '"dob_placeholder_l" OR "dob_placeholder_r"',
+            lambda a, b: bool(a["dob_placeholder"] or b["dob_placeholder"]),
+        ),
         Level("Exact", '"dob_l" = "dob_r"', _eq("dob")),
         Level(
             "Day and month swapped",
@@ -276,7 +312,8 @@ POSTCODE = Comparison(
     "postcode",
     "Postcode",
     (
-        missing("postcode"),
+        # On the district: a partial postcode ("NG9", "NG10 4") is not missing.
+        missing("postcode_district"),
         # The address's first line as well: one level, so the two are not counted twice.
         Level(
             "Same address",
@@ -309,21 +346,45 @@ NHS_NUMBER = Comparison(
 COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, DOB, SEX, POSTCODE, NHS_NUMBER)
 BY_NAME = {c.name: c for c in COMPARISONS}
 
-# Labels of levels no longer in the model, with their predicates: models saved before
-# the change name them and must still score exactly as they did.
-LEGACY_LEVELS: dict[tuple[str, str], Predicate] = {
-    ("given", "Nickname or variant"): _any("given_groups"),
-}
+# Levels no longer in the model, with their predicates: models saved before the change
+# name them and must still score exactly as they did. Matched on label and SQL.
+LEGACY_LEVELS: tuple[tuple[str, Level], ...] = (
+    ("given", Level("Nickname or variant", 'list_has_any("given_groups_l", "given_groups_r")', _any("given_groups"))),
+    (
+        "given",
+        Level(
+            "Nickname, variant or known as",
+            " OR ".join(
+                [
+                    'list_has_any("given_groups_l", "given_groups_r")',
+                    'list_min(list_transform("other_keys_r", lambda x: damerau_levenshtein(x, "given_l"))) <= 1',
+                    'list_min(list_transform("other_keys_l", lambda x: damerau_levenshtein(x, "given_r"))) <= 1',
+                ]
+            ),
+            lambda a, b: _any("given_groups")(a, b) or _known_as(a, b) or _known_as(b, a),
+        ),
+    ),
+    ("postcode", missing("postcode")),
+)
 
 
-def predicates() -> dict[tuple[str, str], Predicate]:
-    """(comparison, level label) -> the level's Python condition, for every label a saved model may hold."""
-    out = dict(LEGACY_LEVELS)
+def _sql_key(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def predicates() -> dict[tuple[str, str, str], Predicate]:
+    """(comparison, level label, its SQL) -> the level's Python condition, for every level a
+    saved model may hold: the intake scorer refuses a level whose SQL it does not know."""
+    out = {(name, level.label, _sql_key(level.sql)): level.test for name, level in LEGACY_LEVELS if level.test}
     for comparison in COMPARISONS:
         for level in comparison.levels:
             if level.test is not None:
-                out[(comparison.name, level.label)] = level.test
+                out[(comparison.name, level.label, _sql_key(level.sql))] = level.test
     return out
+
+
+def predicate_for(table: dict[tuple[str, str, str], Predicate], name: str, label: str, sql: str) -> Predicate | None:
+    return table.get((name, label, _sql_key(sql)))
 
 
 def label_of(name: str) -> str:

@@ -30,15 +30,15 @@ from functools import cache
 from typing import Any
 
 from joinedup.core.names import nickname_groups
-from joinedup.linkage.comparisons import Predicate, Row, predicates
+from joinedup.linkage.comparisons import Predicate, Row, predicate_for, predicates
 from joinedup.linkage.features import RECORD_FIELDS, partial_features, records_to_rows
 
 # The record fields the model compares (as batch linkage loads them), and the child they belong to.
 FIELDS = (*RECORD_FIELDS, "child_id")
 
 
-# (comparison, level label) -> the level's condition, from the one description in comparisons.py.
-LEVELS: dict[tuple[str, str], Predicate] = predicates()
+# (comparison, level label, SQL) -> the level's condition, from the one description in comparisons.py.
+LEVELS: dict[tuple[str, str, str], Predicate] = predicates()
 
 
 @dataclass
@@ -91,9 +91,12 @@ class Scorer:
             for level in specs:
                 label = level.get("label_for_charts", "")
                 is_else = level["sql_condition"].strip().upper() == "ELSE"
-                predicate = None if is_else else LEVELS.get((name, label))
+                predicate = None if is_else else predicate_for(LEVELS, name, label, level["sql_condition"])
                 if not is_else and predicate is None:
-                    raise ModelError(f"The model's level {name}: {label!r} has no intake scorer; retrain the model.")
+                    raise ModelError(
+                        f"The model's level {name}: {label!r} is not one this version knows how to score "
+                        "(its condition differs); train a new model and put it in use."
+                    )
                 if level.get("is_null_level"):
                     comparison.levels.append(Level(label, -1, 0.0, predicate))
                     continue
@@ -235,7 +238,7 @@ def blocking_sql(row: Row) -> tuple[str, list[Any]]:
         if dob:
             near.append("(date_of_birth >= %s AND date_of_birth <= %s) OR date_of_birth IS NULL")
             near_params += [year_start, year_end]
-        if postcode:
+        if postcode and row["postcode_sector"]:
             sql, extra = starts("postcode", row["postcode_sector"])
             near.append(sql)
             near_params += extra
@@ -249,7 +252,7 @@ def blocking_sql(row: Row) -> tuple[str, list[Any]]:
     if postcode and given:
         clauses.append(f"postcode = %s AND {initial_sql}")
         params += [postcode, *initial_params]
-    if postcode and family and given:
+    if postcode and family and given and row["postcode_district"]:
         sql, extra = starts("postcode", f"{row['postcode_district']} ")
         clauses.append(f"family_key = %s AND {sql} AND {initial_sql}")
         params += [family, *extra, *initial_params]

@@ -38,6 +38,10 @@ PEOPLE = [
     row("13", "Zara", "Green", D(2009, 12, 31), sex=""),
     row("14", "Zara", "Green-Hall", D(2009, 12, 13)),
     row("15", "Zuzu", "Green", D(2009, 12, 31), other="Zra"),  # known as Zara, with a slip
+    row("16", "Ellen Mary", "Green", D(2009, 1, 1), postcode="NG2 3"),  # placeholder date, a sector only
+    row("17", "Mary", "Green", D(2009, 6, 2), postcode="NG2"),  # her middle name as first, a district only
+    row("18", "Baby of Green", "Green", D(2009, 6, 2), postcode="4122"),  # a placeholder name, a foreign code
+    row("19", "Zara", "Green", D(2009, 12, 31), other="Bobby", postcode="4122"),  # known as a nickname
 ]
 
 
@@ -68,7 +72,7 @@ def test_a_model_with_levels_the_scorer_does_not_know_is_refused(trained: dict[s
 
     changed = copy.deepcopy(trained)
     changed["comparisons"][0]["comparison_levels"][2]["label_for_charts"] = "Something new"
-    with pytest.raises(ValueError, match="no intake scorer"):
+    with pytest.raises(ValueError, match="not one this version knows how to score"):
         Scorer.from_parameters(changed)
 
 
@@ -83,7 +87,7 @@ def fill(world: Any) -> None:
     for i, (g, f) in enumerate(
         [("Noah", "Hall"), ("Ruby", "Evans"), ("Leo", "Wright"), ("Ava", "Clarke"), ("Mia", "Green")] * 4
     ):
-        make_record(world, given_names=g, family_name=f, date_of_birth=D(2008, 1 + i % 12, 1 + i), postcode="NG5 1AA")
+        make_record(world, given_names=g, family_name=f, date_of_birth=D(2008, 1 + i % 12, 2 + i), postcode="NG5 1AA")
 
 
 @pytest.mark.django_db

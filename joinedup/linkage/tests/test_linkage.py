@@ -31,6 +31,17 @@ D = dt.date
 EMPTY_MODEL = {"comparisons": [], "probability_two_random_records_match": 0.001}
 
 
+KNOWN_AS = "Nickname, variant or known as, any form"
+
+
+def level(model: dict[str, Any], pair: dict[str, Any], name: str) -> str:
+    """The label of the level a scored pair reached in one comparison (Splink numbers them)."""
+    (comparison,) = [c for c in model["comparisons"] if c["output_column_name"] == name]
+    labels = [lv["label_for_charts"] for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+    gamma = pair[f"gamma_{name}"]
+    return "Missing" if gamma == -1 else str(labels[len(labels) - 1 - gamma])
+
+
 def score(model: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     pairs = splink_model.predict([a, b], model, threshold=0.0)
     assert len(pairs) == 1, "the blocking rules should bring these two together"
@@ -68,14 +79,14 @@ class TestComparisons:
         base = row("a", "Robert", "Okafor", D(2011, 3, 27))
         nick = score(trained, base, row("b", "Bobby", "Okafor", D(2011, 3, 27)))
         other = score(trained, base, row("c", "Kwame", "Okafor", D(2011, 3, 27)))
-        assert nick["gamma_given"] == 7 and nick["match_weight"] > other["match_weight"]
+        assert level(trained, nick, "given") == KNOWN_AS and nick["match_weight"] > other["match_weight"]
 
     def test_a_name_given_as_known_as_counts_as_the_same_given_name(self, trained: dict[str, Any]) -> None:
         """Zuzu, known as Zuzanna (not in the nickname table), and a slip in the other name."""
         zuzu = row("a", "Zuzu", "Singh", D(2023, 3, 14), sex="F", other="Zuzanna")
         known = score(trained, zuzu, row("b", "Zuzanna", "Singh", D(2023, 3, 14), sex="F"))
         slip = score(trained, zuzu, row("c", "Zuzana", "Singh", D(2023, 3, 14), sex="F"))
-        assert known["gamma_given"] == slip["gamma_given"] == 7
+        assert level(trained, known, "given") == level(trained, slip, "given") == KNOWN_AS
         assert not conflict_reason(known) and not conflict_reason(slip)
         twin = score(trained, zuzu, row("d", "Priya", "Singh", D(2023, 3, 14), sex="F"))
         assert "twins" in conflict_reason(twin)
@@ -83,13 +94,13 @@ class TestComparisons:
     def test_names_that_sound_alike_have_their_own_level(self, trained: dict[str, Any]) -> None:
         base = row("a", "Phoebe", "Okafor", D(2011, 3, 27))
         alike = score(trained, base, row("b", "Feebee", "Okafor", D(2011, 3, 27), postcode="NG2 1AB"))
-        assert alike["gamma_given"] == 4  # Metaphone FB for both; Jaro-Winkler only 0.67
+        assert level(trained, alike, "given") == "Sounds alike"  # Metaphone FB for both; Jaro-Winkler only 0.67
 
     def test_a_mistyped_full_name_or_initial_against_a_nickname_is_not_twins(self, trained: dict[str, Any]) -> None:
         olly = row("a", "Olly", "Hughes", D(2013, 5, 1))
         typo = score(trained, olly, row("b", "Olivre", "Hughes", D(2013, 5, 1)))
         initial = score(trained, row("c", "Livvy", "Hughes", D(2013, 5, 1)), row("d", "O", "Hughes", D(2013, 5, 1)))
-        assert typo["gamma_given"] == initial["gamma_given"] == 2
+        assert level(trained, typo, "given") == level(trained, initial, "given") == "Mistyped nickname or its initial"
         assert not conflict_reason(typo) and not conflict_reason(initial)
 
     def test_twins_with_similar_names_are_not_joined_automatically(self, trained: dict[str, Any]) -> None:
@@ -114,25 +125,26 @@ class TestComparisons:
 
     def test_swapped_day_and_month_is_its_own_level(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Ava", "Lee", D(2012, 3, 7)), row("b", "Ava", "Lee", D(2012, 7, 3)))
-        assert pair["gamma_dob"] == 4
+        assert level(trained, pair, "dob") == "Day and month swapped"
 
     def test_the_same_address_is_one_level_above_the_same_postcode(self, trained: dict[str, Any]) -> None:
         home = row("a", "Ava", "Lee", D(2012, 3, 7), address="12 Elm Road, Radford")
         same = score(trained, home, row("b", "Ava", "Lee", D(2012, 3, 7), address="12, Elm Rd."))
         next_door = score(trained, home, row("c", "Ava", "Lee", D(2012, 3, 7), address="14 Elm Road"))
-        assert same["gamma_postcode"] == 4 and next_door["gamma_postcode"] == 3
+        assert level(trained, same, "postcode") == "Same address"
+        assert level(trained, next_door, "postcode") == "Same postcode"
 
     def test_a_birth_year_out_by_one_is_its_own_level(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Ava", "Lee", D(2009, 3, 7)), row("b", "Ava", "Lee", D(2010, 3, 7)))
-        assert pair["gamma_dob"] == 2 and not conflict_reason(pair)
+        assert level(trained, pair, "dob") == "Year out by one" and not conflict_reason(pair)
 
     def test_hyphenated_surnames_share_a_part(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Mia", "Hale-Jones", D(2010, 1, 5)), row("b", "Mia", "Jones", D(2010, 1, 5)))
-        assert pair["gamma_family"] == 4
+        assert level(trained, pair, "family") == "Shares a part (hyphenated)"
 
     def test_given_and_family_swapped(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Thomas", "Grace", D(2010, 1, 5)), row("b", "Grace", "Thomas", D(2010, 1, 5)))
-        assert pair["gamma_family"] == 5
+        assert level(trained, pair, "family") == "Given and family swapped"
 
     def test_twins_are_not_joined_automatically(self, trained: dict[str, Any]) -> None:
         pair = score(
@@ -265,7 +277,7 @@ class TestJoins:
         rows = records_to_table(agency_records_for_linkage().values(*FIELDS).iterator())
         (scored,) = splink_model.predict(rows, trained, threshold=0.0)
         assert pair.waterfall == waterfall(scored, trained)
-        assert [step["level"] for step in pair.waterfall[1:3]] == ["Nickname, variant or known as", "Exact"]
+        assert [step["level"] for step in pair.waterfall[1:3]] == [KNOWN_AS, "Exact"]
         assert sum(step["weight"] for step in pair.waterfall) == pytest.approx(pair.match_weight, abs=0.05)
 
     def test_reviewing_a_pair_as_same_joins_and_shows_history_with_a_split(self, world: Any) -> None:
@@ -292,3 +304,59 @@ class TestJoins:
         assert a.child_id == b.child_id
         child_page = client.get(reverse("children:detail", args=[a.child.uuid])).content.decode()
         assert "records were joined" in child_page and "Split again" in child_page
+
+
+class TestNamesDatesAndAddressesAsAgenciesWriteThem:
+    """Issue 15: what lost recall on extracts the model had never seen."""
+
+    def test_a_middle_name_used_as_the_first_name_has_its_own_level(self, trained: dict[str, Any]) -> None:
+        school = row("a", "Mary Ellen", "Okafor", D(2011, 3, 27), sex="F")
+        gp = score(trained, school, row("b", "Ellen", "Okafor", D(2011, 3, 27), sex="F"))
+        twin = score(trained, school, row("c", "Grace", "Okafor", D(2011, 3, 27), sex="F"))
+        assert level(trained, gp, "given") == "Another of their given names"
+        assert not conflict_reason(gp) and "twins" in conflict_reason(twin)
+        assert gp["match_weight"] > twin["match_weight"]
+
+    def test_a_known_as_name_meets_its_full_form(self, trained: dict[str, Any]) -> None:
+        bobby = row("a", "Kwame", "Okafor", D(2011, 3, 27), other="Bobby")
+        full = score(trained, bobby, row("b", "Robert", "Okafor", D(2011, 3, 27)))
+        assert level(trained, full, "given") == KNOWN_AS
+
+    @pytest.mark.parametrize(
+        "placeholder", ["Baby", "Baby of Okafor", "Twin 1", "Unborn", "Unknown", "NK", "BABY OKAFOR"]
+    )
+    def test_a_placeholder_given_name_is_a_missing_name(self, trained: dict[str, Any], placeholder: str) -> None:
+        assert row("a", placeholder, "Okafor", D(2024, 3, 27))["given"] is None
+        twin2 = score(
+            trained, row("a", "Twin 2", "Okafor", D(2024, 3, 27)), row("b", placeholder, "Okafor", D(2024, 3, 27))
+        )
+        assert level(trained, twin2, "given") == "Missing"
+
+    def test_a_real_name_that_only_looks_like_a_placeholder_word_is_kept(self) -> None:
+        assert row("a", "Boy George", "Okafor", D(2024, 3, 27))["given"] == "boy"  # no marker: a name
+        assert row("a", "Baby Aisha", "Okafor", D(2024, 3, 27))["given"] == "aisha"
+
+    def test_a_placeholder_date_of_birth_is_weaker_evidence_not_a_disagreement(self, trained: dict[str, Any]) -> None:
+        real = row("a", "Kwame", "Okafor", D(2011, 3, 27))
+        january = score(trained, real, row("b", "Kwame", "Okafor", D(2011, 1, 1)))
+        exact = score(trained, real, row("c", "Kwame", "Okafor", D(2011, 3, 27)))
+        different = score(trained, real, row("d", "Kwame", "Okafor", D(2014, 8, 2)))
+        assert level(trained, january, "dob") == "Placeholder date, same year"
+        assert conflict_reason(january) == "" and conflict_reason(different) == "Different dates of birth"
+        assert exact["match_weight"] > january["match_weight"] > different["match_weight"]
+        assert row("e", "Kwame", "Okafor", D(1900, 1, 1))["dob"] is None  # a system's "no date"
+
+    def test_partial_postcodes_meet_their_sector_or_district(self, trained: dict[str, Any]) -> None:
+        full = row("a", "Kwame", "Okafor", D(2011, 3, 27), postcode="NG10 4AB")
+        sector = score(trained, full, row("b", "Kwame", "Okafor", D(2011, 3, 27), postcode="NG10 4"))
+        district = score(trained, full, row("c", "Kwame", "Okafor", D(2011, 3, 27), postcode="NG10"))
+        assert level(trained, sector, "postcode") == "Same sector"
+        assert level(trained, district, "postcode") == "Same district"
+        assert row("d", "K", "O", None, postcode="S81")["postcode_district"] == "S81"
+
+    def test_a_postcode_from_outside_the_uk_is_compared_whole(self, trained: dict[str, Any]) -> None:
+        a = row("a", "Kwame", "Okafor", D(2011, 3, 27), postcode="4122")
+        same = score(trained, a, row("b", "Kwame", "Okafor", D(2011, 3, 27), postcode="4122"))
+        other = score(trained, a, row("c", "Kwame", "Okafor", D(2011, 3, 27), postcode="2600"))
+        assert level(trained, same, "postcode") == "Same postcode"
+        assert level(trained, other, "postcode") == "Different"
