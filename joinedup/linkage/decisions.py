@@ -32,6 +32,7 @@ def _gammas(levels: dict[str, tuple[str, ...]], name: str, labels: Iterable[str]
 class Rules:
     """The level numbers each rule reads, for one model's comparisons."""
 
+    given_exact: frozenset[int]
     given_different: frozenset[int]
     given_not_the_same_name: frozenset[int]
     family_exact: frozenset[int]
@@ -48,6 +49,7 @@ class Rules:
     def for_levels(cls, levels: Levels) -> Rules:
         by = dict(levels)
         return cls(
+            given_exact=_gammas(by, "given", ("Exact",)),
             given_different=_gammas(by, "given", ("Different", "Different, same family and birth date")),
             # Close but not the same name: what twins given similar names look like.
             given_not_the_same_name=_gammas(
@@ -107,6 +109,13 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
     a, b = row.get("nhs_number_l"), row.get("nhs_number_r")
     nhs = row.get("gamma_nhs_number")
     if a and b and a != b and nhs in r.nhs_different:
+        if (
+            row.get("gamma_given") in r.given_exact
+            and row.get("gamma_family") in r.family_exact
+            and (row.get("gamma_dob") in r.dob_exact)
+        ):
+            # A sibling's number on the wrong record is a known error: a person decides.
+            return NHS_DIFFERENT_ALL_ELSE_AGREES
         return "Different NHS numbers"
     if nhs in r.nhs_exact:
         # The same NHS number: twins and siblings never share one.
@@ -123,6 +132,26 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
     if dob in r.dob_different:
         return "Different dates of birth"
     return ""
+
+
+NHS_DIFFERENT_ALL_ELSE_AGREES = (
+    "Different NHS numbers, though the names and date of birth agree exactly (a sibling's number on one record?)"
+)
+
+
+def nhs_disagrees_all_else_agrees(row: dict[str, Any], rules: Rules | None = None) -> bool:
+    """A pair to show a person however low it scores: the different NHS numbers pull it far
+    below the thresholds, but everything else says it is one child."""
+    return conflict_reason(row, rules) == NHS_DIFFERENT_ALL_ELSE_AGREES
+
+
+def weak_link(row: dict[str, Any], rules: Rules | None = None) -> bool:
+    """Whether a pair holds its records together without an exact date of birth or NHS number:
+    enough to join two records, but not to chain groups of records (see Components)."""
+    r = rules or DEFAULT_RULES
+    if "gamma_dob" not in row or "gamma_nhs_number" not in row:
+        return False
+    return row["gamma_dob"] not in r.dob_exact and row["gamma_nhs_number"] not in r.nhs_corroborates
 
 
 NAMES_ONLY = "Only the names agree: no date of birth, NHS number or address corroborates them"
@@ -163,6 +192,19 @@ def keeps_apart(reason: str) -> bool:
 
 
 KEPT_APART = "Would join records that must be kept apart"
+TOO_LARGE = "Would make a child of more than {cap} records: a person checks"
+SECOND_WEAK_LINK = "Would chain groups of records through a second link without an exact date of birth or NHS number"
+# One child's records from every agency, with a few duplicates each, stay well under this;
+# a cluster beyond it is a sign of records chained through a common name (LINKAGE_MAX_CLUSTER).
+DEFAULT_MAX_CLUSTER = 30
+
+
+def max_cluster() -> int:
+    from django.conf import settings
+
+    if not settings.configured:
+        return DEFAULT_MAX_CLUSTER
+    return int(getattr(settings, "LINKAGE_MAX_CLUSTER", DEFAULT_MAX_CLUSTER))
 
 
 class Components:
@@ -170,15 +212,23 @@ class Components:
     two records that must be kept apart: a conflict rule or a person said so. Twins scored
     apart must not be chained into one child through a third record that matches both.
 
+    Nor may automatic joins run away: a model applied to a population it was not trained
+    on can chain thousands of records through common names (Mohammed Hussain born a year
+    apart, then a day apart...). So a component may hold at most one weak link (a pair
+    without an exact date of birth or NHS number), and at most `cap` records; a join that
+    would break either goes to a person (`refusal`).
+
     `start` maps each record to the component it begins in (its child today, or itself).
     """
 
-    def __init__(self, start: dict[Any, Any]) -> None:
+    def __init__(self, start: dict[Any, Any], *, cap: int | None = None) -> None:
         self.component = dict(start)
         self.members: dict[Any, set[Any]] = {}
         for record, comp in start.items():
             self.members.setdefault(comp, set()).add(record)
         self.apart: dict[Any, set[Any]] = {}
+        self.weak: set[Any] = set()  # components already holding a weak link
+        self.cap = cap if cap is not None else max_cluster()
 
     def keep_apart(self, a: Any, b: Any) -> None:
         self.apart.setdefault(a, set()).add(b)
@@ -194,7 +244,20 @@ class Components:
         small, large = sorted((self.members[ca], self.members[cb]), key=len)
         return any(self.apart.get(x, set()) & large for x in small)
 
-    def join(self, a: Any, b: Any) -> bool:
+    def refusal(self, a: Any, b: Any, *, weak: bool = False) -> str:
+        """Why a and b may not be joined automatically ("" if they may, or are already one)."""
+        ca, cb = self.component[a], self.component[b]
+        if ca == cb:
+            return ""
+        if self.would_join_apart(a, b):
+            return KEPT_APART
+        if len(self.members[ca]) + len(self.members[cb]) > self.cap:
+            return TOO_LARGE.format(cap=self.cap)
+        if (ca in self.weak) + (cb in self.weak) + weak > 1:
+            return SECOND_WEAK_LINK
+        return ""
+
+    def join(self, a: Any, b: Any, *, weak: bool = False) -> bool:
         """Join a's and b's components (the smaller moves); False if already one."""
         ca, cb = self.component[a], self.component[b]
         if ca == cb:
@@ -203,4 +266,47 @@ class Components:
         for x in self.members[small]:
             self.component[x] = large
         self.members[large] |= self.members.pop(small)
+        if weak or small in self.weak:
+            self.weak.add(large)
+        self.weak.discard(small)
         return True
+
+
+def cluster(
+    records: Iterable[Any],
+    pairs: Iterable[dict[str, Any]],
+    *,
+    threshold: float,
+    review_from: float = 0.5,
+    rules: Rules | None = None,
+) -> tuple[Components, list[tuple[Any, Any, float, str]]]:
+    """Join scored pairs into clusters as a linkage run does, without a database: strongest
+    first (ties by record, so the same input gives the same clusters), conflicts kept apart,
+    names alone never joining, and no runaway chains. Returns the components and the pairs
+    a person should see (at or above `review_from`, or held apart by a reason): (a, b,
+    probability, reason), strongest first.
+    """
+    scored = sorted(
+        ((float(p["match_probability"]), str(p["unique_id_l"]), str(p["unique_id_r"]), p) for p in pairs),
+        key=lambda item: (-item[0], item[1], item[2]),
+    )
+    components = Components({uid: uid for uid in records})
+    reasons = [review_reason(p, rules) for _, _, _, p in scored]
+    for (_, a, b, _), reason in zip(scored, reasons, strict=True):
+        if keeps_apart(reason):
+            components.keep_apart(a, b)
+    review: list[tuple[Any, Any, float, str]] = []
+    for (probability, a, b, row), reason in zip(scored, reasons, strict=True):
+        if components.same(a, b) and not keeps_apart(reason):
+            continue
+        if not reason and probability >= threshold:
+            weak = weak_link(row, rules)
+            reason = components.refusal(a, b, weak=weak)
+            if not reason:
+                components.join(a, b, weak=weak)
+                continue
+        elif not reason and components.would_join_apart(a, b):
+            reason = KEPT_APART
+        if probability >= review_from or reason == NHS_DIFFERENT_ALL_ELSE_AGREES:
+            review.append((a, b, probability, reason))
+    return components, review

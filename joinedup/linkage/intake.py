@@ -30,7 +30,9 @@ from functools import cache
 from typing import Any
 
 from joinedup.core.names import nickname_groups
+from joinedup.core.text import name_key
 from joinedup.linkage.comparisons import Predicate, Row, predicate_for, predicates
+from joinedup.linkage.decisions import nhs_disagrees_all_else_agrees, rules_for
 from joinedup.linkage.features import RECORD_FIELDS, partial_features, records_to_rows
 
 # The record fields the model compares (as batch linkage loads them), and the child they belong to.
@@ -354,11 +356,23 @@ def match_record(record: Any, *, model: Any) -> IntakeResult:
     # threshold even with the best possible names is not worth building in full.
     needed = math.log2(model.lower_threshold / (1 - model.lower_threshold))
     ceiling = scorer.name_ceiling(left, tf)
-    hopeful = [c for c in found if scorer.other_weight(left, partial_features(c)) + ceiling >= needed]
+    rules = rules_for(model.parameters)
+    # Exact name and date of birth but another NHS number: kept for a person, however low.
+    hopeful = [
+        c
+        for c in found
+        if scorer.other_weight(left, partial_features(c)) + ceiling >= needed
+        or (
+            left["dob"]
+            and c["date_of_birth"]
+            and left["dob"] == c["date_of_birth"].isoformat()
+            and name_key(c["family_name"] or "") == left["family"]
+        )
+    ]
     matches = []
     for candidate, right in zip(hopeful, records_to_rows(hopeful), strict=True):
         row = scorer.score(left, right, tf)
-        if row["match_probability"] >= model.lower_threshold:
+        if row["match_probability"] >= model.lower_threshold or nhs_disagrees_all_else_agrees(row, rules):
             matches.append(Match(candidate["id"], candidate["child_id"], row))
     matches.sort(key=lambda m: -m.probability)
     return IntakeResult(matches, len(found), time.perf_counter() - started)

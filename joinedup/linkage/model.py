@@ -246,6 +246,37 @@ def predict_pairs(
     relation = frame.db_api._execute_sql_against_backend(sql)
     for batch in relation.to_arrow_reader(50_000):
         yield from batch.to_pylist()
+    yield from nhs_disagreements(rows, model, below=threshold)
+
+
+def nhs_disagreements(rows: Rows, model: dict[str, Any], *, below: float) -> Iterator[dict[str, Any]]:
+    """Pairs scoring under `below` only because their NHS numbers differ, though the names
+    and date of birth agree exactly: a sibling's NHS number on the wrong record is a known
+    error, so these go to a person rather than silently apart (decisions.conflict_reason).
+
+    One more pass of Splink over an exact block on name and date of birth: small, and the
+    same model's scores.
+    """
+    from joinedup.linkage.decisions import rules_for
+
+    nhs = sorted(rules_for(model).nhs_different)
+    if not nhs or not any(c["output_column_name"] == "nhs_number" for c in model["comparisons"]):
+        return
+    narrowed = json.loads(json.dumps(model))
+    narrowed["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": 'l."given" = r."given" AND l."family" = r."family" AND l."dob" = r."dob"'}
+    ]
+    frame = linker_for(rows, narrowed).inference.predict(threshold_match_probability=0.0)
+    columns = ", ".join(f'"{c}"' for c in decision_columns(model))
+    # Columns from the model, numbers from its levels: no user input.
+    sql = (
+        f"select {columns} from {frame.physical_name} "  # noqa: S608
+        f"where match_probability < {float(below)!r} and gamma_nhs_number = {int(nhs[0])} "
+        "and nhs_number_l is not null and nhs_number_r is not null and nhs_number_l <> nhs_number_r"
+    )
+    relation = frame.db_api._execute_sql_against_backend(sql)
+    for batch in relation.to_arrow_reader(50_000):
+        yield from batch.to_pylist()
 
 
 def match_weights_chart_spec(model: dict[str, Any]) -> dict[str, Any]:

@@ -27,11 +27,13 @@ from joinedup.linkage import explain
 from joinedup.linkage.bulk import chunks, mark_joined_into, reassign, rows_for
 from joinedup.linkage.decisions import (
     KEPT_APART,
+    NHS_DIFFERENT_ALL_ELSE_AGREES,
     Components,
     conflict_reason,
     keeps_apart,
     review_reason,
     rules_for,
+    weak_link,
 )
 from joinedup.linkage.explain import Waterfalls, step_columns, waterfall
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
@@ -351,7 +353,8 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
 
 PROGRESS_EVERY = 100_000
 PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
-Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...]]
+# (probability, a, b, match weight, review reason, steps, weak link)
+Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...], bool]
 
 
 def linkage_apply(
@@ -380,7 +383,6 @@ def linkage_apply(
     report = progress or (lambda message: None)
     columns = step_columns(model.parameters)
     rules = rules_for(model.parameters)
-    # (probability, a, b, match weight, conflict, steps)
     scored: list[Scored] = []
     for row in rows:
         if len(scored) % PROGRESS_EVERY == 0 and scored:
@@ -394,9 +396,11 @@ def linkage_apply(
                 float(row["match_weight"]),
                 review_reason(row, rules),
                 explain.steps(row, columns),
+                weak_link(row, rules),
             )
         )
-    scored.sort(key=lambda item: -item[0])
+    # Strongest first; ties by record so the same input always decides the same way.
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     report(f"{len(scored):,} pairs scored; deciding and writing")
     return _apply(actor=actor, model=model, scored=scored, report=report)
 
@@ -417,7 +421,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
     for (a, b), (_, status, _, _) in existing.items():
         if status == PairStatus.NOT_SAME:
             components.keep_apart(a, b)
-    for _, a, b, _, conflict, _ in scored:
+    for _, a, b, _, conflict, _, _ in scored:
         if keeps_apart(conflict):
             components.keep_apart(a, b)
 
@@ -425,8 +429,8 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
                "kept_apart": 0}  # fmt: skip
     # (existing pk or None, a, b, probability, weight, conflict, steps, auto)
     results: list[tuple[int | None, int, int, float, float, str, tuple[tuple[Any, float], ...], bool]] = []
-    for probability, a, b, weight, conflict, steps in scored:
-        if probability < model.lower_threshold:
+    for probability, a, b, weight, conflict, steps, weak in scored:
+        if probability < model.lower_threshold and conflict != NHS_DIFFERENT_ALL_ELSE_AGREES:
             continue
         known = existing.get((a, b))
         if known is not None and known[1] in {PairStatus.NOT_SAME, PairStatus.SAME, PairStatus.UNSURE}:
@@ -434,11 +438,17 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
             if known[1] == PairStatus.NOT_SAME:
                 figures["kept_apart"] += 1
             continue
-        if not conflict and components.would_join_apart(a, b):
+        if known is None and components.same(a, b) and not keeps_apart(conflict):
+            # Already one child through stronger pairs: nothing for a person to decide.
+            figures["already_joined"] += 1
+            continue
+        if not conflict and probability >= model.upper_threshold:
+            conflict = components.refusal(a, b, weak=weak)
+        elif not conflict and components.would_join_apart(a, b):
             conflict = KEPT_APART
         auto = probability >= model.upper_threshold and not conflict
         if auto:
-            joined = components.join(a, b)
+            joined = components.join(a, b, weak=weak)
             figures["auto_joined"] += joined
             if not joined and known is None:
                 # Already one child through stronger pairs: this pair decides nothing, so it is

@@ -1,0 +1,105 @@
+"""What scored pairs decide: no runaway chains, a sibling's NHS number to review, same input same output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from joinedup.linkage import model as splink_model
+from joinedup.linkage.decisions import (
+    KEPT_APART,
+    NHS_DIFFERENT_ALL_ELSE_AGREES,
+    SECOND_WEAK_LINK,
+    Components,
+    cluster,
+    nhs_disagrees_all_else_agrees,
+)
+from joinedup.linkage.tests.synthetic import row
+
+D = dt.date
+
+
+class TestComponents:
+    def test_a_cluster_larger_than_the_cap_goes_to_a_person(self) -> None:
+        components = Components({i: i for i in range(6)}, cap=4)
+        for i in range(1, 4):
+            assert components.refusal(0, i) == ""
+            components.join(0, i)
+        assert "more than 4 records" in components.refusal(0, 4)
+
+    def test_a_component_holds_at_most_one_weak_link(self) -> None:
+        components = Components({i: i for i in "abcd"})
+        components.join("a", "b", weak=True)
+        assert components.refusal("b", "c", weak=True) == SECOND_WEAK_LINK
+        assert components.refusal("b", "c") == ""  # a strong link may still join it
+        components.join("c", "d", weak=True)
+        assert components.refusal("a", "d") == SECOND_WEAK_LINK  # two weak groups, one more link
+
+    def test_records_kept_apart_are_never_chained_through_a_third(self) -> None:
+        components = Components({i: i for i in "abc"})
+        components.keep_apart("a", "c")
+        components.join("a", "b")
+        assert components.refusal("b", "c") == KEPT_APART
+
+
+def _population(seed: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """A population the test model never saw: 400 children sharing two very common names,
+    born within one year in one postcode district, each with two or three records that
+    carry the slips agencies make (a day off, a year out, a moved postcode). Chance
+    neighbours a day or a year apart abound: chained, they make clusters of dozens."""
+    rng = random.Random(seed)
+    names = [("Mohammed", "Hussain"), ("Muhammad", "Khan")]
+    rows: list[dict[str, Any]] = []
+    truth: dict[str, int] = {}
+    for child in range(400):
+        given, family = names[child % len(names)]
+        born = D(2010, 1, 2) + dt.timedelta(days=rng.randint(0, 365))
+        home = f"NG7 {rng.randint(1, 9)}{rng.choice('ABD')}{rng.choice('HJL')}"
+        for n in range(rng.choice([2, 3])):
+            dob = born
+            slip = rng.random()
+            if slip < 0.15:
+                dob = born + dt.timedelta(days=1)
+            elif slip < 0.25:
+                dob = born.replace(year=born.year + 1)
+            postcode = home if rng.random() < 0.6 else f"NG7 {rng.randint(1, 9)}AA"
+            uid = f"{child}-{n}"
+            rows.append(row(uid, given, family, dob, postcode=postcode))
+            truth[uid] = child
+    return rows, truth
+
+
+def test_a_model_trained_on_one_population_never_chains_another_into_giant_clusters(trained: dict[str, Any]) -> None:
+    """Without the chain rules this population makes clusters of 27 records (children of two
+    or three records each); children born the same day with the same name stay joinable."""
+    rows, truth = _population(seed=11)
+    pairs = splink_model.predict(rows, trained, threshold=0.5)
+    components, review = cluster(truth, pairs, threshold=0.7)
+    sizes = [len(members) for members in components.members.values()]
+    assert max(sizes) <= 6, f"a cluster of {max(sizes)} records from children of two or three records each"
+    assert any(reason == SECOND_WEAK_LINK for _, _, _, reason in review)
+
+
+def test_the_same_pairs_in_any_order_give_the_same_clusters(trained: dict[str, Any]) -> None:
+    rows, truth = _population(seed=12)
+    pairs = splink_model.predict(rows, trained, threshold=0.5)
+    first, review = cluster(truth, pairs, threshold=0.7)
+    random.Random(1).shuffle(pairs)
+    second, review_again = cluster(truth, pairs, threshold=0.7)
+    assert first.component == second.component and review == review_again
+
+
+def test_a_siblings_nhs_number_on_one_record_goes_to_a_person_not_silently_apart(trained: dict[str, Any]) -> None:
+    """Same names, date of birth and address; one record carries another child's NHS number.
+    The different numbers pull the score under the thresholds, but a person must see it."""
+    rows = [
+        row("a", "Kieran", "Oduya", D(2010, 5, 6), nhs="9434765919", address="3 Ash Grove"),
+        row("b", "Kieran", "Oduya", D(2010, 5, 6), nhs="9434765870", address="3 Ash Grove", postcode="NG9 9ZZ"),
+        row("c", "Amara", "Oduya", D(2012, 2, 9), nhs="9434765870", address="3 Ash Grove"),
+    ]
+    streamed = list(splink_model.predict_pairs(rows, trained, threshold=0.999999))
+    (pair,) = [p for p in streamed if {p["unique_id_l"], p["unique_id_r"]} == {"a", "b"}]
+    assert nhs_disagrees_all_else_agrees(pair)
+    _, review = cluster(["a", "b", "c"], streamed, threshold=0.999999, review_from=0.999999)
+    assert ("a", "b", float(pair["match_probability"]), NHS_DIFFERENT_ALL_ELSE_AGREES) in review
