@@ -104,9 +104,9 @@ def duckdb_connection() -> Any:
     )
 
 
-def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator) -> Linker:
+def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator, *, connection: Any = None) -> Linker:
     """A Linker over these rows (registered with DuckDB first, as Splink 5 requires)."""
-    db_api = DuckDBAPI(connection=duckdb_connection())
+    db_api = DuckDBAPI(connection=connection or duckdb_connection())
     table = to_arrow(rows) if isinstance(rows, list) else rows
     frame = db_api.register(table, dataset_display_name="records")
     return Linker(frame, model, log_level=logging.ERROR)
@@ -142,6 +142,23 @@ def _pin_unobserved(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
+def _stable(model: dict[str, Any]) -> dict[str, Any]:
+    """The trained model without what differs from run to run on the same rows: Splink's
+    random linker id, and the last bits of EM's floating-point sums."""
+    model.pop("linker_uid", None)
+
+    def rounded(value: Any) -> Any:
+        return float(f"{value:.10g}") if isinstance(value, float) else value
+
+    model["probability_two_random_records_match"] = rounded(model["probability_two_random_records_match"])
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for key in ("m_probability", "u_probability"):
+                if key in level:
+                    level[key] = rounded(level[key])
+    return model
+
+
 @dataclass
 class TrainingResult:
     model: dict[str, Any]
@@ -149,12 +166,22 @@ class TrainingResult:
 
 
 def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
-    """Estimate the model by Splink's unsupervised methods on these rows."""
-    linker = linker_for(rows, settings())
+    """Estimate the model by Splink's unsupervised methods on these rows.
+
+    Same rows, same model, byte for byte: DuckDB's seeded sample repeats only on one
+    thread, so the u estimate runs on one; the EM steps' sums may differ in their last
+    bits from run to run with the thread schedule, so the estimates are rounded to ten
+    significant figures, far below anything that moves a decision.
+    """
+    connection = duckdb_connection()
+    linker = linker_for(rows, settings(), connection=connection)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("nhs_number"), block_on("given", "family", "dob")], recall=0.8
     )
+    threads = connection.execute("SELECT current_setting('threads')").fetchone()[0]
+    connection.execute("SET threads = 1")
     linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)
+    connection.execute(f"SET threads = {int(threads)}")
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), estimate_without_term_frequencies=True
     )
@@ -164,7 +191,7 @@ def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("postcode"), estimate_without_term_frequencies=True
     )
-    model = _pin_unobserved(linker.misc.save_model_to_json())
+    model = _stable(_pin_unobserved(linker.misc.save_model_to_json()))
     return TrainingResult(
         model=model,
         summary={

@@ -103,3 +103,12 @@ def test_a_siblings_nhs_number_on_one_record_goes_to_a_person_not_silently_apart
     assert nhs_disagrees_all_else_agrees(pair)
     _, review = cluster(["a", "b", "c"], streamed, threshold=0.999999, review_from=0.999999)
     assert ("a", "b", float(pair["match_probability"]), NHS_DIFFERENT_ALL_ELSE_AGREES) in review
+
+
+def test_training_twice_on_the_same_rows_gives_the_same_model_byte_for_byte() -> None:
+    import json
+
+    from joinedup.linkage.tests.synthetic import synthetic_model
+
+    first, second = synthetic_model(), synthetic_model()
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
