@@ -35,6 +35,7 @@ from joinedup.linkage.decisions import (
     rules_for,
     weak_link,
 )
+from joinedup.linkage.evaluation import compare
 from joinedup.linkage.explain import Waterfalls, step_columns, waterfall
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
 from joinedup.linkage.notify import notify_across_the_boundary
@@ -47,6 +48,9 @@ from joinedup.partnership.roles import Perm
 @transaction.atomic
 def linkage_model_save(*, actor: Any, parameters: dict[str, Any], summary: dict[str, Any]) -> LinkageModel:
     version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    # Compared before it can be put in use (linkage_model_activate), and shown on its page.
+    upper = LinkageModel._meta.get_field("upper_threshold").get_default()
+    summary = {**summary, "comparison": compare(parameters, upper=upper, active=active_model())}
     model = LinkageModel.objects.create(
         version=version, parameters=parameters, training_summary=summary, trained_by=actor
     )
@@ -56,9 +60,18 @@ def linkage_model_save(*, actor: Any, parameters: dict[str, Any], summary: dict[
 
 @transaction.atomic
 def linkage_model_activate(
-    *, actor: Any, model: LinkageModel, upper: float | None = None, lower: float | None = None
+    *,
+    actor: Any,
+    model: LinkageModel,
+    upper: float | None = None,
+    lower: float | None = None,
+    worse_reason: str = "",
 ) -> LinkageModel:
-    """Make `model` the one in use (others are deactivated), optionally with new thresholds."""
+    """Make `model` the one in use (others are deactivated), optionally with new thresholds.
+
+    A model that did worse than the one in use on labelled pairs when it was trained
+    (evaluation.compare) is put in use only with a reason, kept in the audit trail.
+    """
     upper = model.upper_threshold if upper is None else upper
     lower = model.lower_threshold if lower is None else lower
     errors = {}
@@ -68,6 +81,19 @@ def linkage_model_activate(
         errors["lower_threshold"] = "Enter the lower threshold as a probability between 0 and 1, such as 0.5."
     elif not errors and lower >= upper:
         errors["lower_threshold"] = "The lower threshold must be below the upper one: pairs between them are reviewed."
+    comparison = (model.training_summary or {}).get("comparison") or {}
+    current = active_model()
+    if (
+        comparison.get("worse")
+        and current is not None
+        and current.pk != model.pk
+        and comparison.get("active_version") == current.version
+        and not worse_reason.strip()
+    ):
+        errors["worse_reason"] = (
+            f"This model did worse than model v{current.version} on pairs whose truth is known: "
+            "say why it should be put in use anyway, or keep the model in use."
+        )
     if errors:
         raise ValidationError(errors)
     previous = LinkageModel.objects.select_for_update().filter(is_active=True).exclude(pk=model.pk)
@@ -90,6 +116,7 @@ def linkage_model_activate(
         obj=model,
         old=old,
         new={"active": [model.version], "upper_threshold": upper, "lower_threshold": lower},
+        detail={"worse_reason": worse_reason.strip()} if worse_reason.strip() else None,
     )
     return model
 
