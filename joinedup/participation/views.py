@@ -311,7 +311,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+            return _to_cohort(cohort)
     # access: the officer's partnership, after require(MANAGE_PARTICIPATION)
     cohorts = Cohort.objects.filter(opportunity__provider__partnership=partnership).select_related("opportunity")
     return render(
@@ -340,57 +340,14 @@ def _separate_form(cohort: Cohort, data: Any) -> SeparateForm:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
-    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
-    action = request.POST.get("action") if request.method == "POST" else None
-    decision_form = SafetyDecisionForm(request.POST if action == "decide" else None)
-    separate_form = _separate_form(cohort, request.POST if action == "separate" else None)
-    try:
-        if action == "check":
-            services.safety_check_run(actor=request.user, cohort=cohort)
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-        if action == "confirm":
-            services.cohort_confirm(actor=request.user, cohort=cohort)
-            messages.success(request, f"{cohort.name} confirmed.")
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    if action == "decide" and decision_form.is_valid():
-        check = cohort.checks.order_by("-created_at").first()
-        try:
-            if check is None:
-                raise ValidationError("Run the safety check before recording a decision.")
-            services.safety_check_decide(
-                actor=request.user,
-                check=check,
-                decision=decision_form.cleaned_data["decision"],
-                note=decision_form.cleaned_data["decision_note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(decision_form, exc)
-        else:
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-    if action == "separate" and separate_form.is_valid():
-        member = separate_form.cleaned_data["member"]
-        to_cohort = separate_form.cleaned_data["to_cohort"]
-        try:
-            services.cohort_member_move(actor=request.user, member=member, to_cohort=to_cohort)
-        except ValidationError as exc:
-            add_service_errors(separate_form, exc)
-        else:
-            where = f"moved to {to_cohort.name}" if to_cohort else "withdrawn from this cohort"
-            messages.success(request, f"{member.display_name} {where}. Tell their lead practitioner.")
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-    if request.method == "POST" and action not in {"check", "confirm", "decide", "separate"}:
-        # A post that names no action the page offers is a mistake to explain, not to ignore.
-        decision_form = SafetyDecisionForm({})
-        decision_form.is_valid()  # bound and checked, so the message below is its only error
-        decision_form.errors.clear()
-        decision_form.add_error(
-            None, "Choose what to do: run the safety check, record a decision, move or withdraw someone, or confirm."
-        )
+def _cohort_page(
+    request: HttpRequest,
+    cohort: Cohort,
+    *,
+    decision_form: SafetyDecisionForm | None = None,
+    separate_form: SeparateForm | None = None,
+) -> HttpResponse:
+    """The cohort page, its read audited; an action that failed passes its bound form to show the errors."""
     view = selectors.cohort_view(user=request.user, cohort=cohort)
     return render(
         request,
@@ -398,11 +355,93 @@ def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
         {
             "view": view,
             "cohort": cohort,
-            "decision_form": decision_form,
-            "separate_form": separate_form,
+            "decision_form": decision_form or SafetyDecisionForm(),
+            "separate_form": separate_form or _separate_form(cohort, None),
             "page_title": cohort.name,
         },
     )
+
+
+def _to_cohort(cohort: Cohort) -> HttpResponse:
+    return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+
+
+@require_GET
+@login_required
+def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    return _cohort_page(request, cohort)
+
+
+@require_POST
+@login_required
+def cohort_check(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    """Run the safety check over every pair now in the cohort."""
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    try:
+        services.safety_check_run(actor=request.user, cohort=cohort)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _to_cohort(cohort)
+
+
+@require_POST
+@login_required
+def cohort_decide(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    """Record the officer's decision on the latest safety check's flagged pairs."""
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    form = SafetyDecisionForm(request.POST)
+    if form.is_valid():
+        check = cohort.checks.order_by("-created_at").first()
+        try:
+            if check is None:
+                raise ValidationError("Run the safety check before recording a decision.")
+            services.safety_check_decide(
+                actor=request.user,
+                check=check,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["decision_note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _to_cohort(cohort)
+    return _cohort_page(request, cohort, decision_form=form)
+
+
+@require_POST
+@login_required
+def cohort_separate(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    """Move one of a kept-apart pair to another forming cohort, or withdraw them."""
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    form = _separate_form(cohort, request.POST)
+    if form.is_valid():
+        member = form.cleaned_data["member"]
+        to_cohort = form.cleaned_data["to_cohort"]
+        try:
+            services.cohort_member_move(actor=request.user, member=member, to_cohort=to_cohort)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            where = f"moved to {to_cohort.name}" if to_cohort else "withdrawn from this cohort"
+            messages.success(request, f"{member.display_name} {where}. Tell their lead practitioner.")
+            return _to_cohort(cohort)
+    return _cohort_page(request, cohort, separate_form=form)
+
+
+@require_POST
+@login_required
+def cohort_confirm(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    try:
+        services.cohort_confirm(actor=request.user, cohort=cohort)
+    except ValidationError as exc:
+        # For example a kept-apart pair both still in it. Back to the page, whose address the officer
+        # stays on (a reload must not post again), with the reason above the cohort.
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{cohort.name} confirmed.")
+    return _to_cohort(cohort)
 
 
 @require_http_methods(["GET", "POST"])
