@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from joinedup.audit.exports import RecordedRead, pdf_response
 from joinedup.children.selectors import child_view
 from joinedup.chronology import services
 from joinedup.chronology.forms import ChronologyFilterForm, RecordCheckForm, SignificantEventForm
@@ -73,12 +73,12 @@ def chronology(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @require_GET
 @login_required
 def chronology_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
-    from weasyprint import HTML
-
     result, form = _chronology(request, child_uuid, channel="export")
-    html = render_to_string(
-        "chronology/chronology_pdf.html",
-        {
+    return pdf_response(
+        actor=request.user,
+        filename=f"chronology-{result.view.child.pseudonym}.pdf",
+        template="chronology/chronology_pdf.html",
+        context={
             "chronology": result,
             "primary": result.view.primary,
             "child": result.view.child,
@@ -87,11 +87,10 @@ def chronology_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
             "generated_by": request.user,
             "membership": membership_for(request.user),
         },
+        # chronology_for audits the export with the disclosures of what it shows, in one transaction.
+        event=RecordedRead("chronology.exported"),
         request=request,
     )
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="chronology-{result.view.child.pseudonym}.pdf"'
-    return response
 
 
 @require_http_methods(["GET", "POST"])

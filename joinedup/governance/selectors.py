@@ -5,10 +5,8 @@ Subject access requests are in governance/subject_access.py.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +27,6 @@ from joinedup.children.models import (
     ReviewStatus,
 )
 from joinedup.children.services import disclosures_record
-from joinedup.core.csvsafe import csv_safe
 from joinedup.governance.models import (
     RetentionDecision,
     RetentionOutcome,
@@ -106,52 +103,41 @@ def audit_page(*, user: Any, filters: dict[str, Any], page: Any) -> AuditPage:
     return AuditPage(page=current, rows=rows)
 
 
-def audit_csv(*, user: Any, events: Iterable[AuditEvent]) -> str:
-    """The filtered trail as CSV; the export itself is audited."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "id",
-            "occurred_at",
-            "actor",
-            "agency",
-            "event",
-            "object_type",
-            "object_uuid",
-            "child_uuid",
-            "purpose",
-            "old",
-            "new",
-            "detail",
-            "hash",
-        ]
-    )
-    count = 0
+AUDIT_CSV_HEADER = (
+    "id",
+    "occurred_at",
+    "actor",
+    "agency",
+    "event",
+    "object_type",
+    "object_uuid",
+    "child_uuid",
+    "purpose",
+    "old",
+    "new",
+    "detail",
+    "hash",
+)
+
+
+def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterator[tuple[Any, ...]]:
+    """The filtered trail's rows for the CSV export (audit.exports makes the cells formula-safe and audits it)."""
     for e in events:
-        count += 1
-        writer.writerow(
-            [
-                csv_safe(v)
-                for v in (
-                    e.id,
-                    e.occurred_at.isoformat(),
-                    e.actor_label,
-                    e.agency_label,
-                    e.event,
-                    e.object_type,
-                    e.object_uuid,
-                    e.child_uuid,
-                    e.purpose,
-                    e.old,
-                    e.new,
-                    e.detail,
-                    e.hash,
-                )
-            ]
+        yield (
+            e.id,
+            e.occurred_at.isoformat(),
+            e.actor_label,
+            e.agency_label,
+            e.event,
+            e.object_type,
+            e.object_uuid,
+            e.child_uuid,
+            e.purpose,
+            e.old,
+            e.new,
+            e.detail,
+            e.hash,
         )
-    audit_record(actor=user, event="audit.exported", purpose=Purpose.DATA_PROTECTION, detail={"rows": count})
-    return out.getvalue()
 
 
 # --- disclosures ---------------------------------------------------------------------

@@ -3,18 +3,16 @@ the audit trail, subject access and retention."""
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from joinedup.audit.exports import ExportEvent, RecordedRead, csv_response, json_response, pdf_response
 from joinedup.children import services as child_services
 from joinedup.children.access import child_get_for_subject_access
 from joinedup.core.forms import add_service_errors
@@ -38,7 +36,7 @@ from joinedup.partnership.access import (
     require,
     user_can,
 )
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.roles import Perm, Purpose
 
 
 @require_GET
@@ -231,11 +229,17 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if request.GET.get("format") == "csv" and (not form.is_bound or form.is_valid()):
         events = selectors.audit_events_for(user=request.user, filters=filters)
-        response = HttpResponse(
-            selectors.audit_csv(user=request.user, events=events.iterator()), content_type="text/csv; charset=utf-8"
+        return csv_response(
+            actor=request.user,
+            filename="audit.csv",
+            header=selectors.AUDIT_CSV_HEADER,
+            rows=selectors.audit_csv_rows(events.iterator()),
+            event=ExportEvent(
+                event="audit.exported",
+                purpose=Purpose.DATA_PROTECTION,
+                detail={"filters": {k: str(v) for k, v in filters.items() if v not in (None, "")}},
+            ),
         )
-        response["Content-Disposition"] = 'attachment; filename="audit.csv"'
-        return response
     page = selectors.audit_page(user=request.user, filters=filters, page=request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -332,24 +336,28 @@ def subject_access_letter(request: HttpRequest, child_uuid: str) -> HttpResponse
 def subject_access_json(request: HttpRequest, child_uuid: str) -> HttpResponse:
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
     export = sar.subject_access_export(user=request.user, child=child, channel="json")
-    response = HttpResponse(json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="subject-access-{child.uuid}.json"'
-    return response
+    return json_response(
+        actor=request.user,
+        filename=f"subject-access-{child.uuid}.json",
+        data=export,
+        # subject_access_export audits it, with what was withheld, which only it knows.
+        event=RecordedRead("subject_access.exported"),
+    )
 
 
 @require_GET
 @login_required
 def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
-    # Imported here: WeasyPrint is slow to load and only PDF requests need it.
-    from weasyprint import HTML
-
     child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
     export = sar.subject_access_export(user=request.user, child=child, channel="pdf")
-    html = render_to_string("governance/subject_access_pdf.html", {"export": export})
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="subject-access-{child.uuid}.pdf"'
-    return response
+    return pdf_response(
+        actor=request.user,
+        filename=f"subject-access-{child.uuid}.pdf",
+        template="governance/subject_access_pdf.html",
+        context={"export": export},
+        event=RecordedRead("subject_access.exported"),
+        request=request,
+    )
 
 
 # --- retention -----------------------------------------------------------------------

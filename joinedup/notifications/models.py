@@ -11,10 +11,15 @@ from joinedup.core.models import PublicModel
 class Notification(PublicModel):
     """Something a user should know, with where to go about it.
 
-    The text says what happened without personal details (no names): the
-    link leads to the page, where the access policy decides what is shown.
+    The text names a child only as the recipient's own agency's record names
+    them, or by pseudonymous reference where it holds none, and says nothing
+    of what a partner's record holds (at most which agencies hold one). The
+    link leads to the page, where the access policy in force when it is
+    opened decides what is shown: a notification may be read long after it
+    was sent.
     """
 
+    # A message to one person, not a record about a child: it goes with its recipient.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
@@ -24,6 +29,7 @@ class Notification(PublicModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The menu's unread badge counts these on every page a signed-in user opens.
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
 
     def __str__(self) -> str:

@@ -19,6 +19,8 @@ def unread_count(user: Any) -> int:
 
 
 def notification_get_for_user(*, user: Any, notification_uuid: Any) -> Notification:
+    """The user's own notification; another user's answers 404 as a missing one does, so a
+    guessed id says nothing about whether it exists."""
     try:
         return notifications_for(user).get(uuid=notification_uuid)
     except Notification.DoesNotExist as exc:

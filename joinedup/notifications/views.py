@@ -21,11 +21,15 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/list.html", {"page": page, "page_title": "Notifications"})
 
 
+# Opening marks the notification read, a change of state, so it is a POST: a GET link would be
+# marked read by anything that fetches links ahead of the user.
 @require_POST
 @login_required
 def notification_open(request: HttpRequest, notification_uuid: str) -> HttpResponse:
     notification = notification_get_for_user(user=request.user, notification_uuid=notification_uuid)
     services.notification_read(user=request.user, notification=notification)
+    # The app builds every url with reverse(), but it is stored text: checked again, so a
+    # notification can never be made into a redirect to another site.
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}):
         return redirect(notification.url)
     return redirect("notifications:list")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from joinedup.audit.exports import ExportEvent, csv_response, pdf_response
 from joinedup.children.selectors import child_view
-from joinedup.core.csvsafe import csv_safe
 from joinedup.core.forms import add_service_errors
 from joinedup.participation import selectors, services
 from joinedup.participation.access import (
@@ -83,54 +82,44 @@ def _map_data(opportunities: list[Opportunity]) -> dict[str, Any]:
     }
 
 
-def _directory_csv(opportunities: list[Opportunity]) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "title",
-            "type",
-            "provider",
-            "area",
-            "district",
-            "online",
-            "venue",
-            "postcode",
-            "ages",
-            "for",
-            "schedule",
-            "contact",
-            "status",
-            "last_reviewed",
-            "hart_rung",
-        ]
-    )
+_DIRECTORY_HEADER = (
+    "title",
+    "type",
+    "provider",
+    "area",
+    "district",
+    "online",
+    "venue",
+    "postcode",
+    "ages",
+    "for",
+    "schedule",
+    "contact",
+    "status",
+    "last_reviewed",
+    "hart_rung",
+)
+
+
+def _directory_rows(opportunities: list[Opportunity]) -> Iterator[tuple[Any, ...]]:
     for o in opportunities:
-        writer.writerow(
-            [
-                csv_safe(v)
-                for v in (
-                    o.title,
-                    o.get_opportunity_type_display(),
-                    o.provider.name,
-                    o.area.name,
-                    o.district.name if o.district else "",
-                    "yes" if o.is_online else "no",
-                    o.venue,
-                    o.venue_postcode,
-                    o.age_range,
-                    "; ".join(Group(g).label for g in o.groups),
-                    o.schedule,
-                    o.contact,
-                    o.get_status_display(),
-                    o.last_reviewed_on.isoformat(),
-                    o.hart_rung or "",
-                )
-            ]
+        yield (
+            o.title,
+            o.get_opportunity_type_display(),
+            o.provider.name,
+            o.area.name,
+            o.district.name if o.district else "",
+            "yes" if o.is_online else "no",
+            o.venue,
+            o.venue_postcode,
+            o.age_range,
+            "; ".join(Group(g).label for g in o.groups),
+            o.schedule,
+            o.contact,
+            o.get_status_display(),
+            o.last_reviewed_on.isoformat(),
+            o.hart_rung or "",
         )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="participation-opportunities.csv"'
-    return response
 
 
 @require_GET
@@ -143,11 +132,22 @@ def directory(request: HttpRequest) -> HttpResponse:
     districts = District.objects.filter(area__partnership=partnership).order_by("area__name", "name")
     form = DirectoryFilterForm(request.GET or None, districts=districts)
     manager = user_can(request.user, Perm.MANAGE_PARTICIPATION)
+    filters = _filters(form)
     opportunities = selectors.opportunities_matching(
-        partnership=partnership, filters=_filters(form), published_only=not manager
+        partnership=partnership, filters=filters, published_only=not manager
     )
     if request.GET.get("format") == "csv":
-        return _directory_csv(opportunities)
+        return csv_response(
+            actor=request.user,
+            filename="participation-opportunities.csv",
+            header=_DIRECTORY_HEADER,
+            rows=_directory_rows(opportunities),
+            # A directory of services, nothing about any child: no purpose to state.
+            event=ExportEvent(
+                event="participation.directory_exported",
+                detail={"filters": {k: v for k, v in asdict(filters).items() if v not in (None, "")}},
+            ),
+        )
     today = timezone.localdate()
     rows = [(o, selectors.is_stale(o, today)) for o in opportunities]
     return render(
@@ -217,17 +217,25 @@ def _coverage_for(request: HttpRequest) -> tuple[selectors.Coverage, str, str]:
     return selectors.coverage(partnership=membership.agency.partnership, band=band, group=group), band, group
 
 
+def _coverage_event(band: str, group: str) -> ExportEvent:
+    # Counts by district, never a child: strategic analysis is the purpose the page serves.
+    return ExportEvent(
+        event="participation.coverage_exported",
+        purpose=Purpose.STRATEGIC_ANALYSIS,
+        detail={"band": band, "group": group},
+    )
+
+
 @require_GET
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     result, band, group = _coverage_for(request)
     fmt = request.GET.get("format")
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        # Area and district names are set by admins: a cell starting "=" must not run as a formula.
-        writer.writerow(
-            [
+        return csv_response(
+            actor=request.user,
+            filename="participation-coverage.csv",
+            header=(
                 "area",
                 "district",
                 "opportunities",
@@ -237,28 +245,23 @@ def coverage(request: HttpRequest) -> HttpResponse:
                 *(f"group_{g}" for g, _ in result.groups),
                 "nearest_suitable_km",
                 "gaps",
-            ]
+            ),
+            rows=(
+                (
+                    row.district.area.name,
+                    row.district.name,
+                    row.total,
+                    row.in_person,
+                    *(row.by_band[b] for b in result.bands),
+                    *(row.by_type[t] for t, _ in result.types),
+                    *(row.by_group[g] for g, _ in result.groups),
+                    "" if row.nearest_km is None else row.nearest_km,
+                    "; ".join(row.gaps),
+                )
+                for row in result.districts
+            ),
+            event=_coverage_event(band, group),
         )
-        for row in result.districts:
-            writer.writerow(
-                [
-                    csv_safe(v)
-                    for v in (
-                        row.district.area.name,
-                        row.district.name,
-                        row.total,
-                        row.in_person,
-                        *(row.by_band[b] for b in result.bands),
-                        *(row.by_type[t] for t, _ in result.types),
-                        *(row.by_group[g] for g, _ in result.groups),
-                        "" if row.nearest_km is None else row.nearest_km,
-                        "; ".join(row.gaps),
-                    )
-                ]
-            )
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="participation-coverage.csv"'
-        return response
     context = {
         "coverage": result,
         "band": band,
@@ -277,12 +280,15 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "page_title": "Participation coverage",
     }
     if fmt == "pdf":
-        from weasyprint import HTML
-
-        html = render_to_string("participation/coverage_pdf.html", context)
-        response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-        response["Content-Disposition"] = 'attachment; filename="participation-coverage.pdf"'
-        return response
+        return pdf_response(
+            actor=request.user,
+            filename="participation-coverage.pdf",
+            template="participation/coverage_pdf.html",
+            context=context,
+            event=_coverage_event(band, group),
+            request=request,
+            rows=len(result.districts),
+        )
     return render(request, "participation/coverage.html", context)
 
 
@@ -305,7 +311,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+            return _to_cohort(cohort)
     # access: the officer's partnership, after require(MANAGE_PARTICIPATION)
     cohorts = Cohort.objects.filter(opportunity__provider__partnership=partnership).select_related("opportunity")
     return render(
@@ -334,57 +340,14 @@ def _separate_form(cohort: Cohort, data: Any) -> SeparateForm:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
-    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
-    action = request.POST.get("action") if request.method == "POST" else None
-    decision_form = SafetyDecisionForm(request.POST if action == "decide" else None)
-    separate_form = _separate_form(cohort, request.POST if action == "separate" else None)
-    try:
-        if action == "check":
-            services.safety_check_run(actor=request.user, cohort=cohort)
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-        if action == "confirm":
-            services.cohort_confirm(actor=request.user, cohort=cohort)
-            messages.success(request, f"{cohort.name} confirmed.")
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    if action == "decide" and decision_form.is_valid():
-        check = cohort.checks.order_by("-created_at").first()
-        try:
-            if check is None:
-                raise ValidationError("Run the safety check before recording a decision.")
-            services.safety_check_decide(
-                actor=request.user,
-                check=check,
-                decision=decision_form.cleaned_data["decision"],
-                note=decision_form.cleaned_data["decision_note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(decision_form, exc)
-        else:
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-    if action == "separate" and separate_form.is_valid():
-        member = separate_form.cleaned_data["member"]
-        to_cohort = separate_form.cleaned_data["to_cohort"]
-        try:
-            services.cohort_member_move(actor=request.user, member=member, to_cohort=to_cohort)
-        except ValidationError as exc:
-            add_service_errors(separate_form, exc)
-        else:
-            where = f"moved to {to_cohort.name}" if to_cohort else "withdrawn from this cohort"
-            messages.success(request, f"{member.display_name} {where}. Tell their lead practitioner.")
-            return redirect("participation:cohort", cohort_uuid=cohort.uuid)
-    if request.method == "POST" and action not in {"check", "confirm", "decide", "separate"}:
-        # A post that names no action the page offers is a mistake to explain, not to ignore.
-        decision_form = SafetyDecisionForm({})
-        decision_form.is_valid()  # bound and checked, so the message below is its only error
-        decision_form.errors.clear()
-        decision_form.add_error(
-            None, "Choose what to do: run the safety check, record a decision, move or withdraw someone, or confirm."
-        )
+def _cohort_page(
+    request: HttpRequest,
+    cohort: Cohort,
+    *,
+    decision_form: SafetyDecisionForm | None = None,
+    separate_form: SeparateForm | None = None,
+) -> HttpResponse:
+    """The cohort page, its read audited; an action that failed passes its bound form to show the errors."""
     view = selectors.cohort_view(user=request.user, cohort=cohort)
     return render(
         request,
@@ -392,11 +355,93 @@ def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
         {
             "view": view,
             "cohort": cohort,
-            "decision_form": decision_form,
-            "separate_form": separate_form,
+            "decision_form": decision_form or SafetyDecisionForm(),
+            "separate_form": separate_form or _separate_form(cohort, None),
             "page_title": cohort.name,
         },
     )
+
+
+def _to_cohort(cohort: Cohort) -> HttpResponse:
+    return redirect("participation:cohort", cohort_uuid=cohort.uuid)
+
+
+@require_GET
+@login_required
+def cohort_detail(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    return _cohort_page(request, cohort)
+
+
+@require_POST
+@login_required
+def cohort_check(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    """Run the safety check over every pair now in the cohort."""
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    try:
+        services.safety_check_run(actor=request.user, cohort=cohort)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _to_cohort(cohort)
+
+
+@require_POST
+@login_required
+def cohort_decide(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    """Record the officer's decision on the latest safety check's flagged pairs."""
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    form = SafetyDecisionForm(request.POST)
+    if form.is_valid():
+        check = cohort.checks.order_by("-created_at").first()
+        try:
+            if check is None:
+                raise ValidationError("Run the safety check before recording a decision.")
+            services.safety_check_decide(
+                actor=request.user,
+                check=check,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["decision_note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _to_cohort(cohort)
+    return _cohort_page(request, cohort, decision_form=form)
+
+
+@require_POST
+@login_required
+def cohort_separate(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    """Move one of a kept-apart pair to another forming cohort, or withdraw them."""
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    form = _separate_form(cohort, request.POST)
+    if form.is_valid():
+        member = form.cleaned_data["member"]
+        to_cohort = form.cleaned_data["to_cohort"]
+        try:
+            services.cohort_member_move(actor=request.user, member=member, to_cohort=to_cohort)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            where = f"moved to {to_cohort.name}" if to_cohort else "withdrawn from this cohort"
+            messages.success(request, f"{member.display_name} {where}. Tell their lead practitioner.")
+            return _to_cohort(cohort)
+    return _cohort_page(request, cohort, separate_form=form)
+
+
+@require_POST
+@login_required
+def cohort_confirm(request: HttpRequest, cohort_uuid: str) -> HttpResponse:
+    cohort = cohort_get_for_officer(user=request.user, cohort_uuid=cohort_uuid)
+    try:
+        services.cohort_confirm(actor=request.user, cohort=cohort)
+    except ValidationError as exc:
+        # For example a kept-apart pair both still in it. Back to the page, whose address the officer
+        # stays on (a reload must not post again), with the reason above the cohort.
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{cohort.name} confirmed.")
+    return _to_cohort(cohort)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from joinedup.audit.exports import ExportEvent, pdf_response
 from joinedup.core.forms import add_service_errors
 from joinedup.partnership.access import membership_for, require, user_can
 from joinedup.partnership.roles import Perm, Purpose
@@ -414,10 +414,17 @@ def align(request: HttpRequest) -> HttpResponse:
         "page_title": "Pathway alignment",
     }
     if request.GET.get("format") == "pdf":
-        from weasyprint import HTML
-
-        html = render_to_string("pathways/align_pdf.html", context)
-        response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-        response["Content-Disposition"] = 'attachment; filename="pathway-alignment.pdf"'
-        return response
+        return pdf_response(
+            actor=request.user,
+            filename="pathway-alignment.pdf",
+            template="pathways/align_pdf.html",
+            context=context,
+            # The two definitions compared, with counts from this partnership's cases: no child is named.
+            event=ExportEvent(
+                event="pathways.alignment_exported",
+                purpose=Purpose.STRATEGIC_ANALYSIS,
+                detail={"a": a_key, "b": b_key},
+            ),
+            request=request,
+        )
     return render(request, "pathways/align.html", context)

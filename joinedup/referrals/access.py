@@ -38,6 +38,8 @@ def referral_get_for_user(*, user: Any, referral_uuid: UUID | str, for_change: b
         return referral
     if not referrals_visible_to(user).filter(pk=referral.pk).exists():
         raise Http404
+    # After the visibility check, so one the user may not see is 404 and one they may see
+    # but not change is 403, as everywhere.
     if for_change:
         raise PermissionDenied("A submitted referral cannot be changed.")
     return referral
@@ -61,7 +63,11 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
 
 
 def screening_queue_for(user: Any) -> QuerySet[Referral]:
-    """Submitted referrals for the areas the screener's agency serves, by their decision clock."""
+    """Submitted referrals for the areas the screener's agency serves, by their decision clock.
+
+    The home area and the area the child was found in both screen it: a child found across
+    the boundary is known to that area's front door too, which the boundary must not hide.
+    """
 
     membership = require(user, Perm.SCREEN_REFERRALS)
     areas = list(membership.agency.areas.values_list("pk", flat=True))

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
@@ -76,11 +77,11 @@ class ReferralList(Page):
 
 @router.post("/referrals", response={201: ReferralOut, **ERRORS}, summary="Raise a referral (sent for screening)")
 def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
-    from django.core.exceptions import ValidationError
-
+    """An API client has no check-your-answers page: the referral is sent as it is saved."""
     membership = require(request.user, Perm.RAISE_REFERRAL)
     unknown = [h for h in payload.harm_types if h not in harm_types()]
     if unknown:
+        # A ValidationError naming the field becomes the 422 error envelope (joinedup/api.py).
         raise ValidationError({"harm_types": [f"Not in the taxonomy: {', '.join(unknown)}"]})
     areas = {a.short_name: a for a in Area.objects.filter(partnership=membership.agency.partnership)}
     for name in ("home_area", "found_area"):

@@ -62,6 +62,7 @@ class RowResult:
 
 
 def _date(text: str) -> dt.date:
+    # ISO, and the day-first form a spreadsheet in an en-GB locale writes.
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
@@ -92,6 +93,7 @@ def _parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], lis
         return [], [f"The file has no column for: {', '.join(missing)}. The first line must name the columns."]
     unknown = [h for h in header if h not in COLUMNS]
     file_problems = [f"Columns not used: {', '.join(unknown)}."] if unknown else []
+    # By short or full name, in any case: spreadsheets carry either.
     areas = {a.short_name.lower(): a for a in Area.objects.filter(partnership=partnership)}
     areas |= {a.name.lower(): a for a in areas.values()}
     harms = harm_types()
@@ -147,6 +149,7 @@ def _parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], lis
         ):
             if value and area is None:
                 result.errors.append(f"{name} '{value}' is not an area of the partnership")
+        # An unknown area has already said what to fix; one message per problem.
         if not (home or found) and not any("area" in e for e in result.errors):
             result.errors.append("give home_area or found_area")
         result.data = {

@@ -91,6 +91,8 @@ class ConsentStep(GovukForm):
     family_not_informed_reason = forms.CharField(label="If not, why not", max_length=300, required=False)
 
     def clean(self) -> dict[str, Any]:
+        # Said here as well as at sending (missing_for_submission), so it is fixed on this step
+        # rather than discovered on the check page.
         data = super().clean()
         if data.get("family_informed") is False and not (data.get("family_not_informed_reason") or "").strip():
             self.add_error("family_not_informed_reason", "Say why the family has not been told.")
@@ -113,6 +115,7 @@ class AreasStep(GovukForm):
 
     def __init__(self, *args: Any, partnership: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the referrer's own partnership's areas: another partnership's must not be offered.
         for name in ("home_area", "found_area"):
             self.fields[name].queryset = Area.objects.filter(partnership=partnership)
 

@@ -31,6 +31,8 @@ def register_intake_matcher(matcher: Matcher) -> None:
 
 
 def _own_records(actor: Any, details: dict[str, Any]) -> Child | None:
+    """An exact match in the referrer's own agency only. A partner's records are linkage's to
+    match, scored and open to review; an exact lookup into them here would join without either."""
     # access: the actor's own agency's records
     records = AgencyRecord.objects.filter(agency=actor.membership.agency, erased_at__isnull=True)
     if details.get("nhs_number"):
@@ -93,6 +95,7 @@ def find_or_create_child(*, actor: Any, details: dict[str, Any], reference: str)
             "given_names": details["given_names"],
             "family_name": details["family_name"],
             "date_of_birth": details.get("date_of_birth"),
+            # The referral does not ask for sex; a record needs one, so it is recorded as unknown.
             "sex": details.get("sex") or "U",
             "nhs_number": details.get("nhs_number", ""),
             "postcode": details.get("postcode", ""),

@@ -31,6 +31,7 @@ class Decision(models.TextChoices):
 
 
 class Referral(PublicModel):
+    # Set at submission, when the child is found or created: a draft is about nobody yet.
     child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
     referring_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_made")
     referrer_name = models.CharField(max_length=120, blank=True)
@@ -43,6 +44,7 @@ class Referral(PublicModel):
     people_mentioned = models.TextField(blank=True)
     child_says = models.TextField(blank=True, help_text="What the child says, in their words.")
     consent = models.CharField(max_length=30, choices=Consent.choices, blank=True)
+    # None until answered: "not asked yet" must not read as "not told".
     family_informed = models.BooleanField(null=True, blank=True)
     family_not_informed_reason = models.CharField(max_length=300, blank=True)
     home_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -59,6 +61,7 @@ class Referral(PublicModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        # The screening queue's order: the clock that runs out first.
         ordering = ["decision_due_at", "created_at"]
 
     def __str__(self) -> str:

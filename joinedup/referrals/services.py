@@ -15,6 +15,8 @@ from joinedup.referrals.intake import find_or_create_child
 from joinedup.referrals.models import Referral, ReferralStatus
 from joinedup.referrals.taxonomy import harm_types
 
+# What a step (or the API) may set. The referring agency, the author, the child and the status
+# are the services' to set, never what was posted.
 DRAFT_FIELDS = (
     "referrer_name",
     "referrer_contact",
@@ -33,6 +35,7 @@ DRAFT_FIELDS = (
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    # child_details is JSON: a date goes in as ISO text and comes back as a date at submission.
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in details.items()}
 
 
@@ -52,6 +55,7 @@ def referral_draft_save(*, actor: Any, referral: Referral | None, data: dict[str
         raise ValidationError("This referral has been submitted and can no longer be changed.")
     for name, value in data.items():
         if name == "child_details":
+            # Merged, not replaced: a save that sends some of the child's details keeps the rest.
             value = {**referral.child_details, **_jsonable(value)}
         setattr(referral, name, value)
     referral.full_clean()
@@ -61,7 +65,12 @@ def referral_draft_save(*, actor: Any, referral: Referral | None, data: dict[str
 
 
 def missing_for_submission(referral: Referral) -> dict[str, str]:
-    """What must be completed before the referral can be sent, by step field."""
+    """What must be completed before the referral can be sent, by step field.
+
+    Not the model's own validation: a draft may be incomplete (nothing typed is lost
+    between steps), so completeness is a rule of sending, checked here and on the
+    check-your-answers page.
+    """
     missing = {}
     child = referral.child_details
     if not child.get("given_names") or not child.get("family_name"):
@@ -94,6 +103,8 @@ def referral_submit(
     The referral's row is locked first, so the same draft sent twice at once is sent once;
     the second sender is told it has gone.
     """
+    # Both the row as locked and the instance the caller holds: the instance may have been
+    # loaded before another request sent it.
     locked = Referral.objects.select_for_update().filter(pk=referral.pk).values_list("status", flat=True).first()
     if referral.status != ReferralStatus.DRAFT or locked != ReferralStatus.DRAFT:
         raise ValidationError("This referral has already been submitted.")
@@ -103,11 +114,14 @@ def referral_submit(
     details = dict(referral.child_details)
     if details.get("date_of_birth"):
         details["date_of_birth"] = dt.date.fromisoformat(details["date_of_birth"])
+    # A new agency record needs a reference unique in its agency; this one leads back to the referral.
     child, _ = find_or_create_child(
         actor=actor, details=details, reference=f"REFERRAL-{str(referral.uuid)[:8].upper()}"
     )
     now = at or timezone.now()
     calendar = calendar or WorkingCalendar()
+    # The front door decides within one working day: by the end of the next working day, local
+    # time, whatever the hour it arrived (a Friday evening referral is due on Monday night).
     due_day = calendar.add_working_days(timezone.localdate(now), 1)
     referral.child = child
     referral.status = ReferralStatus.SUBMITTED

@@ -71,7 +71,11 @@ def harm_types(path: Path = DATA / "harm_types.yaml") -> dict[str, HarmType]:
 
 
 def cin_codes_for(harms: list[str], year: int) -> list[str]:
-    """The CIN factor codes for these harms that are valid in the collection year."""
+    """The CIN factor codes for these harms that are valid in the collection year.
+
+    By year, because the census's code list changes between collections: a referral is
+    coded as the collection it is reported in expects.
+    """
     factors = cin_factors()
     codes = {code for h in harms if h in harm_types() for code in harm_types()[h].cin}
     return sorted(c for c in codes if factors[c].valid_in(year))

@@ -16,6 +16,7 @@ from joinedup.partnership.access import require
 from joinedup.partnership.roles import Perm, default_purpose
 from joinedup.referrals import services
 from joinedup.referrals.access import referral_get_for_user
+from joinedup.referrals.bulk import COLUMNS, parse, referral_bulk_import
 from joinedup.referrals.forms import STEPS
 from joinedup.referrals.models import Referral, ReferralStatus
 from joinedup.referrals.selectors import referral_shown
@@ -47,6 +48,7 @@ def _initial(referral: Referral | None, step: str) -> dict[str, Any]:
 def step(request: HttpRequest, step_name: str = "child", referral_uuid: str | None = None) -> HttpResponse:
     membership = require(request.user, Perm.RAISE_REFERRAL)
     referral = (
+        # for_change: a sent referral is refused here (403), so no step can edit it.
         referral_get_for_user(user=request.user, referral_uuid=referral_uuid, for_change=True)
         if referral_uuid
         else None
@@ -96,6 +98,8 @@ def check(request: HttpRequest, referral_uuid: str) -> HttpResponse:
         try:
             services.referral_submit(actor=request.user, referral=referral)
         except ValidationError as exc:
+            # Refused either for what is missing or because another request sent it first (the
+            # row lock in referral_submit): the status read again tells which.
             referral.refresh_from_db()
             if referral.status != ReferralStatus.DRAFT:
                 messages.info(request, "This referral has already been sent.")
@@ -142,8 +146,6 @@ def detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
 @login_required
 def bulk_import(request: HttpRequest) -> HttpResponse:
     """Upload a CSV of referrals: a report by row number; all rows imported, or none."""
-    from joinedup.referrals.bulk import COLUMNS, parse, referral_bulk_import
-
     membership = require(request.user, Perm.RAISE_REFERRAL)
     rows: list[Any] = []
     problems: list[str] = []
@@ -152,10 +154,14 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             problems = ["Choose a CSV file to upload."]
+        # The file is read and parsed whole within the request (bulk.parse lets a field be as long
+        # as the file): the limit keeps that bounded.
         elif upload.size > 5 * 1024 * 1024:
             problems = ["The file is larger than 5 MB: split it into smaller files."]
         else:
             try:
+                # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark, which would otherwise
+                # become part of the first column's name.
                 text = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
                 problems = ["The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again."]

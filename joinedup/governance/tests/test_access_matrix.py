@@ -323,6 +323,19 @@ MATRIX: dict[str, Row] = {
     "participation:cohort": Row(
         lambda w: reverse("participation:cohort", args=[w.cohort.uuid]), page(Perm.MANAGE_PARTICIPATION)
     ),
+    # The cohort's actions are POST only, each at its own URL (who may use them: the write matrix).
+    "participation:cohort_check": Row(
+        lambda w: reverse("participation:cohort_check", args=[w.cohort.uuid]), always(405)
+    ),
+    "participation:cohort_decide": Row(
+        lambda w: reverse("participation:cohort_decide", args=[w.cohort.uuid]), always(405)
+    ),
+    "participation:cohort_separate": Row(
+        lambda w: reverse("participation:cohort_separate", args=[w.cohort.uuid]), always(405)
+    ),
+    "participation:cohort_confirm": Row(
+        lambda w: reverse("participation:cohort_confirm", args=[w.cohort.uuid]), always(405)
+    ),
     "participation:put_forward": Row(
         lambda w: reverse("participation:put_forward", args=[w.child.uuid]), put_forward_rule
     ),

@@ -61,6 +61,11 @@ POST_RULES: dict[str, Callable[[Who], bool]] = {
     "notifications:open": lambda who: who.relation != "anonymous",
     "participation:opportunity_reviewed": _may(Perm.MANAGE_PARTICIPATION),
     "participation:withdraw": _may(Perm.MANAGE_PARTICIPATION),
+    # The cohort's actions: participation officers of the cohort's partnership (every relation here is in it).
+    "participation:cohort_check": _may(Perm.MANAGE_PARTICIPATION),
+    "participation:cohort_decide": _may(Perm.MANAGE_PARTICIPATION),
+    "participation:cohort_separate": _may(Perm.MANAGE_PARTICIPATION),
+    "participation:cohort_confirm": _may(Perm.MANAGE_PARTICIPATION),
     "api:create_record": _may(Perm.CREATE_AGENCY_RECORD),
     "chronology:check_ask": lambda who: child_rule(302)(who) == 200,
     # The case's actions: its lead agency's casework roles (the fixture's case is City's, at its first stage).

@@ -113,16 +113,20 @@ def test_through_the_page_the_officer_chooses_who_moves_then_confirms(world: Any
     client = Client()
     client.force_login(officer(world))
     url = reverse("participation:cohort", args=[cohort.uuid])
-    client.post(url, {"action": "check"})
-    client.post(url, {"action": "decide", "decision": "separate", "decision_note": "Keep apart."})
-    refused = client.post(url, {"action": "confirm"}, follow=True).content.decode()
+
+    def action(name: str) -> str:
+        return reverse(f"participation:cohort_{name}", args=[cohort.uuid])
+
+    client.post(action("check"))
+    client.post(action("decide"), {"decision": "separate", "decision_note": "Keep apart."})
+    refused = client.post(action("confirm"), follow=True).content.decode()
     assert "keep Ava and Cal apart" in refused
     page = client.get(url).content.decode()
     assert "Who moves out of this cohort" in page
-    bad = client.post(url, {"action": "separate", "member": "not-a-uuid", "to_cohort": ""})
+    bad = client.post(action("separate"), {"member": "not-a-uuid", "to_cohort": ""})
     assert bad.status_code == 200 and "govuk-error-summary" in bad.content.decode()
-    client.post(url, {"action": "separate", "member": str(members["Cal"].uuid), "to_cohort": str(other.uuid)})
-    assert client.post(url, {"action": "confirm"}).status_code == 302
+    client.post(action("separate"), {"member": str(members["Cal"].uuid), "to_cohort": str(other.uuid)})
+    assert client.post(action("confirm")).status_code == 302
     cohort.refresh_from_db()
     assert cohort.status == CohortStatus.CONFIRMED
     placed = set(cohort.members.filter(status="placed").values_list("display_name", flat=True))

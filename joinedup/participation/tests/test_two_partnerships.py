@@ -137,9 +137,10 @@ def test_the_second_partnership_sees_none_of_the_firsts_young_people(world: Any,
         ):
             assert client.get(url).status_code in {403, 404}, (role, url)
         before = AuditEvent.objects.filter(event__startswith="cohort.").count()
-        assert client.post(
-            reverse("participation:cohort", args=[first["cohort"].uuid]), {"action": "check"}
-        ).status_code in {403, 404}
+        assert client.post(reverse("participation:cohort_check", args=[first["cohort"].uuid])).status_code in {
+            403,
+            404,
+        }
         assert client.post(reverse("participation:withdraw", args=[first["contribution"].uuid])).status_code in {
             403,
             404,
