@@ -7,6 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
@@ -93,8 +94,10 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
     data["child_details"] = {k: v for k, v in child.items() if v not in ("", None)}
     data["home_area"] = areas.get(payload.home_area) if payload.home_area else None
     data["found_area"] = areas.get(payload.found_area) if payload.found_area else None
-    draft = services.referral_draft_save(actor=request.user, referral=None, data=data)
-    referral = services.referral_submit(actor=request.user, referral=draft)
+    # One transaction: a submit refused (a 422) must not leave a draft on the user's home page.
+    with transaction.atomic():
+        draft = services.referral_draft_save(actor=request.user, referral=None, data=data)
+        referral = services.referral_submit(actor=request.user, referral=draft)
     return Status(201, ReferralOut.of(referral))
 
 

@@ -189,3 +189,15 @@ class TestReferralApi:
             "/api/v1/referrals", {**body, "harm_types": ["astrology"]}, content_type="application/json", headers=headers
         )
         assert bad.status_code == 422 and "harm_types" in bad.json()["error"]["fields"]
+
+    def test_a_referral_the_api_refuses_leaves_no_draft_behind(self, world: Any) -> None:
+        from joinedup.referrals.models import Referral
+        from joinedup.shell.services import api_token_create
+
+        _, token = api_token_create(actor=world.users["practitioner"], name="t", expires_in_days=1)
+        body = {"child": {"given_names": "Ava", "family_name": "Stone"}, "harm_types": ["county_lines"]}
+        refused = Client().post(
+            "/api/v1/referrals", body, content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert refused.status_code == 422
+        assert not Referral.objects.exists()
