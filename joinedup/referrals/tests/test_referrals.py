@@ -195,9 +195,17 @@ class TestReferralApi:
         from joinedup.shell.services import api_token_create
 
         _, token = api_token_create(actor=world.users["practitioner"], name="t", expires_in_days=1)
-        body = {"child": {"given_names": "Ava", "family_name": "Stone"}, "harm_types": ["county_lines"]}
+        body = {
+            "child": {"given_names": "Ava", "family_name": "Stone"},
+            "harm_types": ["county_lines"],
+            "indicators": "Seen in Mansfield",
+            "consent": "given",
+            "family_informed": True,
+            "home_area": "City",
+            "referrer_contact": "",  # the schema takes it; sending needs it
+        }
         refused = Client().post(
             "/api/v1/referrals", body, content_type="application/json", headers={"Authorization": f"Bearer {token}"}
         )
-        assert refused.status_code == 422
+        assert refused.status_code == 422 and "referrer_contact" in refused.json()["error"]["fields"]
         assert not Referral.objects.exists()
