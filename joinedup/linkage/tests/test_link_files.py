@@ -82,8 +82,8 @@ def test_malformed_values_are_reported_by_row_and_blanked_without_crashing(extra
     clusters, output = run(extracts, "school.csv", "police.csv")
     assert ("school.csv", "S4") in clusters and ("police.csv", "P3") in clusters
     assert "school.csv row 5: date_of_birth '31/02/2012'" in output
-    assert "school.csv row 5: nhs_number '12345' is not valid; blanked" in output
-    assert "police.csv row 4: postcode 'XX' is not a UK postcode; blanked" in output
+    assert "school.csv row 5: nhs_number '12345': NHS number not valid, blanked" in output
+    assert "police.csv row 4: postcode 'XX': not a UK postcode, blanked" in output
 
 
 def test_one_file_is_deduplicated(extracts: dict[str, Path]) -> None:
@@ -140,10 +140,10 @@ def test_values_systems_write_are_read_or_reported(extracts: dict[str, Path], tm
     )
     clusters, output = run({**extracts, "odd.csv": odd}, "school.csv", "odd.csv")
     assert clusters[("odd.csv", "O1")] == clusters[("school.csv", "S3")]  # Ava: the time after the date ignored
-    assert "odd.csv row 4: id 'O2' is also on row 3; both kept" in output
-    assert "odd.csv row 3: date_of_birth '01/01/2099' is in the future; blanked" in output
-    assert "odd.csv row 3: sex 'Q' not recognised" in output
-    assert "odd.csv row 5: no id; row skipped" in output
+    assert "odd.csv row 4: id 'O2': id repeated in the file, both kept" in output
+    assert "odd.csv row 3: date_of_birth '01/01/2099': date of birth in the future, blanked" in output
+    assert "odd.csv row 3: sex 'Q': sex not recognised, blanked" in output
+    assert "odd.csv row 5: id: no id, row skipped" in output
     assert "row 2: sex" not in output  # "Unknown" is a known way to say not known
 
 
@@ -166,6 +166,14 @@ def test_a_mapped_column_missing_from_the_file_stops_the_run_and_writes_nothing(
         ("[defaults]\nid = 'id'\nfull_name = 'n'\nshoe_size = 's'\n", "unknown field(s) shoe_size"),
         ("[defaults]\nid = 'id'\nfull_name = 'n'\ndelimiter = ';;'\n", "delimiter must be one character"),
         ("[defaults\n", "not a valid TOML file"),
+        ("[defaults]\nid = 'id'\nfull_name = { column = 'n', order = 'surname' }\n", "full_name's order must be"),
+        ("[defaults]\nid = 'id'\nfull_name = 'n'\npostcode = { column = 'p', country = 'fr' }\n", "country must be"),
+        (
+            "[defaults]\nid = 'id'\nfull_name = 'n'\npostcode = { column = 'p', formats = ['%Y'] }\n",
+            "'postcode' takes column, country, not formats",
+        ),
+        ("[defaults]\nid = 'id'\nfull_name = 'n'\nplaceholders.dates = ['1 Jan']\n", "placeholder date '1 Jan'"),
+        ("[defaults]\nid = 'id'\nfull_name = 'n'\nplaceholders.given = 'Baby'\n", "placeholders.given must be"),
     ],
 )
 def test_a_bad_columns_file_says_what_to_fix(extracts: dict[str, Path], toml: str, message: str) -> None:
@@ -200,16 +208,26 @@ def test_twins_are_not_chained_together_through_a_third_record(extracts: dict[st
         ("20110327", dt.date(2011, 3, 27)),
         ("27/03/2011 00:00", dt.date(2011, 3, 27)),
         ("2011-03-27T00:00:00.000+01:00", dt.date(2011, 3, 27)),
+        ("27.03.11", dt.date(2011, 3, 27)),
+        ("27/03/25", dt.date(2025, 3, 27)),
+        ("01-01-26", dt.date(2026, 1, 1)),
+        # A two-digit year is the latest year not in the future: a child, or an adult born last century.
+        ("01/01/30", dt.date(1930, 1, 1)),
+        ("31.12.99", dt.date(1999, 12, 31)),
+        # In this year but after today: read as this year, so reported as a birth date in the future.
+        ("15/06/26", dt.date(2026, 6, 15)),
     ],
 )
 def test_dates_in_the_forms_systems_write(text: str, expected: dt.date) -> None:
-    assert parse_date(text, DATE_FORMATS) == expected
+    assert parse_date(text, DATE_FORMATS, today=dt.date(2026, 6, 1)) == expected
 
 
 def test_a_whole_name_is_split_family_first_with_a_comma_or_last_without() -> None:
     assert split_full_name("OKAFOR, Bobby James") == ("Bobby James", "OKAFOR")
     assert split_full_name("Bobby James Okafor") == ("Bobby James", "Okafor")
     assert split_full_name("Okafor") == ("", "Okafor")
+    assert split_full_name("OKAFOR Bobby James", "family first") == ("Bobby James", "OKAFOR")
+    assert split_full_name("Bobby James Okafor", "given first") == ("Bobby James", "Okafor")
 
 
 def test_names_alone_never_join_extracts(extracts: dict[str, Path], tmp_path: Path) -> None:
