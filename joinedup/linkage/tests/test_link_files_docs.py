@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from joinedup.linkage.extracts import file_spec
 from joinedup.linkage.tests import extract_data
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "link_files.md"
@@ -107,3 +108,18 @@ def test_a_documented_example_links_an_extract_in_its_layout(
     assert kinds <= {"placeholder name, treated as missing"}, kinds
     if name == "health.csv":
         assert kinds == {"placeholder name, treated as missing"}  # 'Baby of <surname>' for the infants
+
+
+def test_the_readme_columns_file_is_read_as_it_says() -> None:
+    readme = (DOCS.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Linking extracts without Joined Up") :]
+    (block,) = re.findall(r"```toml\n(.*?)```", section[: section.index("\n## ", 5)], flags=re.DOTALL)
+    config = tomllib.loads(block)
+    police = file_spec(config, "police.csv")
+    assert set(police.columns) == {"id", "full_name", "date_of_birth", "postcode"}
+    assert police.delimiter == "|" and police.encoding == "cp1252" and police.postcode_country == "any"
+    other = file_spec(config, "other.csv")
+    assert set(other.columns) == {"id", "given_name", "family_name", "date_of_birth", "postcode"}
+    assert other.date_formats == ["%d/%m/%Y", "%d.%m.%y"]
+    assert {"Twin 1", "Baby of *", "TBC"} <= set(other.placeholder_names)
+    assert {"1900-01-01", "2000-01-01", "--01-01"} == set(other.placeholder_dates)

@@ -205,6 +205,14 @@ class Command(BaseCommand):
             result = splink_model.train(rows, seed=seed)
         except SplinkException as exc:
             raise CommandError(_training_failed(exc, extracts)) from exc
+        except ValueError as exc:
+            # Splink refuses an estimate EM drove out of range (an m probability below 1e-300),
+            # which a few hundred records that are nearly all pairs of one child can do.
+            raise CommandError(
+                f"Training on these files could not estimate the model: {exc} Files with few records, or "
+                "with little besides pairs of the same child, can do this: add more records, or pass "
+                "--model-file (a model linkage_train --out wrote) or --model (one stored in Joined Up)."
+            ) from exc
         trained = _stable(result.model)
         summary = dict(result.summary)
         self._training_summary({**summary, "seconds": round(time.monotonic() - started, 1)})
