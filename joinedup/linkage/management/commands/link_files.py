@@ -261,11 +261,9 @@ class Command(BaseCommand):
             best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
             if p < threshold:
                 continue
-            if (
-                reason
-                or components.would_join_apart(a, b)
-                or (mode == "link" and _shares_a_file(components, a, b, origin))
-            ):
+            if mode == "link" and _shares_a_file(components, a, b, origin):
+                continue  # the stronger pair came first and holds that file's place
+            if reason or components.would_join_apart(a, b):
                 held += components.component[a] != components.component[b]
                 continue
             joins += components.join(a, b)
