@@ -9,6 +9,8 @@ the project reads the environment.
 from __future__ import annotations
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -72,8 +74,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# `manage.py link_files` (and its --help) links CSV files into a CSV file: it signs nothing,
+# keeps no session and writes nothing to the database, so a data officer may run it on a
+# machine where Joined Up is not configured. It alone gets a random key that dies with the
+# process; the web server, the worker and every other command still need SECRET_KEY. The
+# test reads sys.argv, as Django's own "is this the test command" idiom does.
+_KEYLESS_COMMAND = sys.argv[1:2] == ["link_files"] or sys.argv[1:3] == ["help", "link_files"]
 # A development key is allowed only when DEBUG is on; production must set one.
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-do-not-use" if DEBUG else None)
+SECRET_KEY = env_str(
+    "SECRET_KEY",
+    "insecure-development-key-do-not-use" if DEBUG else secrets.token_urlsafe(50) if _KEYLESS_COMMAND else None,
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

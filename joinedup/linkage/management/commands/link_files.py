@@ -1,155 +1,389 @@
 """Link extracts from agency systems, without touching the database's records.
 
     manage.py link_files A.csv [B.csv ...] --columns columns.toml --out clusters.csv
-        [--model VERSION | --model-file model.json] [--threshold P]
+        [--mode dedupe|link] [--problems problems.csv]
+        [--model VERSION|UUID | --model-file model.json] [--save-model model.json]
+        [--threshold P] [--seed N]
 
-columns.toml maps each file's columns to the standard fields. A [defaults]
-table applies to every file; a [files."name.csv"] table overrides it for one
-file. A field may take several source columns (joined with spaces; address
-lines with commas) and dates may list their formats:
-
-    [defaults]
-    id = "person_id"
-    given_name = ["forename", "middle_names"]
-    family_name = "surname"
-    other_names = "aliases"
-    date_of_birth = { column = "dob", formats = ["%d/%m/%Y", "%Y-%m-%d"] }
-    sex = "gender"
-    postcode = "postcode"
-    address = ["address_1", "address_2"]
-    town = "town"
-    nhs_number = "nhs_no"
-
-    [files."police.csv"]
-    id = "pnc_ref"
-    full_name = "name"          # "SMITH, John" or "John Smith", instead of given and family
-    delimiter = "|"             # otherwise found from the header: , tab ; or |
-    encoding = "cp1252"         # otherwise UTF-8 (or UTF-16 with its mark), falling back to Windows-1252
-
-Headers match whatever their case and surrounding spaces. Without formats,
-dates are read in the common unambiguous forms (ISO, day first with / - or .,
-"27 Mar 2011", 20110327), with any time after them ignored.
-
-One file is deduplicated; several are linked (and deduplicated) together.
-Bad values (unparseable or impossible dates, invalid NHS numbers, bad
-postcodes, unknown sex codes) are blanked, kept, and listed in a validation
-summary with their row numbers. The output is written only when the whole
-run succeeds: file, id, cluster_id, best_match_probability.
+It needs no SECRET_KEY and no database (settings.py explains the key): it
+trains a model on the files given unless --model names a model stored in
+Joined Up (the one place it reads the database) or --model-file a file that
+`linkage_train --out` or `--save-model` wrote. docs/link_files.md is the
+manual: every field, the columns file's syntax, the output, examples.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
-import json
-import sys
+import re
+import time
+import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.db import DatabaseError
+from splink.internals.exceptions import SplinkException
 
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.decisions import Components, keeps_apart, review_reason
-from joinedup.linkage.extracts import ExtractError, load_columns, read_extracts
+from joinedup.linkage.decisions import Components, keeps_apart, review_reason, weak_link
+from joinedup.linkage.extracts import (
+    FIELD_HELP,
+    NOTES,
+    POSTCODE_INVALID,
+    ExtractError,
+    Extracts,
+    load_columns,
+    problems_csv,
+    read_extracts,
+)
+from joinedup.linkage.modelfile import ModelFileError, read_model_file, write_model_file
+from joinedup.linkage.models import LinkageModel
 
 # The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
 DEFAULT_THRESHOLD = 0.7
+# Fewer records than this hold too few pairs of the same child for training to learn from.
+MIN_TRAINING_ROWS = 200
+OUTPUT_COLUMNS = ("file", "id", "cluster_id", "best_match_probability")
+EXAMPLES_PER_KIND = 3
+
+EPILOG = "\n".join(
+    [
+        "fields (map each to a column, a list of columns, or { column = ..., option = ... }):",
+        *(f"  {name:<15} {text}" for name, text in FIELD_HELP.items()),
+        "",
+        "columns file (TOML):",
+        '  [defaults]                      every file; [files."police.csv"] overrides it for one file',
+        '  id = "person_id"',
+        '  given_name = ["forename", "middle"]',
+        '  full_name = { column = "NAME", order = "family first" }   # or "given first"; auto reads a comma',
+        '  date_of_birth = { column = "dob", formats = ["%d/%m/%Y", "%d.%m.%y"] }',
+        '  postcode = { column = "postcode", country = "any" }       # addresses outside the UK',
+        '  delimiter = "|"     encoding = "cp1252"',
+        '  placeholders.given = ["Baby", "Twin 1"]     placeholders.dates = ["2000-01-01", "--01-01"]',
+        "",
+        "output (--out): file, id, cluster_id, best_match_probability; one row per record, in input order.",
+        "docs/link_files.md has the whole manual, with examples for police, health, school and youth extracts.",
+    ]
+)
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Django's option order, with the field list kept as written."""
 
 
 class Command(BaseCommand):
-    help = "Link or deduplicate CSV extracts with the linkage model, writing clusters to a CSV file."
+    help = (
+        "Link (--mode link) or deduplicate (--mode dedupe) CSV extracts, writing one cluster id per record.\n"
+        "Trains on the files given unless --model or --model-file names a model; needs no database."
+    )
+    # It reads and writes files only: nothing the system checks cover (URLs, templates, the
+    # database) is used, and a data officer's machine need not have them set up.
+    requires_system_checks: list[str] = []
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs.setdefault("epilog", EPILOG)
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("files", nargs="+")
-        parser.add_argument("--columns", required=True, help="TOML file mapping columns to fields")
-        parser.add_argument("--out", required=True, help="Where to write the clusters CSV")
-        parser.add_argument("--model", type=int, help="Linkage model version stored in Joined Up")
-        parser.add_argument("--model-file", help="A Splink model JSON file instead")
+        parser.add_argument("files", nargs="+", help="CSV extracts")
+        parser.add_argument("--columns", required=True, help="TOML file mapping each file's columns to the fields")
+        parser.add_argument("--out", required=True, help="where to write the clusters CSV")
+        parser.add_argument(
+            "--mode",
+            choices=("dedupe", "link"),
+            default="dedupe",
+            help="dedupe: one pool, any two records may be the same child (default); "
+            "link: each file is free of duplicates, so only records in different files are paired "
+            "and a cluster holds at most one record from each file",
+        )
+        parser.add_argument("--problems", help="write every problem found to this CSV file")
+        models = parser.add_mutually_exclusive_group()
+        models.add_argument("--model", help="a model stored in Joined Up, by version number or UUID")
+        models.add_argument("--model-file", help="a model file written by linkage_train --out or --save-model")
+        parser.add_argument("--save-model", help="write the model trained on these files to this file")
+        parser.add_argument("--seed", type=int, default=1, help="training's random seed (default 1)")
         parser.add_argument(
             "--threshold",
             type=float,
             default=None,
-            help="Match probability to join at (default: the stored model's upper threshold, else 0.7)",
+            help=f"match probability to join at (default: a stored model's upper threshold, else {DEFAULT_THRESHOLD})",
         )
 
     def handle(self, *args: Any, files: list[str], columns: str, out: str, **options: Any) -> None:
         threshold = options.get("threshold")
         if threshold is not None and not 0 < threshold < 1:
             raise CommandError(f"--threshold must be a probability between 0 and 1, such as 0.7, not {threshold}")
+        mode = options.get("mode") or "dedupe"
+        if mode == "link" and len(files) < 2:
+            raise CommandError("--mode link pairs records across files: give two or more files, or use --mode dedupe")
+        if options.get("save_model") and (options.get("model") or options.get("model_file")):
+            raise CommandError("--save-model writes a model trained on these files: leave out --model and --model-file")
         try:
             extracts = read_extracts(files, load_columns(columns))
         except ExtractError as exc:
             raise CommandError(str(exc)) from exc
-        rows, origin, problems = extracts.rows, extracts.origin, extracts.problems
-        if not rows:
-            raise CommandError("No rows to link.")
-        model = self._model(options, rows)
-        if options.get("threshold") is None:
-            options["threshold"] = DEFAULT_THRESHOLD
-        pairs = splink_model.predict(rows, model, threshold=min(options["threshold"], 0.5)) if len(rows) > 1 else []
-        # Strongest first, as a linkage run joins, with the run's rules: a conflict (twins,
-        # different NHS numbers) keeps two records apart, and no later pair may chain them
-        # together through a third; names alone never join.
-        pairs.sort(key=lambda p: -float(p["match_probability"]))
-        scored = [
-            (str(p["unique_id_l"]), str(p["unique_id_r"]), float(p["match_probability"]), review_reason(p))
-            for p in pairs
-        ]
-        components = Components({uid: uid for uid in origin})
-        for a, b, _, reason in scored:
-            if keeps_apart(reason):
-                components.keep_apart(a, b)
-        best: dict[str, float] = {}
-        for a, b, p, reason in scored:
-            best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
-            if p >= options["threshold"] and not reason and not components.would_join_apart(a, b):
-                components.join(a, b)
-        clusters: dict[str, int] = {}
-        lines = io.StringIO()
-        writer = csv.writer(lines)
-        writer.writerow(["file", "id", "cluster_id", "best_match_probability"])
-        for uid, (name, record_id) in origin.items():
-            cluster = clusters.setdefault(components.component[uid], len(clusters) + 1)
-            writer.writerow([name, record_id, cluster, f"{best.get(uid, 0.0):.4f}"])
-        # Written whole or not at all: beside the target, then moved into place.
-        target = Path(out)
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            partial.write_text(lines.getvalue(), encoding="utf-8", newline="")
-            partial.replace(target)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise CommandError(f"{out}: cannot write the clusters: {exc.strerror}") from exc
+        if options.get("problems"):
+            _write(options["problems"], problems_csv(extracts.problems), "the problems")
         for note in extracts.notes:
             self.stdout.write(note)
-        self.stdout.write(f"{len(origin):,} records from {len(files)} file(s) in {len(clusters):,} clusters: {out}")
-        if problems:
-            self.stdout.write(f"Validation summary: {len(problems)} problem(s), values blanked and rows kept:")
-            for problem in problems[:200]:
-                self.stdout.write(f"  {problem}")
-            if len(problems) > 200:
-                self.stdout.write(f"  ... and {len(problems) - 200} more")
+        self._summarise(extracts, options.get("problems"))
+        if not extracts.rows:
+            raise CommandError("No rows to link.")
+        model, stored_threshold = self._model(options, extracts)
+        threshold = threshold or stored_threshold or DEFAULT_THRESHOLD
+        clusters, best, joined_across, held = self._link(extracts, model, threshold, mode)
+        lines = io.StringIO()
+        writer = csv.writer(lines)
+        writer.writerow(OUTPUT_COLUMNS)
+        for uid, (name, record_id) in extracts.origin.items():
+            writer.writerow([name, record_id, clusters[uid], f"{best.get(uid, 0.0):.4f}"])
+        _write(out, lines.getvalue(), "the clusters")
+        sizes = Counter(clusters.values())
+        self.stdout.write(
+            f"{len(extracts.origin):,} records from {len(files)} file(s) in {len(sizes):,} clusters "
+            f"({sum(1 for s in sizes.values() if s > 1):,} of more than one record; {joined_across:,} joins "
+            f"at {threshold:g} or above; {held:,} pairs above it left apart for a person to check): {out}"
+        )
 
-    def _model(self, options: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def _summarise(self, extracts: Extracts, problems_file: str | None) -> None:
+        """Counts by kind on screen, with a few examples of each; every one is in --problems."""
+        if not extracts.problems:
+            return
+        counts = extracts.counts()
+        faults = sum(n for kind, n in counts.items() if kind not in NOTES)
+        self.stdout.write(
+            f"Problems: {faults:,} value(s) blanked or rows skipped, {len(extracts.problems) - faults:,} handled "
+            f"as noted; {f'every one is in {problems_file}' if problems_file else 'pass --problems FILE to list every one'}:"  # noqa: E501
+        )
+        examples: dict[str, list[str]] = {}
+        for problem in extracts.problems:
+            shown = examples.setdefault(problem.kind, [])
+            if len(shown) < EXAMPLES_PER_KIND:
+                shown.append(str(problem))
+        for kind, count in sorted(counts.items(), key=lambda kc: (kc[0] in NOTES, -kc[1], kc[0])):
+            self.stdout.write(f"  {count:>8,}  {kind}")
+            for example in examples[kind]:
+                self.stdout.write(f"              e.g. {example}")
+        if POSTCODE_INVALID in counts:
+            self.stdout.write('  (addresses outside the UK? map the postcode as { column = "...", country = "any" })')
+
+    def _model(self, options: dict[str, Any], extracts: Extracts) -> tuple[dict[str, Any], float | None]:
+        """The model to use, and a stored model's own threshold; says which on screen."""
         if options.get("model_file"):
             try:
-                return dict(json.loads(Path(options["model_file"]).read_text(encoding="utf-8")))
-            except (OSError, ValueError) as exc:
-                raise CommandError(f"{options['model_file']}: {exc}") from exc
-        from joinedup.linkage.models import LinkageModel
-
-        stored = (
-            LinkageModel.objects.filter(version=options["model"]).first()
-            if options.get("model")
-            else LinkageModel.objects.filter(is_active=True).first()
-        )
-        if stored is not None:
-            if options.get("threshold") is None:
-                options["threshold"] = stored.upper_threshold
-            return dict(stored.parameters)
+                parameters, summary, source = read_model_file(options["model_file"])
+            except ModelFileError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"Model: the file {options['model_file']} ({_describe(source)})")
+            self._training_summary(summary)
+            return parameters, None
         if options.get("model"):
-            raise CommandError(f"No linkage model version {options['model']}.")
-        if len(rows) < 200:
-            raise CommandError("No model to use and too few rows to train one: pass --model or --model-file.")
-        sys.stderr.write("No active model: training one on these files.\n")
-        return splink_model.train(rows).model
+            stored = _stored_model(options["model"])
+            self.stdout.write(
+                f"Model: version {stored.version} stored in Joined Up ({stored.uuid}), "
+                f"trained {stored.created_at:%Y-%m-%d}{', in use' if stored.is_active else ''}"
+            )
+            self._training_summary(dict(stored.training_summary or {}))
+            return dict(stored.parameters), stored.upper_threshold
+        rows = extracts.rows
+        if len(rows) < MIN_TRAINING_ROWS:
+            raise CommandError(
+                f"Only {len(rows)} records: training a model on the files needs {MIN_TRAINING_ROWS} or more. "
+                "Pass --model-file (a model written by linkage_train --out) or --model (one stored in Joined Up)."
+            )
+        seed = options.get("seed", 1)
+        self.stdout.write(f"Model: training one on these files ({len(rows):,} records, seed {seed})...")
+        started = time.monotonic()
+        try:
+            result = splink_model.train(rows, seed=seed)
+        except SplinkException as exc:
+            raise CommandError(_training_failed(exc, extracts)) from exc
+        except ValueError as exc:
+            # Splink refuses an estimate EM drove out of range (an m probability below 1e-300),
+            # which a few hundred records that are nearly all pairs of one child can do.
+            raise CommandError(
+                f"Training on these files could not estimate the model: {exc} Files with few records, or "
+                "with little besides pairs of the same child, can do this: add more records, or pass "
+                "--model-file (a model linkage_train --out wrote) or --model (one stored in Joined Up)."
+            ) from exc
+        trained = _stable(result.model)
+        summary = dict(result.summary)
+        self._training_summary({**summary, "seconds": round(time.monotonic() - started, 1)})
+        if options.get("save_model"):
+            source = {"kind": "trained by link_files", "files": sorted(extracts.mapped), "seed": seed}
+            try:
+                write_model_file(options["save_model"], parameters=trained, summary=summary, source=source)
+            except ModelFileError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"  saved to {options['save_model']}")
+        return trained, None
+
+    def _training_summary(self, summary: dict[str, Any]) -> None:
+        if not summary:
+            self.stdout.write("  (no training summary)")
+            return
+        for key, value in summary.items():
+            shown = f"{value:.3g}" if isinstance(value, float) and key != "seconds" else str(value)
+            self.stdout.write(f"  {key.replace('_', ' ')}: {shown}")
+
+    def _link(
+        self, extracts: Extracts, model: dict[str, Any], threshold: float, mode: str
+    ) -> tuple[dict[str, int], dict[str, float], int, int]:
+        """Each record's cluster number (in input order), best score, joins made and pairs held apart."""
+        origin = extracts.origin
+        rows = extracts.rows
+        found = splink_model.predict_pairs(rows, model, threshold=min(threshold, 0.5)) if len(rows) > 1 else iter(())
+        scored = []
+        for pair in found:
+            left, right = str(pair["unique_id_l"]), str(pair["unique_id_r"])
+            if mode == "link" and origin[left][0] == origin[right][0]:
+                continue  # link mode: each file is free of duplicates, so a pair within one is not scored
+            scored.append(
+                (float(pair["match_probability"]), int(left), int(right), review_reason(pair), weak_link(pair))
+            )
+        # Strongest first, ties in input order, so the same files always give the same clusters.
+        # The run's rules: a conflict (twins, different NHS numbers) keeps two records apart,
+        # and no later pair may chain them together through a third; names alone never join;
+        # and no cluster runs away through chains of weak links or past LINKAGE_MAX_CLUSTER.
+        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        components = Components({uid: uid for uid in origin})
+        for _, a_id, b_id, reason, _ in scored:
+            if keeps_apart(reason):
+                components.keep_apart(str(a_id), str(b_id))
+        best: dict[str, float] = {}
+        joins = held = 0
+        for p, a_id, b_id, reason, weak in scored:
+            a, b = str(a_id), str(b_id)
+            best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
+            if p < threshold:
+                continue
+            if mode == "link" and _shares_a_file(components, a, b, origin):
+                continue  # the stronger pair came first and holds that file's place
+            if reason or components.refusal(a, b, weak=weak):
+                held += components.component[a] != components.component[b]
+                continue
+            joins += components.join(a, b, weak=weak)
+        clusters: dict[str, int] = {}
+        numbers = {uid: clusters.setdefault(components.component[uid], len(clusters) + 1) for uid in origin}
+        return numbers, best, joins, held
+
+
+# Significant digits a trained model's probabilities keep. DuckDB sums in parallel, so EM's
+# estimates differ from run to run in their last digits; rounded, the same files give the
+# same model (and the same clusters) every time. Ten digits are far beyond what EM can tell.
+MODEL_DIGITS = 10
+
+
+def _stable(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with its probabilities rounded and without Splink's random linker id."""
+    return {key: _rounded(value) for key, value in model.items() if key != "linker_uid"}
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.{MODEL_DIGITS}g}")
+    if isinstance(value, dict):
+        return {key: _rounded(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _shares_a_file(components: Components, a: str, b: str, origin: dict[str, tuple[str, str]]) -> bool:
+    """Whether a's and b's clusters already hold a record from the same file (link mode: each
+    file is free of duplicates, so one child has at most one record in each; the stronger pair
+    came first and holds the place)."""
+    ca, cb = components.component[a], components.component[b]
+    if ca == cb:
+        return False
+    return not {origin[m][0] for m in components.members[ca]}.isdisjoint(origin[m][0] for m in components.members[cb])
+
+
+def _write(path: str, text: str, what: str) -> None:
+    """Written whole or not at all: beside the target, then moved into place."""
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8", newline="")
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CommandError(f"{path}: cannot write {what}: {exc.strerror}") from exc
+
+
+def _describe(source: dict[str, Any]) -> str:
+    if source.get("version"):
+        return f"Joined Up model version {source['version']} ({source.get('uuid', '')}), {source.get('kind', '')}"
+    return str(source.get("kind") or "a model file")
+
+
+def _stored_model(key: str) -> LinkageModel:
+    """The stored model named by version number or UUID; the one place link_files reads the database."""
+    if key.isdigit():
+        query = LinkageModel.objects.filter(version=int(key))
+    else:
+        try:
+            query = LinkageModel.objects.filter(uuid=uuid.UUID(key))
+        except ValueError:
+            raise CommandError(f"--model takes a stored model's version number or UUID, not {key!r}") from None
+    try:
+        stored = query.first()
+    except DatabaseError as exc:
+        raise CommandError(
+            f"--model {key}: Joined Up's database has no stored models to read ({exc}). Run manage.py migrate and "
+            "linkage_train there, or leave out --model to train on these files, or pass --model-file."
+        ) from exc
+    if stored is None:
+        raise CommandError(f"No linkage model {key} is stored in Joined Up (manage.py linkage_train makes one).")
+    return stored
+
+
+# The model's columns (in a training rule) to the fields they are made from.
+_COLUMN_FIELDS = {"dob": "date_of_birth", "postcode": "postcode", "family": "family_name", "given": "given_name",
+                  "nhs": "nhs_number", "address": "address", "sex": "sex", "other": "other_names"}  # fmt: skip
+
+
+def _field_of(column: str) -> str | None:
+    return next((f for prefix, f in _COLUMN_FIELDS.items() if column.startswith(prefix)), None)
+
+
+def _training_failed(exc: Exception, extracts: Extracts) -> str:
+    """Why a training step found nothing to learn from, naming the field and what to do."""
+    columns = list(dict.fromkeys(re.findall(r'\bl\."?([a-z_]+)"?', str(exc))))
+    fields = list(dict.fromkeys(f for c in columns if (f := _field_of(c))))
+    if not fields:
+        return f"Cannot train a model on these files: {exc}. Pass --model-file or --model to use a trained model."
+    reasons = [_why_no_pairs(name, [c for c in columns if _field_of(c) == name], extracts) for name in fields]
+    return (
+        f"Cannot train a model on these files: training compares records with the same {' and '.join(fields)}, "
+        f"and found no such pairs. {' '.join(reasons)} "
+        "Or pass --model-file (a model linkage_train --out wrote) or --model (one stored in Joined Up)."
+    )
+
+
+def _why_no_pairs(name: str, columns: list[str], extracts: Extracts) -> str:
+    filled = sum(1 for row in extracts.rows if all(row.get(c) is not None for c in columns))
+    mapped = [
+        f
+        for f, fields in extracts.mapped.items()
+        if name in fields or (name.endswith("_name") and "full_name" in fields)
+    ]
+    if not mapped:
+        return f"{name} is not mapped for any file: map its column in the columns file."
+    if filled:
+        return f"{filled:,} records have a {name}, but no two share one."
+    rejected = Counter(p.kind for p in extracts.problems if p.field == name and p.kind not in NOTES)
+    if not rejected:
+        return f"{name} is empty in every row of {', '.join(mapped)}."
+    why = "; ".join(f"{n:,} {kind}" for kind, n in rejected.most_common())
+    fix = (
+        ' If the addresses are outside the UK, map it as { column = "...", country = "any" }.'
+        if name == "postcode"
+        else ""
+    )
+    return f"Every {name} was rejected ({why}).{fix}"
