@@ -344,7 +344,9 @@ def split_part(request: HttpRequest, join_uuid: str) -> HttpResponse:
     join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
     shown = selectors.child_records_view(user=request.user, join=join, event="child_join.records_viewed", obj=join)
     by_uuid = {str(s.record.uuid): s for s in shown}
-    form = SplitPartForm(request.POST or None, choices=[(u, _record_label(s)) for u, s in by_uuid.items()])
+    form = SplitPartForm(
+        request.POST if request.method == "POST" else None, choices=[(u, _record_label(s)) for u, s in by_uuid.items()]
+    )
     if request.method == "POST" and form.is_valid():
         try:
             split = services.records_split_off(
@@ -404,7 +406,7 @@ def check(request: HttpRequest, check_uuid: str) -> HttpResponse:
             key = f"{s.record.agency.uuid}:{field}"
             label = f"{s.record.agency.name}: {selectors.FIELD_LABELS[field].lower()}"
             choices[key], agencies[key] = label, (s.record.agency, field)
-    form = CheckConfirmForm(request.POST or None, choices=list(choices.items()))
+    form = CheckConfirmForm(request.POST if request.method == "POST" else None, choices=list(choices.items()))
     if request.method == "POST" and form.is_valid():
         try:
             services.join_check_confirm(
