@@ -51,11 +51,11 @@ class QueueFilterForm(forms.Form):
         choices=[("waiting", "Waiting for a decision"), ("decided", "Decided (to look at again or reopen)")],
         required=False,
     )
-    reason = forms.ChoiceField(label="Why not joined automatically", required=False)
+    why = forms.ChoiceField(label="Why not joined automatically", required=False)
 
     def __init__(self, *args: Any, reasons: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [
+        self.fields["why"].choices = [
             ("", "Any reason"),
             (BETWEEN, "Score between the thresholds"),
             *[(r, r) for r in reasons if r],

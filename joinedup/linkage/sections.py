@@ -15,8 +15,10 @@ KEPT_APART_SHOWN = 20
 
 
 def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
-    # access: narrowed to the child the policy opened (ChildAccess)
-    joins = list(ChildJoin.objects.filter(Q(target=access.child)).select_related("actor").prefetch_related("undone_by"))
+    joins = list(
+        # access: narrowed to the child the policy opened (ChildAccess)
+        ChildJoin.objects.filter(Q(target=access.child)).select_related("actor").prefetch_related("undone_by", "parts")
+    )
     reviewer = user_can(user, Perm.REVIEW_MATCHES)
     kept_apart: list[CandidatePair] = []
     if reviewer:
@@ -41,7 +43,8 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
         {
             "join": j,
             "records": len(j.moves),
-            "can_split": j.kind == JoinKind.MERGE and not hasattr(j, "undone_by") and reviewer,
+            # A join some of whose records were split off since cannot be undone whole.
+            "can_split": j.kind == JoinKind.MERGE and not hasattr(j, "undone_by") and not j.parts.all() and reviewer,
             "check": checks.get(j.pk),
             "went_to": [open_to_user[c] for c in sorted({m["to"] for m in j.moves}) if c in open_to_user]
             if j.kind == JoinKind.UNMERGE

@@ -224,7 +224,7 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
     moved_since = [rid for rid in record_ids if current.get(rid) != join.target_id]
     if moved_since:
         raise ValidationError(
-            "Some of these records have been joined elsewhere since: undo the later join first "
+            "Some of these records have been joined elsewhere or split off since: undo the later join first "
             f"(records {', '.join(map(str, moved_since[:5]))})."
         )
     if not reason.strip():

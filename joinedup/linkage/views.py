@@ -68,12 +68,10 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
     source = request.POST if request.method == "POST" else request.GET
     waiting = candidate_pairs_for_review(request.user)
     reasons = sorted(set(waiting.order_by().values_list("conflict", flat=True).distinct()))
-    filters = QueueFilterForm(
-        {"show": source.get("show", "waiting"), "reason": source.get("reason", "")}, reasons=reasons
-    )
+    filters = QueueFilterForm({"show": source.get("show", "waiting"), "why": source.get("why", "")}, reasons=reasons)
     show, reason = ("waiting", "")
     if filters.is_valid():
-        show, reason = filters.cleaned_data["show"] or "waiting", filters.cleaned_data["reason"]
+        show, reason = filters.cleaned_data["show"] or "waiting", filters.cleaned_data["why"]
     if show == "decided":
         pairs = (
             candidate_pairs_in_partnership(request.user)
@@ -160,7 +158,7 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Not decided: {message}")
     if gone:
         messages.error(request, f"{gone} pair{pluralize(gone)} had been decided by someone else already.")
-    query = {k: v for k, v in (("reason", request.POST.get("reason_filter", "")),) if v}
+    query = {k: v for k, v in (("why", request.POST.get("why", "")),) if v}
     return redirect(f"{reverse('linkage:queue')}{'?' + urlencode(query) if query else ''}")
 
 

@@ -86,9 +86,9 @@ def test_the_queue_filters_by_reason(world: Any) -> None:
     names = _pair(make_record(world), make_record(world, agency="police"), conflict=NAMES_ONLY)
     between = _pair(make_record(world), make_record(world, agency="police"))
     client = _client(world.users["screener"])
-    page = client.get(reverse("linkage:queue"), {"reason": NAMES_ONLY}).content.decode()
+    page = client.get(reverse("linkage:queue"), {"why": NAMES_ONLY}).content.decode()
     assert str(names.uuid) in page and str(twins.uuid) not in page and str(between.uuid) not in page
-    page = client.get(reverse("linkage:queue"), {"reason": "between"}).content.decode()
+    page = client.get(reverse("linkage:queue"), {"why": "between"}).content.decode()
     assert str(between.uuid) in page and str(names.uuid) not in page
     # The choices are the reasons waiting, so a reason nobody has is not offered.
     assert "Different NHS numbers" not in client.get(reverse("linkage:queue")).content.decode()
