@@ -21,3 +21,9 @@ class ChronologyConfig(AppConfig):
         # An agency's events and check requests follow the child through joins and splits.
         register_child_follower(SignificantEvent)
         register_child_follower(RecordCheckRequest)
+
+        from joinedup.chronology.services import record_check_for_a_join
+        from joinedup.linkage.asks import register_record_check_asker
+
+        # A reviewer confirming a join whose records disagree asks the holder to check, as here.
+        register_record_check_asker(record_check_for_a_join)

@@ -7,12 +7,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from joinedup.audit.services import audit_record
+from joinedup.children.access import child_access
 from joinedup.chronology.models import CheckField, RecordCheckRequest, SignificantEvent
 from joinedup.chronology.sources import category_for
+from joinedup.linkage.access import review_purpose
 from joinedup.notifications.services import notify
 from joinedup.partnership.models import Membership
 
@@ -99,3 +102,17 @@ def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str,
         )
     )
     return request
+
+
+def record_check_for_a_join(*, actor: Any, child: Any, agency: Any, field: str, note: str) -> None:
+    """For linkage (registered in linkage.asks): a reviewer who confirms a join whose records
+    disagree asks the holding agency to check, exactly as from the child page; only someone
+    who may open the child, and sees that agency's record, may ask."""
+    try:
+        access = child_access(user=actor, child_uuid=child.uuid, purpose=review_purpose(actor))
+    except Http404 as exc:
+        raise ValidationError(
+            "You may not open this child, so you cannot ask its holders to check: split the join, "
+            "or leave it for a reviewer whose agency holds one of the records."
+        ) from exc
+    record_check_request(actor=actor, access=access, to_agency=agency, field=field, note=note)

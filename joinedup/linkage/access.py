@@ -9,9 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from joinedup.children.access import agency_record_get_for_user
+from joinedup.children.access import active_break_glass, agency_record_get_for_user, children_visible_to
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord
-from joinedup.linkage.models import CandidatePair, ChildJoin, LinkageModel, LinkageRun, PairStatus
+from joinedup.linkage.models import (
+    CandidatePair,
+    CheckStatus,
+    ChildJoin,
+    JoinCheck,
+    LinkageModel,
+    LinkageRun,
+    PairStatus,
+)
 from joinedup.partnership.access import (
     _NOT_FOUND,
     membership_for,
@@ -51,6 +59,72 @@ def candidate_pair_get_for_review(*, user: Any, pair_uuid: UUID | str) -> Candid
         return candidate_pairs_for_review(user).get(uuid=pair_uuid)
     except _NOT_FOUND as exc:
         raise Http404 from exc
+
+
+def candidate_pairs_in_partnership(user: Any) -> QuerySet[CandidatePair]:
+    """Every pair in the reviewer's partnership, waiting or decided (to look at again, or reopen);
+    403 for other roles."""
+
+    membership = require(user, Perm.REVIEW_MATCHES)
+    return CandidatePair.objects.filter(
+        record_a__agency__partnership_id=membership.agency.partnership_id,
+    ).select_related("record_a__agency", "record_b__agency", "decided_by")
+
+
+def candidate_pair_get_for_reviewer(*, user: Any, pair_uuid: UUID | str) -> CandidatePair:
+    """One pair of the reviewer's partnership, whatever was decided; 404 otherwise."""
+    try:
+        return candidate_pairs_in_partnership(user).get(uuid=pair_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def records_seen_by_reviewer(*, user: Any, records: list[AgencyRecord]) -> set[int]:
+    """The ids of `records` whose content the reviewer may see, as each child's page shows it
+    (children.access.child_access, for the review purpose), decided in a few queries for many:
+
+    - the record's child is one the reviewer may open, and the record is live;
+    - and it is their own agency's, or they broke glass for the child, or an agreement in force
+      shares at least one of its categories with their agency for the review purpose.
+
+    Everything else is know-of at most.
+    """
+    membership = require(user, Perm.REVIEW_MATCHES)
+    purpose = review_purpose(user)
+    if not role_may_act_for(membership.role, purpose):
+        return set()
+    live = [r for r in records if r.erased_at is None]
+    child_ids = {r.child_id for r in live}
+    openable = set(children_visible_to(user).filter(pk__in=child_ids).values_list("pk", flat=True))
+    grants = partner_grants(membership=membership, purpose=purpose)
+    glass: dict[int, bool] = {}
+    seen = set()
+    for record in live:
+        if record.child_id not in openable:
+            continue
+        if record.agency_id == membership.agency_id:
+            seen.add(record.pk)
+            continue
+        grant = grants.get(record.agency_id)
+        if grant is not None and grant.level == "content" and any(map(grant.covers, FIELD_CATEGORIES.values())):
+            seen.add(record.pk)
+            continue
+        if record.child_id not in glass:
+            glass[record.child_id] = active_break_glass(user=user, child=record.child) is not None
+        if glass[record.child_id]:
+            seen.add(record.pk)
+    return seen
+
+
+def pairs_decidable_by(*, user: Any, pairs: list[CandidatePair]) -> set[int]:
+    """The ids of `pairs` the reviewer may decide: those where they see at least one record.
+
+    Someone who sees neither record would be deciding blind, and a "same child" would
+    bring records together that no one deciding has looked at.
+    """
+    records = [r for p in pairs for r in (p.record_a, p.record_b)]
+    seen = records_seen_by_reviewer(user=user, records=records)
+    return {p.pk for p in pairs if p.record_a_id in seen or p.record_b_id in seen}
 
 
 def _record_fields(*, membership: Membership, record: AgencyRecord, purpose: str | None) -> dict[str, Any] | None:
@@ -108,6 +182,25 @@ def child_join_get_for_undo(*, user: Any, join_uuid: UUID | str) -> ChildJoin:
             .select_related("target")
             .get(uuid=join_uuid)
         )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+
+
+def join_checks_for_review(user: Any) -> QuerySet[JoinCheck]:
+    """Joins whose records disagree on date of birth or sex, in the reviewer's partnership,
+    still to check; 403 for other roles."""
+
+    membership = require(user, Perm.REVIEW_MATCHES)
+    in_partnership = AgencyRecord.objects.filter(agency__partnership_id=membership.agency.partnership_id)
+    return JoinCheck.objects.filter(
+        status=CheckStatus.OPEN,
+        child__in=in_partnership.values("child_id"),
+    ).select_related("join", "child", "join__actor")
+
+
+def join_check_get_for_review(*, user: Any, check_uuid: UUID | str) -> JoinCheck:
+    try:
+        return join_checks_for_review(user).get(uuid=check_uuid)
     except _NOT_FOUND as exc:
         raise Http404 from exc
 

@@ -43,6 +43,15 @@ class LinkageConfig(AppConfig):
         )
         register_nav(
             NavEntry(
+                key="join_checks",
+                label="Joins to check",
+                url_name="linkage:checks",
+                order=61,
+                shown=lambda user: user_can(user, Perm.REVIEW_MATCHES),
+            )
+        )
+        register_nav(
+            NavEntry(
                 key="linkage_models",
                 label="Linkage models",
                 url_name="linkage:models",

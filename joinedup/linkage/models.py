@@ -108,9 +108,40 @@ class ChildJoin(PublicModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     undoes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by")
+    # A split of some of a join's records (the rest stay joined): the join they were taken from.
+    part_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts")
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} into {self.target_id}: {len(self.moves)} records"
+
+
+class CheckStatus(models.TextChoices):
+    OPEN = "open", "To check"
+    CONFIRMED = "confirmed", "Confirmed: one child"
+    SPLIT = "split", "Split"
+
+
+class JoinCheck(PublicModel):
+    """A join that brought together records disagreeing on date of birth or sex: flagged once, for a
+    reviewer to confirm (one child, a record holds a mistake) or split. What disagrees is read from
+    the records when shown, never copied here."""
+
+    join = models.OneToOneField(ChildJoin, on_delete=models.PROTECT, related_name="disagreement_check")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    fields = models.JSONField(help_text='The details the records disagree on: ["date_of_birth", "sex"].')
+    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
+    note = models.CharField(max_length=300, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="join_check_status")]
+
+    def __str__(self) -> str:
+        return f"Check of join {self.join_id}: {', '.join(self.fields)} ({self.status})"

@@ -19,8 +19,10 @@ from joinedup.audit.services import audit_record
 from joinedup.children.access import child_access
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel
 from joinedup.children.services import disclosures_record
-from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind
-from joinedup.partnership.access import Grant
+from joinedup.linkage.access import records_seen_by_reviewer, review_purpose
+from joinedup.linkage.models import CandidatePair, ChildJoin, JoinCheck, JoinKind
+from joinedup.partnership.access import Grant, partner_grants, require
+from joinedup.partnership.roles import Perm
 
 KNOW_OF = ["know_of"]
 _NO_AGREEMENT = Grant(level="know_of", categories=frozenset())
@@ -141,3 +143,108 @@ def split_destinations_of(child: Any) -> list[int]:
     if split is None:
         return []
     return sorted({m["to"] for m in split.moves})
+
+
+def child_records_view(*, user: Any, join: ChildJoin, event: str, obj: Any) -> list[RecordShown]:
+    """The live records of a join's child, each as the child's page would show it (know-of where
+    it shows nothing more), for choosing which to split off or checking a disagreement; audited."""
+    purpose = review_purpose(user)
+    records = list(
+        # access: a join the reviewer reached by access; each record shown as child_access allows
+        AgencyRecord.objects.filter(child_id=join.target_id, erased_at__isnull=True)
+        .select_related("agency", "child", "area")
+        .order_by("agency__name", "created_at", "pk")
+    )
+    with transaction.atomic():
+        shown = [record_as_child_page_shows(user=user, record=r, purpose=purpose) for r in records]
+        _disclose(user=user, shown=shown, purpose=purpose)
+        audit_record(
+            actor=user, event=event, obj=obj, child_uuid=join.target.uuid, purpose=purpose,
+            detail={"records": _detail(shown)},
+        )  # fmt: skip
+    return shown
+
+
+@dataclass
+class Disagreement:
+    """One detail a flagged join's records disagree on, as far as this reviewer may see it."""
+
+    field: str
+    label: str
+    values: list[tuple[Any, list[str]]]  # (value, agencies recording it), among records the reviewer sees
+    hidden: list[str]  # agencies whose value the reviewer may not see
+
+
+FIELD_LABELS = {"date_of_birth": "Date of birth", "sex": "Sex"}
+
+
+def disagreements_of(*, shown: list[RecordShown], fields: list[str]) -> list[Disagreement]:
+    out = []
+    for name in fields:
+        values: dict[Any, list[str]] = {}
+        hidden: list[str] = []
+        for item in shown:
+            if item.fields is None or name not in item.fields:
+                hidden.append(item.record.agency.name)
+                continue
+            value = item.record.get_sex_display() if name == "sex" else item.fields[name]
+            if value in (None, "", "Not known"):
+                continue
+            values.setdefault(value, []).append(item.record.agency.name)
+        out.append(
+            Disagreement(
+                field=name, label=FIELD_LABELS.get(name, name), values=list(values.items()), hidden=sorted(set(hidden))
+            )  # fmt: skip
+        )
+    return out
+
+
+@dataclass
+class CheckRow:
+    check: JoinCheck
+    disagreements: list[Disagreement]
+
+
+def join_checks_view(*, user: Any, checks: list[JoinCheck]) -> list[CheckRow]:
+    """The joins to check, each with what its records disagree on as far as the reviewer may see
+    (values only from records they see; the rest named by agency); one audit event for the page
+    and a disclosure row per partner record whose detail is shown."""
+    purpose = review_purpose(user)
+    records = list(
+        # access: flagged children reached by join_checks_for_review; values only where records_seen_by_reviewer allows
+        AgencyRecord.objects.filter(child_id__in=[c.child_id for c in checks], erased_at__isnull=True)
+        .select_related("agency", "child")
+        .order_by("agency__name", "pk")
+    )
+    seen = records_seen_by_reviewer(user=user, records=records)
+    own_agency = require(user, Perm.REVIEW_MATCHES).agency_id
+    by_child: dict[int, list[RecordShown]] = {}
+    for record in records:
+        fields = {n: getattr(record, n) for n in FIELD_LABELS} if record.pk in seen else None
+        by_child.setdefault(record.child_id, []).append(
+            RecordShown(
+                record=record,
+                fields=fields,
+                categories=["identity"] if fields else KNOW_OF,
+                grant=None,
+                own=record.agency_id == own_agency,
+            )  # fmt: skip
+        )
+    rows = [CheckRow(check=c, disagreements=disagreements_of(shown=by_child.get(c.child_id, []), fields=c.fields))
+            for c in checks]  # fmt: skip
+    with transaction.atomic():
+        membership = require(user, Perm.REVIEW_MATCHES)
+        grants = partner_grants(membership=membership, purpose=purpose)
+        for shown in by_child.values():
+            for item in shown:
+                grant = grants.get(item.record.agency_id)
+                if item.fields is not None and not item.own and grant is not None:
+                    disclosures_record(user=user, child=item.record.child, items=[(item.record, ["identity"], grant)],
+                                       purpose=purpose, channel=Channel.PAGE)  # fmt: skip
+        audit_record(
+            actor=user, event="join_checks.viewed", purpose=purpose,
+            detail={"checks": [str(c.uuid) for c in checks],
+                    "records": {str(i.record.uuid): ("own" if i.own else i.categories)
+                                for shown in by_child.values() for i in shown}},
+        )  # fmt: skip
+    return rows

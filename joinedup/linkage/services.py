@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.access import children_visible_to
-from joinedup.children.models import AgencyRecord, Child
+from joinedup.children.models import AgencyRecord, Child, Sex
 from joinedup.children.reassign import followers_left_behind, followers_move, followers_restore
 from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
 from joinedup.linkage import explain
+from joinedup.linkage.asks import record_check_ask
 from joinedup.linkage.bulk import chunks, mark_joined_into, reassign, rows_for
 from joinedup.linkage.decisions import (
     KEPT_APART,
@@ -37,7 +38,16 @@ from joinedup.linkage.decisions import (
 )
 from joinedup.linkage.evaluation import compare
 from joinedup.linkage.explain import Waterfalls, step_columns, waterfall
-from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, LinkageModel, LinkageRun, PairStatus
+from joinedup.linkage.models import (
+    CandidatePair,
+    CheckStatus,
+    ChildJoin,
+    JoinCheck,
+    JoinKind,
+    LinkageModel,
+    LinkageRun,
+    PairStatus,
+)
 from joinedup.linkage.notify import notify_across_the_boundary
 from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm
@@ -165,12 +175,18 @@ def children_merge_many(
     for pk, created, public_id in rows_for(Child, ["id", "created_at", "uuid"], "id", ids):
         info[pk] = (created, public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id))
     records: dict[int, list[tuple[int, int | None]]] = {}
-    for rid, cid, area in rows_for(AgencyRecord, ["id", "child_id", "area_id"], "child_id", ids, lock=True):
+    # Each child's live records' dates of birth and sexes, to flag a join that brings disagreeing ones together.
+    details: dict[int, list[tuple[Any, str]]] = {}
+    columns = ["id", "child_id", "area_id", "date_of_birth", "sex", "erased_at"]
+    for rid, cid, area, dob, sex, erased in rows_for(AgencyRecord, columns, "child_id", ids, lock=True):
         records.setdefault(cid, []).append((rid, area))
+        if erased is None:
+            details.setdefault(cid, []).append((dob, sex))
     joins: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     moved: list[tuple[int, int]] = []
     crossings: list[tuple[int, Any, set[int]]] = []
+    flagged: list[tuple[int, int, list[str]]] = []  # (index of the join, its child, details that disagree)
     emptied: dict[int, int] = {}  # source child -> the child it joins
     for group, pair in groups_pairs:
         target, *sources = sorted(group, key=lambda c: (info[c][0], c))
@@ -198,6 +214,9 @@ def children_merge_many(
         after = set().union(*before)
         if len(after) > 1 and all(areas != after for areas in before):
             crossings.append((target, info[target][1], after))
+        disagree = disagreements([details.get(c, []) for c in group])
+        if disagree:
+            flagged.append((len(joins) - 1, target, disagree))
     reassign(moved)
     # Cases, referrals and young people's words follow the records; each join keeps what it moved.
     join_of = {child: joins[i] for i, (group, _) in enumerate(groups_pairs) for child in group}
@@ -212,6 +231,11 @@ def children_merge_many(
         insert_many(ChildJoin, joins)  # a linkage run: rows, not instances; nobody needs their keys
     else:
         made = ChildJoin.objects.bulk_create([ChildJoin(**join) for join in joins])  # the caller gets them
+    # Checks still open on an emptied child follow its records to the child they joined.
+    for check in JoinCheck.objects.filter(child_id__in=list(emptied), status=CheckStatus.OPEN):
+        check.child_id = emptied[check.child_id]
+        check.save(update_fields=["child", "updated_at"])
+    events.extend(_join_checks_flag(joins=joins, flagged=flagged, actor=actor, info=info))
     audit_record_many(events)
     notify_across_the_boundary(crossings)
     return made
@@ -229,7 +253,7 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
     moved_since = [rid for rid in record_ids if current.get(rid) != join.target_id]
     if moved_since:
         raise ValidationError(
-            "Some of these records have been joined elsewhere since: undo the later join first "
+            "Some of these records have been joined elsewhere or split off since: undo the later join first "
             f"(records {', '.join(map(str, moved_since[:5]))})."
         )
     if not reason.strip():
@@ -259,6 +283,7 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
         undoes=join,
     )
     kept_apart = _record_not_the_same(actor=actor, join=join)
+    _join_checks_clear(actor=actor, join=join)
     audit_record(
         actor=actor,
         event="child.unmerged",
@@ -281,52 +306,12 @@ SPLIT_BY_A_PERSON = "Split by a person: not the same child"
 
 def _record_not_the_same(*, actor: Any, join: ChildJoin) -> int:
     """A split is a person's "not the same child" between each group of records the join brought
-    together (the target's own, and each source child's), which no linkage run overrides.
-
-    Pairs the model scored become "not the same"; pairs it never stored are written with that
-    decision (and no score), so a later run that scores them finds a person's decision first.
-    """
+    together (the target's own, and each source child's), which no linkage run overrides."""
     groups: dict[int, set[int]] = {}
     for move in join.moves:
         groups.setdefault(move["from"], set()).add(move["record"])
     groups[join.target_id] = set(AgencyRecord.objects.filter(child_id=join.target_id).values_list("pk", flat=True))
-    ids = [g for g in groups.values() if g]
-    apart: set[tuple[int, int]] = {
-        (min(x, y), max(x, y)) for i, first in enumerate(ids) for second in ids[i + 1 :] for x in first for y in second
-    }
-    if not apart:
-        return 0
-    now = timezone.now()
-    records = sorted({r for pair in apart for r in pair})
-    existing = {
-        (p.record_a_id, p.record_b_id): p
-        for p in CandidatePair.objects.select_for_update().filter(record_a_id__in=records, record_b_id__in=records)
-    }
-    changed = []
-    for key in sorted(apart):
-        pair = existing.get(key)
-        if pair is not None and pair.status != PairStatus.NOT_SAME:
-            pair.status, pair.decided_by, pair.decided_at, pair.updated_at = PairStatus.NOT_SAME, actor, now, now
-            changed.append(pair)
-    CandidatePair.objects.bulk_update(changed, ["status", "decided_by", "decided_at", "updated_at"])
-    CandidatePair.objects.bulk_create(
-        [
-            CandidatePair(
-                record_a_id=a,
-                record_b_id=b,
-                probability=0.0,
-                match_weight=0.0,
-                waterfall=[],
-                conflict=SPLIT_BY_A_PERSON,
-                status=PairStatus.NOT_SAME,
-                decided_by=actor,
-                decided_at=now,
-            )
-            for a, b in sorted(apart)
-            if (a, b) not in existing
-        ]  # fmt: skip
-    )
-    return len(apart)
+    return records_kept_apart(actor=actor, groups=list(groups.values()))
 
 
 @transaction.atomic
@@ -339,6 +324,12 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
     """
     if decision not in {PairStatus.SAME, PairStatus.NOT_SAME, PairStatus.UNSURE}:
         raise ValidationError({"decision": "Choose same child, not the same child, or unsure."})
+    # Read under a lock: two reviewers deciding one pair at once must not both succeed.
+    pair.status = CandidatePair.objects.select_for_update().values_list("status", flat=True).get(pk=pair.pk)
+    if pair.status not in {PairStatus.PENDING, PairStatus.UNSURE}:
+        raise ValidationError(
+            f"This pair was decided already ({PairStatus(pair.status).label.lower()}): reopen it to decide again."
+        )
     opened: list[Child] = []
     if decision == PairStatus.SAME:
         both = list(AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id]))
@@ -360,7 +351,14 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
     pair.decided_by = actor
     pair.decided_at = timezone.now()
     pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    audit_record(actor=actor, event="linkage_pair.decided", obj=pair, old={"status": old}, new={"status": decision})
+    audit_record(
+        actor=actor,
+        event="linkage_pair.decided",
+        obj=pair,
+        old={"status": old},
+        new={"status": decision},
+        detail={"reason": reason.strip()} if reason.strip() else None,
+    )
     if decision == PairStatus.SAME:
         a, b = AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id])
         join = child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
@@ -661,3 +659,259 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
 
 def intake_hook(actor: Any, record: AgencyRecord) -> None:
     intake_match(actor=actor, record=record)
+
+
+# --- keeping records apart ----------------------------------------------------------------
+
+
+def records_kept_apart(*, actor: Any, groups: list[set[int]], conflict: str = "") -> int:
+    """A person's "not the same child" between every record of each group and every record of
+    each other group, which no linkage run overrides; returns how many pairs that is.
+
+    Pairs the model scored become "not the same"; pairs it never stored are written with that
+    decision (and no score), so a later run that scores them finds a person's decision first.
+    """
+    conflict = conflict or SPLIT_BY_A_PERSON
+    ids = [g for g in groups if g]
+    apart: set[tuple[int, int]] = {
+        (min(x, y), max(x, y)) for i, first in enumerate(ids) for second in ids[i + 1 :] for x in first for y in second
+    }
+    if not apart:
+        return 0
+    now = timezone.now()
+    records = sorted({r for pair in apart for r in pair})
+    existing = {
+        (p.record_a_id, p.record_b_id): p
+        for p in CandidatePair.objects.select_for_update().filter(record_a_id__in=records, record_b_id__in=records)
+    }
+    changed = []
+    for key in sorted(apart):
+        pair = existing.get(key)
+        if pair is not None and pair.status != PairStatus.NOT_SAME:
+            pair.status, pair.decided_by, pair.decided_at, pair.updated_at = PairStatus.NOT_SAME, actor, now, now
+            changed.append(pair)
+    CandidatePair.objects.bulk_update(changed, ["status", "decided_by", "decided_at", "updated_at"])
+    CandidatePair.objects.bulk_create(
+        [
+            CandidatePair(
+                record_a_id=a,
+                record_b_id=b,
+                probability=0.0,
+                match_weight=0.0,
+                waterfall=[],
+                conflict=conflict,
+                status=PairStatus.NOT_SAME,
+                decided_by=actor,
+                decided_at=now,
+            )
+            for a, b in sorted(apart)
+            if (a, b) not in existing
+        ]  # fmt: skip
+    )
+    return len(apart)
+
+
+# --- reopening a decision -----------------------------------------------------------------
+
+
+@transaction.atomic
+def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> CandidatePair:
+    """Put a pair decided "not the same child" (or escalated) back in the queue, to decide again.
+
+    A "same child" is undone by splitting the join it made, never here: the records
+    are one child until a split sends them back.
+    """
+    pair.status = CandidatePair.objects.select_for_update().values_list("status", flat=True).get(pk=pair.pk)
+    if pair.status in {PairStatus.SAME, PairStatus.AUTO_JOINED}:
+        raise ValidationError("These records were joined: to undo it, split the join from the child's page.")
+    if pair.status == PairStatus.PENDING:
+        raise ValidationError("This pair is already waiting for a decision.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this pair should be decided again."})
+    old = {"status": pair.status, "decided_by": pair.decided_by_id}
+    pair.status, pair.decided_by, pair.decided_at = PairStatus.PENDING, None, None
+    # A pair a split wrote has no waterfall (the model never scored it): that is not this change's to check.
+    pair.full_clean(exclude=["waterfall"])
+    pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="linkage_pair.reopened",
+        obj=pair,
+        old=old,
+        new={"status": PairStatus.PENDING.value},
+        detail={"reason": reason.strip()},
+    )
+    return pair
+
+
+# --- splitting some of a join's records ---------------------------------------------------
+
+
+@transaction.atomic
+def records_split_off(*, actor: Any, join: ChildJoin, records: Iterable[AgencyRecord], reason: str) -> ChildJoin:
+    """Split some records off a joined child into a new child: "these records are a different child".
+
+    The chosen records go to a new child, with the cases, referrals and words that came
+    into `join` with them (rows that came from a child every one of whose records is
+    chosen); everything else stays. A "not the same child" between each record split off
+    and each record that stays means no linkage run joins them again. At least one record
+    must go and at least one stay: to send every record back, split the whole join.
+    """
+    if join.kind != JoinKind.MERGE:
+        raise ValidationError("Only a join can be split.")
+    if hasattr(join, "undone_by"):
+        raise ValidationError("This join has already been split.")
+    child = join.target
+    on_child = set(
+        AgencyRecord.objects.select_for_update()
+        .filter(child=child, erased_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    chosen = {r.pk for r in records}
+    if not chosen:
+        raise ValidationError({"records": "Choose the records that are a different child."})
+    if chosen - on_child:
+        raise ValidationError({"records": "Some of the records chosen are no longer with this child: choose again."})
+    if chosen >= on_child:
+        raise ValidationError(
+            {"records": "Leave at least one record with this child. To send every record back, split the whole join."}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why these records are a different child."})
+    new = Child.new()
+    new.full_clean()
+    new.save()
+    reassign([(pk, new.pk) for pk in sorted(chosen)])
+    came_with: dict[int, set[int]] = {}
+    for move in join.moves:
+        came_with.setdefault(move["from"], set()).add(move["record"])
+    whole = {source for source, ids in came_with.items() if ids <= chosen}
+    going = {
+        label: [[row, new.pk] for row, source in rows if source in whole]
+        for label, rows in (join.related or {}).items()
+    }
+    moved = followers_restore({label: rows for label, rows in going.items() if rows}, now_on=child.pk)
+    related = {label: [[row, child.pk] for row, _ in rows] for label, rows in going.items() if rows}
+    split = ChildJoin.objects.create(
+        kind=JoinKind.UNMERGE,
+        target=child,
+        moves=[{"record": pk, "from": child.pk, "to": new.pk} for pk in sorted(chosen)],
+        related=related,
+        reason=reason.strip(),
+        actor=actor,
+        part_of=join,
+    )
+    kept_apart = records_kept_apart(actor=actor, groups=[chosen, on_child - chosen])
+    _join_checks_clear(actor=actor, join=join)
+    audit_record(
+        actor=actor,
+        event="child.split_part",
+        obj=split,
+        child_uuid=child.uuid,
+        detail={
+            "join": str(join.uuid),
+            "reason": reason.strip(),
+            "new_child": str(new.uuid),
+            "records": len(chosen),
+            "also_moved": moved,
+            "pairs_kept_apart": kept_apart,
+        },
+    )
+    return split
+
+
+# --- joins whose records disagree ---------------------------------------------------------
+
+CHECKED_DETAILS = ("date_of_birth", "sex")
+_NOT_A_VALUE: tuple[set[Any], ...] = ({None, ""}, {None, "", Sex.UNKNOWN.value})
+
+
+def disagreements(groups: list[list[tuple[Any, str]]]) -> list[str]:
+    """The details (date of birth, sex) on which a join brings disagreeing records together.
+
+    `groups` holds, for each child joined, its records' (date of birth, sex). A detail
+    disagrees when the records together hold more than one value and no child joined held
+    them all already: a join that adds nothing new to a known disagreement is not flagged
+    again. Missing values and "not known" disagree with nothing.
+    """
+    found = []
+    for index, name in enumerate(CHECKED_DETAILS):
+        held = [{d[index] for d in group if d[index] not in _NOT_A_VALUE[index]} for group in groups]
+        union = set().union(*held)
+        if len(union) > 1 and all(values != union for values in held):
+            found.append(name)
+    return found
+
+
+def _join_checks_flag(
+    *, joins: list[dict[str, Any]], flagged: list[tuple[int, int, list[str]]], actor: Any, info: dict[int, Any]
+) -> list[dict[str, Any]]:
+    """One check per flagged join, in bulk; returns their audit events for the join's batch."""
+    if not flagged:
+        return []
+    keys = dict(ChildJoin.objects.filter(uuid__in=[joins[i]["uuid"] for i, _, _ in flagged]).values_list("uuid", "pk"))
+    rows, events = [], []
+    for index, target, fields in flagged:
+        public_id = uuid.uuid4()
+        rows.append({"uuid": public_id, "join_id": keys[joins[index]["uuid"]], "child_id": target, "fields": fields,
+                     "status": CheckStatus.OPEN.value, "note": ""})  # fmt: skip
+        events.append(
+            {
+                "actor": actor,
+                "event": "child_join.flagged",
+                "object_type": JoinCheck._meta.label,
+                "object_uuid": public_id,
+                "child_uuid": info[target][1],
+                "detail": {"join": str(joins[index]["uuid"]), "disagree": fields},
+            }
+        )
+    insert_many(JoinCheck, rows)
+    return events
+
+
+def _join_checks_clear(*, actor: Any, join: ChildJoin) -> None:
+    """A split answers the join's check: the records were not one child."""
+    for check in JoinCheck.objects.select_for_update().filter(join=join, status=CheckStatus.OPEN):
+        check.status, check.resolved_by, check.resolved_at = CheckStatus.SPLIT, actor, timezone.now()
+        check.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            event="child_join.check_cleared",
+            obj=check,
+            child_uuid=join.target.uuid,
+            old={"status": CheckStatus.OPEN.value},
+            new={"status": CheckStatus.SPLIT.value},
+        )
+
+
+@transaction.atomic
+def join_check_confirm(*, actor: Any, check: JoinCheck, asks: list[tuple[Any, str]], note: str) -> JoinCheck:
+    """A reviewer confirms a flagged join is one child: a record holds a mistake. Each holding
+    agency in `asks` (agency, detail) is asked to check its record (chronology's ask-to-check,
+    through linkage.asks), and the flag is cleared."""
+    check = JoinCheck.objects.select_for_update().select_related("child").get(pk=check.pk)
+    if check.status != CheckStatus.OPEN:
+        raise ValidationError("This join has already been checked.")
+    errors = {}
+    if not asks:
+        errors["asks"] = "Choose the agency whose record should be checked."
+    if not note.strip():
+        errors["note"] = "Say why you are sure these records are one child."
+    if errors:
+        raise ValidationError(errors)
+    for agency, field in asks:
+        record_check_ask(actor=actor, child=check.child, agency=agency, field=field, note=note.strip())
+    check.status, check.note = CheckStatus.CONFIRMED, note.strip()
+    check.resolved_by, check.resolved_at = actor, timezone.now()
+    check.full_clean()
+    check.save(update_fields=["status", "note", "resolved_by", "resolved_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="child_join.check_confirmed",
+        obj=check,
+        child_uuid=check.child.uuid,
+        old={"status": CheckStatus.OPEN.value},
+        new={"status": CheckStatus.CONFIRMED.value},
+        detail={"asked": [{"agency": a.name, "field": f} for a, f in asks], "note": note.strip()},
+    )
+    return check

@@ -3,28 +3,46 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from joinedup.linkage import selectors, services
+from joinedup.core.forms import add_service_errors
+from joinedup.linkage import priority, selectors, services
 from joinedup.linkage.access import (
-    candidate_pair_get_for_review,
+    candidate_pair_get_for_reviewer,
     candidate_pairs_for_review,
+    candidate_pairs_in_partnership,
     child_join_get_for_undo,
     intake_matches_for,
+    join_check_get_for_review,
+    join_checks_for_review,
     linkage_model_get_for_activation,
     linkage_model_get_for_user,
     linkage_models_visible_to,
     linkage_runs_visible_to,
+    pairs_decidable_by,
+    records_seen_by_reviewer,
     review_purpose,
 )
-from joinedup.linkage.models import PairStatus
+from joinedup.linkage.forms import (
+    BETWEEN,
+    BulkDecisionForm,
+    CheckConfirmForm,
+    QueueFilterForm,
+    ReopenForm,
+    SplitForm,
+    SplitPartForm,
+)
+from joinedup.linkage.models import JoinKind, PairStatus
 from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm, default_purpose
 
@@ -42,60 +60,109 @@ LABELS = {
 }
 
 
+QUEUE_PAGE = 50
+
+
+def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> HttpResponse:
+    """The queue, most important first (linkage.priority), filtered by what was decided and why."""
+    source = request.POST if request.method == "POST" else request.GET
+    waiting = candidate_pairs_for_review(request.user)
+    reasons = sorted(set(waiting.order_by().values_list("conflict", flat=True).distinct()))
+    filters = QueueFilterForm({"show": source.get("show", "waiting"), "why": source.get("why", "")}, reasons=reasons)
+    show, reason = ("waiting", "")
+    if filters.is_valid():
+        show, reason = filters.cleaned_data["show"] or "waiting", filters.cleaned_data["why"]
+    if show == "decided":
+        pairs = (
+            candidate_pairs_in_partnership(request.user)
+            .filter(status__in=[PairStatus.SAME, PairStatus.NOT_SAME])
+            .order_by("-decided_at", "pk")
+        )
+    else:
+        pairs = priority.with_priority(waiting.select_related("record_a__area", "record_b__area"))
+    if reason:
+        pairs = pairs.filter(conflict="" if reason == BETWEEN else reason)
+    page = Paginator(pairs, QUEUE_PAGE).get_page(source.get("page"))
+    rows = [{"pair": p, "why_first": priority.why_first(p)} for p in page.object_list]
+    return render(
+        request,
+        "linkage/queue.html",
+        {
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "show": show,
+            "reason": reason,
+            "bulk": bulk or BulkDecisionForm(),
+            "select_all": source.get("select") == "all",
+            "checks_waiting": join_checks_for_review(request.user).exists(),
+            "page_title": "Possible matches",
+        },
+    )
+
+
 @require_GET
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    pairs = list(candidate_pairs_for_review(request.user).order_by("-probability")[:200])
-    return render(request, "linkage/queue.html", {"pairs": pairs, "page_title": "Possible matches"})
+    return _queue_page(request)
+
+
+def _pair_name(pair: Any) -> str:
+    return f"{pair.record_a.agency.name} and {pair.record_b.agency.name} ({pair.probability:.3f})"
 
 
 @require_POST
 @login_required
 def queue_decide(request: HttpRequest) -> HttpResponse:
-    """One decision for several pairs chosen on the queue (bulk review)."""
-    import uuid
+    """One decision, with one reason, for several pairs ticked on the queue.
 
-    chosen = []
-    for value in request.POST.getlist("pairs"):
-        try:
-            chosen.append(uuid.UUID(value))
-        except ValueError:
+    Each pair is decided through pair_decide on its own (its own transaction and audit row):
+    pairs the reviewer may not decide (they see neither record), and pairs decided by someone
+    else meanwhile, are named and left as they are; the rest are decided.
+    """
+    form = BulkDecisionForm(request.POST)
+    waiting = candidate_pairs_for_review(request.user)  # 403 for roles that do not review
+    if not form.is_valid():
+        return _queue_page(request, bulk=form)
+    chosen = form.cleaned_data["pairs"]
+    pairs = list(waiting.filter(uuid__in=chosen).order_by("-probability", "pk"))
+    decidable = pairs_decidable_by(user=request.user, pairs=pairs)
+    decided, refused, failed = [], [], []
+    for pair in pairs:
+        if pair.pk not in decidable:
+            refused.append(_pair_name(pair))
             continue
-    pairs = list(candidate_pairs_for_review(request.user).filter(uuid__in=chosen))
-    decision = request.POST.get("decision", "")
-    if not pairs:
-        messages.error(request, "Select at least one pair to decide, then choose a decision.")
-        return redirect("linkage:queue")
-    try:
-        with transaction.atomic():
-            for pair in pairs:
-                services.pair_decide(actor=request.user, pair=pair, decision=decision)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        label = PairStatus(decision).label.lower()
-        messages.success(request, f"Recorded {label} for {len(pairs)} pair{'s' if len(pairs) != 1 else ''}.")
-    return redirect("linkage:queue")
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
-    pair = candidate_pair_get_for_review(user=request.user, pair_uuid=pair_uuid)
-    if request.method == "POST":
         try:
             services.pair_decide(
                 actor=request.user,
                 pair=pair,
-                decision=request.POST.get("decision", ""),
-                reason=request.POST.get("reason", ""),
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("linkage:pair", pair_uuid=pair.uuid)
-        nxt = candidate_pairs_for_review(request.user).exclude(pk=pair.pk).order_by("-probability").first()
-        messages.success(request, f"Recorded: {PairStatus(pair.status).label.lower()}.")
-        return redirect("linkage:pair", pair_uuid=nxt.uuid) if nxt else redirect("linkage:queue")
+            failed.append(f"{_pair_name(pair)}: {' '.join(exc.messages)}")
+        else:
+            decided.append(pair)
+    gone = len(chosen) - len(pairs)
+    if decided:
+        label = PairStatus(form.cleaned_data["decision"]).label.lower()
+        messages.success(request, f"Recorded {label} for {len(decided)} pair{pluralize(len(decided))}.")
+    if refused:
+        messages.error(
+            request,
+            "Not decided, because you cannot see either record (a reviewer whose agency holds one decides): "
+            + "; ".join(refused)
+            + ".",
+        )
+    for message in failed:
+        messages.error(request, f"Not decided: {message}")
+    if gone:
+        messages.error(request, f"{gone} pair{pluralize(gone)} had been decided by someone else already.")
+    query = {k: v for k, v in (("why", request.POST.get("why", "")),) if v}
+    return redirect(f"{reverse('linkage:queue')}{'?' + urlencode(query) if query else ''}")
+
+
+def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = None, status: int = 200) -> HttpResponse:
     a, b = selectors.pair_view(user=request.user, pair=pair, purpose=review_purpose(request.user))
     rows = []
     for name, label in LABELS.items():
@@ -108,6 +175,8 @@ def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
     max_weight = max([abs(s["weight"] or 0) for s in pair.waterfall] or [1]) or 1
     steps = [{**s, "width": round(40 * abs(s["weight"] or 0) / max_weight)} for s in pair.waterfall]
     opens = bool(services.children_opened_by_join(actor=request.user, children=[a.record.child, b.record.child]))
+    waiting = pair.status in {PairStatus.PENDING, PairStatus.UNSURE}
+    join = pair.joins.filter(kind=JoinKind.MERGE).first() if pair.status == PairStatus.SAME else None
     return render(
         request,
         "linkage/pair.html",
@@ -118,9 +187,63 @@ def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
             "rows": rows,
             "steps": steps,
             "opens": opens,
+            "waiting": waiting,
+            "may_decide": a.fields is not None or b.fields is not None,
+            "reopen": reopen or ReopenForm(),
+            "join": join if join is not None and not hasattr(join, "undone_by") else None,
             "page_title": "Review a possible match",
         },
+        status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
+    """A pair side by side with the model's reasons; a decision from a reviewer who sees at least one record.
+
+    A decided pair still opens here (to see what was decided, and reopen it), in the reviewer's partnership.
+    """
+    pair = candidate_pair_get_for_reviewer(user=request.user, pair_uuid=pair_uuid)
+    if request.method == "POST":
+        if pair.pk not in pairs_decidable_by(user=request.user, pairs=[pair]):
+            raise PermissionDenied(
+                "You cannot see either record of this pair, so you may not decide it: "
+                "a reviewer whose agency holds one of them decides."
+            )
+        try:
+            services.pair_decide(
+                actor=request.user,
+                pair=pair,
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("linkage:pair", pair_uuid=pair.uuid)
+        nxt = priority.with_priority(candidate_pairs_for_review(request.user).exclude(pk=pair.pk)).first()
+        messages.success(request, f"Recorded: {PairStatus(pair.status).label.lower()}.")
+        return redirect("linkage:pair", pair_uuid=nxt.uuid) if nxt else redirect("linkage:queue")
+    return _pair_page(request, pair)
+
+
+@require_POST
+@login_required
+def pair_reopen(request: HttpRequest, pair_uuid: str) -> HttpResponse:
+    """Put a pair decided "not the same child" back in the queue, with a reason, to decide again."""
+    pair = candidate_pair_get_for_reviewer(user=request.user, pair_uuid=pair_uuid)
+    if pair.pk not in pairs_decidable_by(user=request.user, pairs=[pair]):
+        raise PermissionDenied("You cannot see either record of this pair, so you may not reopen it.")
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pair_reopen(actor=request.user, pair=pair, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Reopened: the pair is waiting for a decision again.")
+            return redirect("linkage:pair", pair_uuid=pair.uuid)
+    return _pair_page(request, pair, reopen=form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,9 +302,6 @@ def _is_uuid(value: str | None) -> bool:
 def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
     """Split a join again, after the reviewer says why and confirms: every record, case, referral
     and contribution it moved goes back, and no linkage run joins those records again."""
-    from joinedup.core.forms import add_service_errors
-    from joinedup.linkage.forms import SplitForm
-
     join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
     form = SplitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -200,6 +320,116 @@ def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
         request,
         "linkage/split.html",
         {"form": form, "join": join, "groups": selectors.split_groups(join=join), "page_title": "Split a join"},
+    )
+
+
+def _record_label(shown: selectors.RecordShown) -> str:
+    record = shown.record
+    if shown.fields is None:
+        return (
+            f"A record held by {record.agency.name} (you cannot see its details), updated {record.updated_at:%-d %B %Y}"
+        )
+    parts = [record.full_name or "No name recorded"]
+    if shown.fields.get("date_of_birth"):
+        parts.append(f"born {shown.fields['date_of_birth']:%-d %B %Y}")
+    return f"{', '.join(parts)}: {record.agency.name}, reference {record.local_id}"
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def split_part(request: HttpRequest, join_uuid: str) -> HttpResponse:
+    """Split only some records off a joined child: those chosen become a new child, the rest stay."""
+    join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
+    shown = selectors.child_records_view(user=request.user, join=join, event="child_join.records_viewed", obj=join)
+    by_uuid = {str(s.record.uuid): s for s in shown}
+    form = SplitPartForm(
+        request.POST if request.method == "POST" else None, choices=[(u, _record_label(s)) for u, s in by_uuid.items()]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            split = services.records_split_off(
+                actor=request.user,
+                join=join,
+                records=[by_uuid[u].record for u in form.cleaned_data["records"]],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            count = len(split.moves)
+            messages.success(
+                request,
+                f"Split: {count} record{pluralize(count)} {pluralize(count, 'is,are')} now a child of "
+                f"{pluralize(count, 'its,their')} own, with the cases, referrals and words that came with them. "
+                "No linkage run will join them with this child again.",
+            )
+            return redirect("children:detail", child_uuid=join.target.uuid)
+    return render(
+        request,
+        "linkage/split_part.html",
+        {"form": form, "join": join, "page_title": "Split some records off"},
+    )
+
+
+# --- joins whose records disagree -----------------------------------------------------------
+
+
+@require_GET
+@login_required
+def checks(request: HttpRequest) -> HttpResponse:
+    """Joins to check: records brought together that disagree on date of birth or sex."""
+    page = Paginator(join_checks_for_review(request.user), QUEUE_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.join_checks_view(user=request.user, checks=list(page.object_list))
+    return render(
+        request, "linkage/checks.html", {"rows": rows, "page": page, "page_title": "Joins to check: records disagree"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def check(request: HttpRequest, check_uuid: str) -> HttpResponse:
+    """One flagged join: what disagrees, and a way to confirm it is one child (asking the holder
+    to check) or to split it."""
+    item = join_check_get_for_review(user=request.user, check_uuid=check_uuid)
+    shown = selectors.child_records_view(user=request.user, join=item.join, event="child_join.check_viewed", obj=item)
+    disagreements = selectors.disagreements_of(shown=shown, fields=item.fields)
+    seen = records_seen_by_reviewer(user=request.user, records=[s.record for s in shown])
+    # Ask only agencies whose record the reviewer sees (the ask names the record to the holder).
+    choices: dict[str, str] = {}
+    agencies: dict[str, tuple[Any, str]] = {}
+    for s in shown:
+        if s.record.pk not in seen:
+            continue
+        for field in item.fields:
+            key = f"{s.record.agency.uuid}:{field}"
+            label = f"{s.record.agency.name}: {selectors.FIELD_LABELS[field].lower()}"
+            choices[key], agencies[key] = label, (s.record.agency, field)
+    form = CheckConfirmForm(request.POST if request.method == "POST" else None, choices=list(choices.items()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.join_check_confirm(
+                actor=request.user,
+                check=item,
+                asks=[agencies[k] for k in form.cleaned_data["asks"]],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Confirmed as one child. The agencies chosen have been asked to check.")
+            return redirect("linkage:checks")
+    return render(
+        request,
+        "linkage/check.html",
+        {
+            "item": item,
+            "shown": shown,
+            "disagreements": disagreements,
+            "form": form,
+            "may_confirm": bool(choices),
+            "may_split": not hasattr(item.join, "undone_by"),
+            "page_title": "Check a join: records disagree",
+        },
     )
 
 

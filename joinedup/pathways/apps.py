@@ -80,3 +80,9 @@ class PathwaysConfig(AppConfig):
 
         # A case follows its child through joins and splits of records.
         register_child_follower(Case)
+
+        from joinedup.linkage.priority import register_open_process
+        from joinedup.pathways.rules import children_with_open_cases
+
+        # A possible match touching a child on an open case is reviewed first.
+        register_open_process(children_with_open_cases, label="an open pathway case")

@@ -73,3 +73,10 @@ def named_together(child_ids: set[int]) -> set[frozenset[int]]:
     for members in by_meeting.values():
         pairs |= {frozenset(p) for p in combinations(sorted(members), 2)}
     return pairs
+
+
+def children_with_open_cases() -> QuerySet[Any]:
+    """For linkage's review queue (linkage.priority): children on an open pathway case."""
+    from joinedup.pathways.models import Case
+
+    return Case.objects.filter(status=CaseStatus.OPEN).values("child_id")

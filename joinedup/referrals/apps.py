@@ -39,3 +39,9 @@ class ReferralsConfig(AppConfig):
 
         # A referral follows its child through joins and splits of records.
         register_child_follower(Referral)
+
+        from joinedup.linkage.priority import register_open_process
+        from joinedup.referrals.selectors import children_with_open_referrals
+
+        # A possible match touching a child whose referral waits for screening is reviewed first.
+        register_open_process(children_with_open_referrals, label="an open referral")

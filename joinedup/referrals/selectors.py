@@ -65,3 +65,9 @@ def drafts_for_user(user: Any) -> QuerySet[Referral]:
         return Referral.objects.none()
     # access: the user's own drafts
     return Referral.objects.filter(created_by=user, status=ReferralStatus.DRAFT).order_by("-updated_at")
+
+
+def children_with_open_referrals() -> QuerySet[Any]:
+    """For linkage's review queue (linkage.priority): children with a referral waiting for screening."""
+    # access: ids only, to order a reviewer's queue; no referral is shown
+    return Referral.objects.filter(status=ReferralStatus.SUBMITTED, child__isnull=False).values("child_id")

@@ -22,7 +22,7 @@ from django.utils import timezone
 from joinedup.children.models import AgencyRecord, IntelligenceItem
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
-from joinedup.linkage.models import CandidatePair, ChildJoin, LinkageModel
+from joinedup.linkage.models import CandidatePair, ChildJoin, JoinCheck, LinkageModel
 from joinedup.participation.models import Cohort, Contribution, Opportunity
 from joinedup.partnership.models import Agency
 from joinedup.partnership.roles import MATRIX as ROLE_MATRIX
@@ -359,6 +359,10 @@ MATRIX: dict[str, Row] = {
     "linkage:pair": Row(lambda w: reverse("linkage:pair", args=[w.pair.uuid]), page(Perm.REVIEW_MATCHES)),
     # The split asks for a reason and a confirmation on its own page (a POST without them changes nothing).
     "linkage:split": Row(lambda w: reverse("linkage:split", args=[w.join.uuid]), page(Perm.REVIEW_MATCHES)),
+    "linkage:pair_reopen": Row(lambda w: reverse("linkage:pair_reopen", args=[w.pair.uuid]), always(405)),
+    "linkage:split_part": Row(lambda w: reverse("linkage:split_part", args=[w.join.uuid]), page(Perm.REVIEW_MATCHES)),
+    "linkage:checks": Row(lambda w: reverse("linkage:checks"), page(Perm.REVIEW_MATCHES)),
+    "linkage:check": Row(lambda w: reverse("linkage:check", args=[w.check.uuid]), page(Perm.REVIEW_MATCHES)),
     "linkage:record_matches": Row(lambda w: reverse("linkage:record_matches", args=[w.own.uuid]), record_matches_rule),
     "linkage:queue_decide": Row(lambda w: reverse("linkage:queue_decide"), always(405)),
     "linkage:models": Row(lambda w: reverse("linkage:models"), linkage_models_rule),
@@ -455,6 +459,7 @@ class Fixture:
     handover: Any
     pair: Any
     join: Any
+    check: Any
 
 
 @pytest.fixture
@@ -544,11 +549,13 @@ def matrix_world(world: Any, trained: dict[str, Any]) -> Any:
         waterfall=[],
     )
     join = ChildJoin.objects.create(kind="merge", target=child, moves=[], reason="test")
+    check = JoinCheck.objects.create(join=join, child=child, fields=["date_of_birth"])
     model = LinkageModel.objects.create(version=1, parameters=trained, training_summary={"records": 60})
     return Fixture(
         model=model,
         pair=pair,
         join=join,
+        check=check,
         child=child,
         own=own,
         police=police,

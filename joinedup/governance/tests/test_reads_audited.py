@@ -54,6 +54,7 @@ NOT_PERSONAL: dict[str, str] = {
     "linkage:queue": "a queue of pairs by score; each pair opened through the audited pair page",
     "linkage:split": "POST only",
     "linkage:queue_decide": "POST only",
+    "linkage:pair_reopen": "POST only",
     "linkage:models": "model parameters, no person",
     "linkage:model": "model parameters, no person",
     "linkage:model_activate": "POST only",

@@ -263,29 +263,6 @@ class TestModelPage:
 
 
 @pytest.mark.django_db
-def test_bulk_review_decides_the_selected_pairs_only(world: Any) -> None:
-    records = [make_record(world, agency=a) for a in ("city_csc", "police", "health", "city_school")]
-    pairs = []
-    for a, b in ((records[0], records[1]), (records[2], records[3]), (records[0], records[2])):
-        low, high = sorted((a, b), key=lambda r: r.pk)
-        pairs.append(CandidatePair.objects.create(record_a=low, record_b=high, probability=0.6, match_weight=1))
-    client = Client()
-    client.force_login(world.users["screener"])
-    nothing = client.post(reverse("linkage:queue_decide"), {"decision": "not_same"}, follow=True)
-    assert "Select at least one pair" in nothing.content.decode()
-    client.post(
-        reverse("linkage:queue_decide"), {"pairs": [str(pairs[0].uuid), str(pairs[1].uuid)], "decision": "not_same"}
-    )
-    statuses = [CandidatePair.objects.get(pk=p.pk).status for p in pairs]
-    assert statuses == [PairStatus.NOT_SAME, PairStatus.NOT_SAME, PairStatus.PENDING]
-    bad = client.post(
-        reverse("linkage:queue_decide"), {"pairs": [str(pairs[2].uuid)], "decision": "maybe"}, follow=True
-    )
-    assert "Choose same child" in bad.content.decode()
-    assert CandidatePair.objects.get(pk=pairs[2].pk).status == PairStatus.PENDING
-
-
-@pytest.mark.django_db
 def test_ruling_out_candidates_early_never_loses_a_match(world: Any, active: Any) -> None:
     """The ceiling on name weights is an upper bound: pruning drops only hopeless candidates."""
     from joinedup.linkage.features import records_to_rows

@@ -1,0 +1,268 @@
+"""A review queue a team can clear: what matters first, why, a filter by reason, bulk decisions;
+decisions only from someone who sees a record; a "not the same" that can be looked at again and reopened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from joinedup.audit.models import AuditEvent
+from joinedup.children.models import AgencyRecord
+from joinedup.conftest import make_agreement, make_record, same_child
+from joinedup.linkage.decisions import NAMES_ONLY
+from joinedup.linkage.models import CandidatePair, ChildJoin, PairStatus
+from joinedup.linkage.services import pair_decide
+from joinedup.pathways.definitions import shipped_definitions
+from joinedup.pathways.services import case_open
+from joinedup.referrals.models import Referral, ReferralStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _pair(a: Any, b: Any, probability: float = 0.6, conflict: str = "") -> CandidatePair:
+    low, high = sorted((a, b), key=lambda r: r.pk)
+    return CandidatePair.objects.create(
+        record_a=low, record_b=high, probability=probability, match_weight=1, waterfall=[], conflict=conflict
+    )
+
+
+def _referral(world: Any, child: Any) -> Referral:
+    return Referral.objects.create(
+        child=child,
+        referring_agency=world.agencies["city_school"],
+        referrer_name="r",
+        referrer_contact="c",
+        child_details={"given_names": "Test", "family_name": "Child"},
+        harm_types=["county_lines"],
+        status=ReferralStatus.SUBMITTED,
+        home_area=world.city,
+        received_at=timezone.now(),
+        decision_due_at=timezone.now(),
+        created_by=world.users["practitioner"],
+    )
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _order(page: str, pairs: list[CandidatePair]) -> list[int]:
+    """The pairs in the order the page lists them."""
+    return sorted(range(len(pairs)), key=lambda i: page.index(str(pairs[i].uuid)))
+
+
+def test_children_in_open_processes_come_first_then_across_the_boundary_then_probability(world: Any) -> None:
+    plain = _pair(make_record(world), make_record(world, agency="police"), probability=0.95)
+    across = _pair(make_record(world), make_record(world, agency="county_csc", postcode="S80 1AA"), probability=0.6)
+    referred = make_record(world, agency="health")
+    _referral(world, referred.child)
+    in_referral = _pair(make_record(world), referred, probability=0.52)
+    cased = make_record(world, agency="city_school")
+    case_open(
+        actor=world.users["screener"],
+        child=cased.child,
+        definition=shipped_definitions()["efh-city@1"],
+        area=world.city,
+        lead_agency=world.agencies["city_csc"],
+    )
+    in_case = _pair(cased, make_record(world, agency="police"), probability=0.55)
+    assert AgencyRecord.objects.get(pk=across.record_b_id).area == world.county
+    pairs = [plain, across, in_referral, in_case]
+    page = _client(world.users["screener"]).get(reverse("linkage:queue")).content.decode()
+    assert _order(page, pairs) == [3, 2, 1, 0]
+    rows = page.split("<tbody")[1]
+    assert "A child in an open pathway case" in rows and "A child in an open referral" in rows
+    assert "Records in both areas" in rows and "By probability" in rows
+
+
+def test_the_queue_filters_by_reason(world: Any) -> None:
+    twins = _pair(make_record(world), make_record(world, agency="police"), conflict="Different dates of birth")
+    names = _pair(make_record(world), make_record(world, agency="police"), conflict=NAMES_ONLY)
+    between = _pair(make_record(world), make_record(world, agency="police"))
+    client = _client(world.users["screener"])
+    page = client.get(reverse("linkage:queue"), {"why": NAMES_ONLY}).content.decode()
+    assert str(names.uuid) in page and str(twins.uuid) not in page and str(between.uuid) not in page
+    page = client.get(reverse("linkage:queue"), {"why": "between"}).content.decode()
+    assert str(between.uuid) in page and str(names.uuid) not in page
+    # The choices are the reasons waiting, so a reason nobody has is not offered.
+    assert "Different NHS numbers" not in client.get(reverse("linkage:queue")).content.decode()
+
+
+def test_the_queue_has_select_all_on_the_page(world: Any) -> None:
+    pairs = [_pair(make_record(world), make_record(world, agency="police")) for _ in range(3)]
+    client = _client(world.users["screener"])
+    page = client.get(reverse("linkage:queue")).content.decode()
+    assert 'data-select-all="pairs"' in page and page.count(" checked") == 0
+    page = client.get(reverse("linkage:queue"), {"select": "all"}).content.decode()
+    assert all(f'value="{p.uuid}" checked' in page for p in pairs)
+
+
+class TestBulkDecisions:
+    def test_it_says_what_to_fix(self, world: Any) -> None:
+        pair = _pair(make_record(world), make_record(world, agency="police"))
+        client = _client(world.users["screener"])
+        nothing = client.post(reverse("linkage:queue_decide"), {"decision": "not_same", "reason": "Twins"})
+        body = nothing.content.decode()
+        assert nothing.status_code == 200 and "govuk-error-summary" in body and "Select the pairs to decide" in body
+        no_reason = client.post(reverse("linkage:queue_decide"), {"pairs": [str(pair.uuid)], "decision": "same"})
+        body = no_reason.content.decode()
+        assert "Say why the selected pairs are, or are not, the same child." in body
+        assert f'value="{pair.uuid}" checked' in body  # what was ticked is not lost
+        bad = client.post(
+            reverse("linkage:queue_decide"), {"pairs": [str(pair.uuid)], "decision": "maybe", "reason": "x"}
+        )
+        assert "Choose same child or not the same child." in bad.content.decode()
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.PENDING
+
+    def test_each_pair_is_decided_with_its_audit_row_and_blind_ones_are_refused_by_name(self, world: Any) -> None:
+        seen = [_pair(make_record(world), make_record(world, agency="police")) for _ in range(2)]
+        blind = _pair(make_record(world, agency="health"), make_record(world, agency="city_school"))
+        screener = world.users["screener"]
+        response = _client(screener).post(
+            reverse("linkage:queue_decide"),
+            {"pairs": [str(p.uuid) for p in [*seen, blind]], "decision": "not_same", "reason": "Twins, checked"},
+            follow=True,
+        )
+        page = response.content.decode()
+        assert "Recorded not the same child for 2 pairs." in page
+        assert "you cannot see either record" in page and "Shire Health Trust and City Schools (0.600)" in page
+        assert [CandidatePair.objects.get(pk=p.pk).status for p in [*seen, blind]] == [
+            PairStatus.NOT_SAME,
+            PairStatus.NOT_SAME,
+            PairStatus.PENDING,
+        ]
+        events = AuditEvent.objects.filter(event="linkage_pair.decided", actor=screener)
+        assert sorted(e.object_uuid for e in events) == sorted(p.uuid for p in seen)
+        assert all(e.detail == {"reason": "Twins, checked"} for e in events)
+
+    def test_same_child_joins_each_pair(self, world: Any) -> None:
+        pairs = [_pair(make_record(world), make_record(world, agency="police")) for _ in range(2)]
+        _client(world.users["screener"]).post(
+            reverse("linkage:queue_decide"),
+            {"pairs": [str(p.uuid) for p in pairs], "decision": "same", "reason": "Same NHS number"},
+        )
+        for pair in pairs:
+            a, b = AgencyRecord.objects.get(pk=pair.record_a_id), AgencyRecord.objects.get(pk=pair.record_b_id)
+            assert a.child_id == b.child_id
+        assert ChildJoin.objects.filter(kind="merge").count() == 2
+
+    def test_a_pair_decided_meanwhile_is_left_alone_and_said_so(self, world: Any) -> None:
+        pair = _pair(make_record(world), make_record(world, agency="police"))
+        pair_decide(actor=world.users["dpo"], pair=pair, decision=PairStatus.NOT_SAME)
+        response = _client(world.users["screener"]).post(
+            reverse("linkage:queue_decide"),
+            {"pairs": [str(pair.uuid)], "decision": "same", "reason": "Same NHS number"},
+            follow=True,
+        )
+        assert "1 pair had been decided by someone else already." in response.content.decode()
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_SAME
+
+    def test_a_role_that_does_not_review_is_refused_with_nothing_changed(self, world: Any) -> None:
+        pair = _pair(make_record(world), make_record(world, agency="police"))
+        response = _client(world.users["practitioner"]).post(
+            reverse("linkage:queue_decide"), {"pairs": [str(pair.uuid)], "decision": "same", "reason": "x"}
+        )
+        assert response.status_code == 403
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.PENDING
+
+
+class TestBlindDecisions:
+    def test_a_reviewer_who_sees_neither_record_gets_no_decision_and_a_post_changes_nothing(self, world: Any) -> None:
+        pair = _pair(make_record(world, agency="health"), make_record(world, agency="city_school"))
+        client = _client(world.users["screener"])
+        page = client.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+        assert 'id="know-of-only"' in page and "Shire Health Trust" in page and "City Schools" in page
+        assert 'id="decide"' not in page and 'name="decision"' not in page
+        before = AuditEvent.objects.count()
+        response = client.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "same"})
+        assert response.status_code == 403
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.PENDING
+        assert not ChildJoin.objects.exists() and AuditEvent.objects.count() == before
+
+    def test_a_reviewer_who_sees_one_record_decides(self, world: Any) -> None:
+        pair = _pair(make_record(world), make_record(world, agency="health"))
+        client = _client(world.users["screener"])
+        assert 'id="decide"' in client.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+        assert client.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "not_same"}).status_code == 302
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_SAME
+
+    def test_a_partner_record_shared_by_agreement_counts_as_seen(self, world: Any) -> None:
+        # The police record's child is in City's work (a City record is on it) and identity is shared.
+        make_agreement(world, parties=("city_csc", "police"), categories=("identity",))
+        police = make_record(world, agency="police")
+        same_child(make_record(world, given_names="Other"), police)
+        pair = _pair(police, make_record(world, agency="health"))
+        page = _client(world.users["screener"]).get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+        assert 'id="decide"' in page
+
+
+class TestReopen:
+    def test_a_pair_decided_not_the_same_opens_and_can_be_reopened_and_decided_again(self, world: Any) -> None:
+        pair = _pair(make_record(world), make_record(world, agency="police"))
+        screener = world.users["screener"]
+        client = _client(screener)
+        url = reverse("linkage:pair", args=[pair.uuid])
+        client.post(url, {"decision": "not_same"})
+        again = client.get(url)  # the journey that gave 404: back to the pair just decided
+        assert again.status_code == 200
+        page = again.content.decode()
+        assert "Not the same child, by" in page and "Reopen this pair" in page and 'id="decide"' not in page
+        # A decision on a decided pair is refused: reopen first.
+        client.post(url, {"decision": "same"})
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_SAME
+        empty = client.post(reverse("linkage:pair_reopen", args=[pair.uuid]), {})
+        assert empty.status_code == 200 and "Say why this pair should be decided again." in empty.content.decode()
+        assert "govuk-error-summary" in empty.content.decode()
+        done = client.post(reverse("linkage:pair_reopen", args=[pair.uuid]), {"reason": "School gave a new birth date"})
+        assert done.status_code == 302
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.PENDING
+        event = AuditEvent.objects.get(event="linkage_pair.reopened", object_uuid=pair.uuid)
+        assert event.old["status"] == "not_same" and event.detail == {"reason": "School gave a new birth date"}
+        client.post(url, {"decision": "same"})
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.SAME
+        a, b = AgencyRecord.objects.get(pk=pair.record_a_id), AgencyRecord.objects.get(pk=pair.record_b_id)
+        assert a.child_id == b.child_id
+
+    def test_the_child_page_lists_records_kept_apart_with_a_way_back_to_the_pair(self, world: Any) -> None:
+        own = make_record(world)
+        pair = _pair(own, make_record(world, agency="police"))
+        pair_decide(actor=world.users["screener"], pair=pair, decision=PairStatus.NOT_SAME)
+        page = _client(world.users["screener"]).get(reverse("children:detail", args=[own.child.uuid])).content
+        assert "Records decided not the same child" in page.decode()
+        assert reverse("linkage:pair", args=[pair.uuid]) in page.decode()
+        # Practitioners do not review matches: they are not offered it.
+        practitioner_page = _client(world.users["practitioner"]).get(reverse("children:detail", args=[own.child.uuid]))
+        assert "Records decided not the same child" not in practitioner_page.content.decode()
+
+    def test_a_joined_pair_is_undone_by_a_split_not_a_reopen(self, world: Any) -> None:
+        pair = _pair(make_record(world), make_record(world, agency="police"))
+        client = _client(world.users["screener"])
+        client.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "same"})
+        page = client.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+        join = ChildJoin.objects.get(pair=pair)
+        assert reverse("linkage:split", args=[join.uuid]) in page and "Reopen this pair" not in page
+        response = client.post(reverse("linkage:pair_reopen", args=[pair.uuid]), {"reason": "Mistake"})
+        assert "split the join" in response.content.decode()
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.SAME
+
+    def test_another_partnerships_reviewer_gets_404(self, world: Any) -> None:
+        from joinedup.partnership.models import Agency, Membership, Partnership
+
+        other = Partnership.objects.create(name="Elsewhere")
+        agency = Agency.objects.create(partnership=other, name="Elsewhere CSC", agency_type="childrens_social_care")
+        from joinedup.core.models import User
+
+        user = User.objects.create_user(username="elsewhere", password="x")
+        Membership.objects.create(user=user, agency=agency, role="screener")
+        pair = _pair(make_record(world), make_record(world, agency="police"))
+        pair_decide(actor=world.users["screener"], pair=pair, decision=PairStatus.NOT_SAME)
+        client = _client(user)
+        assert client.get(reverse("linkage:pair", args=[pair.uuid])).status_code == 404
+        assert client.post(reverse("linkage:pair_reopen", args=[pair.uuid]), {"reason": "x"}).status_code == 404
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_SAME
