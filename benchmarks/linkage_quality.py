@@ -36,7 +36,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,15 +80,16 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def measured(label: str, command: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[Run, str]:
-    """Run a command as a child process: wall time, its own peak resident memory (wait4), output."""
+    """Run a command as a process of its own: wall time, its own peak resident memory, output."""
     log.parent.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log.with_suffix(".out"), log.with_suffix(".err")
-    start = time.perf_counter()
+    result = log.with_suffix(".json")
+    result.unlink(missing_ok=True)
+    wrapped = [PY, "-m", "benchmarks.heldout.measure", str(result), *command]
     with out_path.open("w") as out, err_path.open("w") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env or _env())  # noqa: S603
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(label, time.perf_counter() - start, usage.ru_maxrss / 1024)
+        process = subprocess.run(wrapped, stdout=out, stderr=err, cwd=ROOT, env=env or _env(), check=False)  # noqa: S603
+    figures = json.loads(result.read_text()) if result.exists() else {"seconds": 0.0, "peak_kb": 0}
+    run = Run(label, figures["seconds"], figures["peak_kb"] / 1024)
     stdout, stderr = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
     if process.returncode:
         lines = [line.strip() for line in stderr.splitlines() if line.strip()] or ["(no message)"]

@@ -89,10 +89,12 @@ def pseudopeople(workdir: Path, *, fraction: float, seed: int) -> Dataset:
     groups: dict[str, str] = {}
     households: dict[str, str] = {}
     for frame in frames.values():
-        if "race_ethnicity" in frame:
-            groups.update(zip(frame["simulant_id"], frame["race_ethnicity"].astype(str), strict=True))
-        if "household_id" in frame:
-            households.update(zip(frame["simulant_id"], frame["household_id"].astype(str), strict=True))
+        # The first file that records a value wins (the census first); noise blanks some values.
+        for column, into in (("race_ethnicity", groups), ("household_id", households)):
+            if column in frame:
+                for sid, value in zip(frame["simulant_id"], frame[column], strict=True):
+                    if isinstance(value, str) and value:
+                        into.setdefault(sid, value)
     files, truth = [], []
     for name, frame in frames.items():
         frame = frame[frame["simulant_id"].isin(keep)].reset_index(drop=True)

@@ -148,7 +148,7 @@ class _EMSkips:
             except Exception as exc:
                 if "resulted in no record pairs" not in str(exc):
                     raise
-                skipped.append(str(exc).split(".")[0][:120])
+                skipped.append(str(exc).split(" resulted in")[0][:120])
                 return None
 
         LinkerTraining.estimate_parameters_using_expectation_maximisation = tolerant  # type: ignore[method-assign]
