@@ -41,6 +41,7 @@ class Rules:
     dob_corroborates: frozenset[int]
     sex_different: frozenset[int]
     postcode_same: frozenset[int]
+    address_same: frozenset[int]
     nhs_exact: frozenset[int]
     nhs_corroborates: frozenset[int]
     nhs_different: frozenset[int]
@@ -64,6 +65,7 @@ class Rules:
             ),
             sex_different=_gammas(by, "sex", ("Different",)),
             postcode_same=_gammas(by, "postcode", ("Same address", "Same postcode")),
+            address_same=_gammas(by, "postcode", ("Same address",)),
             nhs_exact=_gammas(by, "nhs_number", ("Exact",)),
             nhs_corroborates=_gammas(by, "nhs_number", ("Exact", "One transposition")),
             nhs_different=_gammas(by, "nhs_number", ("Different",)),
@@ -146,10 +148,14 @@ def nhs_disagrees_all_else_agrees(row: dict[str, Any], rules: Rules | None = Non
 
 
 def weak_link(row: dict[str, Any], rules: Rules | None = None) -> bool:
-    """Whether a pair holds its records together without an exact date of birth or NHS number:
-    enough to join two records, but not to chain groups of records (see Components)."""
+    """Whether a pair holds its records together without an exact date of birth, NHS number or
+    address: enough to join two records, but not to chain groups of records (see Components)."""
     r = rules or DEFAULT_RULES
     if "gamma_dob" not in row or "gamma_nhs_number" not in row:
+        return False
+    # The same address (first line and postcode) holds a pair as firmly: a child's own records
+    # with a slip in the date share one. A postcode alone does not: a street holds many children.
+    if row.get("gamma_postcode") in r.address_same:
         return False
     return row["gamma_dob"] not in r.dob_exact and row["gamma_nhs_number"] not in r.nhs_corroborates
 

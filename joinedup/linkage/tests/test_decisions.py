@@ -65,7 +65,7 @@ def _population(seed: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
                 dob = born.replace(year=born.year + 1)
             postcode = home if rng.random() < 0.6 else f"NG7 {rng.randint(1, 9)}AA"
             uid = f"{child}-{n}"
-            rows.append(row(uid, given, family, dob, postcode=postcode))
+            rows.append(row(uid, given, family, dob, postcode=postcode, address=f"{rng.randint(1, 40)} High Street"))
             truth[uid] = child
     return rows, truth
 
