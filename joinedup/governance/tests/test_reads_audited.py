@@ -89,8 +89,7 @@ NOT_PERSONAL: dict[str, str] = {
     "oidc_logout": "the round trip to the identity provider",
     "jobs:list": "background jobs: who started them and counts, never a child's data",
     "jobs:detail": "one job's progress and counts",
-    "jobs:start_linkage_train": "POST only",
-    "jobs:start_linkage_run": "POST only",
+    "jobs:start": "POST only",
 }
 
 
