@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "joinedup.linkage",
     "joinedup.notifications",
     "joinedup.referrals",
+    "joinedup.imports",
     "joinedup.pathways",
     "joinedup.governance",
     "joinedup.participation",

@@ -47,6 +47,7 @@ NOT_PERSONAL: dict[str, str] = {
     "referrals:step": "the referrer's own draft, as they typed it",
     "referrals:check": "the referrer's own draft, as they typed it",
     "referrals:import": "an upload form",
+    "imports:new": "an upload form (a kept file is named, not shown)",
     "linkage:queue": "a queue of pairs by score; each pair opened through the audited pair page",
     "linkage:split": "POST only",
     "linkage:queue_decide": "POST only",
