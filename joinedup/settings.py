@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "joinedup.linkage",
     "joinedup.notifications",
     "joinedup.referrals",
+    "joinedup.imports",
     "joinedup.pathways",
     "joinedup.governance",
     "joinedup.participation",

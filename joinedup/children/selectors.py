@@ -30,7 +30,7 @@ from joinedup.children.access import (
 )
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child
 from joinedup.children.reassign import split_destinations
-from joinedup.children.services import disclosures_record
+from joinedup.children.services import disclosures_record, disclosures_record_many
 from joinedup.core.text import name_key
 from joinedup.core.validators import format_nhs_number, normalise_nhs_number
 from joinedup.partnership.access import Grant, membership_for, require
@@ -234,14 +234,14 @@ def child_search(
             know = scope.know_of(records)
             if know:
                 elsewhere.append(KnowOfResult(child=records[0].child, holders=know))
-        for entry in elsewhere:
-            disclosures_record(
-                user=user,
-                child=entry.child,
-                items=[(record, ["know_of"], grant) for record, grant in entry.holders],
-                purpose=purpose,
-                channel=Channel.PAGE,
-            )
+        # Every holder shown, of every child known elsewhere, in one insert: a search's cost must
+        # not grow with its results.
+        disclosures_record_many(
+            user=user,
+            items=[(entry.child, record, ["know_of"], grant) for entry in elsewhere for record, grant in entry.holders],
+            purpose=purpose,
+            channel=Channel.PAGE,
+        )
     audit_record(
         actor=user,
         event="children.searched",

@@ -266,6 +266,21 @@ def disclosures_record(
 
     `items` holds (record, categories shown, grant) for every partner record shown.
     """
+    disclosures_record_many(
+        user=user,
+        items=[(child, record, categories, grant) for record, categories, grant in items],
+        purpose=purpose,
+        channel=channel,
+    )
+
+
+def disclosures_record_many(
+    *, user: Any, items: list[tuple[Child, AgencyRecord, list[str], Any]], purpose: str, channel: str
+) -> None:
+    """disclosures_record for records of many children (a search's results) in one insert.
+
+    `items` holds (child, record, categories shown, grant) for every partner record shown.
+    """
     if not items:
         return
     now = timezone.now()
@@ -285,7 +300,7 @@ def disclosures_record(
                 break_glass=grant.break_glass,
                 channel=channel,
             )
-            for record, categories, grant in items
+            for child, record, categories, grant in items
         ]
     )
 

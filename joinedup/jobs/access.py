@@ -1,4 +1,7 @@
-"""Who may see and start background jobs, built on the policy core in partnership/access.py."""
+"""Who may see and start background jobs, built on the policy core in partnership/access.py.
+
+The permission and scope of each kind come from its registration (jobs/registry.py).
+"""
 
 from __future__ import annotations
 
@@ -9,25 +12,30 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from joinedup.jobs.models import Job, JobKind
+from joinedup.jobs.models import Job
+from joinedup.jobs.registry import JobKind, job_kind, job_kinds
 from joinedup.partnership.access import membership_for, require
+from joinedup.partnership.models import Membership
 from joinedup.partnership.roles import Perm, role_can
-
-# The permission each kind of job needs, to start it and to see other people's.
-KIND_PERM: dict[str, Perm] = {
-    JobKind.LINKAGE_TRAIN: Perm.ADMIN_PARTNERSHIP,
-    JobKind.LINKAGE_RUN: Perm.ADMIN_PARTNERSHIP,
-}
 
 
 def jobs_visible_to(user: Any) -> QuerySet[Job]:
-    """A member's own jobs, and the partnership's jobs of each kind their role may start; nothing otherwise."""
+    """A member's own jobs, and others' jobs of each kind their role may start: across the partnership
+    for partnership-scoped kinds, at their own agency for agency-scoped ones; nothing otherwise."""
     membership = membership_for(user)
     if membership is None:
         return Job.objects.none()
-    kinds = [kind for kind, perm in KIND_PERM.items() if role_can(membership.role, perm)]
-    same_partnership = Q(started_by__membership__agency__partnership_id=membership.agency.partnership_id)
-    return Job.objects.filter(Q(started_by=user) | (same_partnership & Q(kind__in=kinds))).select_related("started_by")
+    seen = Q(started_by=user)
+    for entry in job_kinds():
+        if role_can(membership.role, Perm(entry.perm)):
+            seen |= Q(kind=entry.kind) & _scope(entry, membership)
+    return Job.objects.filter(seen).select_related("started_by")
+
+
+def _scope(entry: JobKind, membership: Membership) -> Q:
+    if entry.scope == "agency":
+        return Q(agency_id=membership.agency_id)
+    return Q(agency__partnership_id=membership.agency.partnership_id)
 
 
 def job_get_for_user(*, user: Any, job_uuid: UUID | str) -> Job:
@@ -38,6 +46,15 @@ def job_get_for_user(*, user: Any, job_uuid: UUID | str) -> Job:
         raise Http404 from exc
 
 
+def job_kind_for_start(user: Any, kind: str) -> JobKind:
+    """A registered kind the user may start: 404 for a kind nobody registered, 403 for a role that may not."""
+    entry = job_kind(kind)
+    if entry is None:
+        raise Http404
+    require(user, Perm(entry.perm))
+    return entry
+
+
 def require_may_start(user: Any, kind: str) -> None:
-    """403 unless the user's role may start `kind`."""
-    require(user, KIND_PERM[kind])
+    """403 unless the user's role may start `kind` (404 for an unknown kind)."""
+    job_kind_for_start(user, kind)

@@ -10,11 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from joinedup.core.models import PublicModel
-
-
-class JobKind(models.TextChoices):
-    LINKAGE_TRAIN = "linkage_train", "Train a linkage model"
-    LINKAGE_RUN = "linkage_run", "Linkage run"
+from joinedup.jobs.registry import job_kind, validate_job_kind
 
 
 class JobStatus(models.TextChoices):
@@ -25,8 +21,12 @@ class JobStatus(models.TextChoices):
 
 
 class Job(PublicModel):
-    kind = models.CharField(max_length=40, choices=JobKind.choices)
+    # One of the kinds the apps registered (jobs/registry.py): no choices here, so an app adds a
+    # kind without a migration of this table.
+    kind = models.CharField(max_length=40, validators=[validate_job_kind])
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The agency the starter acted for when they started it: whose jobs an agency-scoped kind shows.
+    agency = models.ForeignKey("partnership.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
     params = models.JSONField(default=dict, blank=True)
     # Steps done out of steps in all, and what the job is doing now, in words.
@@ -46,7 +46,13 @@ class Job(PublicModel):
         indexes = [models.Index(fields=["started_by", "-created_at"], name="job_started_by_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.get_status_display()})"
+        return f"{self.label} ({self.get_status_display()})"
+
+    @property
+    def label(self) -> str:
+        """The kind's name in words; a kind no app registers any more shows its stored slug."""
+        entry = job_kind(self.kind)
+        return entry.label if entry else self.kind
 
     @property
     def finished(self) -> bool:

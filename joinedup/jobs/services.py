@@ -15,17 +15,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from joinedup.audit.services import audit_record
-from joinedup.jobs.models import Job, JobKind, JobStatus
+from joinedup.jobs.models import Job, JobStatus
+from joinedup.jobs.registry import job_kind
+from joinedup.partnership.access import membership_for
 
 
 @transaction.atomic
-def job_start(*, actor: Any, kind: str, params: dict[str, Any] | None = None, steps: int = 1) -> Job:
-    """Queue a job of `kind` for the worker; the job row and its task row commit together."""
+def job_start(*, actor: Any, kind: str, params: dict[str, Any] | None = None) -> Job:
+    """Queue a job of a registered `kind` for the worker; the job row and its task row commit together.
+
+    The job belongs to the agency the actor acts for now, which decides who else sees
+    an agency-scoped kind. Whether the actor may start it is the caller's check
+    (jobs.access.job_kind_for_start, or the starting page's own access rule).
+    """
     from joinedup.jobs.tasks import run_job
 
-    if kind not in JobKind.values:
+    entry = job_kind(kind)
+    if entry is None:
         raise ValidationError({"kind": f"Unknown kind of job {kind!r}."})
-    job = Job(kind=kind, started_by=actor, params=params or {}, steps=steps)
+    membership = membership_for(actor)
+    job = Job(
+        kind=kind,
+        started_by=actor,
+        agency=membership.agency if membership else None,
+        params=params or {},
+        steps=entry.steps,
+    )
     job.full_clean()
     job.save()
     result = run_job.enqueue(str(job.uuid))

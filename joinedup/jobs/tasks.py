@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.tasks import task
 
 from joinedup.jobs import services
-from joinedup.jobs.kinds import KINDS, JobError
 from joinedup.jobs.models import Job, JobStatus
+from joinedup.jobs.registry import JobError, job_kind
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,14 @@ def run_job(job_uuid: str) -> str:
     if job.status != JobStatus.QUEUED:
         # Claimed twice (a worker killed mid-job and the task retried): never run the work again.
         return f"Job {job_uuid} was already {job.status}."
+    entry = job_kind(job.kind)
+    if entry is None:
+        # Queued by a release that had this kind; the app that ran it is gone or renamed.
+        services.job_begin(job=job)
+        services.job_fail(job=job, error=f"No app runs jobs of the kind {job.kind!r} any more; nothing was done.")
+        return "failed"
     services.job_begin(job=job)
-    _, handler = KINDS[job.kind]
+    handler = entry.handler
 
     def report(message: str, step: int | None) -> None:
         services.job_progress(job=job, message=message, step=step)

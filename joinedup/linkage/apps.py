@@ -27,6 +27,11 @@ class LinkageConfig(AppConfig):
         # Every new agency record (page, API, referral and bulk import) is matched as it is created.
         register_record_created_hook(intake_hook)
 
+        # Training and batch runs are background jobs (joinedup/jobs runs them; linkage/jobs.py says what they do).
+        from joinedup.linkage.jobs import register as register_jobs
+
+        register_jobs()
+
         # Menu items (drawn by the shell; each shown only to roles that may use the page).
         from joinedup.core.registry import NavEntry, register_nav
         from joinedup.partnership.access import user_can

@@ -23,6 +23,7 @@ class Role(models.TextChoices):
     PARTICIPATION_OFFICER = "participation_officer", "Participation officer"
     DATA_PROTECTION_OFFICER = "dpo", "Data protection officer"
     PARTNERSHIP_ADMIN = "partnership_admin", "Partnership admin"
+    DATA_OFFICER = "data_officer", "Agency data officer"
 
 
 class Purpose(models.TextChoices):
@@ -73,6 +74,7 @@ class Perm(StrEnum):
     REVIEW_MATCHES = "review_matches"
     VIEW_PARTICIPATION_COVERAGE = "view_participation_coverage"
     RUN_PANELS = "run_panels"
+    IMPORT_AGENCY_RECORDS = "import_agency_records"
 
 
 _CASEWORK = frozenset(
@@ -119,6 +121,9 @@ MATRIX: dict[str, frozenset[Perm]] = {
     ),
     # Admins run the partnership's configuration, not casework.
     Role.PARTNERSHIP_ADMIN: frozenset({Perm.ADMIN_PARTNERSHIP, Perm.VIEW_PATHWAYS}),
+    # An agency's data officer loads its records from its own system in bulk (a CSV import),
+    # and sees what the import made in counts and the rows it refused; never a child's page.
+    Role.DATA_OFFICER: frozenset({Perm.IMPORT_AGENCY_RECORDS}),
 }
 
 # The purposes each role may act under. An agreement's purpose only helps a
@@ -134,6 +139,7 @@ ROLE_PURPOSES: dict[str, frozenset[str]] = {
     Role.PARTICIPATION_OFFICER: frozenset(),
     Role.DATA_PROTECTION_OFFICER: frozenset({Purpose.DATA_PROTECTION}),
     Role.PARTNERSHIP_ADMIN: frozenset(),
+    Role.DATA_OFFICER: frozenset(),
 }
 
 

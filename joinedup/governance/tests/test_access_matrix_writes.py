@@ -83,8 +83,7 @@ POST_RULES: dict[str, Callable[[Who], bool]] = {
     "pathways:case_key_people": _lead_casework,
     "pathways:case_handover": _lead_casework,
     "pathways:task_take": _lead_casework,
-    "jobs:start_linkage_train": _may(Perm.ADMIN_PARTNERSHIP),
-    "jobs:start_linkage_run": _may(Perm.ADMIN_PARTNERSHIP),
+    "jobs:start": _may(Perm.ADMIN_PARTNERSHIP),
     "api:decide_record_match": lambda who: who.relation == "own_agency" and who.can(Perm.CREATE_AGENCY_RECORD),
 }
 

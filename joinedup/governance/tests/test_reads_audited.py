@@ -51,6 +51,7 @@ NOT_PERSONAL: dict[str, str] = {
     "referrals:step": "the referrer's own draft, as they typed it",
     "referrals:check": "the referrer's own draft, as they typed it",
     "referrals:import": "an upload form",
+    "imports:new": "an upload form (a kept file is named, not shown)",
     "linkage:queue": "a queue of pairs by score; each pair opened through the audited pair page",
     "linkage:split": "POST only",
     "linkage:queue_decide": "POST only",
@@ -94,8 +95,7 @@ NOT_PERSONAL: dict[str, str] = {
     "oidc_logout": "the round trip to the identity provider",
     "jobs:list": "background jobs: who started them and counts, never a child's data",
     "jobs:detail": "one job's progress and counts",
-    "jobs:start_linkage_train": "POST only",
-    "jobs:start_linkage_run": "POST only",
+    "jobs:start": "POST only",
 }
 
 

@@ -12,7 +12,8 @@ from django_tasks_db.models import DBTaskResult
 
 from joinedup.audit.models import AuditEvent
 from joinedup.conftest import make_record
-from joinedup.jobs.models import Job, JobKind, JobStatus
+from joinedup.jobs.models import Job, JobStatus
+from joinedup.linkage.jobs import LINKAGE_RUN, LINKAGE_TRAIN
 from joinedup.linkage.models import LinkageRun
 from joinedup.linkage.services import linkage_model_activate, linkage_model_save
 
@@ -42,7 +43,7 @@ def test_an_admin_starts_a_linkage_run_and_the_worker_finishes_it(world: Any, tr
     admin = world.users["partnership_admin"]
     client = client_for(admin)
 
-    response = client.post("/jobs/linkage/run/")
+    response = client.post("/jobs/start/linkage_run/")
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.uuid}/"
     assert job.status == JobStatus.QUEUED and job.started_by == admin
@@ -71,7 +72,7 @@ def test_an_admin_starts_a_linkage_run_and_the_worker_finishes_it(world: Any, tr
 @pytest.mark.django_db(transaction=True)
 def test_a_run_with_no_model_in_use_fails_in_words(world: Any) -> None:
     client = client_for(world.users["partnership_admin"])
-    client.post("/jobs/linkage/run/")
+    client.post("/jobs/start/linkage_run/")
     work()
     job = Job.objects.get()
     assert job.status == JobStatus.FAILED
@@ -85,17 +86,17 @@ def test_a_run_with_no_model_in_use_fails_in_words(world: Any) -> None:
 def test_training_with_too_few_records_fails_in_words_and_saves_no_model(world: Any) -> None:
     records(world)
     client = client_for(world.users["partnership_admin"])
-    client.post("/jobs/linkage/train/", {"seed": "3"})
+    client.post("/jobs/start/linkage_train/", {"seed": "3"})
     work()
     job = Job.objects.get()
-    assert job.kind == JobKind.LINKAGE_TRAIN and job.params == {"seed": 3}
+    assert job.kind == LINKAGE_TRAIN and job.params == {"seed": 3}
     assert job.status == JobStatus.FAILED
     assert job.error.startswith("There are 13 agency records: at least 50 are needed to train a model.")
 
 
 def test_training_refuses_a_bad_seed_and_queues_nothing(world: Any) -> None:
     client = client_for(world.users["partnership_admin"])
-    response = client.post("/jobs/linkage/train/", {"seed": "many"})
+    response = client.post("/jobs/start/linkage_train/", {"seed": "many"})
     assert response.status_code == 400
     assert "Enter the seed as a whole number, like 1" in response.content.decode()
     assert Job.objects.count() == 0 and DBTaskResult.objects.count() == 0
@@ -104,8 +105,8 @@ def test_training_refuses_a_bad_seed_and_queues_nothing(world: Any) -> None:
 def test_only_partnership_admins_may_start_linkage_jobs(world: Any) -> None:
     for role in ("screener", "practitioner", "dpo"):
         client = client_for(world.users[role])
-        assert client.post("/jobs/linkage/run/").status_code == 403
-        assert client.post("/jobs/linkage/train/").status_code == 403
+        assert client.post("/jobs/start/linkage_run/").status_code == 403
+        assert client.post("/jobs/start/linkage_train/").status_code == 403
     assert Job.objects.count() == 0 and DBTaskResult.objects.count() == 0
 
 
@@ -113,7 +114,7 @@ def test_a_job_is_hidden_from_people_who_did_not_start_it_unless_they_may_start_
     from joinedup.conftest import make_user
     from joinedup.jobs.services import job_start
 
-    job = job_start(actor=world.users["partnership_admin"], kind=JobKind.LINKAGE_RUN, steps=3)
+    job = job_start(actor=world.users["partnership_admin"], kind=LINKAGE_RUN)
     other_admin = make_user(world, role="partnership_admin", agency="police")
     assert client_for(other_admin).get(f"/jobs/{job.uuid}/").status_code == 200
     assert client_for(world.users["screener"]).get(f"/jobs/{job.uuid}/").status_code == 404
@@ -122,17 +123,73 @@ def test_a_job_is_hidden_from_people_who_did_not_start_it_unless_they_may_start_
 
 def test_the_linkage_models_page_offers_the_jobs_to_admins_only(world: Any) -> None:
     page = client_for(world.users["partnership_admin"]).get("/linkage/models/").content.decode()
-    assert 'action="/jobs/linkage/run/"' in page and 'action="/jobs/linkage/train/"' in page
+    assert 'action="/jobs/start/linkage_run/"' in page and 'action="/jobs/start/linkage_train/"' in page
     page = client_for(world.users["screener"]).get("/linkage/models/").content.decode()
-    assert "/jobs/linkage/run/" not in page
+    assert "/jobs/start/linkage_run/" not in page
 
 
 @pytest.mark.parametrize("role", ["practitioner", "screener", "exploitation_coordinator", "strategic_lead", "analyst",
                                   "participation_officer", "dpo", None])  # fmt: skip
 def test_refused_starts_queue_nothing(world: Any, role: str | None) -> None:
     client = client_for(world.users[role]) if role else Client()
-    for url in ("/jobs/linkage/run/", "/jobs/linkage/train/"):
+    for url in ("/jobs/start/linkage_run/", "/jobs/start/linkage_train/"):
         response = client.post(url)
         assert response.status_code == (403 if role else 302)
     assert Job.objects.count() == 0 and DBTaskResult.objects.count() == 0
     assert not AuditEvent.objects.filter(event__startswith="job.").exists()
+
+
+def test_linkage_registers_its_kinds_from_its_own_app() -> None:
+    from joinedup.jobs.registry import job_kind, job_kinds
+
+    assert [entry.kind for entry in job_kinds("linkage")] == [LINKAGE_TRAIN, LINKAGE_RUN]
+    assert job_kind(LINKAGE_RUN).handler.__module__ == "joinedup.linkage.jobs"  # type: ignore[union-attr]
+
+
+def test_an_unregistered_kind_is_refused_by_the_model_the_service_and_the_start_url(world: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from joinedup.jobs.services import job_start
+
+    admin = world.users["partnership_admin"]
+    with pytest.raises(ValidationError, match="Unknown kind of job 'nightly_magic'"):
+        job_start(actor=admin, kind="nightly_magic")
+    job = Job(kind="nightly_magic", started_by=admin)
+    with pytest.raises(ValidationError) as raised:
+        job.full_clean()
+    assert "kind" in raised.value.message_dict
+    assert client_for(admin).post("/jobs/start/nightly_magic/").status_code == 404
+    assert Job.objects.count() == 0 and DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kind_registered_by_any_app_runs_with_its_own_permission_and_scope(world: Any) -> None:
+    """A kind is a registration, not a code change in jobs: register one here, start it, run the worker."""
+    from joinedup.conftest import make_user
+    from joinedup.jobs.registry import _KINDS, register_job_kind
+    from joinedup.jobs.services import job_start
+
+    def count_agencies(job: Job, report: Any) -> tuple[str, str]:
+        report("Counting", 1)
+        return f"Counted for {job.agency.name}.", ""  # type: ignore[union-attr]
+
+    register_job_kind(
+        kind="test_count", label="Count agencies", steps=2, handler=count_agencies,
+        perm="create_agency_record", scope="agency",
+    )  # fmt: skip
+    try:
+        practitioner = world.users["practitioner"]
+        job = job_start(actor=practitioner, kind="test_count")
+        assert job.agency == world.agencies["city_csc"] and job.steps == 2
+        work()
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED and job.result == "Counted for City Children's Services."
+        # Agency scope: a colleague who may start it sees it; the same role at another agency does not.
+        colleague = make_user(world, role="practitioner")
+        elsewhere = make_user(world, role="practitioner", agency="police")
+        assert client_for(colleague).get(f"/jobs/{job.uuid}/").status_code == 200
+        assert client_for(elsewhere).get(f"/jobs/{job.uuid}/").status_code == 404
+        assert client_for(world.users["dpo"]).get(f"/jobs/{job.uuid}/").status_code == 404
+        assert "Count agencies" in client_for(colleague).get("/jobs/").content.decode()
+    finally:
+        del _KINDS["test_count"]

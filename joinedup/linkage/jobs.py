@@ -1,27 +1,45 @@
-"""What each kind of job does. Each takes the job and a progress reporter and
+"""Linkage's background jobs: training a model and a batch run, registered from linkage's apps.py.
+
+Each handler takes the job and a progress reporter (jobs/registry.py) and
 returns what it made, in words and as a link; a JobError says, in words, what
-to fix before trying again."""
+to fix before trying again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.urls import reverse
 
-from joinedup.jobs.models import Job, JobKind
+from joinedup.jobs.models import Job
+from joinedup.jobs.registry import JobError, Report, register_job_kind
 from joinedup.linkage import model as splink_model
 from joinedup.linkage.access import agency_records_for_linkage
 from joinedup.linkage.features import RECORD_FIELDS, records_to_table
 from joinedup.linkage.services import active_model, linkage_apply, linkage_model_save
 from joinedup.linkage.spark import EngineError
+from joinedup.partnership.roles import Perm
 
-Report = Callable[[str, int | None], None]
+LINKAGE_TRAIN = "linkage_train"
+LINKAGE_RUN = "linkage_run"
 MIN_TRAINING_RECORDS = 50
 
 
-class JobError(Exception):
-    """A failure the person who started the job can act on; its message is shown as it is."""
+class StartTrainingForm(forms.Form):
+    # The button sends no seed (1); a seed makes a training reproducible when support asks for one.
+    seed = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        error_messages={
+            "invalid": "Enter the seed as a whole number, like 1",
+            "min_value": "Enter a seed of 1 or more",
+        },
+    )
+
+    def clean_seed(self) -> int:
+        return self.cleaned_data["seed"] or 1
 
 
 def _records() -> Any:
@@ -66,8 +84,24 @@ def linkage_run(job: Job, report: Report) -> tuple[str, str]:
     return f"Linkage run with model v{model.version} finished: {figures}.", reverse("linkage:queue")
 
 
-KINDS: dict[str, tuple[int, Callable[[Job, Report], tuple[str, str]]]] = {
-    # kind: (steps, handler)
-    JobKind.LINKAGE_TRAIN: (2, linkage_train),
-    JobKind.LINKAGE_RUN: (3, linkage_run),
-}
+def register() -> None:
+    """Called from LinkageConfig.ready(): both are started from the Linkage models page by partnership admins."""
+    register_job_kind(
+        kind=LINKAGE_TRAIN,
+        label="Train a linkage model",
+        steps=2,
+        handler=linkage_train,
+        perm=Perm.ADMIN_PARTNERSHIP,
+        owner="linkage",
+        start_form=StartTrainingForm,
+        start_label="Train a new model",
+    )
+    register_job_kind(
+        kind=LINKAGE_RUN,
+        label="Linkage run",
+        steps=3,
+        handler=linkage_run,
+        perm=Perm.ADMIN_PARTNERSHIP,
+        owner="linkage",
+        start_label="Start a linkage run",
+    )

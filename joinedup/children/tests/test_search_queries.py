@@ -1,0 +1,48 @@
+"""A search's queries do not grow with its results: known-elsewhere disclosures go in one insert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from joinedup.children.models import Disclosure
+from joinedup.children.selectors import child_search
+from joinedup.conftest import make_agreement, make_record, same_child
+
+
+def _grow(world: Any, start: int, n: int) -> None:
+    """n children in the practitioner's work (City's records) and n known only to the police and health."""
+    for i in range(start, start + n):
+        make_record(world, given_names="Kayden", family_name=f"Mercer{i}")
+        police = make_record(world, agency="police", given_names="Kayden", family_name=f"Far{i}", postcode="S80 1AB")
+        health = make_record(world, agency="health", given_names="Kayden", family_name=f"Far{i}", postcode="S80 1AB")
+        same_child(police, health)
+
+
+def _search(world: Any) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        results = child_search(user=world.users["practitioner"], query="kayden")
+    return results, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_search_writes_its_know_of_disclosures_in_one_insert_whatever_the_results(
+    world: Any, django_assert_num_queries: Any
+) -> None:
+    make_agreement(world, parties=("city_csc", "police", "health"), know_of_only=True)
+    _grow(world, 0, 3)
+    child_search(user=world.users["practitioner"], query="kayden")  # warm per-process caches
+    Disclosure.objects.all().delete()  # test set-up only: count what the measured search writes
+    results, queries = _search(world)
+    assert len(results.children) == 3 and len(results.known_elsewhere) == 3
+    assert Disclosure.objects.count() == 6  # two holders for each child known elsewhere
+    inserts = [q for q in queries if q.startswith('INSERT INTO "children_disclosure"')]
+    assert len(inserts) == 1
+
+    _grow(world, 3, 6)
+    Disclosure.objects.all().delete()
+    with django_assert_num_queries(len(queries)):
+        results = child_search(user=world.users["practitioner"], query="kayden")
+    assert len(results.children) == 9 and len(results.known_elsewhere) == 9
+    assert Disclosure.objects.count() == 18
