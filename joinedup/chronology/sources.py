@@ -31,6 +31,7 @@ from django.utils import timezone
 from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
+from joinedup.core.text import quoted
 from joinedup.linkage.models import ChildJoin
 from joinedup.participation.access import contributions_readable, referral_words_readable
 from joinedup.participation.models import Contribution
@@ -286,7 +287,7 @@ def words_source(user: Any, access: Any) -> list[Entry]:
             date_only=True,
             kind="words",
             title="The child said",
-            summary=f"\u201c{shown.item.words[:400]}\u201d",
+            summary=quoted(shown.item.words, 400),
             agency=shown.holder.name,
             via=shown.via,
         )
@@ -301,7 +302,7 @@ def words_source(user: Any, access: Any) -> list[Entry]:
                 when=shown.item.received_at or shown.item.created_at,
                 kind="words",
                 title="The child said (in a referral)",
-                summary=f"\u201c{shown.item.child_says[:400]}\u201d",
+                summary=quoted(shown.item.child_says, 400),
                 agency=shown.holder.name,
                 via=shown.via,
             )
