@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from joinedup.children.access import ChildAccess
-from joinedup.chronology.models import SignificantEvent
+from joinedup.chronology.models import RecordCheckRequest, SignificantEvent
 
 
 def significant_events_visible(*, access: ChildAccess) -> QuerySet[SignificantEvent, Any]:
@@ -29,3 +29,16 @@ def significant_events_visible(*, access: ChildAccess) -> QuerySet[SignificantEv
         if grant.level == "content":
             allowed |= Q(agency_id=agency_id, category__in=sorted(grant.categories))
     return events.filter(allowed)
+
+
+def check_requests_for_holder(*, access: ChildAccess) -> list[RecordCheckRequest]:
+    """Requests to check a detail of this child's record made to the user's own agency: the
+    holder sees what it was asked (which detail, by which agency, when, the note), newest first.
+    Only an agency holding a record of the child is asked, so these name nothing the user may not see."""
+    if not access.own_records:
+        return []
+    return list(
+        RecordCheckRequest.objects.filter(child=access.child, to_agency_id=access.membership.agency_id)
+        .select_related("asked_by__membership__agency")
+        .order_by("-created_at")[:10]
+    )

@@ -108,6 +108,26 @@ class TestAtAGlance:
         assert "You asked Shire Police to check this" in again.content.decode()
         assert RecordCheckRequest.objects.count() == 1
 
+    def test_the_holding_agency_sees_what_it_was_asked_and_no_one_else_does(
+        self, world: Any, shared_child: Any
+    ) -> None:
+        officer = make_user(world, role="practitioner", agency="police")
+        body = {
+            "to_agency": str(world.agencies["police"].uuid),
+            "field": "date_of_birth",
+            "note": '"Birth certificate"',
+        }
+        _client(world.users["practitioner"]).post(reverse("chronology:check_ask", args=[shared_child.uuid]), body)
+        url = reverse("children:detail", args=[shared_child.uuid])
+        held = _client(officer).get(url).content.decode()
+        asked = held[held.index('id="check-requests"') :][:800]
+        assert "City Children&#x27;s Services asked" in asked and "date of birth" in asked
+        assert "\u201cBirth certificate\u201d" in asked
+        # The asker, and an agency that was not asked, see no such panel.
+        assert 'id="check-requests"' not in _client(world.users["practitioner"]).get(url).content.decode()
+        health = make_user(world, role="practitioner", agency="health")
+        assert 'id="check-requests"' not in _client(health).get(url).content.decode()
+
     def test_an_agency_whose_record_is_hidden_cannot_be_asked(self, world: Any, shared_child: Any) -> None:
         body = {"to_agency": str(world.agencies["health"].uuid), "field": "nhs_number"}
         _client(world.users["practitioner"]).post(reverse("chronology:check_ask", args=[shared_child.uuid]), body)
