@@ -88,6 +88,7 @@ class TestAtAGlance:
         self, world: Any, shared_child: Any, django_capture_on_commit_callbacks: Any
     ) -> None:
         officer = make_user(world, role="practitioner", agency="police")
+        lead = make_user(world, role="strategic_lead", agency="police")
         client = _client(world.users["practitioner"])
         url = reverse("chronology:check_ask", args=[shared_child.uuid])
         body = {
@@ -102,6 +103,8 @@ class TestAtAGlance:
         assert request.to_agency == world.agencies["police"] and request.field == "date_of_birth"
         assert AuditEvent.objects.filter(event="record_check.requested", child_uuid=shared_child.uuid).exists()
         note = Notification.objects.get(user=officer, kind="record_check")
+        # Only those who can correct the record are told: a strategic lead there could not open the child.
+        assert not Notification.objects.filter(kind="record_check", user=lead).exists()
         assert "Keiht Abdul Smith" in note.title  # as the police's own record names the child
         # Asking again at once is refused with a reason, and nothing more is written.
         again = client.post(url, body, follow=True)
