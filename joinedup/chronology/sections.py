@@ -19,7 +19,12 @@ def glance_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
         return None
     return (
         "chronology/partials/glance.html",
-        {"glance": glance, "child": access.child, "asked": check_requests_for_holder(access=access)},
+        {
+            "glance": glance,
+            "child": access.child,
+            "asked": check_requests_for_holder(access=access),
+            "purpose": access.purpose,
+        },
     )
 
 

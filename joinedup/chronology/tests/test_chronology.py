@@ -131,6 +131,26 @@ class TestAtAGlance:
         health = make_user(world, role="practitioner", agency="health")
         assert 'id="check-requests"' not in _client(health).get(url).content.decode()
 
+    def test_asking_under_the_purpose_the_page_was_opened_for(self, world: Any) -> None:
+        """Records shared only for strategy discussions disagree: asked from the page opened for one,
+        the request is made under that purpose, and the page comes back under it."""
+        city = make_record(world, agency="city_csc", date_of_birth=dt.date(2012, 6, 10))
+        police = make_record(world, agency="police", date_of_birth=dt.date(2012, 10, 6))
+        child = same_child(city, police)
+        make_agreement(world, parties=("city_csc", "police"), purposes=("strategy_discussion",))
+        client = _client(world.users["practitioner"])
+        page = client.get(reverse("children:detail", args=[child.uuid]), {"purpose": "strategy_discussion"})
+        assert 'id="disagree-date_of_birth"' in page.content.decode()
+        body = {
+            "to_agency": str(world.agencies["police"].uuid),
+            "field": "date_of_birth",
+            "purpose": "strategy_discussion",
+        }
+        response = client.post(reverse("chronology:check_ask", args=[child.uuid]), body, follow=True)
+        assert response.redirect_chain[-1][0].endswith("?purpose=strategy_discussion")
+        assert "Shire Police has been asked to check" in response.content.decode()
+        assert RecordCheckRequest.objects.filter(to_agency=world.agencies["police"]).exists()
+
     def test_an_agency_whose_record_is_hidden_cannot_be_asked(self, world: Any, shared_child: Any) -> None:
         body = {"to_agency": str(world.agencies["health"].uuid), "field": "nhs_number"}
         _client(world.users["practitioner"]).post(reverse("chronology:check_ask", args=[shared_child.uuid]), body)
