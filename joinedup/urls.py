@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from joinedup.api import api
-from joinedup.participation import views as participation_views
+from joinedup.participation import public as participation_public
 from joinedup.partnership.admin import admin_site
 from joinedup.shell import views as shell_views
 
@@ -21,7 +21,8 @@ urlpatterns = [
     path("notifications/", include("joinedup.notifications.urls")),
     path("pathways/", include("joinedup.pathways.urls")),
     path("participation/", include("joinedup.participation.urls")),
-    path("young-people/", participation_views.public, name="public_opportunities"),
+    path("young-people/", participation_public.public, name="public_opportunities"),
+    path("young-people/<uuid:partnership_uuid>/", participation_public.public_for, name="public_opportunities_for"),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
     # The health probe and the OIDC round trip (joinedup/ops), and background jobs.

@@ -111,6 +111,9 @@ class ChildAccess:
     shared: list[SharedRecord]
     know_of: list[tuple[AgencyRecord, Grant]]
     break_glass: BreakGlassGrant | None
+    # The agreements' grants to the user's agency for `purpose`, by partner agency id, as the
+    # policy found them opening the child: what else is read of the child asks these, once.
+    grants: dict[int, Grant] = field(default_factory=dict)
 
     @property
     def all_records(self) -> list[AgencyRecord]:
@@ -184,6 +187,7 @@ def child_access(*, user: Any, child_uuid: UUID | str, purpose: str) -> ChildAcc
         shared=shared,
         know_of=know_of,
         break_glass=glass,
+        grants=grants,
     )
 
 

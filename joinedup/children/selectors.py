@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
@@ -28,7 +29,7 @@ from joinedup.children.access import (
     pseudonymised_children,
     search_scope,
 )
-from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child
+from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child, Disclosure
 from joinedup.children.reassign import split_destinations
 from joinedup.children.services import disclosures_record, disclosures_record_many
 from joinedup.core.text import name_key
@@ -219,13 +220,26 @@ def child_search(
             )
             .order_by("-updated_at")
         )
+        shown: list[tuple[Child, list[tuple[AgencyRecord, list[str], Grant]]]] = []
         for child in children:
             know = scope.know_of(child.partner_records)
             if child.visible_records:
                 results.append(ChildResult(child=child, records=child.visible_records, know_of=know))
-            elif know:
-                # In the user's work through break-glass only: known elsewhere.
-                elsewhere.append(KnowOfResult(child=child, holders=know))
+                continue
+            # In the user's work while their agency holds no record (a case handed over to it,
+            # a referral it made, break-glass): found as the child page would show them.
+            try:
+                access = child_access(user=user, child_uuid=child.uuid, purpose=purpose)
+            except Http404:
+                if know:
+                    elsewhere.append(KnowOfResult(child=child, holders=know))
+                continue
+            result, items = _partner_card(child, access)
+            results.append(result)
+            if items:
+                shown.append((child, items))
+        for shown_child, items in shown:
+            disclosures_record(user=user, child=shown_child, items=items, purpose=purpose, channel=Channel.PAGE)
         by_child: dict[int, list[AgencyRecord]] = {}
         for record in partner_matches:
             if record.child_id not in visible_ids:
@@ -313,6 +327,56 @@ def child_view(*, user: Any, child_uuid: Any, purpose: str, channel: str = "page
     return ChildView(access=access)
 
 
+def _partner_card(child: Child, access: ChildAccess) -> tuple[ChildResult, list[tuple[AgencyRecord, list[str], Grant]]]:
+    """A child the user's agency holds no record of, as a card shows them, and what the card
+    discloses of partners' records: identity (and area) from the first that names the child,
+    and the know-of list."""
+    result = ChildResult(child=child, records=[], know_of=access.know_of, shared=[s for s in access.shared if s.fields])
+    items = [(r, ["know_of"], g) for r, g in access.know_of]
+    named = next((s for s in result.shared if "given_names" in s.fields), None)
+    if named is not None:
+        items.append((named.record, sorted({FIELD_CATEGORIES[n] for n in named.fields}), named.grant))
+    return result, items
+
+
+def _not_yet_disclosed(
+    *, user: Any, shown: list[tuple[Child, list[tuple[AgencyRecord, list[str], Grant]]]]
+) -> list[tuple[Child, list[tuple[AgencyRecord, list[str], Grant]]]]:
+    """Of what a list would disclose, what this user has not already been disclosed: under the
+    same break-glass grant ever, or under the same agreement today, covering the same categories.
+    One query however many children the list shows."""
+    records = [record.pk for _, items in shown for record, _, _ in items]
+    if not records:
+        return shown
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    earlier: dict[tuple[int, int | None, int | None], set[str]] = {}
+    # access: this user's own disclosure log, for the records the caller already opened
+    for record_id, glass_id, agreement_id, occurred_at, categories in Disclosure.objects.filter(
+        user=user, record_id__in=records
+    ).values_list("record_id", "break_glass_id", "agreement_id", "occurred_at", "categories"):
+        if glass_id is None and occurred_at < today:
+            continue
+        earlier.setdefault((record_id, glass_id, None if glass_id else agreement_id), set()).update(categories)
+    remaining = []
+    for child, items in shown:
+        fresh = [
+            (record, categories, grant)
+            for record, categories, grant in items
+            if not set(categories)
+            <= earlier.get(
+                (
+                    record.pk,
+                    getattr(grant.break_glass, "pk", None),
+                    None if grant.break_glass else getattr(grant.agreement, "pk", None),
+                ),
+                set(),
+            )
+        ]
+        if fresh:
+            remaining.append((child, fresh))
+    return remaining
+
+
 def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
     """Children the user opened most recently that they may still see, each shown as the child
     page would: a child reached by break-glass, or by a case while the user's agency holds no
@@ -357,20 +421,15 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
                 access = child_access(user=user, child_uuid=child.uuid, purpose=purpose)
             except Http404:
                 continue
-            result = ChildResult(
-                child=child, records=[], know_of=access.know_of, shared=[s for s in access.shared if s.fields]
-            )
+            result, items = _partner_card(child, access)
             results.append(result)
-            # What the card shows of partners' records: identity (and area) for the first that
-            # names the child, and the know-of list.
-            items = [(r, ["know_of"], g) for r, g in access.know_of]
-            named = next((s for s in result.shared if "given_names" in s.fields), None)
-            if named is not None:
-                items.append((named.record, sorted({FIELD_CATEGORIES[n] for n in named.fields}), named.grant))
             if items:
                 shown.append((child, items))
-        for shown_child, items in shown:
+        # The list is drawn on every visit home: what it shows was disclosed once already under
+        # the same break-glass grant, or today under the same agreement, and is not logged again.
+        for shown_child, items in _not_yet_disclosed(user=user, shown=shown):
             disclosures_record(user=user, child=shown_child, items=items, purpose=purpose, channel=Channel.PAGE)
+        # The read itself is audited every time, as every read of partners' data is.
         if shown:
             audit_record(
                 actor=user,

@@ -22,6 +22,7 @@ from django.utils.dateformat import format as date_format
 
 from joinedup.children.models import AgencyRecord, Sex
 from joinedup.chronology.models import CheckField
+from joinedup.core.validators import format_nhs_number
 
 # The details that identify a child: a disagreement on these is stated and may be checked.
 IDENTIFYING = {CheckField.DATE_OF_BIRTH, CheckField.SEX, CheckField.NHS_NUMBER, CheckField.NAME}
@@ -202,7 +203,7 @@ def child_glance(access: Any) -> Glance:
         Detail(
             "nhs_number",
             "NHS number",
-            _collect(rows(lambda f: f.get("nhs_number") or "")),
+            _collect(rows(lambda f: format_nhs_number(f.get("nhs_number") or ""))),
             check_field=CheckField.NHS_NUMBER,
         ),
         Detail(

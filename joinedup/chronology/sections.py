@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from joinedup.chronology.access import check_requests_for_holder
 from joinedup.chronology.glance import child_glance
 from joinedup.chronology.selectors import chronology_entries
 from joinedup.partnership.access import user_can
@@ -16,7 +17,15 @@ def glance_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
     glance = child_glance(access)
     if not glance.details:
         return None
-    return "chronology/partials/glance.html", {"glance": glance, "child": access.child}
+    return (
+        "chronology/partials/glance.html",
+        {
+            "glance": glance,
+            "child": access.child,
+            "asked": check_requests_for_holder(access=access),
+            "purpose": access.purpose,
+        },
+    )
 
 
 def chronology_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:

@@ -18,6 +18,7 @@ from joinedup.chronology.sources import category_for
 from joinedup.linkage.access import review_purpose
 from joinedup.notifications.services import notify
 from joinedup.partnership.models import Membership
+from joinedup.partnership.roles import Perm, role_can
 
 
 @transaction.atomic
@@ -57,7 +58,7 @@ def significant_event_record(
 def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str, note: str) -> RecordCheckRequest:
     """Ask an agency whose record disagrees with others to check one detail.
 
-    Its casework members are notified with a link to the child; the same asker
+    Its members who may correct its records are notified with a link to the child; the same asker
     asking the same agency about the same detail within a fortnight is refused.
     """
     if field not in CheckField.values:
@@ -86,7 +87,12 @@ def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str,
         child_uuid=access.child.uuid,
         new={"field": field, "to_agency": to_agency.name},
     )
-    recipients = [m.user for m in Membership.objects.filter(agency=to_agency, is_active=True).select_related("user")]
+    # Told: those at the holding agency who can correct its record (others would find a page they may not open).
+    recipients = [
+        m.user
+        for m in Membership.objects.filter(agency=to_agency, is_active=True).select_related("user")
+        if role_can(m.role, Perm.EDIT_AGENCY_RECORD)
+    ]
     label = CheckField(field).label.lower()
     # The holders are told about their own record, so it names the child as that record does.
     theirs = next((r for r in access.all_records if r.agency_id == to_agency.pk), None)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
+from joinedup.core.text import quoted
 from joinedup.linkage.models import ChildJoin
 from joinedup.participation.access import contributions_readable, referral_words_readable
 from joinedup.participation.models import Contribution
@@ -53,6 +54,22 @@ KINDS: dict[str, str] = {
 }
 
 
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One line of the chronology. `when` is a datetime; `date_only` events happened on a day."""
@@ -72,6 +89,22 @@ class Entry:
         return KINDS.get(self.kind, self.kind)
 
     @property
+    def local(self) -> dt.datetime:
+        return timezone.localtime(self.when)
+
+    @property
+    def when_iso(self) -> str:
+        return self.local.isoformat()
+
+    @property
+    def when_text(self) -> str:
+        """'3 November 2026' for a day, '3 November 2026, 14:05' for a moment. Formatted here
+        rather than by the template's date filter, which costs most of a long chronology's page."""
+        local = self.local
+        day = f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+        return day if self.date_only else f"{day}, {local:%H:%M}"
+
+    @property
     def sort_key(self) -> tuple[dt.datetime, str]:
         return (self.when, self.title)
 
@@ -81,7 +114,9 @@ Source = Callable[[Any, Any], list[Entry]]
 
 def _day(date: dt.date) -> dt.datetime:
     """A date as the start of that day in London, so it sorts among timed events."""
-    return timezone.make_aware(dt.datetime.combine(date, dt.time.min))
+    # zoneinfo zones resolve the offset from the wall time itself: no make_aware needed,
+    # which matters for a child with hundreds of dated events.
+    return dt.datetime.combine(date, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def records_source(user: Any, access: Any) -> list[Entry]:
@@ -219,16 +254,21 @@ def joins_source(user: Any, access: Any) -> list[Entry]:
 
 
 def events_source(user: Any, access: Any) -> list[Entry]:
+    labels = dict(EventKind.choices)
+    # Plain rows rather than model instances: a child's history may run to hundreds of events.
+    rows = significant_events_visible(access=access).values_list(
+        "occurred_on", "kind", "summary", "source", "agency__name"
+    )
     return [
         Entry(
-            when=_day(event.occurred_on),
+            when=_day(occurred_on),
             date_only=True,
             kind="event",
-            title=EventKind(event.kind).label,
-            summary=f"{event.summary} (Source: {event.source})",
-            agency=event.agency.name,
+            title=str(labels.get(kind, kind)),
+            summary=f"{summary} (Source: {source})",
+            agency=agency,
         )
-        for event in significant_events_visible(access=access)
+        for occurred_on, kind, summary, source, agency in rows
     ]
 
 
@@ -247,7 +287,7 @@ def words_source(user: Any, access: Any) -> list[Entry]:
             date_only=True,
             kind="words",
             title="The child said",
-            summary=f"\u201c{shown.item.words[:400]}\u201d",
+            summary=quoted(shown.item.words, 400),
             agency=shown.holder.name,
             via=shown.via,
         )
@@ -262,7 +302,7 @@ def words_source(user: Any, access: Any) -> list[Entry]:
                 when=shown.item.received_at or shown.item.created_at,
                 kind="words",
                 title="The child said (in a referral)",
-                summary=f"\u201c{shown.item.child_says[:400]}\u201d",
+                summary=quoted(shown.item.child_says, 400),
                 agency=shown.holder.name,
                 via=shown.via,
             )

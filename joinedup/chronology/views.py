@@ -9,7 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinedup.audit.exports import RecordedRead, pdf_response
@@ -116,9 +119,11 @@ def event_add(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @login_required
 def check_ask(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Ask the agency holding a record that disagrees with others to check one detail."""
-    # Who may open the child (child_view, 404 otherwise) may ask its holders to check.
-    view = child_view(user=request.user, child_uuid=child_uuid, purpose=_purpose(request))
+    # Who may open the child (child_view, 404 otherwise) may ask its holders to check, for the
+    # purpose the child page was opened under (which decided which records it showed).
     form = RecordCheckForm(request.POST)
+    purpose = request.POST.get("purpose") or _purpose(request)
+    view = child_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
     agencies = {r.agency.uuid: r.agency for r in view.access.all_records}
     if form.is_valid() and form.cleaned_data["to_agency"] in agencies:
         try:
@@ -135,4 +140,5 @@ def check_ask(request: HttpRequest, child_uuid: str) -> HttpResponse:
             messages.success(request, f"{agencies[form.cleaned_data['to_agency']].name} has been asked to check.")
     else:
         messages.error(request, "Choose an agency whose record you can see, and the detail to check.")
-    return redirect("children:detail", child_uuid=view.child.uuid)
+    back = reverse("children:detail", args=[view.child.uuid])
+    return redirect(back if purpose == _purpose(request) else f"{back}?{urlencode({'purpose': purpose})}")

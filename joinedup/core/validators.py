@@ -41,10 +41,14 @@ def validate_nhs_number(value: str) -> None:
     normalise_nhs_number(value)
 
 
-def format_nhs_number(digits: str) -> str:
-    """Show an NHS number in the 3-3-4 grouping people read it in."""
-    if len(digits) != 10:
-        return digits
+def format_nhs_number(value: str) -> str:
+    """Show an NHS number in the 3-3-4 grouping people read it in: 943 476 5919.
+
+    Spaces or hyphens already in it are regrouped; anything that is not ten digits is shown as it is.
+    """
+    digits = re.sub(r"[\s-]", "", value or "")
+    if len(digits) != 10 or not digits.isdigit():
+        return value or ""
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
 
 

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from joinedup.audit.services import audit_record
 from joinedup.children.models import Child
-from joinedup.partnership.models import Agency, AgencyType, Area
+from joinedup.notifications.services import notify
+from joinedup.partnership.models import Agency, AgencyType, Area, Membership
+from joinedup.partnership.roles import Perm, role_can
 from joinedup.pathways.definitions import EVENTS, MEETING_EVENTS, Clock, Definition
 from joinedup.pathways.engine import calendar_for, definition_for, definition_of, version_for
 from joinedup.pathways.models import Case, CaseEvent, CaseStatus, Handover, HandoverStatus, Meeting, Task
@@ -202,6 +205,22 @@ def case_close(*, actor: Any, case: Case, outcome: str, at: dt.datetime | None =
 # --- handover across the boundary ----------------------------------------------------
 
 
+def _casework_team(agency: Agency, *, team_of: Any = None) -> list[Any]:
+    """Who hears about a handover at `agency`: the active members who work cases there; only
+    `team_of`'s team when that user has one (the team that offered the case)."""
+    members = Membership.objects.filter(agency=agency, is_active=True).select_related("user")
+    team_id = getattr(getattr(team_of, "membership", None), "team_id", None)
+    if team_id is not None and team_of.membership.agency_id == agency.pk:
+        members = members.filter(team_id=team_id)
+    return [m.user for m in members if role_can(m.role, Perm.WORK_CASES)]
+
+
+def _tell_on_commit(*, users: list[Any], kind: str, title: str, body: str, url: str) -> None:
+    # Sent once the handover is written: a rolled-back offer tells nobody. No names in the
+    # text: the link leads to the page, where the access policy decides what is shown.
+    transaction.on_commit(lambda: notify(users=users, kind=kind, title=title, body=body, url=url))
+
+
 @transaction.atomic
 def handover_offer(
     *, actor: Any, case: Case, to_area: Area, to_agency: Agency, reason: str, at: dt.datetime | None = None
@@ -234,6 +253,14 @@ def handover_offer(
     )
     audit_record(
         actor=actor, event="handover.offered", obj=handover, child_uuid=case.child.uuid, new={"to": to_agency.name}
+    )
+    _tell_on_commit(
+        users=_casework_team(to_agency),
+        kind="handover_offered",
+        title=f"A case is offered to {to_agency.name} from {handover.from_area.name}",
+        body=f"{handover.from_agency.name} asks {to_agency.name} to take a {case.pathway.title} case: "
+        f"the child has moved to {to_area.name}. Accept or decline it.",
+        url=reverse("pathways:handover", args=[handover.uuid]),
     )
     return handover
 
@@ -334,6 +361,13 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
         old=old,
         new={"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key},
     )
+    _tell_on_commit(
+        users=[*_casework_team(handover.from_agency, team_of=handover.offered_by), handover.offered_by],
+        kind="handover_accepted",
+        title=f"{handover.to_agency.name} accepted the case you handed over",
+        body=f"The case is with {handover.to_agency.name} in {handover.to_area.name} now: {clocks}.",
+        url=reverse("pathways:case", args=[case.uuid]),
+    )
     return case
 
 
@@ -360,6 +394,13 @@ def handover_decline(*, actor: Any, handover: Handover, reason: str) -> Handover
         obj=handover,
         child_uuid=handover.case.child.uuid,
         detail={"reason": reason},
+    )
+    _tell_on_commit(
+        users=[*_casework_team(handover.from_agency, team_of=handover.offered_by), handover.offered_by],
+        kind="handover_declined",
+        title=f"{handover.to_agency.name} declined the case you offered",
+        body=f"The case stays with {handover.from_agency.name}. Their reason: {handover.decision_reason}",
+        url=reverse("pathways:case", args=[handover.case.uuid]),
     )
     return handover
 

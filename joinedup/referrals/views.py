@@ -43,10 +43,22 @@ def _initial(referral: Referral | None, step: str) -> dict[str, Any]:
     return initial
 
 
+def _already_sent(request: HttpRequest, referral_uuid: str) -> HttpResponse | None:
+    """The author back on a page of a referral they have sent (the browser's Back, "Send"
+    pressed twice, a bookmarked step): say it was sent and show it, rather than refusing."""
+    seen = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
+    if seen.status != ReferralStatus.DRAFT and seen.created_by_id == request.user.pk:
+        messages.info(request, "This referral has already been sent.")
+        return redirect("referrals:detail", referral_uuid=seen.uuid)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def step(request: HttpRequest, step_name: str = "child", referral_uuid: str | None = None) -> HttpResponse:
     membership = require(request.user, Perm.RAISE_REFERRAL)
+    if referral_uuid and (sent := _already_sent(request, referral_uuid)) is not None:
+        return sent
     referral = (
         # for_change: a sent referral is refused here (403), so no step can edit it.
         referral_get_for_user(user=request.user, referral_uuid=referral_uuid, for_change=True)
@@ -86,12 +98,8 @@ def step(request: HttpRequest, step_name: str = "child", referral_uuid: str | No
 @require_http_methods(["GET", "POST"])
 @login_required
 def check(request: HttpRequest, referral_uuid: str) -> HttpResponse:
-    if request.method == "POST":
-        # "Send" pressed twice: the second press finds it sent, and says so rather than refusing.
-        seen = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
-        if seen.status != ReferralStatus.DRAFT and seen.created_by_id == request.user.pk:
-            messages.info(request, "This referral has already been sent.")
-            return redirect("referrals:detail", referral_uuid=seen.uuid)
+    if (sent := _already_sent(request, referral_uuid)) is not None:
+        return sent
     referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid, for_change=True)
     problems: dict[str, str] = {}
     if request.method == "POST":

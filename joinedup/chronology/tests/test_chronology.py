@@ -88,6 +88,7 @@ class TestAtAGlance:
         self, world: Any, shared_child: Any, django_capture_on_commit_callbacks: Any
     ) -> None:
         officer = make_user(world, role="practitioner", agency="police")
+        lead = make_user(world, role="strategic_lead", agency="police")
         client = _client(world.users["practitioner"])
         url = reverse("chronology:check_ask", args=[shared_child.uuid])
         body = {
@@ -102,11 +103,53 @@ class TestAtAGlance:
         assert request.to_agency == world.agencies["police"] and request.field == "date_of_birth"
         assert AuditEvent.objects.filter(event="record_check.requested", child_uuid=shared_child.uuid).exists()
         note = Notification.objects.get(user=officer, kind="record_check")
+        # Only those who can correct the record are told: a strategic lead there could not open the child.
+        assert not Notification.objects.filter(kind="record_check", user=lead).exists()
         assert "Keiht Abdul Smith" in note.title  # as the police's own record names the child
         # Asking again at once is refused with a reason, and nothing more is written.
         again = client.post(url, body, follow=True)
         assert "You asked Shire Police to check this" in again.content.decode()
         assert RecordCheckRequest.objects.count() == 1
+
+    def test_the_holding_agency_sees_what_it_was_asked_and_no_one_else_does(
+        self, world: Any, shared_child: Any
+    ) -> None:
+        officer = make_user(world, role="practitioner", agency="police")
+        body = {
+            "to_agency": str(world.agencies["police"].uuid),
+            "field": "date_of_birth",
+            "note": '"Birth certificate"',
+        }
+        _client(world.users["practitioner"]).post(reverse("chronology:check_ask", args=[shared_child.uuid]), body)
+        url = reverse("children:detail", args=[shared_child.uuid])
+        held = _client(officer).get(url).content.decode()
+        asked = held[held.index('id="check-requests"') :][:800]
+        assert "City Children&#x27;s Services asked" in asked and "date of birth" in asked
+        assert "\u201cBirth certificate\u201d" in asked
+        # The asker, and an agency that was not asked, see no such panel.
+        assert 'id="check-requests"' not in _client(world.users["practitioner"]).get(url).content.decode()
+        health = make_user(world, role="practitioner", agency="health")
+        assert 'id="check-requests"' not in _client(health).get(url).content.decode()
+
+    def test_asking_under_the_purpose_the_page_was_opened_for(self, world: Any) -> None:
+        """Records shared only for strategy discussions disagree: asked from the page opened for one,
+        the request is made under that purpose, and the page comes back under it."""
+        city = make_record(world, agency="city_csc", date_of_birth=dt.date(2012, 6, 10))
+        police = make_record(world, agency="police", date_of_birth=dt.date(2012, 10, 6))
+        child = same_child(city, police)
+        make_agreement(world, parties=("city_csc", "police"), purposes=("strategy_discussion",))
+        client = _client(world.users["practitioner"])
+        page = client.get(reverse("children:detail", args=[child.uuid]), {"purpose": "strategy_discussion"})
+        assert 'id="disagree-date_of_birth"' in page.content.decode()
+        body = {
+            "to_agency": str(world.agencies["police"].uuid),
+            "field": "date_of_birth",
+            "purpose": "strategy_discussion",
+        }
+        response = client.post(reverse("chronology:check_ask", args=[child.uuid]), body, follow=True)
+        assert response.redirect_chain[-1][0].endswith("?purpose=strategy_discussion")
+        assert "Shire Police has been asked to check" in response.content.decode()
+        assert RecordCheckRequest.objects.filter(to_agency=world.agencies["police"]).exists()
 
     def test_an_agency_whose_record_is_hidden_cannot_be_asked(self, world: Any, shared_child: Any) -> None:
         body = {"to_agency": str(world.agencies["health"].uuid), "field": "nhs_number"}

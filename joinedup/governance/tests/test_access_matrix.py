@@ -400,6 +400,9 @@ MATRIX: dict[str, Row] = {
     "pathways:task_take": Row(lambda w: reverse("pathways:task_take", args=[w.case.uuid]), always(405)),
     # For young people and families: no sign-in, nothing about any child.
     "public_opportunities": Row(lambda w: reverse("public_opportunities"), always(200)),
+    "public_opportunities_for": Row(
+        lambda w: reverse("public_opportunities_for", args=[w.own.agency.partnership.uuid]), always(200)
+    ),
     # The API documentation describes the endpoints, never data: it is public.
     "api:api-root": Row(lambda w: "/api/", always(404), api=True),
     "api:openapi-json": Row(lambda w: "/api/v1/openapi.json", always(200), api=True),

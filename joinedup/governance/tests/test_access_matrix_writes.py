@@ -120,6 +120,7 @@ PUBLIC = {
     "api:openapi-view",
     "api:api-root",
     "public_opportunities",
+    "public_opportunities_for",
     "healthz",
     "oidc_authentication_init",
     "oidc_authentication_callback",

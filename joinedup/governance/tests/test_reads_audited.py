@@ -69,6 +69,7 @@ NOT_PERSONAL: dict[str, str] = {
     "pathways:screening": "a queue; each referral opened through the audited screening page",
     "pathways:tasks": "the user's task list; each case opened through the audited case page",
     "public_opportunities": "public opportunities for young people",
+    "public_opportunities_for": "one partnership's public opportunities for young people",
     "api:api-root": "nothing",
     "api:openapi-json": "the API's schema",
     "api:openapi-view": "the API's reference",

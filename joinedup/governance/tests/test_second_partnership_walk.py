@@ -30,6 +30,7 @@ from joinedup.shell.services import api_token_create
 NOTHING_TO_LEAK = {
     "login": "the sign-in form",
     "public_opportunities": "published opportunities for young people: no one's data",
+    "public_opportunities_for": "a partnership's published opportunities for young people: no one's data",
     "api:openapi-json": "the API's schema",
     "api:openapi-view": "the API's reference",
     "api:api-root": "nothing",

@@ -84,3 +84,37 @@ def test_sending_twice_from_the_page_shows_the_sent_referral(world: Any) -> None
     assert again.status_code == 200 and "already been sent" in again.content.decode()
     assert Referral.objects.get().status == ReferralStatus.SUBMITTED
     assert AgencyRecord.objects.count() == 1
+
+
+@pytest.mark.parametrize("page", ["check", "step"])
+def test_going_back_to_a_sent_referral_shows_it_rather_than_refusing(world: Any, page: str) -> None:
+    """The browser's Back after "Send" reopens the check page (or a step): the author is shown the
+    referral they sent, never a 403."""
+    author = world.users["practitioner"]
+    draft = services.referral_draft_save(
+        actor=author,
+        referral=None,
+        data={
+            "child_details": {"given_names": "Zara", "family_name": "Pennington"},
+            "harm_types": ["county_lines"],
+            "indicators": "Seen at the station late at night.",
+            "consent": "given",
+            "family_informed": True,
+            "home_area": world.city,
+            "referrer_contact": "Duty line",
+        },
+    )
+    client = _client(author)
+    assert client.post(reverse("referrals:check", args=[draft.uuid])).status_code == 302
+    url = (
+        reverse("referrals:check", args=[draft.uuid])
+        if page == "check"
+        else reverse("referrals:step", args=[draft.uuid, "concerns"])
+    )
+    back = client.get(url, follow=True)
+    assert back.redirect_chain == [(reverse("referrals:detail", args=[draft.uuid]), 302)]
+    assert back.status_code == 200 and "already been sent" in back.content.decode()
+    # Someone else's sent referral is still not theirs to change.
+    other = world.user("practitioner", agency="city_csc")
+    assert _client(other).get(url).status_code in (403, 404)
+    assert Referral.objects.get().status == ReferralStatus.SUBMITTED
