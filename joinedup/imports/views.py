@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from joinedup.audit.exports import RecordedRead, csv_response
 from joinedup.children.services import EDITABLE_FIELDS
-from joinedup.core.csvsafe import csv_safe
 from joinedup.imports import selectors, services
 from joinedup.imports.access import agency_for_import, waiting_upload_for_user
 from joinedup.imports.forms import RecordImportForm
@@ -24,7 +22,9 @@ from joinedup.imports.services import IN_REQUEST_ROWS, import_summary
 def import_new(request: HttpRequest) -> HttpResponse:
     """Send a file: up to IN_REQUEST_ROWS rows are imported now, more by the worker; a refused file is kept."""
     agency = agency_for_import(request.user)
-    form = RecordImportForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even an empty one, so an empty form is told what is missing.
+    posted = request.method == "POST"
+    form = RecordImportForm(request.POST if posted else None, request.FILES if posted else None)
     kept = None
     if request.method == "POST":
         valid = form.is_valid()
@@ -92,10 +92,10 @@ def import_detail(request: HttpRequest, import_uuid: str) -> HttpResponse:
 @login_required
 def import_problems(request: HttpRequest, import_uuid: str) -> HttpResponse:
     imp, problems = selectors.record_import_problems(user=request.user, import_uuid=import_uuid)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-problems-{imp.uuid}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["row", "column", "problem"])
-    for p in problems:
-        writer.writerow([p.row, csv_safe(p.column), csv_safe(p.message)])
-    return response
+    return csv_response(
+        actor=request.user,
+        filename=f"import-problems-{imp.uuid}.csv",
+        header=["row", "column", "problem"],
+        rows=([p.row, p.column, p.message] for p in problems),
+        event=RecordedRead("records_import.problems_exported"),  # the selector wrote it
+    )

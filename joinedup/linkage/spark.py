@@ -108,21 +108,22 @@ def spark_session() -> Any:
 
 
 def spark_frame(rows: list[dict[str, Any]]) -> Any:
-    """The feature rows as a Spark DataFrame with the same column types as the DuckDB table."""
-    from pyspark.sql.types import ArrayType, IntegerType, StringType, StructField, StructType
+    """The feature rows as a Spark DataFrame, typed from the same Arrow schema as the DuckDB
+    table (features.arrow_schema), so a new feature column needs no edit here."""
+    import pyarrow as pa
+    from pyspark.sql.types import ArrayType, BooleanType, IntegerType, StringType, StructField, StructType
 
-    from joinedup.linkage.features import COLUMNS
+    from joinedup.linkage.features import arrow_schema
 
-    lists = {"given_groups", "given_variants", "family_parts", "other_keys"}
-    ints = {"dob_year", "dob_month", "dob_day"}
-    schema = StructType(
-        [
-            StructField(
-                name,
-                ArrayType(StringType()) if name in lists else IntegerType() if name in ints else StringType(),
-                True,
-            )
-            for name in COLUMNS
-        ]
-    )
-    return spark_session().createDataFrame([tuple(r[c] for c in COLUMNS) for r in rows], schema=schema)
+    def spark_type(arrow: Any) -> Any:
+        if pa.types.is_list(arrow):
+            return ArrayType(spark_type(arrow.value_type))
+        if pa.types.is_boolean(arrow):
+            return BooleanType()
+        if pa.types.is_integer(arrow):
+            return IntegerType()
+        return StringType()
+
+    arrow = arrow_schema()
+    schema = StructType([StructField(f.name, spark_type(f.type), True) for f in arrow])
+    return spark_session().createDataFrame([tuple(r[f.name] for f in arrow) for r in rows], schema=schema)

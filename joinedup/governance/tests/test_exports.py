@@ -39,6 +39,12 @@ class Export:
 
 
 EXPORTS: dict[str, Export] = {
+    "record import problems": Export(
+        "data_officer",
+        lambda f: reverse("imports:problems", args=[f["import"].uuid]),
+        "csv",
+        "records_import.problems_exported",
+    ),
     "participation directory": Export(
         "participation_officer",
         lambda f: reverse("participation:directory") + "?format=csv",
@@ -92,7 +98,14 @@ def planted(world: Any) -> dict[str, Any]:
     )
     District.objects.create(area=world.city, name=HYPERLINK)
     audit_record(actor=make_user(world, role="practitioner", username=HYPERLINK), event="test.planted")
-    return {"child": make_record(world, agency="city_csc", given_names="Ada").child}
+    from joinedup.imports.models import ImportProblem, RecordImport
+
+    record_import = RecordImport.objects.create(
+        agency=world.agencies["city_csc"], started_by=world.users["data_officer"], file_name="records.csv", rows=1
+    )
+    # A problem names the column as the agency's file spelt it: typed by a person.
+    ImportProblem.objects.create(record_import=record_import, row=2, column=HYPERLINK, message="Not a UK postcode")
+    return {"child": make_record(world, agency="city_csc", given_names="Ada").child, "import": record_import}
 
 
 def _get(world: Any, export: Export, planted: dict[str, Any]) -> Any:
@@ -140,6 +153,8 @@ CSV_ALLOWED = {
     # The operator's own command: it writes the clusters of the files it was given back to a file
     # beside them, for the operator, and reads nothing from the database about a child.
     "linkage/management/commands/link_files.py",
+    # link_files' --problems file, for the same operator, every cell through csv_safe.
+    "linkage/extracts.py",
 }
 
 

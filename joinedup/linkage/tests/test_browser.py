@@ -22,7 +22,7 @@ def live_world(transactional_db: Any, world: Any, trained: dict[str, Any]) -> An
     # A wide band, so the test's near-match is reviewed rather than joined.
     linkage_model_activate(actor=None, model=model, upper=0.99999999, lower=0.01)
     for i, (g, f) in enumerate([("Noah", "Hall"), ("Ruby", "Evans"), ("Leo", "Wright")] * 4):
-        make_record(world, given_names=g, family_name=f, date_of_birth=dt.date(2008, 1 + i, 1 + i))
+        make_record(world, given_names=g, family_name=f, date_of_birth=dt.date(2008, 1 + i, 2 + i))
     world.model = model
     return world
 
@@ -91,7 +91,7 @@ def test_a_split_survives_the_next_linkage_run_and_old_addresses_say_where_recor
 
     make_agreement(world, parties=("city_csc", "police"), purposes=("screening", "direct_work"))
     for i, (g, f) in enumerate([("Noah", "Hall"), ("Ruby", "Evans"), ("Leo", "Wright")] * 4):
-        make_record(world, given_names=g, family_name=f, date_of_birth=dt.date(2008, 1 + i, 1 + i))
+        make_record(world, given_names=g, family_name=f, date_of_birth=dt.date(2008, 1 + i, 2 + i))
     details = {"given_names": "Kieran", "family_name": "Oduya", "date_of_birth": dt.date(2010, 5, 6),
                "nhs_number": "9434765919", "postcode": "NG7 1AA"}  # fmt: skip
     council = make_record(world, **details)
