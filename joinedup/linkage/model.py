@@ -266,6 +266,8 @@ def predict_pairs(
     if engine == "spark":
         for record in frame.as_spark_dataframe().select(*columns).toLocalIterator():
             yield record.asDict()
+        # The exact block is small at any scale, so DuckDB runs it for either engine.
+        yield from nhs_disagreements(rows, model, below=threshold)
         return
     quoted = ", ".join(f'"{c}"' for c in columns)
     # Column names come from the model's comparisons, the table name from Splink: no user input.

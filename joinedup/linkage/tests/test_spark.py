@@ -78,7 +78,10 @@ def test_spark_and_duckdb_give_the_same_scores_and_clusters(trained: dict[str, A
         }
         for engine in ("duckdb", "spark")
     }
-    assert streamed["duckdb"] == streamed["spark"] == {k: round(v["match_probability"], 9) for k, v in by_pair.items()}
+    assert streamed["duckdb"] == streamed["spark"]
+    # Above the threshold, Splink's own pairs; below it only the NHS disagreements a person must see.
+    above = {k: v for k, v in streamed["duckdb"].items() if v >= 0.01}
+    assert above == {k: round(v["match_probability"], 9) for k, v in by_pair.items()}
 
 
 def test_an_unknown_engine_is_refused(trained: dict[str, Any]) -> None:
