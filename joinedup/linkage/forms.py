@@ -20,6 +20,13 @@ class ActivateForm(GovukForm):
         help_text="Pairs scoring between the two thresholds go to the review queue; below it, nothing happens.",
         error_messages={"invalid": "Enter the lower threshold as a number, such as 0.5."},
     )
+    worse_reason = forms.CharField(
+        label="Why put it in use although it did worse",
+        help_text="Only when this model did worse than the one in use on pairs whose truth is known. "
+        "Kept in the audit trail.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class SplitForm(GovukForm):

@@ -493,6 +493,7 @@ def _model_page(request: HttpRequest, model: Any, form: Any, *, may_activate: bo
             "model": model,
             "spec": spec,
             "rows": _parameter_rows(model.parameters),
+            "comparison": (model.training_summary or {}).get("comparison"),
             "form": form,
             "may_activate": may_activate,
             "page_title": f"Linkage model v{model.version}",
@@ -525,6 +526,7 @@ def model_activate(request: HttpRequest, model_uuid: str) -> HttpResponse:
                 model=model,
                 upper=form.cleaned_data["upper_threshold"],
                 lower=form.cleaned_data["lower_threshold"],
+                worse_reason=form.cleaned_data["worse_reason"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -71,3 +71,28 @@ def test_a_model_as_good_as_the_one_in_use_needs_no_reason(world: Any, trained: 
     again = linkage_model_save(actor=None, parameters=trained, summary={})
     assert not again.training_summary["comparison"]["worse"]
     assert linkage_model_activate(actor=None, model=again).is_active
+
+
+@pytest.mark.django_db
+def test_the_model_page_shows_the_comparison_and_asks_for_a_reason(world: Any, trained: dict[str, Any]) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    _decided_pairs(world)
+    linkage_model_activate(actor=None, model=linkage_model_save(actor=None, parameters=trained, summary={}))
+    worse = linkage_model_save(actor=None, parameters=_worse(trained), summary={})
+    admin = Client()
+    admin.force_login(world.users["partnership_admin"])
+    page = admin.get(reverse("linkage:model", args=[worse.uuid])).content.decode()
+    assert 'id="comparison-table"' in page and "Pairs people decided in review" in page
+    assert "did worse than model v1" in page and 'name="worse_reason"' in page
+    url = reverse("linkage:model_activate", args=[worse.uuid])
+    refused = admin.post(url, {"upper_threshold": "0.7", "lower_threshold": "0.5"})
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
+    assert 'href="#id_worse_reason"' in refused.content.decode()
+    worse.refresh_from_db()
+    assert not worse.is_active
+    done = admin.post(url, {"upper_threshold": "0.7", "lower_threshold": "0.5", "worse_reason": "New census year"})
+    assert done.status_code == 302
+    worse.refresh_from_db()
+    assert worse.is_active
