@@ -256,3 +256,24 @@ def same_child(*records: Any) -> Any:
     for r in records:
         r.refresh_from_db()
     return child
+
+
+def make_submitted_referral(world: World, child: Any, *, agency: str = "city_school") -> Any:
+    """A referral already sent for screening about `child`, without walking the referral steps."""
+    from django.utils import timezone
+
+    from joinedup.referrals.models import Referral, ReferralStatus
+
+    return Referral.objects.create(
+        child=child,
+        referring_agency=world.agencies[agency],
+        referrer_name="r",
+        referrer_contact="c",
+        child_details={"given_names": "Test", "family_name": "Child"},
+        harm_types=["county_lines"],
+        status=ReferralStatus.SUBMITTED,
+        home_area=world.city,
+        received_at=timezone.now(),
+        decision_due_at=timezone.now(),
+        created_by=world.users["practitioner"],
+    )

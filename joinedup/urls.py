@@ -12,6 +12,7 @@ urlpatterns = [
     path("sign-in/", shell_views.SignInView.as_view(), name="login"),
     path("sign-out/", shell_views.SignOutView.as_view(), name="logout"),
     path("account/api-tokens/", shell_views.tokens, name="tokens"),
+    path("account/api-tokens/<uuid:token_uuid>/revoke/", shell_views.token_revoke, name="token_revoke"),
     path("children/records/import/", include("joinedup.imports.urls")),
     path("children/", include("joinedup.children.urls")),
     path("children/", include("joinedup.chronology.urls")),

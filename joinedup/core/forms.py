@@ -92,12 +92,6 @@ class TokenForm(GovukForm):
     )
 
 
-class TokenRevokeForm(forms.Form):
-    """Which of the user's tokens to revoke: a UUID, so a mangled value is refused, never a 500."""
-
-    token = forms.UUIDField()
-
-
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field where the form has it, else at the top."""
     if hasattr(exc, "error_dict"):

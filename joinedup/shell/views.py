@@ -12,10 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinedup.audit.services import audit_record
-from joinedup.core.forms import TokenForm, TokenRevokeForm
+from joinedup.core.forms import TokenForm
 from joinedup.core.forms_auth import SignInForm
 from joinedup.core.models import ApiToken
 from joinedup.core.registry import home_panels
@@ -60,28 +60,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    """The user's own API tokens: create (shown once), list, revoke."""
+    """The user's own API tokens: create one (shown once) and list them; revoking has its own view."""
     require(request.user, Perm.USE_API)
-    action = request.POST.get("action")
-    form = TokenForm(request.POST if action == "create" else None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     created = None
-    if request.method == "POST" and action == "revoke":
-        revoke = TokenRevokeForm(request.POST)
-        # A malformed or foreign token is "not found", as for any object not yours.
-        token = (
-            ApiToken.objects.filter(user=request.user, uuid=revoke.cleaned_data["token"]).first()
-            if revoke.is_valid()
-            else None
-        )
-        if token is None:
-            raise Http404
-        api_token_revoke(actor=request.user, token=token)
-        messages.success(request, f"Token {token.name} revoked.")
-        return redirect("tokens")
-    if request.method == "POST" and action != "create":
-        form = TokenForm(request.POST)
-        form.add_error(None, "Choose to create or revoke a token.")
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             _, created = api_token_create(
                 actor=request.user,
@@ -100,6 +83,19 @@ def tokens(request: HttpRequest) -> HttpResponse:
         "page_title": "API tokens",
     }
     return render(request, "shell/tokens.html", context)
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, token_uuid: str) -> HttpResponse:
+    require(request.user, Perm.USE_API)
+    # A foreign token is "not found", as for any object not yours.
+    token = ApiToken.objects.filter(user=request.user, uuid=token_uuid).first()
+    if token is None:
+        raise Http404
+    api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Token {token.name} revoked.")
+    return redirect("tokens")
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -268,6 +268,7 @@ MATRIX: dict[str, Row] = {
     "login": Row(lambda w: reverse("login"), signed_in(302, 200)),
     "logout": Row(lambda w: reverse("logout"), always(405)),
     "tokens": Row(lambda w: reverse("tokens"), page(Perm.USE_API)),
+    "token_revoke": Row(lambda w: reverse("token_revoke", args=[w.token.uuid]), always(405)),
     "children:search": Row(lambda w: reverse("children:search"), page(Perm.SEARCH_CHILDREN)),
     "children:record_create": Row(lambda w: reverse("children:record_create"), page(Perm.CREATE_AGENCY_RECORD)),
     "children:record_edit": Row(lambda w: reverse("children:record_edit", args=[w.own.uuid]), record_edit_rule),
@@ -477,6 +478,7 @@ class Fixture:
     join: Any
     check: Any
     record_import: Any = None
+    token: Any = None
 
 
 @pytest.fixture
@@ -572,7 +574,10 @@ def matrix_world(world: Any, trained: dict[str, Any]) -> Any:
         agency=world.agencies["city_csc"], started_by=world.users["data_officer"], file_name="records.csv", rows=1
     )
     ImportProblem.objects.create(record_import=record_import, row=2, column="postcode", message="Test problem")
+    # Someone else's token: every subject is refused its revocation (their own is test_shell's).
+    token, _ = api_token_create(actor=make_user(world, role="practitioner"), name="theirs", expires_in_days=1)
     return Fixture(
+        token=token,
         record_import=record_import,
         model=model,
         pair=pair,

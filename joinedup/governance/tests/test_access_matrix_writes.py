@@ -61,6 +61,7 @@ def _sees_a_pair_record(who: Who) -> bool:
 # Who may POST to URLs that take only POST. A subject not allowed must be refused.
 POST_RULES: dict[str, Callable[[Who], bool]] = {
     "logout": lambda who: who.relation != "anonymous",
+    "token_revoke": lambda who: False,  # the fixture's token is nobody's in the matrix
     "linkage:split": _may(Perm.REVIEW_MATCHES),
     "linkage:queue_decide": _may(Perm.REVIEW_MATCHES),
     "linkage:pair_reopen": _sees_a_pair_record,

@@ -27,6 +27,7 @@ NOT_PERSONAL: dict[str, str] = {
     "login": "the sign-in form",
     "logout": "POST only",
     "tokens": "the user's own API tokens",
+    "token_revoke": "POST only",
     "children:record_create": "an empty form",
     "children:pseudonymised_list": "pseudonymised aggregates for analysts: no one is identifiable",
     "governance:index": "counts only",

@@ -8,17 +8,15 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord
-from joinedup.conftest import make_agreement, make_record, same_child
+from joinedup.conftest import make_agreement, make_record, make_submitted_referral, same_child
 from joinedup.linkage.decisions import NAMES_ONLY
 from joinedup.linkage.models import CandidatePair, ChildJoin, PairStatus
 from joinedup.linkage.services import pair_decide
 from joinedup.pathways.definitions import shipped_definitions
 from joinedup.pathways.services import case_open
-from joinedup.referrals.models import Referral, ReferralStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +28,8 @@ def _pair(a: Any, b: Any, probability: float = 0.6, conflict: str = "") -> Candi
     )
 
 
-def _referral(world: Any, child: Any) -> Referral:
-    return Referral.objects.create(
-        child=child,
-        referring_agency=world.agencies["city_school"],
-        referrer_name="r",
-        referrer_contact="c",
-        child_details={"given_names": "Test", "family_name": "Child"},
-        harm_types=["county_lines"],
-        status=ReferralStatus.SUBMITTED,
-        home_area=world.city,
-        received_at=timezone.now(),
-        decision_due_at=timezone.now(),
-        created_by=world.users["practitioner"],
-    )
+def _referral(world: Any, child: Any) -> Any:
+    return make_submitted_referral(world, child)
 
 
 def _client(user: Any) -> Client:

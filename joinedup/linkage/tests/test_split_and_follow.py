@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord, Child
-from joinedup.conftest import make_record
+from joinedup.conftest import make_record, make_submitted_referral
 from joinedup.linkage.models import CandidatePair, ChildJoin, PairStatus
 from joinedup.linkage.services import (
     child_merge,
@@ -26,26 +26,14 @@ from joinedup.linkage.services import (
 from joinedup.participation.models import Contribution
 from joinedup.pathways.definitions import shipped_definitions
 from joinedup.pathways.services import case_open
-from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.models import Referral
 
 D = dt.date
 EMPTY_MODEL = {"comparisons": [], "probability_two_random_records_match": 0.001}
 
 
-def _referral(world: Any, child: Child) -> Referral:
-    return Referral.objects.create(
-        child=child,
-        referring_agency=world.agencies["city_school"],
-        referrer_name="r",
-        referrer_contact="c",
-        child_details={"given_names": "Test", "family_name": "Child"},
-        harm_types=["county_lines"],
-        status=ReferralStatus.SUBMITTED,
-        home_area=world.city,
-        received_at=timezone.now(),
-        decision_due_at=timezone.now(),
-        created_by=world.users["practitioner"],
-    )
+def _referral(world: Any, child: Any) -> Any:
+    return make_submitted_referral(world, child)
 
 
 def _everything_about(world: Any, child: Child) -> tuple[Any, Referral, Contribution]:

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord
 from joinedup.chronology.models import RecordCheckRequest
-from joinedup.conftest import make_agreement, make_record
+from joinedup.conftest import make_agreement, make_record, make_submitted_referral
 from joinedup.linkage.models import CandidatePair, CheckStatus, ChildJoin, JoinCheck, PairStatus
 from joinedup.linkage.services import (
     child_merge,
@@ -25,7 +24,7 @@ from joinedup.linkage.services import (
     linkage_model_save,
     records_split_off,
 )
-from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -39,20 +38,8 @@ def _client(user: Any) -> Client:
     return client
 
 
-def _referral(world: Any, child: Any) -> Referral:
-    return Referral.objects.create(
-        child=child,
-        referring_agency=world.agencies["city_school"],
-        referrer_name="r",
-        referrer_contact="c",
-        child_details={"given_names": "Test", "family_name": "Child"},
-        harm_types=["county_lines"],
-        status=ReferralStatus.SUBMITTED,
-        home_area=world.city,
-        received_at=timezone.now(),
-        decision_due_at=timezone.now(),
-        created_by=world.users["practitioner"],
-    )
+def _referral(world: Any, child: Any) -> Any:
+    return make_submitted_referral(world, child)
 
 
 def _children() -> dict[int, int]:

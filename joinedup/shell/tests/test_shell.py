@@ -76,18 +76,23 @@ class TestHome:
 
 
 class TestTokens:
-    def test_a_mangled_token_id_is_not_found_not_an_error(self, world: Any) -> None:
+    def test_a_token_not_yours_or_not_there_is_not_found_and_stays(self, world: Any) -> None:
         client = _client(world, "practitioner")
-        api_token_create(actor=world.users["practitioner"], name="kept", expires_in_days=1)
-        for value in ("not-a-uuid", "", str(uuid.uuid4())):
-            response = client.post(reverse("tokens"), {"action": "revoke", "token": value})
-            assert response.status_code == 404
-        assert ApiToken.objects.get(name="kept").revoked_at is None
+        kept, _ = api_token_create(actor=world.users["practitioner"], name="kept", expires_in_days=1)
+        theirs, _ = api_token_create(actor=world.users["screener"], name="theirs", expires_in_days=1)
+        for value in (uuid.uuid4(), theirs.uuid):
+            assert client.post(reverse("token_revoke", args=[value])).status_code == 404
+        assert client.post("/account/api-tokens/not-a-uuid/revoke/").status_code == 404
+        assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 2
 
-    def test_an_unknown_action_says_what_to_do(self, world: Any) -> None:
-        response = _client(world, "practitioner").post(reverse("tokens"), {"action": "bogus"})
-        assert response.status_code == 200 and "Choose to create or revoke a token" in response.content.decode()
-        assert not ApiToken.objects.exists()
+    def test_revoking_is_a_post_of_its_own(self, world: Any) -> None:
+        client = _client(world, "practitioner")
+        token, _ = api_token_create(actor=world.users["practitioner"], name="old", expires_in_days=1)
+        assert client.get(reverse("token_revoke", args=[token.uuid])).status_code == 405
+        response = client.post(reverse("token_revoke", args=[token.uuid]))
+        assert response.status_code == 302
+        token.refresh_from_db()
+        assert token.revoked_at is not None
 
 
 class TestPrivacyHeaders:
