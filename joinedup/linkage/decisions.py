@@ -118,14 +118,14 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
         ):
             # A sibling's number on the wrong record is a known error: a person decides.
             return NHS_DIFFERENT_ALL_ELSE_AGREES
-        return "Different NHS numbers"
+        return DIFFERENT_NHS
     if nhs in r.nhs_exact:
         # The same NHS number: twins and siblings never share one.
         return ""
     given, family, dob = row.get("gamma_given"), row.get("gamma_family"), row.get("gamma_dob")
     if family in r.family_exact and dob in r.dob_exact:
         if given in r.given_different:
-            return "Different given names, same family name and date of birth (twins?)"
+            return TWINS
         if given in r.given_not_the_same_name and row.get("gamma_sex") in r.sex_different:
             return "Similar given names but different sex, same family name and date of birth (twins?)"
     if given in r.given_different and family in r.family_exact:
@@ -134,6 +134,19 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
     if dob in r.dob_different:
         return "Different dates of birth"
     return ""
+
+
+TWINS = "Different given names, same family name and date of birth (twins?)"
+DIFFERENT_NHS = "Different NHS numbers"
+# Conflicts a person would answer the same way every time: twins given different names, and
+# two different valid NHS numbers (the number is issued once per child). Pairs held apart by
+# them are recorded, not queued: a review queue full of twins hides the pairs that need a person.
+SETTLED_BY_RULE = frozenset({TWINS, DIFFERENT_NHS})
+
+
+def settled_by_rule(reason: str) -> bool:
+    """Whether a pair held apart for this reason needs no person (see SETTLED_BY_RULE)."""
+    return reason in SETTLED_BY_RULE
 
 
 NHS_DIFFERENT_ALL_ELSE_AGREES = (

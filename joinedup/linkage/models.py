@@ -54,6 +54,9 @@ class PairStatus(models.TextChoices):
     NOT_SAME = "not_same", "Not the same child"
     UNSURE = "unsure", "Unsure: escalated"
     AUTO_JOINED = "auto_joined", "Joined automatically"
+    # Held apart by a rule whose answer a person would not change (twins with different given
+    # names, two different NHS numbers): kept out of the review queue; a person may reopen it.
+    KEPT_APART = "kept_apart", "Kept apart by a rule"
 
 
 class CandidatePair(PublicModel):

@@ -34,6 +34,7 @@ from joinedup.linkage.decisions import (
     keeps_apart,
     review_reason,
     rules_for,
+    settled_by_rule,
     weak_link,
 )
 from joinedup.linkage.evaluation import compare
@@ -440,6 +441,12 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
             "pk", "record_a_id", "record_b_id", "status", "probability", "conflict"
         )
     }
+    # Pairs a person reopened (pair_reopen keeps who did): never settled by rule again.
+    reopened = set(
+        CandidatePair.objects.filter(status=PairStatus.PENDING, decided_by__isnull=False).values_list(
+            "record_a_id", "record_b_id"
+        )
+    )
     child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
     # Components start as today's children, so a repeated run changes only what changed.
     components = Components(child_of)
@@ -451,9 +458,9 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
             components.keep_apart(a, b)
 
     figures = {"pairs_scored": len(scored), "auto_joined": 0, "already_joined": 0, "to_review": 0, "conflicts": 0,
-               "kept_apart": 0}  # fmt: skip
-    # (existing pk or None, a, b, probability, weight, conflict, steps, auto)
-    results: list[tuple[int | None, int, int, float, float, str, tuple[tuple[Any, float], ...], bool]] = []
+               "kept_apart": 0, "kept_apart_by_rule": 0}  # fmt: skip
+    # (existing pk or None, a, b, probability, weight, conflict, steps, status)
+    results: list[tuple[int | None, int, int, float, float, str, tuple[tuple[Any, float], ...], PairStatus]] = []
     for probability, a, b, weight, conflict, steps, weak in scored:
         if probability < model.lower_threshold and conflict != NHS_DIFFERENT_ALL_ELSE_AGREES:
             continue
@@ -472,6 +479,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
         elif not conflict and components.would_join_apart(a, b):
             conflict = KEPT_APART
         auto = probability >= model.upper_threshold and not conflict
+        settled = not auto and settled_by_rule(conflict) and (a, b) not in reopened
         if auto:
             joined = components.join(a, b, weak=weak)
             figures["auto_joined"] += joined
@@ -480,13 +488,15 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
                 # not stored (a million-record run has about as many of these as joins).
                 figures["already_joined"] += 1
                 continue
+        elif settled:
+            figures["kept_apart_by_rule"] += 1
         else:
             figures["to_review"] += 1
             figures["conflicts"] += bool(conflict and probability >= model.upper_threshold)
-        status = PairStatus.AUTO_JOINED if auto else PairStatus.PENDING
+        status = PairStatus.AUTO_JOINED if auto else PairStatus.KEPT_APART if settled else PairStatus.PENDING
         if known is not None and (known[1], known[2], known[3]) == (status, probability, conflict):
             continue  # unchanged since the run that wrote it
-        results.append((known[0] if known else None, a, b, probability, weight, conflict, steps, auto))
+        results.append((known[0] if known else None, a, b, probability, weight, conflict, steps, status))
     report(f"{figures['auto_joined']:,} joins and {figures['to_review']:,} pairs for review decided; writing pairs")
     _save_pairs(run, model, results)
     report("Pairs written; joining children")
@@ -511,8 +521,8 @@ def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, .
     new_rows = (
         {"record_a_id": a, "record_b_id": b, "probability": probability, "match_weight": weight,
          "waterfall": waterfalls.json(steps), "conflict": conflict,
-         "status": (PairStatus.AUTO_JOINED if auto else PairStatus.PENDING).value, "run_id": run.pk}
-        for pk, a, b, probability, weight, conflict, steps, auto in results
+         "status": status.value, "run_id": run.pk}
+        for pk, a, b, probability, weight, conflict, steps, status in results
         if pk is None
     )  # fmt: skip
     insert_many(CandidatePair, new_rows, encoded={"waterfall"})
@@ -520,9 +530,8 @@ def _save_pairs(run: LinkageRun, model: LinkageModel, results: list[tuple[Any, .
     changed = [
         CandidatePair(pk=pk, record_a_id=a, record_b_id=b, probability=probability, match_weight=weight,
                       waterfall=waterfalls.build(steps), conflict=conflict,
-                      status=PairStatus.AUTO_JOINED if auto else PairStatus.PENDING, run=run,
-                      updated_at=now)
-        for pk, a, b, probability, weight, conflict, steps, auto in results
+                      status=status, run=run, updated_at=now)
+        for pk, a, b, probability, weight, conflict, steps, status in results
         if pk is not None
     ]  # fmt: skip
     for chunk in chunks(changed):
@@ -729,7 +738,9 @@ def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> CandidatePai
     if not reason.strip():
         raise ValidationError({"reason": "Say why this pair should be decided again."})
     old = {"status": pair.status, "decided_by": pair.decided_by_id}
-    pair.status, pair.decided_by, pair.decided_at = PairStatus.PENDING, None, None
+    # Waiting again, with who reopened it kept in decided_by: a run leaves a pair a person
+    # reopened in the queue rather than settling it by rule again (_apply).
+    pair.status, pair.decided_by, pair.decided_at = PairStatus.PENDING, actor, None
     # A pair a split wrote has no waterfall (the model never scored it): that is not this change's to check.
     pair.full_clean(exclude=["waterfall"])
     pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import Any
+
+import pytest
 
 from joinedup.linkage import model as splink_model
 from joinedup.linkage.decisions import (
     KEPT_APART,
     NHS_DIFFERENT_ALL_ELSE_AGREES,
     SECOND_WEAK_LINK,
+    TWINS,
     Components,
     cluster,
     nhs_disagrees_all_else_agrees,
@@ -112,3 +116,34 @@ def test_training_twice_on_the_same_rows_gives_the_same_model_byte_for_byte() ->
 
     first, second = synthetic_model(), synthetic_model()
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+@pytest.mark.django_db
+def test_twins_held_apart_by_rule_are_recorded_not_queued_and_a_person_may_reopen(
+    world: Any, trained: dict[str, Any]
+) -> None:
+    """A queue full of twins hides the pairs that need a person: they are kept apart by the rule,
+    out of the queue, and a reviewer can still open the pair and look again."""
+    from django.core.management import call_command
+
+    from joinedup.conftest import make_record
+    from joinedup.linkage.access import candidate_pairs_for_review
+    from joinedup.linkage.models import CandidatePair, PairStatus
+    from joinedup.linkage.services import linkage_model_activate, linkage_model_save, pair_reopen
+
+    born = D(2010, 5, 6)
+    kieran = make_record(world, given_names="Kieran", family_name="Oduya", date_of_birth=born, address="3 Ash Grove")
+    make_record(world, agency="police", given_names="Amara", family_name="Oduya", date_of_birth=born,
+                address="3 Ash Grove")  # fmt: skip
+    linkage_model_activate(actor=None, model=linkage_model_save(actor=None, parameters=trained, summary={}))
+    call_command("linkage_run", stdout=io.StringIO())
+    pair = CandidatePair.objects.get()
+    assert pair.status == PairStatus.KEPT_APART and pair.conflict == TWINS
+    assert not candidate_pairs_for_review(world.users["screener"]).filter(pk=pair.pk).exists()
+    assert kieran.child.records.count() == 1
+    pair_reopen(actor=world.users["screener"], pair=pair, reason="Check: one child renamed?")
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.PENDING
+    call_command("linkage_run", stdout=io.StringIO())  # a person is looking: the run leaves it alone
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.PENDING
