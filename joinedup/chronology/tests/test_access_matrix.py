@@ -52,6 +52,8 @@ EXPECTED: dict[str, dict[str, int | None]] = {
     Role.ANALYST: NOTHING,
     Role.PARTICIPATION_OFFICER: NOTHING,
     Role.PARTNERSHIP_ADMIN: NOTHING,
+    # Imports the agency's records; opens no child.
+    Role.DATA_OFFICER: NOTHING,
 }
 
 # What each child's records and events say: shown only where the cell's relation allows.
