@@ -77,8 +77,10 @@ def mace_pack(job: Job, report: Report) -> tuple[str, str]:
     except PermissionDenied as exc:
         raise JobError("The pack was not made: your role no longer runs the MACE panel.") from exc
     # A child with two cases at the panel (one in each area) has one page, under their first case.
-    seen: set[int] = set()
-    rows = [row for row in rows if not (row.case.child_id in seen or seen.add(row.case.child_id))]
+    first: dict[int, PanelRow] = {}
+    for row in rows:
+        first.setdefault(row.case.child_id, row)
+    rows = list(first.values())
     if not rows:
         raise JobError("No case you may see is at the MACE panel stage: there is nothing to put in a pack.")
     since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS)
