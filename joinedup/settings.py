@@ -307,6 +307,11 @@ AXES_VERBOSE = False
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds between a job page's progress polls.
 JOBS_POLL_SECONDS = env_int("JOBS_POLL_SECONDS", 2)
+# Days a file a job made (a subject access pack, a meeting pack) stays downloadable;
+# `manage.py jobs_remove_expired_files` (run it daily) then empties it.
+JOBS_FILE_RETENTION_DAYS = env_int("JOBS_FILE_RETENTION_DAYS", 7)
+if JOBS_FILE_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("JOBS_FILE_RETENTION_DAYS must be 1 or more (days a job's file is kept)")
 
 # --- Sign-in through OpenID Connect ----------------------------------------------
 # Off unless OIDC_RP_CLIENT_ID is set. Users are matched on the provider's

@@ -16,7 +16,8 @@ can be written without saying.
 
 For background jobs, which write files rather than answer requests,
 `csv_text` and `pdf_bytes` render without a response, and `export_record`
-writes the event.
+writes the event. The file a job kept leaves through `kept_file_response`,
+which audits every download.
 
 This module sits in audit, the lowest app every exporter may import; it
 imports nothing above core.
@@ -48,6 +49,7 @@ __all__ = [
     "csv_text",
     "export_record",
     "json_response",
+    "kept_file_response",
     "pdf_bytes",
     "pdf_response",
 ]
@@ -173,3 +175,19 @@ def json_response(
     text = json.dumps(data, indent=2, ensure_ascii=False)
     export_record(actor=actor, event=event, filename=filename, fmt="json", rows=rows)
     return _attachment(text, content_type="application/json", filename=filename)
+
+
+def kept_file_response(
+    *,
+    actor: Any,
+    filename: str,
+    content: bytes,
+    content_type: str,
+    fmt: str,
+    event: ExportEvent,
+    rows: int | None = None,
+) -> HttpResponse:
+    """A file made earlier (by a background job) and kept, downloaded: each download is an export,
+    so each writes its own event (never a `RecordedRead`: the job that made it is not this read)."""
+    export_record(actor=actor, event=event, filename=filename, fmt=fmt, rows=rows)
+    return _attachment(bytes(content), content_type=content_type, filename=filename)

@@ -9,6 +9,11 @@ class ChronologyConfig(AppConfig):
     verbose_name = "The child seen whole"
 
     def ready(self) -> None:
+        # The MACE meeting pack is made by the worker (jobs/registry.py), started from the MACE list.
+        from joinedup.chronology.packs import register as register_jobs
+
+        register_jobs()
+
         from joinedup.children.sections import register_child_section
         from joinedup.chronology.sections import chronology_section, glance_section
 

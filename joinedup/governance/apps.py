@@ -7,6 +7,11 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Information governance"
 
     def ready(self) -> None:
+        # The subject access pack is made by the worker (jobs/registry.py).
+        from joinedup.governance.jobs import register as register_jobs
+
+        register_jobs()
+
         # Menu items (drawn by the shell; each shown only to roles that may use the page).
         from joinedup.core.registry import NavEntry, register_nav
         from joinedup.partnership.access import user_can

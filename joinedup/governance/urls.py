@@ -19,6 +19,7 @@ urlpatterns = [
     path("subject-access/<uuid:child_uuid>/letter/", views.subject_access_letter, name="subject_access_letter"),
     path("subject-access/<uuid:child_uuid>.json", views.subject_access_json, name="subject_access_json"),
     path("subject-access/<uuid:child_uuid>.pdf", views.subject_access_pdf, name="subject_access_pdf"),
+    path("subject-access/<uuid:child_uuid>/pack/", views.subject_access_pack, name="subject_access_pack"),
     path("retention/", views.retention_list, name="retention"),
     path("retention/<uuid:record_uuid>/", views.retention_decide, name="retention_decide"),
 ]

@@ -3,6 +3,7 @@ the audit trail, subject access and retention."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinedup.audit.exports import ExportEvent, RecordedRead, csv_response, json_response, pdf_response
 from joinedup.children import services as child_services
@@ -28,6 +29,8 @@ from joinedup.governance.forms import (
     RetentionDecisionForm,
     SubjectAccessForm,
 )
+from joinedup.governance.jobs import SUBJECT_ACCESS_PACK
+from joinedup.jobs import services as job_services
 from joinedup.partnership import services as partnership_services
 from joinedup.partnership.access import (
     agreement_get_for_change,
@@ -313,6 +316,7 @@ def subject_access_review(request: HttpRequest, child_uuid: str) -> HttpResponse
             "holdings": holdings,
             "rows": rows,
             "error_form": failed[1] if failed else None,
+            "pack_days": settings.JOBS_FILE_RETENTION_DAYS,
             "page_title": f"Subject access: {name.name}",
         },
     )
@@ -358,6 +362,15 @@ def subject_access_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
         event=RecordedRead("subject_access.exported"),
         request=request,
     )
+
+
+@require_POST
+@login_required
+def subject_access_pack(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Start preparing the response as a PDF pack in the background; its page offers the file."""
+    child = child_get_for_subject_access(user=request.user, child_uuid=child_uuid)
+    job = job_services.job_start(actor=request.user, kind=SUBJECT_ACCESS_PACK, params={"child": str(child.uuid)})
+    return redirect("jobs:detail", job_uuid=job.uuid)
 
 
 # --- retention -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from joinedup.core.models import PublicModel
 from joinedup.jobs.registry import job_kind, validate_job_kind
@@ -63,3 +64,37 @@ class Job(PublicModel):
         if self.status == JobStatus.SUCCEEDED:
             return 100
         return min(100, round(100 * self.step / max(self.steps, 1)))
+
+
+class JobFile(PublicModel):
+    """The file a job made (a PDF pack), kept for its download until `expires_at`, then emptied.
+
+    Kept in the database rather than on a disk: the worker and the web servers
+    may be different machines with no shared storage (the web tier is
+    stateless), the file stays inside the database's security boundary, and
+    removing it is a row update the retention command audits, not a file
+    somewhere to forget. Packs are at most a few megabytes. The owning app
+    says how a download is audited (`download_event`, `purpose`, the child or
+    children it holds in `child_uuid` and `detail`), so the one download view
+    (jobs:file) writes each app's own event.
+    """
+
+    job = models.OneToOneField(Job, on_delete=models.PROTECT, related_name="file")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    # Emptied (b"") when the file is removed; the row stays to say what was made and when it went.
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    download_event = models.CharField(max_length=80)
+    purpose = models.CharField(max_length=40, blank=True)
+    child_uuid = models.UUIDField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def available(self) -> bool:
+        return self.removed_at is None and self.expires_at > timezone.now()

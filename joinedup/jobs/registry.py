@@ -22,13 +22,20 @@ A kind says:
 - ``perm``: the permission (partnership/roles.py) needed to start it, and to
   see jobs of this kind others started;
 - ``scope``: whose jobs of this kind someone holding ``perm`` sees:
-  ``"partnership"`` (training and runs concern the whole partnership) or
-  ``"agency"`` (an import's result is about one agency's own records);
+  ``"partnership"`` (training and runs concern the whole partnership),
+  ``"agency"`` (an import's result is about one agency's own records) or
+  ``"starter"`` (nobody else's: a meeting pack holds what its starter may see,
+  which a colleague with the same role may not);
 - ``start_form`` and ``start_label``: for kinds started from a button on a
   page (``jobs:start``), the form that turns the POST into ``params`` and the
   button's text. Kinds started by their own page (an import, whose upload
   must be checked first) leave these empty and call
   ``jobs.services.job_start`` from that page's view.
+
+A handler that makes a file for its starter (a PDF pack, an export) keeps
+it with ``jobs.services.job_file_save``, naming the audit event each download
+writes; the job's page then offers it to whoever may see the job and holds
+``perm``, until ``JOBS_FILE_RETENTION_DAYS`` have passed (models.JobFile).
 
 Measure refreshes (the insight app's measures, when they exist) will be one
 kind per refresh, registered from the insight app's ready() with
@@ -52,7 +59,7 @@ if TYPE_CHECKING:
 
 Report = Callable[[str, int | None], None]
 Handler = Callable[["Job", Report], tuple[str, str]]
-Scope = Literal["partnership", "agency"]
+Scope = Literal["partnership", "agency", "starter"]
 
 
 class JobError(Exception):
@@ -99,8 +106,8 @@ def register_job_kind(
     """Register (or, when apps are readied again, replace) one kind of job."""
     if len(kind) > 40 or not kind.replace("_", "").isalnum():
         raise ValueError(f"A job kind is a slug of at most 40 letters, digits and _: {kind!r}")
-    if scope not in ("partnership", "agency"):
-        raise ValueError(f"A job kind's scope is 'partnership' or 'agency', not {scope!r}")
+    if scope not in ("partnership", "agency", "starter"):
+        raise ValueError(f"A job kind's scope is 'partnership', 'agency' or 'starter', not {scope!r}")
     entry = JobKind(kind, label, steps, handler, perm, scope, owner, start_form, start_label)
     _KINDS[kind] = entry
     return entry

@@ -3,19 +3,24 @@
 A job is started in a request (`job_start`) and moved on by the worker
 (`job_begin`, `job_progress`, `job_succeed`, `job_fail`). Progress is saved
 in its own short transaction so the job's page sees it while the work goes
-on; what the job itself writes is in the work's own transactions.
+on; what the job itself writes is in the work's own transactions. A job that
+makes a file keeps it (`job_file_save`) until the retention command empties
+it (`job_files_remove_expired`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from joinedup.audit.services import audit_record
-from joinedup.jobs.models import Job, JobStatus
+from joinedup.jobs.models import Job, JobFile, JobStatus
 from joinedup.jobs.registry import job_kind
 from joinedup.partnership.access import membership_for
 
@@ -88,3 +93,69 @@ def job_fail(*, job: Job, error: str) -> Job:
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     audit_record(actor=job.started_by, event="job.failed", obj=job, new={"error": error})
     return job
+
+
+@transaction.atomic
+def job_file_save(
+    *,
+    job: Job,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    download_event: str,
+    purpose: str = "",
+    child_uuid: UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> JobFile:
+    """Keep the file `job` made for JOBS_FILE_RETENTION_DAYS; each download is audited as
+    `download_event` with `purpose`, `child_uuid` and `detail` (the owning app's words for it)."""
+    if not content:
+        raise ValidationError({"content": "The job made an empty file."})
+    file = JobFile(
+        job=job,
+        filename=filename,
+        content_type=content_type,
+        content=content,
+        size=len(content),
+        expires_at=timezone.now() + dt.timedelta(days=settings.JOBS_FILE_RETENTION_DAYS),
+        download_event=download_event,
+        purpose=purpose,
+        child_uuid=child_uuid,
+        detail=detail or {},
+    )
+    file.full_clean()
+    file.save()
+    audit_record(
+        actor=job.started_by,
+        event="job_file.kept",
+        obj=file,
+        child_uuid=child_uuid,
+        purpose=purpose,
+        new={"job": str(job.uuid), "filename": filename, "size": file.size, "expires_at": file.expires_at.isoformat()},
+    )
+    return file
+
+
+@transaction.atomic
+def job_files_remove_expired(*, now: dt.datetime | None = None) -> int:
+    """Empty every kept file whose retention has passed (the system's act, audited per file); how many."""
+    now = now or timezone.now()
+    # Locked so two runs at once (cron and a person) remove and audit each file once.
+    expired = list(
+        JobFile.objects.select_for_update()
+        .filter(removed_at__isnull=True, expires_at__lte=now)
+        .defer("content")
+        .select_related("job")
+    )
+    for file in expired:
+        file.content = b""
+        file.removed_at = now
+        file.save(update_fields=["content", "removed_at", "updated_at"])
+        audit_record(
+            actor=None,
+            event="job_file.removed",
+            obj=file,
+            child_uuid=file.child_uuid,
+            detail={"job": str(file.job.uuid), "filename": file.filename, "expired_at": file.expires_at.isoformat()},
+        )
+    return len(expired)

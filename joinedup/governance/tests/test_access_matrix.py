@@ -22,7 +22,9 @@ from django.utils import timezone
 from joinedup.children.models import AgencyRecord, IntelligenceItem
 from joinedup.children.services import break_glass_open
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
+from joinedup.governance.jobs import SUBJECT_ACCESS_PACK
 from joinedup.imports.models import ImportProblem, RecordImport
+from joinedup.jobs.services import job_file_save, job_start, job_succeed
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinCheck, LinkageModel
 from joinedup.participation.models import Cohort, Contribution, Opportunity
 from joinedup.partnership.models import Agency
@@ -257,6 +259,13 @@ def signed_in(status: int, anonymous: int) -> Callable[[Who], int]:
     return lambda who: anonymous if who.relation == "anonymous" else status
 
 
+def job_file_rule(who: Who) -> int:
+    """A subject access pack: any DPO of the partnership (every relation here is in it); 404 for others."""
+    if who.relation == "anonymous":
+        return 302
+    return 200 if who.can(Perm.SUBJECT_ACCESS) else 404
+
+
 def agreements_rule(who: Who) -> int:
     if who.relation == "anonymous":
         return 302
@@ -314,6 +323,10 @@ MATRIX: dict[str, Row] = {
     ),
     "governance:subject_access_pdf": Row(
         lambda w: reverse("governance:subject_access_pdf", args=[w.child.uuid]), page(Perm.SUBJECT_ACCESS)
+    ),
+    # Preparing the pack is POST only (who may: the write matrix; the job: test_subject_access_pack.py).
+    "governance:subject_access_pack": Row(
+        lambda w: reverse("governance:subject_access_pack", args=[w.child.uuid]), always(405)
     ),
     "governance:retention": Row(lambda w: reverse("governance:retention"), page(Perm.RETENTION_REVIEW)),
     "governance:retention_decide": Row(
@@ -436,6 +449,9 @@ MATRIX: dict[str, Row] = {
     "imports:new": Row(lambda w: reverse("imports:new"), page(Perm.IMPORT_AGENCY_RECORDS)),
     "imports:detail": Row(lambda w: reverse("imports:detail", args=[w.record_import.uuid]), import_rule),
     "imports:problems": Row(lambda w: reverse("imports:problems", args=[w.record_import.uuid]), import_rule),
+    # The file a job made: a City DPO's subject access pack stands for them all (the MACE pack,
+    # its starter's only: chronology/tests/test_mace_pack.py).
+    "jobs:file": Row(lambda w: reverse("jobs:file", args=[w.job_file.job.uuid]), job_file_rule),
     # A kind started from a button (jobs/registry.py); linkage's run stands for them all.
     "jobs:start": Row(lambda w: reverse("jobs:start", args=["linkage_run"]), always(405)),
 }
@@ -479,6 +495,7 @@ class Fixture:
     check: Any
     record_import: Any = None
     token: Any = None
+    job_file: Any = None
 
 
 @pytest.fixture
@@ -576,8 +593,20 @@ def matrix_world(world: Any, trained: dict[str, Any]) -> Any:
     ImportProblem.objects.create(record_import=record_import, row=2, column="postcode", message="Test problem")
     # Someone else's token: every subject is refused its revocation (their own is test_shell's).
     token, _ = api_token_create(actor=make_user(world, role="practitioner"), name="theirs", expires_in_days=1)
+    pack = job_start(actor=world.users["dpo"], kind=SUBJECT_ACCESS_PACK, params={"child": str(child.uuid)})
+    job_succeed(job=pack, result="Ready.")
+    job_file = job_file_save(
+        job=pack,
+        filename=f"subject-access-{child.uuid}.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-1.7 the matrix's pack",
+        download_event="subject_access.pack_downloaded",
+        purpose="data_protection",
+        child_uuid=child.uuid,
+    )
     return Fixture(
         token=token,
+        job_file=job_file,
         record_import=record_import,
         model=model,
         pair=pair,

@@ -85,6 +85,8 @@ POST_RULES: dict[str, Callable[[Who], bool]] = {
     "pathways:case_handover": _lead_casework,
     "pathways:task_take": _lead_casework,
     "jobs:start": _may(Perm.ADMIN_PARTNERSHIP),
+    # The DPO prepares a subject access pack for any child of the partnership (every relation is in it).
+    "governance:subject_access_pack": _may(Perm.SUBJECT_ACCESS),
     "api:decide_record_match": lambda who: who.relation == "own_agency" and who.can(Perm.CREATE_AGENCY_RECORD),
 }
 

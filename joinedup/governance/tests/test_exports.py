@@ -21,6 +21,8 @@ from django.urls import reverse
 from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
 from joinedup.conftest import make_record, make_user
+from joinedup.governance.jobs import SUBJECT_ACCESS_PACK
+from joinedup.jobs.services import job_file_save, job_start, job_succeed
 from joinedup.participation import services as participation_services
 from joinedup.participation.tests.test_participation import opportunity_data
 from joinedup.partnership.models import District
@@ -82,6 +84,10 @@ EXPORTS: dict[str, Export] = {
         "pdf",
         "chronology.exported",
     ),
+    # A file a background job made and kept (jobs:file); the subject access pack stands for them all.
+    "kept job file": Export(
+        "dpo", lambda f: reverse("jobs:file", args=[f["pack"].job.uuid]), "pdf", "subject_access.pack_downloaded"
+    ),
     "pathway alignment pdf": Export(
         "strategic_lead", lambda f: reverse("pathways:align") + "?format=pdf", "pdf", "pathways.alignment_exported"
     ),
@@ -105,7 +111,18 @@ def planted(world: Any) -> dict[str, Any]:
     )
     # A problem names the column as the agency's file spelt it: typed by a person.
     ImportProblem.objects.create(record_import=record_import, row=2, column=HYPERLINK, message="Not a UK postcode")
-    return {"child": make_record(world, agency="city_csc", given_names="Ada").child, "import": record_import}
+    child = make_record(world, agency="city_csc", given_names="Ada").child
+    job = job_start(actor=world.users["dpo"], kind=SUBJECT_ACCESS_PACK, params={"child": str(child.uuid)})
+    job_succeed(job=job, result="Ready.")
+    pack = job_file_save(
+        job=job,
+        filename="pack.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-1.7 a kept pack",
+        download_event="subject_access.pack_downloaded",
+        child_uuid=child.uuid,
+    )
+    return {"child": child, "import": record_import, "pack": pack}
 
 
 def _get(world: Any, export: Export, planted: dict[str, Any]) -> Any:
@@ -143,8 +160,10 @@ def _sources() -> list[Path]:
 
 
 def test_every_export_is_in_the_table() -> None:
-    calls = sum(len(re.findall(r"\b(?:csv|pdf|json)_response\(", p.read_text())) for p in _sources())
-    helper = len(re.findall(r"\bdef (?:csv|pdf|json)_response\(", (ROOT / "audit" / "exports.py").read_text()))
+    calls = sum(len(re.findall(r"\b(?:csv|pdf|json|kept_file)_response\(", p.read_text())) for p in _sources())
+    helper = len(
+        re.findall(r"\bdef (?:csv|pdf|json|kept_file)_response\(", (ROOT / "audit" / "exports.py").read_text())
+    )
     assert calls - helper == len(EXPORTS), "add the new export to EXPORTS"
 
 

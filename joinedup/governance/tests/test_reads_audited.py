@@ -98,6 +98,7 @@ NOT_PERSONAL: dict[str, str] = {
     "jobs:list": "background jobs: who started them and counts, never a child's data",
     "jobs:detail": "one job's progress and counts",
     "jobs:start": "POST only",
+    "governance:subject_access_pack": "POST only (the pack's read is audited by the job, its download by jobs:file)",
 }
 
 
