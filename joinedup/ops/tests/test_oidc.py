@@ -39,6 +39,9 @@ def _port() -> int:
     """The first free port of the ones set aside for servers the tests start (8106-8109)."""
     for port in range(8106, 8110):
         with socket.socket() as s:
+            # As the provider's server binds (runserver reuses addresses): a port the last test's
+            # provider left in TIME_WAIT is free to it, and must count as free here.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
