@@ -27,6 +27,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -411,11 +412,14 @@ def split_full_name(text: str, order: str = "auto") -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
+@lru_cache(maxsize=65536)
 def _name_key(text: str) -> str:
     """A name as placeholders are matched: folded, dots and slashes dropped ("N/K", "T.B.C.")."""
     return " ".join(re.sub(r"[-_,]", " ", re.sub(r"[./'()]", "", fold(text))).split())
 
 
+# Memoised: a file's given names repeat, and each is tried against every placeholder pattern.
+@lru_cache(maxsize=65536)
 def is_placeholder_name(given: str, placeholders: tuple[str, ...]) -> bool:
     key = _name_key(given)
     if not key:

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.db import DatabaseError
@@ -40,8 +40,11 @@ from joinedup.linkage.extracts import (
     problems_csv,
     read_extracts,
 )
+from joinedup.linkage.features import to_arrow
 from joinedup.linkage.modelfile import ModelFileError, read_model_file, write_model_file
-from joinedup.linkage.models import LinkageModel
+
+if TYPE_CHECKING:
+    from joinedup.linkage.models import LinkageModel
 
 # The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
 DEFAULT_THRESHOLD = 0.7
@@ -134,9 +137,11 @@ class Command(BaseCommand):
         self._summarise(extracts, options.get("problems"))
         if not extracts.rows:
             raise CommandError("No rows to link.")
-        model, stored_threshold = self._model(options, extracts)
+        # The rows as one Arrow table, made once for training and both scoring passes.
+        table = to_arrow(extracts.rows)
+        model, stored_threshold = self._model(options, extracts, table)
         threshold = threshold or stored_threshold or DEFAULT_THRESHOLD
-        clusters, best, joined_across, held = self._link(extracts, model, threshold, mode)
+        clusters, best, joined_across, held = self._link(extracts, table, model, threshold, mode)
         lines = io.StringIO()
         writer = csv.writer(lines)
         writer.writerow(OUTPUT_COLUMNS)
@@ -172,7 +177,7 @@ class Command(BaseCommand):
         if POSTCODE_INVALID in counts:
             self.stdout.write('  (addresses outside the UK? map the postcode as { column = "...", country = "any" })')
 
-    def _model(self, options: dict[str, Any], extracts: Extracts) -> tuple[dict[str, Any], float | None]:
+    def _model(self, options: dict[str, Any], extracts: Extracts, table: Any) -> tuple[dict[str, Any], float | None]:
         """The model to use, and a stored model's own threshold; says which on screen."""
         if options.get("model_file"):
             try:
@@ -200,7 +205,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Model: training one on these files ({len(rows):,} records, seed {seed})...")
         started = time.monotonic()
         try:
-            result = splink_model.train(rows, seed=seed)
+            result = splink_model.train(table, seed=seed)
         except SplinkException as exc:
             raise CommandError(_training_failed(exc, extracts)) from exc
         except ValueError as exc:
@@ -232,12 +237,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key.replace('_', ' ')}: {shown}")
 
     def _link(
-        self, extracts: Extracts, model: dict[str, Any], threshold: float, mode: str
+        self, extracts: Extracts, table: Any, model: dict[str, Any], threshold: float, mode: str
     ) -> tuple[dict[str, int], dict[str, float], int, int]:
         """Each record's cluster number (in input order), best score, joins made and pairs held apart."""
         origin = extracts.origin
-        rows = extracts.rows
-        found = splink_model.predict_pairs(rows, model, threshold=min(threshold, 0.5)) if len(rows) > 1 else iter(())
+        found = splink_model.predict_pairs(table, model, threshold=min(threshold, 0.5)) if len(table) > 1 else iter(())
         scored = []
         for pair in found:
             left, right = str(pair["unique_id_l"]), str(pair["unique_id_r"])
@@ -323,7 +327,10 @@ def _describe(source: dict[str, Any]) -> str:
 
 
 def _stored_model(key: str) -> LinkageModel:
-    """The stored model named by version number or UUID; the one place link_files reads the database."""
+    """The stored model named by version number or UUID; the one place link_files reads the database
+    (imported here: without --model, settings.py loads no app's models)."""
+    from joinedup.linkage.models import LinkageModel
+
     if key.isdigit():
         query = LinkageModel.objects.filter(version=int(key))
     else:
