@@ -355,7 +355,8 @@ NHS_NUMBER = Comparison(
         Level("Exact", '"nhs_number_l" = "nhs_number_r"', _eq("nhs_number")),
         Level(
             "One transposition",
-            'damerau_levenshtein("nhs_number_l", "nhs_number_r") <= 1',
+            # Ten digits (a valid number's): one edit leaves the first four or the last four whole.
+            within_one_edit('"nhs_number_l"', '"nhs_number_r"', ends=4),
             lambda a, b: _dl(a["nhs_number"], b["nhs_number"]) <= 1,
         ),
         # Two different valid NHS numbers: fixed, for the same reason as the twins level.
@@ -398,6 +399,14 @@ LEGACY_LEVELS: tuple[tuple[str, Level], ...] = (
         "dob",
         Level(
             "One character off", 'damerau_levenshtein("dob_l", "dob_r") <= 1', lambda a, b: _dl(a["dob"], b["dob"]) <= 1
+        ),
+    ),
+    (
+        "nhs_number",
+        Level(
+            "One transposition",
+            'damerau_levenshtein("nhs_number_l", "nhs_number_r") <= 1',
+            lambda a, b: _dl(a["nhs_number"], b["nhs_number"]) <= 1,
         ),
     ),
 )
