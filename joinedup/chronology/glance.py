@@ -72,9 +72,12 @@ class Detail:
     def disagreement(self) -> str:
         """'two dates of birth recorded: 10 June 2012 by City Children's Services, 6 October 2012 by the school'."""
         counts = {2: "two", 3: "three", 4: "four", 5: "five"}
-        plural = {"date_of_birth": "dates of birth", "sex": "sexes", "nhs_number": "NHS numbers"}.get(
-            self.key, f"{self.label.lower()}s"
-        )
+        plural = {
+            "date_of_birth": "dates of birth",
+            "sex": "sexes",
+            "nhs_number": "NHS numbers",
+            "address": "current addresses",
+        }.get(self.key, f"{self.label.lower()}s")
         parts = [f"{v.text} by {v.agency_names}" for v in self.values]
         return f"{counts.get(len(self.values), str(len(self.values)))} {plural} recorded: {', '.join(parts)}"
 

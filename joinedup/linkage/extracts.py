@@ -27,6 +27,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -374,14 +375,20 @@ def parse_date(text: str, formats: list[str], *, today: dt.date | None = None) -
     so the recent century is the likely one (Python's own rule would make
     "30" 2030, a child not yet born).
     """
-    text = _TIME.sub("", text.strip())
+    return _parse_date(_TIME.sub("", text.strip()), tuple(formats), today or timezone.localdate())
+
+
+# Memoised: a file's dates repeat (siblings, twins, the same child in several files), and
+# strptime tried format by format is most of the time it takes to read an extract.
+@lru_cache(maxsize=65536)
+def _parse_date(text: str, formats: tuple[str, ...], today: dt.date) -> dt.date:
     for fmt in formats:
         try:
             parsed = dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
         if "%y" in fmt:
-            parsed = _recent_century(parsed, today or timezone.localdate())
+            parsed = _recent_century(parsed, today)
         return parsed
     raise ValueError(text)
 
@@ -411,11 +418,14 @@ def split_full_name(text: str, order: str = "auto") -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
+@lru_cache(maxsize=65536)
 def _name_key(text: str) -> str:
     """A name as placeholders are matched: folded, dots and slashes dropped ("N/K", "T.B.C.")."""
     return " ".join(re.sub(r"[-_,]", " ", re.sub(r"[./'()]", "", fold(text))).split())
 
 
+# Memoised: a file's given names repeat, and each is tried against every placeholder pattern.
+@lru_cache(maxsize=65536)
 def is_placeholder_name(given: str, placeholders: tuple[str, ...]) -> bool:
     key = _name_key(given)
     if not key:
@@ -543,7 +553,7 @@ def _birth_date(text: str, row: _Row, today: dt.date) -> tuple[dt.date | None, b
         row.problem("date_of_birth", text, DATE_TOO_EARLY)
         return None, False
     declared = row.spec.placeholder_dates
-    if born.isoformat() in declared or born.strftime("--%m-%d") in declared:
+    if born.isoformat() in declared or f"--{born.month:02d}-{born.day:02d}" in declared:  # strftime is slow
         row.problem("date_of_birth", text, PLACEHOLDER_DATE)
         return born, True
     return born, False

@@ -109,7 +109,9 @@ def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator, *, connectio
     db_api = DuckDBAPI(connection=connection or duckdb_connection())
     table = to_arrow(rows) if isinstance(rows, list) else rows
     frame = db_api.register(table, dataset_display_name="records")
-    return Linker(frame, model, log_level=logging.ERROR)
+    # Splink's settings validation only logs warnings (hidden at ERROR) after parsing every
+    # level's SQL with sqlglot: a quarter of a second a linker, for the same fixed comparisons.
+    return Linker(frame, model, log_level=logging.ERROR, validate_settings=False)
 
 
 # Levels that random pairs almost never reach, so u cannot be estimated from
@@ -168,20 +170,25 @@ class TrainingResult:
 def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
     """Estimate the model by Splink's unsupervised methods on these rows.
 
-    Same rows, same model, byte for byte: DuckDB's seeded sample repeats only on one
-    thread, so the u estimate runs on one; the EM steps' sums may differ in their last
-    bits from run to run with the thread schedule, so the estimates are rounded to ten
-    significant figures, far below anything that moves a decision.
+    Same rows, same model, byte for byte: Splink 5 samples the records for the u estimate
+    by a hash of each record's id and the seed (not DuckDB's sampler, which repeats only
+    on one thread), and counts levels in whole numbers, so the u estimate is the same on
+    any number of threads; the EM steps' sums may differ in their last bits from run to
+    run with the thread schedule, so the estimates are rounded to ten significant
+    figures, far below anything that moves a decision.
     """
     connection = duckdb_connection()
     linker = linker_for(rows, settings(), connection=connection)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("nhs_number"), block_on("given", "family", "dob")], recall=0.8
     )
-    threads = connection.execute("SELECT current_setting('threads')").fetchone()[0]
-    connection.execute("SET threads = 1")
+    # Splink's u query reads its comparison vectors twice (counts by level, and the total):
+    # DuckDB inlines them, and so keeps the wide table of pairs behind them (every column
+    # one comparison reads, for 200,000 pairs a chunk) where the narrow vectors would do.
+    # Not inlining them keeps a quarter of link_files' peak memory off, for the same counts.
+    connection.execute("SET disabled_optimizers = 'cte_inlining'")
     linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)
-    connection.execute(f"SET threads = {int(threads)}")
+    connection.execute("SET disabled_optimizers = ''")
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), estimate_without_term_frequencies=True
     )
@@ -291,6 +298,8 @@ def nhs_disagreements(rows: Rows, model: dict[str, Any], *, below: float) -> Ite
     nhs = sorted(rules_for(model).nhs_different)
     if not nhs or not any(c["output_column_name"] == "nhs_number" for c in model["comparisons"]):
         return
+    if not _any_nhs_number(rows):
+        return  # no two records can hold different NHS numbers: the pass would find nothing
     narrowed = json.loads(json.dumps(model))
     narrowed["blocking_rules_to_generate_predictions"] = [
         {"blocking_rule": 'l."given" = r."given" AND l."family" = r."family" AND l."dob" = r."dob"'}
@@ -306,6 +315,13 @@ def nhs_disagreements(rows: Rows, model: dict[str, Any], *, below: float) -> Ite
     relation = frame.db_api._execute_sql_against_backend(sql)
     for batch in relation.to_arrow_reader(50_000):
         yield from batch.to_pylist()
+
+
+def _any_nhs_number(rows: Rows) -> bool:
+    if isinstance(rows, list):
+        return any(row.get("nhs_number") for row in rows)
+    column = rows.column("nhs_number")
+    return bool(column.null_count < len(column))
 
 
 def match_weights_chart_spec(model: dict[str, Any]) -> dict[str, Any]:

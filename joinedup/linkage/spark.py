@@ -35,6 +35,8 @@ FUNCTIONS = {
     "list_max": "array_max",
     "list_min": "array_min",
     "left": "left",
+    "right": "right",
+    "least": "least",
     "abs": "abs",
 }
 _FUNCTION = re.compile(r"\b([a-z_]+)\s*\(")

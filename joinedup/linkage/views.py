@@ -33,6 +33,7 @@ from joinedup.linkage.access import (
     records_seen_by_reviewer,
     review_purpose,
 )
+from joinedup.linkage.decisions import keeps_apart
 from joinedup.linkage.forms import (
     BETWEEN,
     BulkDecisionForm,
@@ -127,10 +128,15 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
     chosen = form.cleaned_data["pairs"]
     pairs = list(waiting.filter(uuid__in=chosen).order_by("-probability", "pk"))
     decidable = pairs_decidable_by(user=request.user, pairs=pairs)
-    decided, refused, failed = [], [], []
+    decided, refused, failed, conflicted = [], [], [], []
     for pair in pairs:
         if pair.pk not in decidable:
             refused.append(_pair_name(pair))
+            continue
+        if form.cleaned_data["decision"] == PairStatus.SAME and keeps_apart(pair.conflict):
+            # Bulk is for the clear cases: a pair the rules hold apart (siblings, twins, two
+            # dates of birth) is joined only by someone who has opened it and seen both records.
+            conflicted.append(f"{_pair_name(pair)} ({pair.conflict})")
             continue
         try:
             services.pair_decide(
@@ -153,6 +159,12 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
             "Not decided, because you cannot see either record (a reviewer whose agency holds one decides): "
             + "; ".join(refused)
             + ".",
+        )
+    if conflicted:
+        messages.error(
+            request,
+            "Not joined, because the records disagree in a way that needs a person to look at both: open "
+            "each pair to decide it: " + "; ".join(conflicted) + ".",
         )
     for message in failed:
         messages.error(request, f"Not decided: {message}")

@@ -48,4 +48,4 @@ def test_an_admin_starts_a_run_from_the_linkage_page_and_sees_it_finish(
     ui.check()
     assert LinkageRun.objects.count() == 1
     page.click("#job-result a")
-    page.wait_for_url(f"{ui.base}/linkage/review/")
+    page.wait_for_url(f"{ui.base}/linkage/models/")  # where runs are listed, open to whoever started it

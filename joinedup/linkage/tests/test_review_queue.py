@@ -138,6 +138,25 @@ class TestBulkDecisions:
             assert a.child_id == b.child_id
         assert ChildJoin.objects.filter(kind="merge").count() == 2
 
+    def test_pairs_the_rules_hold_apart_are_never_joined_in_bulk(self, world: Any) -> None:
+        """Bulk is for the clear cases: siblings must be opened and seen before they are joined."""
+        clear = _pair(make_record(world), make_record(world, agency="police"))
+        siblings = _pair(
+            make_record(world),
+            make_record(world, agency="police"),
+            conflict="Different given names, same family name and postcode (siblings?)",
+        )
+        response = _client(world.users["screener"]).post(
+            reverse("linkage:queue_decide"),
+            {"pairs": [str(clear.uuid), str(siblings.uuid)], "decision": "same", "reason": "Same NHS number"},
+            follow=True,
+        )
+        page = response.content.decode()
+        assert "Recorded same child for 1 pair." in page and "Not joined, because the records disagree" in page
+        assert CandidatePair.objects.get(pk=siblings.pk).status == PairStatus.PENDING
+        a, b = AgencyRecord.objects.get(pk=siblings.record_a_id), AgencyRecord.objects.get(pk=siblings.record_b_id)
+        assert a.child_id != b.child_id
+
     def test_a_pair_decided_meanwhile_is_left_alone_and_said_so(self, world: Any) -> None:
         pair = _pair(make_record(world), make_record(world, agency="police"))
         pair_decide(actor=world.users["dpo"], pair=pair, decision=PairStatus.NOT_SAME)

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.db import DatabaseError
@@ -40,8 +40,11 @@ from joinedup.linkage.extracts import (
     problems_csv,
     read_extracts,
 )
+from joinedup.linkage.features import to_arrow
 from joinedup.linkage.modelfile import ModelFileError, read_model_file, write_model_file
-from joinedup.linkage.models import LinkageModel
+
+if TYPE_CHECKING:
+    from joinedup.linkage.models import LinkageModel
 
 # The join threshold the linkage quality benchmark supports (benchmarks/linkage_quality.py).
 DEFAULT_THRESHOLD = 0.7
@@ -134,9 +137,13 @@ class Command(BaseCommand):
         self._summarise(extracts, options.get("problems"))
         if not extracts.rows:
             raise CommandError("No rows to link.")
-        model, stored_threshold = self._model(options, extracts)
+        # The rows as one Arrow table, made once for training and both scoring passes.
+        table = to_arrow(extracts.rows)
+        # The record and row dicts take several times the table's memory, and nothing reads them again.
+        extracts.records, extracts.rows = [], []
+        model, stored_threshold = self._model(options, extracts, table)
         threshold = threshold or stored_threshold or DEFAULT_THRESHOLD
-        clusters, best, joined_across, held = self._link(extracts, model, threshold, mode)
+        clusters, best, joined_across, held = self._link(extracts, table, model, threshold, mode)
         lines = io.StringIO()
         writer = csv.writer(lines)
         writer.writerow(OUTPUT_COLUMNS)
@@ -172,7 +179,7 @@ class Command(BaseCommand):
         if POSTCODE_INVALID in counts:
             self.stdout.write('  (addresses outside the UK? map the postcode as { column = "...", country = "any" })')
 
-    def _model(self, options: dict[str, Any], extracts: Extracts) -> tuple[dict[str, Any], float | None]:
+    def _model(self, options: dict[str, Any], extracts: Extracts, table: Any) -> tuple[dict[str, Any], float | None]:
         """The model to use, and a stored model's own threshold; says which on screen."""
         if options.get("model_file"):
             try:
@@ -190,19 +197,18 @@ class Command(BaseCommand):
             )
             self._training_summary(dict(stored.training_summary or {}))
             return dict(stored.parameters), stored.upper_threshold
-        rows = extracts.rows
-        if len(rows) < MIN_TRAINING_ROWS:
+        if len(table) < MIN_TRAINING_ROWS:
             raise CommandError(
-                f"Only {len(rows)} records: training a model on the files needs {MIN_TRAINING_ROWS} or more. "
+                f"Only {len(table)} records: training a model on the files needs {MIN_TRAINING_ROWS} or more. "
                 "Pass --model-file (a model written by linkage_train --out) or --model (one stored in Joined Up)."
             )
         seed = options.get("seed", 1)
-        self.stdout.write(f"Model: training one on these files ({len(rows):,} records, seed {seed})...")
+        self.stdout.write(f"Model: training one on these files ({len(table):,} records, seed {seed})...")
         started = time.monotonic()
         try:
-            result = splink_model.train(rows, seed=seed)
+            result = splink_model.train(table, seed=seed)
         except SplinkException as exc:
-            raise CommandError(_training_failed(exc, extracts)) from exc
+            raise CommandError(_training_failed(exc, extracts, table)) from exc
         except ValueError as exc:
             # Splink refuses an estimate EM drove out of range (an m probability below 1e-300),
             # which a few hundred records that are nearly all pairs of one child can do.
@@ -232,12 +238,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key.replace('_', ' ')}: {shown}")
 
     def _link(
-        self, extracts: Extracts, model: dict[str, Any], threshold: float, mode: str
+        self, extracts: Extracts, table: Any, model: dict[str, Any], threshold: float, mode: str
     ) -> tuple[dict[str, int], dict[str, float], int, int]:
         """Each record's cluster number (in input order), best score, joins made and pairs held apart."""
         origin = extracts.origin
-        rows = extracts.rows
-        found = splink_model.predict_pairs(rows, model, threshold=min(threshold, 0.5)) if len(rows) > 1 else iter(())
+        found = splink_model.predict_pairs(table, model, threshold=min(threshold, 0.5)) if len(table) > 1 else iter(())
         scored = []
         for pair in found:
             left, right = str(pair["unique_id_l"]), str(pair["unique_id_r"])
@@ -323,7 +328,10 @@ def _describe(source: dict[str, Any]) -> str:
 
 
 def _stored_model(key: str) -> LinkageModel:
-    """The stored model named by version number or UUID; the one place link_files reads the database."""
+    """The stored model named by version number or UUID; the one place link_files reads the database
+    (imported here: without --model, settings.py loads no app's models)."""
+    from joinedup.linkage.models import LinkageModel
+
     if key.isdigit():
         query = LinkageModel.objects.filter(version=int(key))
     else:
@@ -352,13 +360,13 @@ def _field_of(column: str) -> str | None:
     return next((f for prefix, f in _COLUMN_FIELDS.items() if column.startswith(prefix)), None)
 
 
-def _training_failed(exc: Exception, extracts: Extracts) -> str:
+def _training_failed(exc: Exception, extracts: Extracts, table: Any) -> str:
     """Why a training step found nothing to learn from, naming the field and what to do."""
     columns = list(dict.fromkeys(re.findall(r'\bl\."?([a-z_]+)"?', str(exc))))
     fields = list(dict.fromkeys(f for c in columns if (f := _field_of(c))))
     if not fields:
         return f"Cannot train a model on these files: {exc}. Pass --model-file or --model to use a trained model."
-    reasons = [_why_no_pairs(name, [c for c in columns if _field_of(c) == name], extracts) for name in fields]
+    reasons = [_why_no_pairs(name, [c for c in columns if _field_of(c) == name], extracts, table) for name in fields]
     return (
         f"Cannot train a model on these files: training compares records with the same {' and '.join(fields)}, "
         f"and found no such pairs. {' '.join(reasons)} "
@@ -366,8 +374,10 @@ def _training_failed(exc: Exception, extracts: Extracts) -> str:
     )
 
 
-def _why_no_pairs(name: str, columns: list[str], extracts: Extracts) -> str:
-    filled = sum(1 for row in extracts.rows if all(row.get(c) is not None for c in columns))
+def _why_no_pairs(name: str, columns: list[str], extracts: Extracts, table: Any) -> str:
+    known = [c for c in columns if c in table.column_names]
+    rows = table.select(known).to_pylist() if len(known) == len(columns) else []
+    filled = sum(1 for row in rows if all(value is not None for value in row.values())) if columns else len(table)
     mapped = [
         f
         for f, fields in extracts.mapped.items()
