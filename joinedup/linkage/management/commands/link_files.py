@@ -217,7 +217,7 @@ class Command(BaseCommand):
                 "with little besides pairs of the same child, can do this: add more records, or pass "
                 "--model-file (a model linkage_train --out wrote) or --model (one stored in Joined Up)."
             ) from exc
-        trained = _stable(result.model)
+        trained = result.model  # model.train already drops the random id and rounds the estimates
         summary = dict(result.summary)
         self._training_summary({**summary, "seconds": round(time.monotonic() - started, 1)})
         if options.get("save_model"):
@@ -276,27 +276,6 @@ class Command(BaseCommand):
         clusters: dict[str, int] = {}
         numbers = {uid: clusters.setdefault(components.component[uid], len(clusters) + 1) for uid in origin}
         return numbers, best, joins, held
-
-
-# Significant digits a trained model's probabilities keep. DuckDB sums in parallel, so EM's
-# estimates differ from run to run in their last digits; rounded, the same files give the
-# same model (and the same clusters) every time. Ten digits are far beyond what EM can tell.
-MODEL_DIGITS = 10
-
-
-def _stable(model: dict[str, Any]) -> dict[str, Any]:
-    """The model with its probabilities rounded and without Splink's random linker id."""
-    return {key: _rounded(value) for key, value in model.items() if key != "linker_uid"}
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return float(f"{value:.{MODEL_DIGITS}g}")
-    if isinstance(value, dict):
-        return {key: _rounded(v) for key, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
 
 
 def _shares_a_file(components: Components, a: str, b: str, origin: dict[str, tuple[str, str]]) -> bool:
