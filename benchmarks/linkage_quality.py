@@ -30,6 +30,7 @@ plain Splink, and the targets of issue 15 with met / not met. Never fails on a f
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -143,6 +144,10 @@ def run_link_files(data: datasets.Dataset, work: Path, db: Path, threshold: floa
         command += ["--problems", str(problems)]
     if _has_option(help_text, "--seed"):
         command += ["--seed", str(SEED)]
+    review = work / "link_files_review.csv"
+    review.unlink(missing_ok=True)
+    if _has_option(help_text, "--review"):
+        command += ["--review", str(review)]
     run, stdout = measured(
         "Joined Up link_files", command, work / "logs" / "link_files", _env(DATABASE_URL=f"sqlite:///{db}")
     )
@@ -165,6 +170,27 @@ def evaluate(run: Run, clusters: Path, truth: Truth, twins: dict) -> None:
     if run.error or not clusters.exists():
         return
     run.quality = quality(read_clusters(clusters), truth, twins)
+
+
+def review_note(run: Run, review: Path, truth: Truth) -> None:
+    """What link_files left for a person: how many pairs per 100 records (the queue's target is
+    at most one), how many a rule settled, and how many are truly one person (the recall a
+    reviewer's "same child" would add)."""
+    if run.error or not review.exists():
+        return
+    with review.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    queued = [r for r in rows if r["settled_by_rule"] != "yes"]
+
+    def same(r: dict[str, str]) -> bool:
+        return truth.person.get((r["file_1"], r["id_1"])) == truth.person.get((r["file_2"], r["id_2"]))
+
+    records = len(truth.person)
+    run.notes.append(
+        f"left for a person: {len(queued):,} pairs ({100 * len(queued) / records:.2f} per 100 records), "
+        f"{sum(map(same, queued)):,} of them one person; settled by a rule: {len(rows) - len(queued):,}, "
+        f"{sum(1 for r in rows if r not in queued and same(r)):,} of them one person"
+    )
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -336,6 +362,7 @@ def main() -> None:
         if "link_files" in linkers and db is not None:
             run = run_link_files(data, work, db, threshold, help_text)
             evaluate(run, work / "link_files.csv", truth, twins)
+            review_note(run, work / "link_files_review.csv", truth)
             runs.append(run)
         common = [*map(str, data.files), "--columns", str(data.columns), "--mode", data.mode]
         common += ["--seed", str(args.seed), "--threshold", str(threshold)]

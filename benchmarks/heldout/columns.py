@@ -28,6 +28,7 @@ class Record:
     postcode: str
     address: str
     nhs_number: str
+    identifier: str = ""
 
 
 SEX = {"f": "F", "female": "F", "2": "F", "m": "M", "male": "M", "1": "M"}
@@ -83,6 +84,7 @@ def read(paths: list[Path], columns: Path) -> list[Record]:
                         postcode=value("postcode").upper(),
                         address=value("address", ", "),
                         nhs_number=value("nhs_number"),
+                        identifier=value("upn") or value("identifier"),
                     )
                 )
     return out

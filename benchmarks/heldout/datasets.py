@@ -126,7 +126,7 @@ def demo_export(workdir: Path) -> None:
     from joinedup.demo.models import TruthLink
 
     header = ["id", "given_names", "family_name", "other_names", "date_of_birth", "sex", "postcode", "address"]
-    header.append("nhs_number")
+    header += ["nhs_number", "upn"]
     truth_fields = {f.name for f in TruthLink._meta.get_fields()}
     group_field = next((f for f in ("heritage", "heritage_group", "ethnicity") if f in truth_fields), None)
     links = {

@@ -77,6 +77,7 @@ def plain_splink(records: list[columns.Record], *, mode: str, uk_postcodes: bool
         "postcode": [blank(r.postcode.upper()) and r.postcode.upper() for r in records],
         "address": [blank(r.address) for r in records],
         "nhs_number": [r.nhs_number.replace(" ", "") or None for r in records],
+        "identifier": [blank(r.identifier) for r in records],
     }
     present = {c for c, values in table.items() if any(v is not None for v in values)}
     comparisons = [cl.NameComparison("first_name"), cl.NameComparison("surname")]
@@ -84,7 +85,7 @@ def plain_splink(records: list[columns.Record], *, mode: str, uk_postcodes: bool
         comparisons.append(cl.DateOfBirthComparison("dob", input_is_string=True))
     if "postcode" in present:
         comparisons.append(cl.PostcodeComparison("postcode") if uk_postcodes else cl.ExactMatch("postcode"))
-    for column in ("sex", "address", "nhs_number"):
+    for column in ("sex", "address", "nhs_number", "identifier"):
         if column in present:
             comparisons.append(cl.ExactMatch(column))
     rules = [block_on("first_name", "surname")]
@@ -94,8 +95,9 @@ def plain_splink(records: list[columns.Record], *, mode: str, uk_postcodes: bool
         rules.append(block_on("postcode", "substr(first_name, 1, 1)"))
     if "address" in present:
         rules.append(block_on("address", "substr(first_name, 1, 1)"))
-    if "nhs_number" in present:
-        rules.append(block_on("nhs_number"))
+    for column in ("nhs_number", "identifier"):
+        if column in present:
+            rules.append(block_on(column))
     db_api = DuckDBAPI()
     arrow = pa.table(table)
     if mode == "link":
@@ -182,6 +184,7 @@ def joinedup_api(records: list[columns.Record], *, mode: str, seed: int, thresho
             postcode=r.postcode,
             nhs_number=nhs(r.nhs_number),
             address=r.address,
+            identifier=r.identifier,
         )
         for i, r in enumerate(records)
     ]

@@ -364,7 +364,28 @@ NHS_NUMBER = Comparison(
     ),
 )
 
-COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, DOB, SEX, POSTCODE, NHS_NUMBER)
+# Another identifier two systems hold for the same child: the unique pupil number on school
+# and local authority education records, a council's own person id on two of its systems, a
+# National Insurance number past 16. Issued one per person, so twins never share one; but
+# unlike the NHS number it has no check digit everywhere, it is re-keyed by hand, and a
+# temporary UPN is replaced, so a different identifier is weaker evidence than a different
+# NHS number and EM learns its weight.
+IDENTIFIER = Comparison(
+    "identifier",
+    "UPN or other identifier",
+    (
+        missing("identifier"),
+        Level("Exact", '"identifier_l" = "identifier_r"', _eq("identifier")),
+        Level(
+            "One character off",
+            within_one_edit('"identifier_l"', '"identifier_r"'),
+            lambda a, b: _dl(a["identifier"], b["identifier"]) <= 1,
+        ),
+        ELSE,
+    ),
+)
+
+COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, DOB, SEX, POSTCODE, NHS_NUMBER, IDENTIFIER)
 BY_NAME = {c.name: c for c in COMPARISONS}
 
 # Levels no longer in the model, with their predicates: models saved before the change

@@ -45,6 +45,8 @@ class Rules:
     nhs_exact: frozenset[int]
     nhs_corroborates: frozenset[int]
     nhs_different: frozenset[int]
+    identifier_exact: frozenset[int] = frozenset()
+    identifier_corroborates: frozenset[int] = frozenset()
 
     @classmethod
     def for_levels(cls, levels: Levels) -> Rules:
@@ -69,6 +71,8 @@ class Rules:
             nhs_exact=_gammas(by, "nhs_number", ("Exact",)),
             nhs_corroborates=_gammas(by, "nhs_number", ("Exact", "One transposition")),
             nhs_different=_gammas(by, "nhs_number", ("Different",)),
+            identifier_exact=_gammas(by, "identifier", ("Exact",)),
+            identifier_corroborates=_gammas(by, "identifier", ("Exact", "One character off")),
         )
 
 
@@ -119,10 +123,15 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
             # A sibling's number on the wrong record is a known error: a person decides.
             return NHS_DIFFERENT_ALL_ELSE_AGREES
         return DIFFERENT_NHS
-    if nhs in r.nhs_exact:
-        # The same NHS number: twins and siblings never share one.
-        return ""
     given, family, dob = row.get("gamma_given"), row.get("gamma_family"), row.get("gamma_dob")
+    if nhs in r.nhs_exact or row.get("gamma_identifier") in r.identifier_exact:
+        # The same NHS number or UPN: issued once per child, so a slip in a date of birth beside
+        # it is a slip, not another child. But given names that are not variants of each other
+        # beside it are as likely a brother's or sister's number keyed on the wrong record (the
+        # known error the NHS rule below allows for): a person decides.
+        if given in r.given_different:
+            return SHARED_NUMBER_DIFFERENT_NAMES
+        return ""
     if family in r.family_exact and dob in r.dob_exact:
         if given in r.given_different:
             return TWINS
@@ -137,6 +146,9 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
 
 
 TWINS = "Different given names, same family name and date of birth (twins?)"
+SHARED_NUMBER_DIFFERENT_NAMES = (
+    "The same NHS number or UPN, but different given names (a brother's or sister's number on one record?)"
+)
 DIFFERENT_NHS = "Different NHS numbers"
 # Conflicts a person would answer the same way every time: twins given different names, and
 # two different valid NHS numbers (the number is issued once per child). Pairs held apart by
@@ -170,6 +182,8 @@ def weak_link(row: dict[str, Any], rules: Rules | None = None) -> bool:
     # with a slip in the date share one. A postcode alone does not: a street holds many children.
     if row.get("gamma_postcode") in r.address_same:
         return False
+    if row.get("gamma_identifier") in r.identifier_exact:
+        return False
     return row["gamma_dob"] not in r.dob_exact and row["gamma_nhs_number"] not in r.nhs_corroborates
 
 
@@ -194,6 +208,8 @@ def uncorroborated_reason(row: dict[str, Any], rules: Rules | None = None) -> st
     if row["gamma_postcode"] in r.postcode_same:
         return ""
     if row["gamma_nhs_number"] in r.nhs_corroborates:
+        return ""
+    if row.get("gamma_identifier") in r.identifier_corroborates:
         return ""
     return NAMES_ONLY
 

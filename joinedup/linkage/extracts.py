@@ -11,7 +11,7 @@ the problem listed with its file, row, column and value.
 
 Each row becomes a record dict in the shape of an agency record's values
 (`id`, `given_names`, `family_name`, `other_names`, `date_of_birth`, `sex`,
-`postcode`, `nhs_number`, `address`) plus two flags, `dob_placeholder` and
+`postcode`, `nhs_number`, `address`, `identifier`) plus two flags, `dob_placeholder` and
 `no_fixed_abode`, and `features.records_to_rows` turns those into the model's
 rows, as it does for the database's records.
 """
@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from joinedup.core.csvsafe import csv_safe
 from joinedup.core.text import fold
-from joinedup.core.validators import normalise_nhs_number, normalise_postcode
+from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
 from joinedup.linkage.features import records_to_rows
 
 # Every field a columns file may map, with what it holds (shown by `link_files --help`).
@@ -54,6 +54,8 @@ FIELD_HELP = {
     "address": "address lines (several columns are joined with commas); the first line is compared",
     "town": "town (read; not compared today)",
     "nhs_number": "NHS number (10 digits with a valid check digit; spaces allowed)",
+    "upn": "unique pupil number (13 characters: check letter, 11 digits, digit or letter)",
+    "identifier": "another person identifier the files share (a council's person id, NI number); map upn or this",
 }
 FIELDS = tuple(FIELD_HELP)
 FILE_OPTIONS = ("delimiter", "encoding", "placeholders")
@@ -129,6 +131,7 @@ DATE_FUTURE = "date of birth in the future, blanked"
 DATE_TOO_EARLY = f"date of birth before {EARLIEST_BIRTH.year}, blanked"
 POSTCODE_INVALID = "not a UK postcode, blanked"
 NHS_INVALID = "NHS number not valid, blanked"
+UPN_INVALID = "unique pupil number not valid, blanked"
 SEX_UNKNOWN = "sex not recognised, blanked"
 PLACEHOLDER_NAME = "placeholder name, treated as missing"
 PLACEHOLDER_DATE = "placeholder date of birth, passed on as weak evidence"
@@ -278,6 +281,10 @@ def file_spec(config: dict[str, Any], path: str) -> FileSpec:
         raise ExtractError(f"{where}: no column is mapped to 'id'")
     if not ({"given_name", "family_name"} <= set(spec) or "full_name" in spec):
         raise ExtractError(f"{where}: map both 'given_name' and 'family_name', or 'full_name'")
+    if {"upn", "identifier"} <= set(spec):
+        raise ExtractError(
+            f"{where}: map 'upn' or 'identifier', not both: the model compares one shared identifier a record"
+        )
     columns: dict[str, list[str]] = {}
     for key in FIELDS:
         if key not in spec:
@@ -534,7 +541,16 @@ def _record(values: dict[str, str], row: _Row, today: dt.date) -> dict[str, Any]
         "no_fixed_abode": no_fixed_abode,
         "nhs_number": _nhs_number(values.get("nhs_number", ""), row),
         "address": values.get("address", ""),
+        "identifier": _upn(values["upn"], row) if values.get("upn") else values.get("identifier", ""),
     }
+
+
+def _upn(text: str, row: _Row) -> str:
+    try:
+        return normalise_upn(text)
+    except ValidationError:
+        row.problem("upn", text, UPN_INVALID)
+        return ""
 
 
 def _birth_date(text: str, row: _Row, today: dt.date) -> tuple[dt.date | None, bool]:

@@ -28,6 +28,7 @@ RECORD_FIELDS = (
     "postcode",
     "nhs_number",
     "address",
+    "upn",
 )
 
 COLUMNS = (
@@ -56,6 +57,7 @@ COLUMNS = (
     "postcode_sector",
     "postcode_district",
     "nhs_number",
+    "identifier",
 )
 
 
@@ -215,6 +217,7 @@ def features(
     nhs_number: str = "",
     address: str = "",
     dob_placeholder: bool = False,
+    identifier: str = "",
 ) -> dict[str, Any]:
     """One record's comparison columns. The parts are memoised: names, dates and
     postcodes repeat across records, and intake matching builds hundreds per lookup."""
@@ -226,7 +229,14 @@ def features(
         **_postcode(postcode or ""),
         "address": address_key(address),
         "nhs_number": nhs_number or None,
+        "identifier": identifier_key(identifier),
     }
+
+
+def identifier_key(value: str) -> str | None:
+    """An identifier as compared: upper case, without the spaces and dashes systems add."""
+    key = "".join(ch for ch in (value or "").upper() if ch.isalnum())
+    return key or None
 
 
 def partial_features(values: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +248,7 @@ def partial_features(values: dict[str, Any]) -> dict[str, Any]:
         **_postcode(values.get("postcode") or ""),
         "address": address_key(values.get("address") or ""),
         "nhs_number": values.get("nhs_number") or None,
+        "identifier": identifier_key(values.get("identifier") or values.get("upn") or ""),
     }
 
 
@@ -258,6 +269,8 @@ def records_to_rows(records: Iterable[Any]) -> list[dict[str, Any]]:
                 nhs_number=values.get("nhs_number") or "",
                 address=values.get("address") or "",
                 dob_placeholder=bool(values.get("dob_placeholder")),
+                # An agency record's UPN; an extract's row may map another identifier.
+                identifier=values.get("identifier") or values.get("upn") or "",
             )
         )
     return rows
@@ -313,6 +326,7 @@ def arrow_schema() -> Any:
             ("postcode_sector", pa.string()),
             ("postcode_district", pa.string()),
             ("nhs_number", pa.string()),
+            ("identifier", pa.string()),
         ]
     )
 

@@ -209,6 +209,9 @@ def blocking_sql(row: Row) -> tuple[str, list[Any]]:
     if row["nhs_number"]:
         clauses.append("nhs_number = %s")
         params.append(row["nhs_number"])
+    if row.get("identifier"):
+        clauses.append("upn = %s")  # upn is indexed; the batch model blocks on it too
+        params.append(row["identifier"])
     if dob:
         born = dt.date.fromisoformat(dob)
         year_start, year_end = born.replace(month=1, day=1), born.replace(month=12, day=31)

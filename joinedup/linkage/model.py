@@ -15,7 +15,9 @@ The comparisons are described once, in comparisons.py; in short:
 - sex; address and postcode: the same address (first line and postcode),
   postcode, sector, district;
 - NHS number: exact, one transposition; two different valid numbers count
-  strongly against.
+  strongly against;
+- another identifier two systems share (the UPN, a council's person id): exact,
+  one character off, different (weaker against than the NHS number).
 
 Twins and siblings share a family name, address and (twins) a date of birth:
 their given names differ and are not variants of each other, which the given
@@ -33,6 +35,7 @@ from typing import Any
 
 from splink import Linker, SettingsCreator, block_on
 from splink.backends.duckdb import DuckDBAPI
+from splink.internals.exceptions import SplinkException
 
 from joinedup.linkage.comparisons import BY_NAME, COMPARISONS, label_of
 from joinedup.linkage.features import to_arrow
@@ -57,6 +60,7 @@ def comparison_label(comparison: dict[str, Any]) -> str:
 # prints the recall these keep; intake.blocking_sql looks up the same keys.
 BLOCKING_RULES: list[Any] = [
     block_on("nhs_number"),
+    block_on("identifier"),
     block_on("dob", "given_initial"),
     block_on("dob", "family_initial"),
     "l.dob = r.dob AND l.given_initial = r.family_initial",  # names swapped
@@ -69,6 +73,9 @@ BLOCKING_RULES: list[Any] = [
     # No date of birth on one side: the names alone (a filter on the name join).
     "l.given = r.given AND l.family = r.family AND (l.dob IS NULL OR r.dob IS NULL)",
     block_on("postcode", "given_initial"),
+    # The same first line of an address (house and street): a surname mistyped or changed on
+    # a record with no postcode or date of birth to block on (a household, at most, a key).
+    block_on("address", "given_initial"),
     block_on("family", "postcode_district", "given_initial"),
     block_on("given", "dob_ym"),
     "l.given = r.family AND l.family = r.given",
@@ -116,10 +123,17 @@ def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator, *, connectio
 
 # Levels that random pairs almost never reach, so u cannot be estimated from
 # them: pin them so a saved model reloads with identical scores.
-PINNED_U = {("nhs_number", "Exact"): 1e-7, ("nhs_number", "One transposition"): 1e-6}
+PINNED_U = {
+    ("nhs_number", "Exact"): 1e-7,
+    ("nhs_number", "One transposition"): 1e-6,
+    ("identifier", "Exact"): 1e-7,
+    ("identifier", "One character off"): 1e-6,
+}
 
 
 M_FLOOR, U_FLOOR = 1e-4, 1e-7
+# m and u of a "Different" level training never saw: a weight of log2(0.05 / 0.99), about -4.3.
+UNOBSERVED_DIFFERENT = (0.05, 0.99)
 
 
 def _pin_unobserved(model: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +144,14 @@ def _pin_unobserved(model: dict[str, Any]) -> dict[str, Any]:
             if level.get("is_null_level"):
                 continue
             key = (comparison["output_column_name"], level.get("label_for_charts"))
+            if level.get("sql_condition") == "ELSE":
+                # "Different", where training never saw the comparison (no record held the
+                # field): most random pairs differ, and true pairs sometimes do. Without this a
+                # field the training records lacked would count for a pair that disagrees on it.
+                if not level.get("u_probability"):
+                    level["u_probability"] = UNOBSERVED_DIFFERENT[1]
+                if not level.get("m_probability"):
+                    level["m_probability"] = UNOBSERVED_DIFFERENT[0]
             if key in PINNED_U and not level.get("u_probability"):
                 level["u_probability"] = PINNED_U[key]
             if not level.get("u_probability"):
@@ -167,6 +189,28 @@ class TrainingResult:
     summary: dict[str, Any]
 
 
+# Expectation maximisation, a step blocked on each in turn; a step estimates the comparisons
+# that read none of its columns. The given name's twins level reads the family name and date
+# of birth, and the date's levels its parts, so only the last step estimates those two: where
+# no two records share a postcode (files without one, or from abroad under a UK map) a shared
+# identifier or an NHS number serves instead, and last the address. The address comes last as
+# a household shares it, family name and all: blocked on it alone, EM can take the household
+# for the person and learn that a different date of birth is what the same child looks like.
+EM_STEPS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("dob",),),
+    (("family", "dob_year"),),
+    (("postcode",), ("identifier",), ("nhs_number",), ("address",)),
+)
+
+
+class NoTrainingPairs(SplinkException):
+    """No two records share the fields a training step blocks on: each skipped step's rules."""
+
+    def __init__(self, steps: list[str]) -> None:
+        self.steps = steps
+        super().__init__("; ".join(f"Training rule {step} resulted in no record pairs" for step in steps))
+
+
 def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
     """Estimate the model by Splink's unsupervised methods on these rows.
 
@@ -179,8 +223,11 @@ def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
     """
     connection = duckdb_connection()
     linker = linker_for(rows, settings(), connection=connection)
+    # The prior from the pairs that are surely one person: the same NHS number, UPN, or name
+    # and date of birth (names alone where no record has a date of birth, as on a W-2).
+    sure_names = block_on("given", "family", "dob") if _any_value(rows, "dob") else block_on("given", "family")
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("nhs_number"), block_on("given", "family", "dob")], recall=0.8
+        [block_on("nhs_number"), block_on("identifier"), sure_names], recall=0.8
     )
     # Splink's u query reads its comparison vectors twice (counts by level, and the total):
     # DuckDB inlines them, and so keeps the wide table of pairs behind them (every column
@@ -189,23 +236,36 @@ def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
     connection.execute("SET disabled_optimizers = 'cte_inlining'")
     linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)
     connection.execute("SET disabled_optimizers = ''")
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dob"), estimate_without_term_frequencies=True
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("family", "dob_year"), estimate_without_term_frequencies=True
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("postcode"), estimate_without_term_frequencies=True
-    )
+    skipped: list[str] = []
+    for alternatives in EM_STEPS:
+        failed: list[str] = []
+        for rule in alternatives:
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*rule), estimate_without_term_frequencies=True
+                )
+            except SplinkException as exc:
+                # No two records share these fields (files without postcodes, or without
+                # dates of birth): nothing to learn from here, so the next alternative.
+                if "resulted in no record pairs" not in str(exc):
+                    raise
+                failed.append(str(exc).split(" resulted in")[0].removeprefix("Training rule "))
+                continue
+            break
+        else:
+            skipped.append(" or ".join(failed))
+            if alternatives is EM_STEPS[-1]:
+                # The one step that estimates the given name and date of birth (the others
+                # block on a column those comparisons read): without it the model is guesswork.
+                raise NoTrainingPairs(skipped)
     model = _stable(_pin_unobserved(linker.misc.save_model_to_json()))
-    return TrainingResult(
-        model=model,
-        summary={
-            "records": len(rows) if isinstance(rows, list) else rows.num_rows,
-            "probability_two_random_records_match": model.get("probability_two_random_records_match"),
-        },
-    )
+    summary: dict[str, Any] = {
+        "records": len(rows) if isinstance(rows, list) else rows.num_rows,
+        "probability_two_random_records_match": model.get("probability_two_random_records_match"),
+    }
+    if skipped:
+        summary["training_steps_skipped"] = skipped
+    return TrainingResult(model=model, summary=summary)
 
 
 ENGINES = ("duckdb", "spark")
@@ -298,7 +358,7 @@ def nhs_disagreements(rows: Rows, model: dict[str, Any], *, below: float) -> Ite
     nhs = sorted(rules_for(model).nhs_different)
     if not nhs or not any(c["output_column_name"] == "nhs_number" for c in model["comparisons"]):
         return
-    if not _any_nhs_number(rows):
+    if not _any_value(rows, "nhs_number"):
         return  # no two records can hold different NHS numbers: the pass would find nothing
     narrowed = json.loads(json.dumps(model))
     narrowed["blocking_rules_to_generate_predictions"] = [
@@ -317,10 +377,10 @@ def nhs_disagreements(rows: Rows, model: dict[str, Any], *, below: float) -> Ite
         yield from batch.to_pylist()
 
 
-def _any_nhs_number(rows: Rows) -> bool:
+def _any_value(rows: Rows, name: str) -> bool:
     if isinstance(rows, list):
-        return any(row.get("nhs_number") for row in rows)
-    column = rows.column("nhs_number")
+        return any(row.get(name) for row in rows)
+    column = rows.column(name)
     return bool(column.null_count < len(column))
 
 

@@ -21,6 +21,7 @@ def row(
     nhs: str = "",
     other: str = "",
     address: str = "",
+    upn: str = "",
 ) -> dict[str, Any]:
     return features(
         unique_id=uid,
@@ -32,6 +33,7 @@ def row(
         postcode=postcode,
         nhs_number=nhs,
         address=address,
+        identifier=upn,
     )
 
 

@@ -42,6 +42,9 @@ PEOPLE = [
     row("17", "Mary", "Green", D(2009, 6, 2), postcode="NG2"),  # her middle name as first, a district only
     row("18", "Baby of Green", "Green", D(2009, 6, 2), postcode="4122"),  # a placeholder name, a foreign code
     row("19", "Zara", "Green", D(2009, 12, 31), other="Bobby", postcode="4122"),  # known as a nickname
+    row("20", "Ava", "Green", D(2009, 12, 31), upn="H801200001001"),  # Zara's twin, with UPNs
+    row("21", "Zara", "Green", D(2009, 12, 31), upn="H801200001002"),
+    row("22", "Zed", "Green", D(2009, 12, 31), upn="H801200001002"),
 ]
 
 
@@ -61,7 +64,7 @@ def test_intake_scores_equal_splinks_own(trained: dict[str, Any]) -> None:
     for expected in splink_rows:
         got = scorer.score(by_id[expected["unique_id_l"]], by_id[expected["unique_id_r"]], tf)
         pair = (expected["unique_id_l"], expected["unique_id_r"])
-        for name in ("given", "family", "dob", "sex", "postcode", "nhs_number"):
+        for name in ("given", "family", "dob", "sex", "postcode", "nhs_number", "identifier"):
             assert got[f"gamma_{name}"] == expected[f"gamma_{name}"], (pair, name)
         assert got["match_weight"] == pytest.approx(expected["match_weight"], abs=1e-6), pair
         assert got["match_probability"] == pytest.approx(expected["match_probability"], abs=1e-9), pair

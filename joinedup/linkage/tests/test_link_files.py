@@ -84,6 +84,26 @@ def test_it_links_two_extracts_with_known_answers(extracts: dict[str, Path]) -> 
     assert clusters[("police.csv", "P3")] not in {clusters[("school.csv", i)] for i in ("S1", "S2", "S3", "S4")}
 
 
+def test_the_pairs_left_for_a_person_are_written_with_why(extracts: dict[str, Path], tmp_path: Path) -> None:
+    """S2 and S3 (Amelia and Ava Hughes, one birth date and address) are twins by the rule;
+    the file lists them for a person to see, and says the rule settled them."""
+    review = tmp_path / "review.csv"
+    stdout = StringIO()
+    call_command("link_files", str(extracts["school.csv"]), str(extracts["police.csv"]),
+                 columns=str(extracts["columns.toml"]), out=str(tmp_path / "clusters.csv"),
+                 model_file=str(extracts["model.json"]), review=str(review), threshold=0.01,
+                 stdout=stdout)  # fmt: skip
+    with review.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["file_1", "id_1", "file_2", "id_2", "match_probability", "why", "settled_by_rule"]
+    twins = [r for r in rows if {r["id_1"], r["id_2"]} == {"S2", "S3"}]
+    assert twins and twins[0]["why"].startswith("Different given names") and twins[0]["settled_by_rule"] == "yes"
+    assert not [r for r in rows if {r["id_1"], r["id_2"]} == {"S1", "P1"}]  # joined, so not listed
+    assert f"listed in {review}" in stdout.getvalue()
+    probabilities = [float(r["match_probability"]) for r in rows]
+    assert probabilities == sorted(probabilities, reverse=True)
+
+
 def test_malformed_values_are_reported_by_row_and_blanked_without_crashing(extracts: dict[str, Path]) -> None:
     clusters, output = run(extracts, "school.csv", "police.csv")
     assert ("school.csv", "S4") in clusters and ("police.csv", "P3") in clusters
@@ -435,24 +455,7 @@ postcode = "postcode"
 """
 
 
-@pytest.mark.parametrize(
-    ("toml", "messages"),
-    [
-        (AUSTRALIAN, ["the same postcode", "Every postcode was rejected (", "not a UK postcode", 'country = "any"']),
-        (
-            AUSTRALIAN.replace('postcode = "postcode"', ""),
-            ["the same postcode", "postcode is not mapped for any file"],
-        ),
-        (
-            AUSTRALIAN.replace('date_of_birth = "dob"', 'date_of_birth = "born"'),
-            ["the same date_of_birth", "date_of_birth is empty in every row of a.csv, b.csv"],
-        ),
-    ],
-    ids=["every postcode rejected", "postcode not mapped", "date of birth empty"],
-)
-def test_a_training_step_that_finds_no_pairs_names_the_field_and_why(
-    tmp_path: Path, toml: str, messages: list[str]
-) -> None:
+def _australian(tmp_path: Path, toml: str) -> None:
     """FEBRL-like files: Australian postcodes, so a UK map rejects every one."""
     children = extract_data.population(160, seed=5)
     for name, people in (("a.csv", children), ("b.csv", children[::2])):
@@ -460,6 +463,63 @@ def test_a_training_step_that_finds_no_pairs_names_the_field_and_why(
         lines += [f"{name[0]}{i},{c.given},{c.family},{c.dob},,{2000 + i * 7 % 3000}" for i, c in enumerate(people)]
         (tmp_path / name).write_text("\n".join(lines) + "\n")
     (tmp_path / "columns.toml").write_text(toml)
+
+
+def test_files_without_postcodes_train_on_the_address_and_say_which_steps_were_skipped(tmp_path: Path) -> None:
+    """Files with an address but no postcode (as a W-2 has), then without dates of birth too."""
+    children = extract_data.population(160, seed=5)
+    for name, people in (("a.csv", children), ("b.csv", children[::2])):
+        lines = ["id,forename,surname,dob,address"]
+        lines += [f"{name[0]}{i},{c.given},{c.family},{c.dob},{int(c.key[1:]) % 20 + 1} High Street"
+                  for i, c in enumerate(people)]  # fmt: skip
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+    (tmp_path / "columns.toml").write_text(
+        '[defaults]\nid = "id"\ngiven_name = "forename"\nfamily_name = "surname"\naddress = "address"\n'
+        'date_of_birth = "dob"\n'
+    )
+    out = StringIO()
+    call_command("link_files", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                 columns=str(tmp_path / "columns.toml"), out=str(tmp_path / "out.csv"), stdout=out)  # fmt: skip
+    assert "training step was skipped" not in out.getvalue()  # the address stood in for the postcode
+    with (tmp_path / "out.csv").open() as handle:
+        clusters = {(r["file"], r["id"]): r["cluster_id"] for r in csv.DictReader(handle)}
+    joined = sum(clusters[("a.csv", f"a{2 * i}")] == clusters[("b.csv", f"b{i}")] for i in range(80))
+    assert joined >= 70
+
+    (tmp_path / "columns.toml").write_text(
+        '[defaults]\nid = "id"\ngiven_name = "forename"\nfamily_name = "surname"\naddress = "address"\n'
+    )
+    out = StringIO()
+    call_command("link_files", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                 columns=str(tmp_path / "columns.toml"), out=str(tmp_path / "out.csv"), stdout=out)  # fmt: skip
+    skipped = [line for line in out.getvalue().splitlines() if "training step was skipped" in line]
+    assert len(skipped) == 2 and "date_of_birth is not mapped for any file" in skipped[0]
+
+
+@pytest.mark.parametrize(
+    ("toml", "messages"),
+    [
+        (
+            AUSTRALIAN,
+            ["the same postcode, or identifier, or nhs_number, or address", "Every postcode was rejected (",
+             "not a UK postcode", 'country = "any"', "address is not mapped for any file"],
+        ),
+        (
+            AUSTRALIAN.replace('postcode = "postcode"', ""),
+            ["the same postcode, or identifier", "postcode is not mapped for any file"],
+        ),
+        (
+            AUSTRALIAN.replace('date_of_birth = "dob"', 'date_of_birth = "born"'),
+            ["the same date_of_birth, and found no such pairs",
+             "date_of_birth is empty in every row of a.csv, b.csv", "the same postcode, or identifier"],
+        ),
+    ],
+    ids=["every postcode rejected", "postcode not mapped", "date of birth empty"],
+)  # fmt: skip
+def test_training_that_finds_no_pairs_names_the_field_and_why(tmp_path: Path, toml: str, messages: list[str]) -> None:
+    """Only the postcode step (or the address, identifier or NHS number in its place) estimates
+    the given name and date of birth: without one, training stops and says why."""
+    _australian(tmp_path, toml)
     with pytest.raises(CommandError) as raised:
         call_command("link_files", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
                      columns=str(tmp_path / "columns.toml"), out=str(tmp_path / "out.csv"),

@@ -29,7 +29,14 @@ from django.db import DatabaseError
 from splink.internals.exceptions import SplinkException
 
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.decisions import Components, keeps_apart, review_reason, weak_link
+from joinedup.linkage.decisions import (
+    NHS_DIFFERENT_ALL_ELSE_AGREES,
+    Components,
+    keeps_apart,
+    review_reason,
+    settled_by_rule,
+    weak_link,
+)
 from joinedup.linkage.extracts import (
     FIELD_HELP,
     NOTES,
@@ -51,6 +58,7 @@ DEFAULT_THRESHOLD = 0.7
 # Fewer records than this hold too few pairs of the same child for training to learn from.
 MIN_TRAINING_ROWS = 200
 OUTPUT_COLUMNS = ("file", "id", "cluster_id", "best_match_probability")
+REVIEW_COLUMNS = ("file_1", "id_1", "file_2", "id_2", "match_probability", "why", "settled_by_rule")
 EXAMPLES_PER_KIND = 3
 
 EPILOG = "\n".join(
@@ -105,6 +113,11 @@ class Command(BaseCommand):
             "and a cluster holds at most one record from each file",
         )
         parser.add_argument("--problems", help="write every problem found to this CSV file")
+        parser.add_argument(
+            "--review",
+            help="write the pairs left apart for a person to check to this CSV file, strongest first, with why "
+            "(columns: " + ", ".join(REVIEW_COLUMNS) + ")",
+        )
         models = parser.add_mutually_exclusive_group()
         models.add_argument("--model", help="a model stored in Joined Up, by version number or UUID")
         models.add_argument("--model-file", help="a model file written by linkage_train --out or --save-model")
@@ -144,6 +157,8 @@ class Command(BaseCommand):
         model, stored_threshold = self._model(options, extracts, table)
         threshold = threshold or stored_threshold or DEFAULT_THRESHOLD
         clusters, best, joined_across, held = self._link(extracts, table, model, threshold, mode)
+        if options.get("review"):
+            _write(options["review"], _review_csv(held, extracts.origin), "the pairs to review")
         lines = io.StringIO()
         writer = csv.writer(lines)
         writer.writerow(OUTPUT_COLUMNS)
@@ -151,10 +166,14 @@ class Command(BaseCommand):
             writer.writerow([name, record_id, clusters[uid], f"{best.get(uid, 0.0):.4f}"])
         _write(out, lines.getvalue(), "the clusters")
         sizes = Counter(clusters.values())
+        by_rule = sum(1 for *_, why in held if settled_by_rule(why))
+        held_note = f", {by_rule:,} of them by a rule (twins, two NHS numbers)" if by_rule else ""
+        review_note = f", listed in {options['review']}" if options.get("review") else ""
         self.stdout.write(
             f"{len(extracts.origin):,} records from {len(files)} file(s) in {len(sizes):,} clusters "
             f"({sum(1 for s in sizes.values() if s > 1):,} of more than one record; {joined_across:,} joins "
-            f"at {threshold:g} or above; {held:,} pairs above it left apart for a person to check): {out}"
+            f"at {threshold:g} or above; {len(held):,} pairs left apart for a person to check{held_note}"
+            f"{review_note}): {out}"
         )
 
     def _summarise(self, extracts: Extracts, problems_file: str | None) -> None:
@@ -219,7 +238,13 @@ class Command(BaseCommand):
             ) from exc
         trained = result.model  # model.train already drops the random id and rounds the estimates
         summary = dict(result.summary)
-        self._training_summary({**summary, "seconds": round(time.monotonic() - started, 1)})
+        skipped = summary.get("training_steps_skipped", [])
+        self._training_summary(
+            {**{k: v for k, v in summary.items() if k != "training_steps_skipped"},
+             "seconds": round(time.monotonic() - started, 1)}
+        )  # fmt: skip
+        for step in skipped:
+            self.stdout.write(f"  a training step was skipped: {_no_pairs_because(step, extracts, table)}")
         if options.get("save_model"):
             source = {"kind": "trained by link_files", "files": sorted(extracts.mapped), "seed": seed}
             try:
@@ -239,8 +264,9 @@ class Command(BaseCommand):
 
     def _link(
         self, extracts: Extracts, table: Any, model: dict[str, Any], threshold: float, mode: str
-    ) -> tuple[dict[str, int], dict[str, float], int, int]:
-        """Each record's cluster number (in input order), best score, joins made and pairs held apart."""
+    ) -> tuple[dict[str, int], dict[str, float], int, list[tuple[str, str, float, str]]]:
+        """Each record's cluster number (in input order), best score, joins made, and the pairs
+        held apart for a person (the two records, the score and why)."""
         origin = extracts.origin
         found = splink_model.predict_pairs(table, model, threshold=min(threshold, 0.5)) if len(table) > 1 else iter(())
         scored = []
@@ -261,21 +287,35 @@ class Command(BaseCommand):
             if keeps_apart(reason):
                 components.keep_apart(str(a_id), str(b_id))
         best: dict[str, float] = {}
-        joins = held = 0
+        joins = 0
+        held: list[tuple[str, str, float, str]] = []
         for p, a_id, b_id, reason, weak in scored:
             a, b = str(a_id), str(b_id)
             best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
             if p < threshold:
+                if reason == NHS_DIFFERENT_ALL_ELSE_AGREES and components.component[a] != components.component[b]:
+                    held.append((a, b, p, reason))  # however low it scores: a sibling's NHS number?
                 continue
             if mode == "link" and _shares_a_file(components, a, b, origin):
                 continue  # the stronger pair came first and holds that file's place
-            if reason or components.refusal(a, b, weak=weak):
-                held += components.component[a] != components.component[b]
+            why = reason or components.refusal(a, b, weak=weak)
+            if why:
+                if components.component[a] != components.component[b]:
+                    held.append((a, b, p, why))
                 continue
             joins += components.join(a, b, weak=weak)
         clusters: dict[str, int] = {}
         numbers = {uid: clusters.setdefault(components.component[uid], len(clusters) + 1) for uid in origin}
         return numbers, best, joins, held
+
+
+def _review_csv(held: list[tuple[str, str, float, str]], origin: dict[str, tuple[str, str]]) -> str:
+    lines = io.StringIO()
+    writer = csv.writer(lines)
+    writer.writerow(REVIEW_COLUMNS)
+    for a, b, p, why in held:
+        writer.writerow([*origin[a], *origin[b], f"{p:.4f}", why, "yes" if settled_by_rule(why) else "no"])
+    return lines.getvalue()
 
 
 def _shares_a_file(components: Components, a: str, b: str, origin: dict[str, tuple[str, str]]) -> bool:
@@ -332,7 +372,8 @@ def _stored_model(key: str) -> LinkageModel:
 
 # The model's columns (in a training rule) to the fields they are made from.
 _COLUMN_FIELDS = {"dob": "date_of_birth", "postcode": "postcode", "family": "family_name", "given": "given_name",
-                  "nhs": "nhs_number", "address": "address", "sex": "sex", "other": "other_names"}  # fmt: skip
+                  "nhs": "nhs_number", "address": "address", "sex": "sex", "other": "other_names",
+                  "identifier": "identifier"}  # fmt: skip
 
 
 def _field_of(column: str) -> str | None:
@@ -340,17 +381,31 @@ def _field_of(column: str) -> str | None:
 
 
 def _training_failed(exc: Exception, extracts: Extracts, table: Any) -> str:
-    """Why a training step found nothing to learn from, naming the field and what to do."""
-    columns = list(dict.fromkeys(re.findall(r'\bl\."?([a-z_]+)"?', str(exc))))
-    fields = list(dict.fromkeys(f for c in columns if (f := _field_of(c))))
-    if not fields:
+    """Why training found nothing to learn from, naming the fields and what to do."""
+    steps = exc.steps if isinstance(exc, splink_model.NoTrainingPairs) else [str(exc)]
+    if not any(_fields_in(step) for step in steps):
         return f"Cannot train a model on these files: {exc}. Pass --model-file or --model to use a trained model."
-    reasons = [_why_no_pairs(name, [c for c in columns if _field_of(c) == name], extracts, table) for name in fields]
     return (
-        f"Cannot train a model on these files: training compares records with the same {' and '.join(fields)}, "
-        f"and found no such pairs. {' '.join(reasons)} "
+        f"Cannot train a model on these files: {' '.join(_no_pairs_because(step, extracts, table) for step in steps)} "
         "Or pass --model-file (a model linkage_train --out wrote) or --model (one stored in Joined Up)."
     )
+
+
+def _fields_in(rule: str) -> list[tuple[str, list[str]]]:
+    """The fields a training rule's SQL compares, each with its columns."""
+    columns = list(dict.fromkeys(re.findall(r'\bl\."?([a-z_]+)"?', rule)))
+    fields = list(dict.fromkeys(f for c in columns if (f := _field_of(c))))
+    return [(name, [c for c in columns if _field_of(c) == name]) for name in fields]
+
+
+def _no_pairs_because(step: str, extracts: Extracts, table: Any) -> str:
+    """A skipped step (its rules, alternatives joined by " or ") in words, with why for each field."""
+    alternatives = [_fields_in(rule) for rule in step.split(" or ")]
+    compared = ", or ".join(" and ".join(name for name, _ in fields) for fields in alternatives if fields)
+    reasons = dict.fromkeys(
+        _why_no_pairs(name, columns, extracts, table) for fields in alternatives for name, columns in fields
+    )
+    return f"training compares records with the same {compared}, and found no such pairs. {' '.join(reasons)}"
 
 
 def _why_no_pairs(name: str, columns: list[str], extracts: Extracts, table: Any) -> str:
@@ -360,7 +415,9 @@ def _why_no_pairs(name: str, columns: list[str], extracts: Extracts, table: Any)
     mapped = [
         f
         for f, fields in extracts.mapped.items()
-        if name in fields or (name.endswith("_name") and "full_name" in fields)
+        if name in fields
+        or (name.endswith("_name") and "full_name" in fields)
+        or (name == "identifier" and "upn" in fields)
     ]
     if not mapped:
         return f"{name} is not mapped for any file: map its column in the columns file."

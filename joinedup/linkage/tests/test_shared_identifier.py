@@ -1,0 +1,137 @@
+"""A shared identifier (the UPN, or another the files name): read, compared, and weighed by the rules.
+
+The UPN is issued once per child: the same UPN beside a date of birth that
+disagrees is a slip in the date. Beside given names that disagree outright it
+is as likely a brother's or sister's UPN keyed on the wrong record, so a
+person decides, as for the NHS number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from joinedup.linkage.decisions import (
+    NAMES_ONLY,
+    SHARED_NUMBER_DIFFERENT_NAMES,
+    TWINS,
+    review_reason,
+    settled_by_rule,
+    weak_link,
+)
+from joinedup.linkage.extracts import UPN_INVALID, ExtractError, read_extracts
+from joinedup.linkage.features import identifier_key
+from joinedup.linkage.intake import Scorer
+from joinedup.linkage.tests.synthetic import row
+
+D = dt.date
+TWIN_A = row("1", "Amelia", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", upn="H801200001001")
+TWIN_B = row("2", "Olivia", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", upn="X801200001002")
+# Twin A's UPN on a record with another given name: her own, or her twin's keyed on the wrong record?
+SLIP = row("3", "Rosie", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", upn="h8012 0000 1001")
+
+
+def _pair(trained: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return Scorer.from_parameters(trained).score(a, b, lambda column, value: None)
+
+
+def test_identifiers_are_compared_without_the_spaces_and_case_systems_add() -> None:
+    assert identifier_key(" h8012 0000-1001 ") == "H801200001001"
+    assert identifier_key("") is None
+    assert SLIP["identifier"] == TWIN_A["identifier"]
+
+
+def test_twins_with_their_own_upns_are_held_apart_by_the_rule(trained: dict[str, Any]) -> None:
+    assert review_reason(_pair(trained, TWIN_A, TWIN_B)) == TWINS
+
+
+def test_the_same_upn_with_different_given_names_goes_to_a_person(trained: dict[str, Any]) -> None:
+    reason = review_reason(_pair(trained, TWIN_A, SLIP))
+    assert reason == SHARED_NUMBER_DIFFERENT_NAMES and not settled_by_rule(reason)
+    same_nhs = row("4", "Olivia", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", nhs="9434765919")
+    also = row("5", "Amelia", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", nhs="9434765919")
+    assert review_reason(_pair(trained, same_nhs, also)) == SHARED_NUMBER_DIFFERENT_NAMES
+
+
+def test_the_same_upn_lifts_the_different_date_rule(trained: dict[str, Any]) -> None:
+    slipped = row("6", "Amelia", "Smith", D(2015, 9, 1), sex="F", address="12 Elm Road", upn="H801200001001")
+    without = row("7", "Amelia", "Smith", D(2015, 9, 1), sex="F", address="12 Elm Road")
+    assert review_reason(_pair(trained, TWIN_A, without)) == "Different dates of birth"
+    assert review_reason(_pair(trained, TWIN_A, slipped)) == ""
+
+
+def test_a_shared_upn_corroborates_a_pair_with_only_names_otherwise(trained: dict[str, Any]) -> None:
+    a = row("1", "Kai", "Brennan", None, sex="", postcode="", upn="H801200001001")
+    b = row("2", "Kai", "Brennan", None, sex="", postcode="", upn="H801200001001")
+    c = row("3", "Kai", "Brennan", None, sex="", postcode="")
+    assert review_reason(_pair(trained, a, b)) == ""
+    assert review_reason(_pair(trained, a, c)) == NAMES_ONLY
+    assert not weak_link(_pair(trained, a, b))
+
+
+def test_a_different_upn_counts_against(trained: dict[str, Any]) -> None:
+    same = row("1", "Kai", "Brennan", D(2012, 1, 9), upn="H801200001001")
+    other = row("2", "Kai", "Brennan", D(2012, 1, 9), upn="K801200009999")
+    none = row("3", "Kai", "Brennan", D(2012, 1, 9))
+    assert _pair(trained, same, other)["match_weight"] < _pair(trained, same, none)["match_weight"]
+
+
+def _read(tmp_path: Path, lines: list[str], table: dict[str, Any]) -> Any:
+    path = tmp_path / "school.csv"
+    path.write_text("\n".join(["id,first,last,ref", *lines]) + "\n")
+    names = {"id": "id", "given_name": "first", "family_name": "last"}
+    return read_extracts([str(path)], {"files": {"school.csv": {**names, **table}}}, today=D(2026, 6, 1))
+
+
+def test_link_files_reads_a_upn_and_blanks_one_that_is_not_valid(tmp_path: Path) -> None:
+    extracts = _read(tmp_path, ["1,Ava,Hughes,h801200001001", "2,Mia,Stone,12345"], {"upn": "ref"})
+    assert [r["identifier"] for r in extracts.rows] == ["H801200001001", None]
+    (problem,) = extracts.problems
+    assert (problem.field, problem.value, problem.kind) == ("upn", "12345", UPN_INVALID)
+
+
+def test_link_files_reads_another_identifier_as_written(tmp_path: Path) -> None:
+    extracts = _read(tmp_path, ["1,Ava,Hughes,ab 12-34", "2,Mia,Stone,"], {"identifier": "ref"})
+    assert [r["identifier"] for r in extracts.rows] == ["AB1234", None]
+    assert extracts.problems == []
+
+
+def test_a_map_naming_both_upn_and_identifier_says_to_choose(tmp_path: Path) -> None:
+    with pytest.raises(ExtractError, match="map 'upn' or 'identifier', not both"):
+        _read(tmp_path, ["1,Ava,Hughes,x"], {"upn": "ref", "identifier": "ref"})
+
+
+@pytest.fixture
+def active(world: Any, trained: dict[str, Any]) -> Any:
+    from joinedup.linkage.services import linkage_model_activate, linkage_model_save
+
+    model = linkage_model_save(actor=None, parameters=trained, summary={})
+    return linkage_model_activate(actor=None, model=model)
+
+
+@pytest.mark.django_db
+def test_a_new_record_with_a_known_upn_joins_its_child_though_its_date_differs(world: Any, active: Any) -> None:
+    """The intake lookup finds a record by its UPN where no date or name key is shared, and
+    the twin with her own UPN is not joined."""
+    from joinedup.conftest import make_record
+
+    known = make_record(
+        world, given_names="Amelia", family_name="Smith", date_of_birth=D(2014, 5, 6), sex="F", upn="H801200001001"
+    )
+    twin = make_record(
+        world, given_names="Olivia", family_name="Smith", date_of_birth=D(2014, 5, 6), sex="F", upn="X801200001002"
+    )
+    again = make_record(
+        world,
+        agency="city_school",
+        given_names="Amelia",
+        family_name="Smyth",
+        date_of_birth=D(2015, 9, 1),
+        sex="F",
+        upn="H801200001001",
+    )
+    assert again.child_id == known.child_id
+    assert twin.child_id != known.child_id
