@@ -36,6 +36,7 @@ class Rules:
     given_different: frozenset[int]
     given_not_the_same_name: frozenset[int]
     family_exact: frozenset[int]
+    family_swapped: frozenset[int]
     dob_exact: frozenset[int]
     dob_different: frozenset[int]
     dob_corroborates: frozenset[int]
@@ -59,6 +60,7 @@ class Rules:
                 by, "given", ("Close spelling", "Sounds alike", "Initial", "Mistyped nickname or its initial")
             ),
             family_exact=_gammas(by, "family", ("Exact",)),
+            family_swapped=_gammas(by, "family", ("Given and family swapped",)),
             dob_exact=_gammas(by, "dob", ("Exact",)),
             dob_different=_gammas(by, "dob", ("Different",)),
             # A birth date that agrees or is one slip away.
@@ -129,7 +131,7 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
         # it is a slip, not another child. But given names that are not variants of each other
         # beside it are as likely a brother's or sister's number keyed on the wrong record (the
         # known error the NHS rule below allows for): a person decides.
-        if given in r.given_different:
+        if given in r.given_different and family not in r.family_swapped:
             return SHARED_NUMBER_DIFFERENT_NAMES
         return ""
     if family in r.family_exact and dob in r.dob_exact:

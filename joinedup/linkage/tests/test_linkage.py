@@ -14,7 +14,7 @@ from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_record
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.decisions import conflict_reason, keeps_apart, rules_for
+from joinedup.linkage.decisions import SHARED_NUMBER_DIFFERENT_NAMES, conflict_reason, keeps_apart, rules_for
 from joinedup.linkage.models import CandidatePair, PairStatus
 from joinedup.linkage.services import (
     child_merge,
@@ -115,13 +115,21 @@ class TestComparisons:
         pair = score(trained, row("a", "Amber", "Little", D(2016, 10, 19)), row("b", "Amber", "Little", D(2009, 9, 8)))
         assert conflict_reason(pair) == "Different dates of birth"
 
-    def test_twins_sharing_an_nhs_number_are_the_same_child(self, trained: dict[str, Any]) -> None:
+    def test_twins_sharing_an_nhs_number_go_to_a_person(self, trained: dict[str, Any]) -> None:
+        """One NHS number beside two given names: one child, or a twin's number keyed on the
+        other's record (docs/decisions/0006). A person decides; a rule does not settle it."""
         pair = score(
             trained,
             row("a", "Oliver", "Hughes", D(2013, 5, 1), nhs="9434765919"),
             row("b", "Ziggy", "Hughes", D(2013, 5, 1), nhs="9434765919"),
         )
-        assert conflict_reason(pair) == ""
+        assert conflict_reason(pair) == SHARED_NUMBER_DIFFERENT_NAMES
+        slip = score(
+            trained,
+            row("a", "Oliver", "Hughes", D(2013, 5, 1), nhs="9434765919"),
+            row("b", "Oliver", "Hughes", D(2013, 1, 5), nhs="9434765919"),
+        )
+        assert conflict_reason(slip) == ""
 
     def test_swapped_day_and_month_is_its_own_level(self, trained: dict[str, Any]) -> None:
         pair = score(trained, row("a", "Ava", "Lee", D(2012, 3, 7)), row("b", "Ava", "Lee", D(2012, 7, 3)))

@@ -135,3 +135,8 @@ def test_a_new_record_with_a_known_upn_joins_its_child_though_its_date_differs(w
     )
     assert again.child_id == known.child_id
     assert twin.child_id != known.child_id
+
+
+def test_the_same_number_with_given_and_family_names_swapped_is_the_same_child(trained: dict[str, Any]) -> None:
+    swapped = row("8", "Smith", "Amelia", D(2014, 5, 6), sex="F", address="12 Elm Road", upn="H801200001001")
+    assert review_reason(_pair(trained, TWIN_A, swapped)) == ""
