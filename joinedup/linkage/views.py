@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from joinedup.children.models import Sex
 from joinedup.core.forms import add_service_errors
-from joinedup.linkage import priority, selectors, services
+from joinedup.linkage import priority, sections, selectors, services
 from joinedup.linkage.access import (
     candidate_pair_get_for_reviewer,
     candidate_pairs_for_review,
@@ -397,8 +397,10 @@ def _is_uuid(value: str | None) -> bool:
 @require_http_methods(["GET", "POST"])
 @login_required
 def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
-    """Split a join again, after the reviewer says why and confirms: every record, case, referral
-    and contribution it moved goes back, and no linkage run joins those records again."""
+    """Split a join, after the reviewer says why and confirms: every record, case, referral
+    and contribution it moved goes back, and no linkage run joins those records again.
+
+    "Split again" is said only of a join that brought back records an earlier split sent away."""
     join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
     form = SplitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -416,7 +418,13 @@ def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
     return render(
         request,
         "linkage/split.html",
-        {"form": form, "join": join, "groups": selectors.split_groups(join=join), "page_title": "Split a join"},
+        {
+            "form": form,
+            "join": join,
+            "groups": selectors.split_groups(join=join),
+            "split_again": sections.rejoins_a_split(join, sections.splits_of(join.target)),
+            "page_title": "Split a join",
+        },
     )
 
 
@@ -542,6 +550,8 @@ def models(request: HttpRequest) -> HttpResponse:
         {
             "models": linkage_models_visible_to(request.user),
             "runs": linkage_runs_visible_to(request.user)[:10],
+            # Training and runs are started here, by whoever the jobs' kinds allow (linkage/jobs.py).
+            "may_train": user_can(request.user, Perm.ADMIN_PARTNERSHIP),
             "page_title": "Linkage models",
         },
     )
