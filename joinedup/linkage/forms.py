@@ -57,7 +57,7 @@ class QueueFilterForm(forms.Form):
         label="Show",
         choices=[
             ("waiting", "Waiting for a decision"),
-            ("escalated", "Escalated as unsure (for a second reviewer)"),
+            ("escalated", "Escalated as unsure"),
             ("decided", "Decided (to look at again or reopen)"),
         ],
         required=False,

@@ -264,7 +264,8 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
     a, b = selectors.pair_view(user=request.user, pair=pair, purpose=review_purpose(request.user))
     rows = side_by_side(a, b)
     max_weight = max([abs(s["weight"] or 0) for s in pair.waterfall] or [1]) or 1
-    steps = [{**s, "width": round(40 * abs(s["weight"] or 0) / max_weight)} for s in pair.waterfall]
+    # The longest bar is 100px (app-bar--w20), so the waterfall fits a phone beside its labels.
+    steps = [{**s, "width": round(20 * abs(s["weight"] or 0) / max_weight)} for s in pair.waterfall]
     opened = services.children_opened_by_join(actor=request.user, children=[a.record.child, b.record.child])
     agency_id = membership_for(request.user).agency_id  # type: ignore[union-attr]
     waiting = pair.status in {PairStatus.PENDING, PairStatus.UNSURE}
