@@ -51,11 +51,15 @@ BETWEEN = "between"  # the queue filter's value for pairs with no reason but the
 
 
 class QueueFilterForm(forms.Form):
-    """The review queue's filter: waiting or decided pairs, and why a pair was not joined."""
+    """The review queue's filter: waiting, escalated or decided pairs, and why a pair was not joined."""
 
     show = forms.ChoiceField(
         label="Show",
-        choices=[("waiting", "Waiting for a decision"), ("decided", "Decided (to look at again or reopen)")],
+        choices=[
+            ("waiting", "Waiting for a decision"),
+            ("escalated", "Escalated as unsure"),
+            ("decided", "Decided (to look at again or reopen)"),
+        ],
         required=False,
     )
     why = forms.ChoiceField(label="Why not joined automatically", required=False)

@@ -7,11 +7,51 @@ from typing import Any
 from django.db.models import Q
 
 from joinedup.children.access import children_visible_to
+from joinedup.children.models import AgencyRecord
 from joinedup.linkage.models import CandidatePair, CheckStatus, ChildJoin, JoinCheck, JoinKind, PairStatus
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
 
 KEPT_APART_SHOWN = 20
+
+
+def records_joined(joins: list[ChildJoin], *, held_now: set[int]) -> dict[int, int]:
+    """How many records each join on one child brought together: those the child held just after it.
+
+    A join keeps only the records it moved in (from the other children), not those the child
+    held already, so its count is worked back from the records on the child now (`held_now`,
+    erased ones too), newest first: before a join the child lacked the records it moved in;
+    before a split it still held those the split sent away. Records reach a child only through
+    joins (each new record starts a child of its own), so nothing else changes the count.
+    """
+    held = set(held_now)
+    counts: dict[int, int] = {}
+    for join in sorted(joins, key=lambda j: (j.created_at, j.pk), reverse=True):
+        moved = {m["record"] for m in join.moves}
+        if join.kind == JoinKind.MERGE:
+            counts[join.pk] = len(held | moved)
+            held -= moved
+        else:
+            held |= moved
+    return counts
+
+
+def rejoins_a_split(join: ChildJoin, joins: list[ChildJoin]) -> bool:
+    """Whether `join` brought back records that an earlier split of the same child sent away:
+    splitting it is splitting them again."""
+    moved = {m["record"] for m in join.moves}
+    return any(
+        j.kind == JoinKind.UNMERGE
+        and (j.created_at, j.pk) < (join.created_at, join.pk)
+        and moved & {m["record"] for m in j.moves}
+        for j in joins
+    )
+
+
+def splits_of(child: Any) -> list[ChildJoin]:
+    """The splits of a child a reviewer reached through a join of it (to word its split page)."""
+    # access: the join's own child, which the caller reached through child_join_get_for_undo
+    return list(ChildJoin.objects.filter(target=child, kind=JoinKind.UNMERGE))
 
 
 def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
@@ -39,12 +79,19 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
         # access: the checks of this child's own joins, listed above; the check page asks its own access
         {c.join_id: c for c in JoinCheck.objects.filter(join__in=joins, status=CheckStatus.OPEN)} if reviewer else {}
     )
+    # access: ids of the records on the child the policy opened, to count what each join brought together
+    held_now = set(AgencyRecord.objects.filter(child=access.child).values_list("pk", flat=True))
+    joined = records_joined(joins, held_now=held_now)
     rows = [
         {
             "join": j,
-            "records": len(j.moves),
+            # A join: the records it brought together; a split: the records it sent away.
+            "records": joined.get(j.pk, len(j.moves)),
+            "moved_in": len(j.moves),
+            "from_children": len({m["from"] for m in j.moves}),
             # A join some of whose records were split off since cannot be undone whole.
             "can_split": j.kind == JoinKind.MERGE and not hasattr(j, "undone_by") and not j.parts.all() and reviewer,
+            "split_again": j.kind == JoinKind.MERGE and rejoins_a_split(j, joins),
             "check": checks.get(j.pk),
             "went_to": [open_to_user[c] for c in sorted({m["to"] for m in j.moves}) if c in open_to_user]
             if j.kind == JoinKind.UNMERGE

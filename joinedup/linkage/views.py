@@ -9,14 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from joinedup.children.models import Sex
 from joinedup.core.forms import add_service_errors
-from joinedup.linkage import priority, selectors, services
+from joinedup.linkage import priority, sections, selectors, services
 from joinedup.linkage.access import (
     candidate_pair_get_for_reviewer,
     candidate_pairs_for_review,
@@ -32,6 +34,7 @@ from joinedup.linkage.access import (
     pairs_decidable_by,
     records_seen_by_reviewer,
     review_purpose,
+    with_decidable,
 )
 from joinedup.linkage.decisions import keeps_apart
 from joinedup.linkage.forms import (
@@ -43,7 +46,7 @@ from joinedup.linkage.forms import (
     SplitForm,
     SplitPartForm,
 )
-from joinedup.linkage.models import JoinKind, PairStatus
+from joinedup.linkage.models import CandidatePair, JoinKind, PairStatus
 from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm, default_purpose
 
@@ -63,9 +66,32 @@ LABELS = {
 
 QUEUE_PAGE = 50
 
+# What a reviewer is told once their decision is recorded, in words.
+DECIDED = {
+    PairStatus.SAME: "Recorded: the same child. The records are now one child.",
+    PairStatus.NOT_SAME: "Recorded: not the same child. No linkage run will join these records.",
+    PairStatus.UNSURE: "Escalated: you were unsure, so this pair now waits for another reviewer. It has left your "
+    "queue; you can find it under Escalated.",
+}
+
+
+def _queue_in_order(user: Any) -> QuerySet[CandidatePair]:
+    """The reviewer's own queue: pairs they may decide first, each part most important first
+    (linkage.priority).
+
+    Pairs they may not decide (they see neither record) stay listed, after, so a reviewer sees
+    what waits on another agency rather than believing the queue is clear. A pair they escalated
+    as unsure leaves their queue: it waits for another reviewer, under "Escalated".
+    """
+    waiting = candidate_pairs_for_review(user).exclude(status=PairStatus.UNSURE, decided_by=user)
+    pairs = priority.with_priority(
+        with_decidable(user=user, pairs=waiting.select_related("record_a__area", "record_b__area", "decided_by"))
+    )
+    return pairs.order_by("-decidable", *pairs.query.order_by)
+
 
 def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> HttpResponse:
-    """The queue, most important first (linkage.priority), filtered by what was decided and why."""
+    """The queue, filtered by what was decided and why: waiting, escalated as unsure, or decided."""
     source = request.POST if request.method == "POST" else request.GET
     waiting = candidate_pairs_for_review(request.user)
     reasons = sorted(set(waiting.order_by().values_list("conflict", flat=True).distinct()))
@@ -79,8 +105,14 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
             .filter(status__in=[PairStatus.SAME, PairStatus.NOT_SAME])
             .order_by("-decided_at", "pk")
         )
+    elif show == "escalated":
+        # Every escalation in the partnership, longest waiting first, for a second reviewer.
+        pairs = with_decidable(
+            user=request.user,
+            pairs=waiting.filter(status=PairStatus.UNSURE).select_related("decided_by").order_by("decided_at", "pk"),
+        )
     else:
-        pairs = priority.with_priority(waiting.select_related("record_a__area", "record_b__area"))
+        pairs = _queue_in_order(request.user)
     if reason:
         pairs = pairs.filter(conflict="" if reason == BETWEEN else reason)
     page = Paginator(pairs, QUEUE_PAGE).get_page(source.get("page"))
@@ -94,6 +126,8 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
             "filters": filters,
             "show": show,
             "reason": reason,
+            "decidable": pairs.filter(decidable=1).count() if show != "decided" else None,
+            "escalated_by_you": waiting.filter(status=PairStatus.UNSURE, decided_by=request.user).count(),
             "bulk": bulk or BulkDecisionForm(),
             "select_all": source.get("select") == "all",
             "checks_waiting": join_checks_for_review(request.user).exists(),
@@ -174,19 +208,66 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('linkage:queue')}{'?' + urlencode(query) if query else ''}")
 
 
-def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = None, status: int = 200) -> HttpResponse:
-    a, b = selectors.pair_view(user=request.user, pair=pair, purpose=review_purpose(request.user))
+# Sex as the records hold it (children.models.Sex), and the NHS data dictionary's person-stated
+# codes that extracts sometimes carry instead: shown in words, never as a code.
+SEX_WORDS = {**dict(Sex.choices), "0": "Not known", "1": "Male", "2": "Female", "9": "Not stated"}
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A field's value as a reviewer reads it: sex in words, dates written out."""
+    if value in ("", None):
+        return None
+    if name == "sex":
+        return SEX_WORDS.get(str(value), str(value))
+    if name == "date_of_birth" and hasattr(value, "strftime"):
+        return f"{value:%-d %B %Y}"
+    return value
+
+
+def _given_names_compared(left: str, right: str) -> tuple[str, str]:
+    """How two records' given names compare: ("agree" | "partly" | "disagree", a note in words).
+
+    The first given name is the one the model compares; a middle name on one record only
+    is a record that holds more, not a disagreement.
+    """
+    a, b = left.split(), right.split()
+    if [n.casefold() for n in a] == [n.casefold() for n in b]:
+        return "agree", ""
+    if not a or not b or a[0].casefold() != b[0].casefold():
+        return "disagree", ""
+    if len(a) == 1 or len(b) == 1:
+        return "agree", "First name agrees: a middle name is only on one record"
+    return "partly", "First name agrees: the middle names differ"
+
+
+def side_by_side(a: selectors.RecordShown, b: selectors.RecordShown) -> list[dict[str, Any]]:
+    """One row per field for the pair page: both values in words and whether they agree.
+
+    A row agrees ("agree"), disagrees ("disagree"), agrees in part ("partly"), or is not
+    compared ("") where either record lacks the value or may not be shown.
+    """
     rows = []
     for name, label in LABELS.items():
-        left = a.fields.get(name) if a.fields is not None else None
-        right = b.fields.get(name) if b.fields is not None else None
-        shown = a.fields is not None and name in a.fields and b.fields is not None and name in b.fields
-        rows.append(
-            {"label": label, "a": left, "b": right, "agree": shown and left == right and left not in ("", None)}
-        )
+        left = _shown(name, a.fields.get(name)) if a.fields is not None else None
+        right = _shown(name, b.fields.get(name)) if b.fields is not None else None
+        state, note = "", ""
+        if left is not None and right is not None:
+            if name == "given_names":
+                state, note = _given_names_compared(str(left), str(right))
+            else:
+                state = "agree" if left == right else "disagree"
+        rows.append({"name": name, "label": label, "a": left, "b": right, "state": state, "note": note})
+    return rows
+
+
+def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = None, status: int = 200) -> HttpResponse:
+    a, b = selectors.pair_view(user=request.user, pair=pair, purpose=review_purpose(request.user))
+    rows = side_by_side(a, b)
     max_weight = max([abs(s["weight"] or 0) for s in pair.waterfall] or [1]) or 1
-    steps = [{**s, "width": round(40 * abs(s["weight"] or 0) / max_weight)} for s in pair.waterfall]
-    opens = bool(services.children_opened_by_join(actor=request.user, children=[a.record.child, b.record.child]))
+    # The longest bar is 100px (app-bar--w20), so the waterfall fits a phone beside its labels.
+    steps = [{**s, "width": round(20 * abs(s["weight"] or 0) / max_weight)} for s in pair.waterfall]
+    opened = services.children_opened_by_join(actor=request.user, children=[a.record.child, b.record.child])
+    agency_id = membership_for(request.user).agency_id  # type: ignore[union-attr]
     waiting = pair.status in {PairStatus.PENDING, PairStatus.UNSURE}
     join = pair.joins.filter(kind=JoinKind.MERGE).first() if pair.status == PairStatus.SAME else None
     return render(
@@ -198,7 +279,11 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
             "b": b,
             "rows": rows,
             "steps": steps,
-            "opens": opens,
+            "opens": bool(opened),
+            # For the hint beside the reason: which record the reviewer's agency holds, if either,
+            # and which record's child the join would open to them.
+            "own_holds": [s.record for s in (a, b) if s.record.agency_id == agency_id],
+            "opened_record": next((s.record for s in (a, b) if s.record.child in opened), None),
             "waiting": waiting,
             "may_decide": a.fields is not None or b.fields is not None,
             "reopen": reopen or ReopenForm(),
@@ -233,8 +318,9 @@ def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("linkage:pair", pair_uuid=pair.uuid)
-        nxt = priority.with_priority(candidate_pairs_for_review(request.user).exclude(pk=pair.pk)).first()
-        messages.success(request, f"Recorded: {PairStatus(pair.status).label.lower()}.")
+        # The next pair is the next the reviewer may decide; none left, and the queue says why.
+        nxt = _queue_in_order(request.user).filter(decidable=1).exclude(pk=pair.pk).first()
+        messages.success(request, DECIDED[pair.status])
         return redirect("linkage:pair", pair_uuid=nxt.uuid) if nxt else redirect("linkage:queue")
     return _pair_page(request, pair)
 
@@ -312,8 +398,10 @@ def _is_uuid(value: str | None) -> bool:
 @require_http_methods(["GET", "POST"])
 @login_required
 def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
-    """Split a join again, after the reviewer says why and confirms: every record, case, referral
-    and contribution it moved goes back, and no linkage run joins those records again."""
+    """Split a join, after the reviewer says why and confirms: every record, case, referral
+    and contribution it moved goes back, and no linkage run joins those records again.
+
+    "Split again" is said only of a join that brought back records an earlier split sent away."""
     join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
     form = SplitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -331,7 +419,13 @@ def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
     return render(
         request,
         "linkage/split.html",
-        {"form": form, "join": join, "groups": selectors.split_groups(join=join), "page_title": "Split a join"},
+        {
+            "form": form,
+            "join": join,
+            "groups": selectors.split_groups(join=join),
+            "split_again": sections.rejoins_a_split(join, sections.splits_of(join.target)),
+            "page_title": "Split a join",
+        },
     )
 
 
@@ -457,6 +551,8 @@ def models(request: HttpRequest) -> HttpResponse:
         {
             "models": linkage_models_visible_to(request.user),
             "runs": linkage_runs_visible_to(request.user)[:10],
+            # Training and runs are started here, by whoever the jobs' kinds allow (linkage/jobs.py).
+            "may_train": user_can(request.user, Perm.ADMIN_PARTNERSHIP),
             "page_title": "Linkage models",
         },
     )

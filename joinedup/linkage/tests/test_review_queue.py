@@ -44,6 +44,8 @@ def _order(page: str, pairs: list[CandidatePair]) -> list[int]:
 
 
 def test_children_in_open_processes_come_first_then_across_the_boundary_then_probability(world: Any) -> None:
+    # The school shares identity, so the screener may decide every pair (decidable ones lead the queue).
+    make_agreement(world, parties=("city_csc", "city_school"), purposes=("screening",), categories=("identity",))
     plain = _pair(make_record(world), make_record(world, agency="police"), probability=0.95)
     across = _pair(make_record(world), make_record(world, agency="county_csc", postcode="S80 1AA"), probability=0.6)
     referred = make_record(world, agency="health")
