@@ -295,6 +295,7 @@ MATRIX: dict[str, Row] = {
     ),
     "chronology:event_add": Row(lambda w: reverse("chronology:event_add", args=[w.child.uuid]), event_add_rule),
     "chronology:check_ask": Row(lambda w: reverse("chronology:check_ask", args=[w.child.uuid]), always(405)),
+    "chronology:mace_pack_new": Row(lambda w: reverse("chronology:mace_pack_new"), page(Perm.RUN_PANELS)),
     "children:break_glass": Row(lambda w: reverse("children:break_glass", args=[w.child.uuid]), page(Perm.BREAK_GLASS)),
     "governance:index": Row(lambda w: reverse("governance:index"), page(Perm.VIEW_AUDIT)),
     "governance:agreements": Row(lambda w: reverse("governance:agreements"), agreements_rule),
