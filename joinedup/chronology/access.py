@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from joinedup.children.access import ChildAccess
-from joinedup.chronology.models import RecordCheckRequest, SignificantEvent
+from joinedup.chronology.models import CHECK_STANDS_DAYS, RecordCheckRequest, SignificantEvent
 
 
 def significant_events_visible(*, access: ChildAccess) -> QuerySet[SignificantEvent, Any]:
@@ -41,4 +43,21 @@ def check_requests_for_holder(*, access: ChildAccess) -> list[RecordCheckRequest
         RecordCheckRequest.objects.filter(child=access.child, to_agency_id=access.membership.agency_id)
         .select_related("asked_by__membership__agency")
         .order_by("-created_at")[:10]
+    )
+
+
+def check_requests_standing(*, access: ChildAccess) -> list[RecordCheckRequest]:
+    """Checks asked in the last CHECK_STANDS_DAYS of the agencies whose records of this child the user
+    may read (own and shared), newest first, with who asked: shown beside the detail so nobody asks
+    twice. Requests to an agency whose record the user may not read are left out: the policy hides
+    that it holds one, and so that it was asked."""
+    readable = {r.agency_id for r in access.own_records} | {s.record.agency_id for s in access.shared}
+    return list(
+        RecordCheckRequest.objects.filter(
+            child=access.child,
+            to_agency_id__in=sorted(readable),
+            created_at__gte=timezone.now() - dt.timedelta(days=CHECK_STANDS_DAYS),
+        )
+        .select_related("asked_by__membership__agency", "to_agency")
+        .order_by("-created_at")
     )

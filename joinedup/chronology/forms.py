@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from joinedup.chronology.models import CheckField, EventKind
 from joinedup.chronology.sources import KINDS
@@ -62,3 +64,40 @@ class RecordCheckForm(GovukForm):
     to_agency = forms.UUIDField(widget=forms.HiddenInput)
     field = forms.ChoiceField(choices=CheckField.choices, widget=forms.HiddenInput)
     note = forms.CharField(label="Note for the agency (optional)", required=False, max_length=1000)
+
+
+class MacePackForm(GovukForm):
+    """The meeting a MACE pack is prepared for: its title and date go on the cover and in the file's name."""
+
+    title = forms.CharField(
+        label="Meeting title",
+        max_length=120,
+        help_text="As the panel's papers name it, for example: City and County MACE panel.",
+        error_messages={"required": "Enter the meeting's title."},
+    )
+    meeting_date = DateField(
+        label="Meeting date",
+        past_only=False,
+        help_text="For example, 14 1 2027. Today or a date to come, within a year.",
+        error_messages={"required": "Enter the date of the meeting."},
+    )
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if not any(ch.isalnum() for ch in title):
+            raise ValidationError("Enter the meeting's title in words.")
+        return title
+
+    def clean_meeting_date(self) -> dt.date:
+        day: dt.date = self.cleaned_data["meeting_date"]
+        today = timezone.localdate()
+        # A pack is prepared for a meeting still to come; a year ahead is as far as any panel plans.
+        if day < today:
+            raise ValidationError("Meeting date must be today or in the future.")
+        if day > today + dt.timedelta(days=366):
+            raise ValidationError("Meeting date must be within a year from today.")
+        return day
+
+    def params(self) -> dict[str, str]:
+        """The job's params: JSON, so the date as ISO text."""
+        return {"title": self.cleaned_data["title"], "meeting_date": self.cleaned_data["meeting_date"].isoformat()}

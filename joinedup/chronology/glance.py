@@ -59,6 +59,8 @@ class Detail:
     many: bool = False
     # The user's own agency: it checks its own records, so it is never offered as one to ask.
     asker_agency_id: int | None = None
+    # Checks of this detail already asked for, by the agency asked (the latest each): see mark_asked.
+    asked: dict[int, Any] = field(default_factory=dict)
 
     @property
     def believed(self) -> Value | None:
@@ -83,13 +85,28 @@ class Detail:
 
     @property
     def agencies_to_ask(self) -> list[Any]:
-        """The other agencies recording this detail where records disagree (each may be asked to check)."""
+        """The agencies to ask to check, where records disagree: those whose value differs from the one
+        most agencies record (the odd ones out), or, where no value has more agencies than another (a
+        tie), every agency recording it. Never the user's own agency, which checks its own records.
+
+        Two agencies agreeing against a third are more likely right than it, so the third is asked.
+        """
+        agencies = [len({s.agency.pk for s in value.sources}) for value in self.values]
+        most = max(agencies, default=0)
+        tie = agencies.count(most) > 1
         seen: dict[int, Any] = {}
-        for value in self.values:
+        for value, count in zip(self.values, agencies, strict=True):
+            if count == most and not tie:
+                continue
             for source in value.sources:
                 if source.agency.pk != self.asker_agency_id:
                     seen.setdefault(source.agency.pk, source.agency)
         return list(seen.values())
+
+    @property
+    def ask_offers(self) -> list[tuple[Any, Any]]:
+        """Each agency to ask, with the check already asked of it (None if none): asked once is enough."""
+        return [(agency, self.asked.get(agency.pk)) for agency in self.agencies_to_ask]
 
 
 @dataclass
@@ -100,6 +117,13 @@ class Glance:
     @property
     def disagreements(self) -> list[Detail]:
         return [d for d in self.details if d.disagrees]
+
+    def mark_asked(self, requests: list[Any]) -> None:
+        """Note on each detail the checks already asked for (RecordCheckRequest rows, newest first)."""
+        for detail in self.details:
+            for request in requests:
+                if request.field == detail.check_field:
+                    detail.asked.setdefault(request.to_agency_id, request)
 
     @property
     def identity_conflict(self) -> bool:

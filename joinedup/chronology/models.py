@@ -59,6 +59,10 @@ class CheckField(models.TextChoices):
     SCHOOL = "school", "School"
 
 
+# A check asked of an agency stands this long: nobody asks it again about the same detail meanwhile.
+CHECK_STANDS_DAYS = 14
+
+
 class RecordCheckRequest(PublicModel):
     """A practitioner asks the agency holding a record to check a detail that disagrees with others."""
 
@@ -73,3 +77,11 @@ class RecordCheckRequest(PublicModel):
 
     def __str__(self) -> str:
         return f"Check {self.field} with agency {self.to_agency_id}"
+
+    @property
+    def asker(self) -> str:
+        """Who asked, as "Amira Demo-Social-Worker (Nottingham City Children's Services)"."""
+        user = self.asked_by
+        name = user.get_full_name() or user.username
+        membership = getattr(user, "membership", None)
+        return f"{name} ({membership.agency.name})" if membership is not None else name

@@ -1,7 +1,10 @@
 """The MACE meeting pack: a PDF made by the worker, with a page for each child coming to the panel.
 
 Started from the MACE list (pathways:mace) by whoever may see that list
-(`run_panels`). For each case on the list as its starter sees it, the child
+(`run_panels`), through chronology:mace_pack_new, which asks for the
+meeting's title and date (on the cover and in the file's name). For each
+child on the list as its starter sees it (once, with every case of theirs at
+the panel: a child with a case in each area is one child, not two), the child
 is opened for the MACE panel as the child page would open it (404 means the
 child is left out), and their page holds the child at a glance and the
 chronology entries of the last RECENT_DAYS days they may see: exactly what
@@ -30,6 +33,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
 
 from joinedup.audit.exports import ExportEvent, export_record, pdf_bytes
 from joinedup.chronology.glance import Glance, child_glance
@@ -39,7 +44,7 @@ from joinedup.jobs.registry import JobError, Report, register_job_kind
 from joinedup.jobs.services import job_file_save
 from joinedup.partnership.access import membership_for
 from joinedup.partnership.roles import Perm, Purpose
-from joinedup.pathways.selectors import PanelRow, mace_list
+from joinedup.pathways.selectors import PanelChild, mace_list, panel_children
 
 MACE_PACK = "mace_pack"
 # Recent enough for a panel that meets monthly to see what changed since it last met, and before.
@@ -49,16 +54,36 @@ STEPS = 10
 
 @dataclass
 class PackPage:
-    row: PanelRow
+    entry: PanelChild
     glance: Glance
     chronology: Chronology
 
 
-def _child_page(*, user: Any, row: PanelRow, since: dt.date) -> PackPage | None:
+def _meeting(job: Job) -> tuple[str, dt.date]:
+    """The meeting the starter named (chronology:mace_pack_new validated it)."""
+    title = str(job.params.get("title") or "").strip()
+    try:
+        day = dt.date.fromisoformat(str(job.params.get("meeting_date") or ""))
+    except ValueError:
+        day = None
+    if not title or day is None:
+        raise JobError(
+            "The pack needs the meeting's title and date: prepare it from the MACE list, which asks for them."
+        )
+    return title, day
+
+
+def pack_filename(*, title: str, meeting_date: dt.date) -> str:
+    """'mace-pack-2027-01-14-city-and-county-mace-panel.pdf': the meeting's date, then its title."""
+    slug = slugify(title)[:60].strip("-") or "meeting"
+    return f"mace-pack-{meeting_date:%Y-%m-%d}-{slug}.pdf"
+
+
+def _child_page(*, user: Any, entry: PanelChild, since: dt.date) -> PackPage | None:
     try:
         chronology = chronology_for(
             user=user,
-            child_uuid=row.case.child.uuid,
+            child_uuid=entry.first.case.child.uuid,
             purpose=Purpose.MACE_PANEL,
             filters=ChronologyFilter(start=since),
             channel="export",
@@ -66,40 +91,38 @@ def _child_page(*, user: Any, row: PanelRow, since: dt.date) -> PackPage | None:
     except Http404:
         # On the list (the case is theirs to see) but the child is not theirs to open: left out.
         return None
-    return PackPage(row=row, glance=child_glance(chronology.view.access), chronology=chronology)
+    return PackPage(entry=entry, glance=child_glance(chronology.view.access), chronology=chronology)
 
 
 def mace_pack(job: Job, report: Report) -> tuple[str, str]:
     user = job.started_by
+    title, meeting_date = _meeting(job)
     report("Reading the MACE list", 0)
     try:
-        rows = mace_list(user=user)
+        rows = panel_children(mace_list(user=user))
     except PermissionDenied as exc:
         raise JobError("The pack was not made: your role no longer runs the MACE panel.") from exc
-    # A child with two cases at the panel (one in each area) has one page, under their first case.
-    first: dict[int, PanelRow] = {}
-    for row in rows:
-        first.setdefault(row.case.child_id, row)
-    rows = list(first.values())
     if not rows:
         raise JobError("No case you may see is at the MACE panel stage: there is nothing to put in a pack.")
     since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS)
     pages: list[PackPage] = []
-    for done, row in enumerate(rows, start=1):
+    for done, entry in enumerate(rows, start=1):
         report(f"Child {done} of {len(rows)}", 1 + (STEPS - 3) * done // len(rows))
-        page = _child_page(user=user, row=row, since=since)
+        page = _child_page(user=user, entry=entry, since=since)
         if page is not None:
             pages.append(page)
     if not pages:
         raise JobError("None of the children on the MACE list is one you may open: there is nothing to put in a pack.")
     report("Writing the PDF", STEPS - 2)
     now = timezone.localtime()
-    children = [str(page.row.case.child.uuid) for page in pages]
+    children = [str(page.entry.first.case.child.uuid) for page in pages]
     entries = sum(len(page.chronology.entries) for page in pages)
-    filename = f"mace-pack-{now:%Y-%m-%d-%H%M}.pdf"
+    filename = pack_filename(title=title, meeting_date=meeting_date)
     pdf = pdf_bytes(
         template="chronology/mace_pack_pdf.html",
         context={
+            "title": title,
+            "meeting_date": meeting_date,
             "pages": pages,
             "left_out": len(rows) - len(pages),
             "since": since,
@@ -117,7 +140,7 @@ def mace_pack(job: Job, report: Report) -> tuple[str, str]:
             content=pdf,
             download_event="mace_pack.downloaded",
             purpose=Purpose.MACE_PANEL,
-            detail={"children": children},
+            detail={"children": children, "meeting": title, "meeting_date": meeting_date.isoformat()},
         )
         export_record(
             actor=user,
@@ -125,7 +148,13 @@ def mace_pack(job: Job, report: Report) -> tuple[str, str]:
                 event="mace_pack.exported",
                 purpose=Purpose.MACE_PANEL,
                 obj=file,
-                detail={"children": children, "entries": entries, "left_out": len(rows) - len(pages)},
+                detail={
+                    "children": children,
+                    "entries": entries,
+                    "left_out": len(rows) - len(pages),
+                    "meeting": title,
+                    "meeting_date": meeting_date.isoformat(),
+                },
             ),
             filename=filename,
             fmt="pdf",
@@ -135,7 +164,8 @@ def mace_pack(job: Job, report: Report) -> tuple[str, str]:
     left_out = len(rows) - len(pages)
     # Counts only: the job's page is read without a child's read being audited.
     return (
-        f"The meeting pack is ready: {len(pages)} child{'' if len(pages) == 1 else 'ren'} and {entries} "
+        f"The meeting pack for {title} on {date_format(meeting_date, 'j F Y')} is ready: "
+        f"{len(pages)} child{'' if len(pages) == 1 else 'ren'} and {entries} "
         f"chronology entr{'y' if entries == 1 else 'ies'} from the last six months"
         + (f" ({left_out} on the list you may not open left out)" if left_out else "")
         + f". Download it from this page until {until.day} {until:%B %Y}.",
@@ -144,7 +174,9 @@ def mace_pack(job: Job, report: Report) -> tuple[str, str]:
 
 
 def register() -> None:
-    """Called from ChronologyConfig.ready(): the button is on the MACE list (pathways/mace.html)."""
+    """Called from ChronologyConfig.ready(). Started from chronology:mace_pack_new (linked from the MACE
+    list), which asks for the meeting's title and date; so no start button through jobs:start, whose
+    buttons send no fields."""
     register_job_kind(
         kind=MACE_PACK,
         label="MACE meeting pack",
@@ -153,5 +185,4 @@ def register() -> None:
         perm=Perm.RUN_PANELS,
         scope="starter",
         owner="chronology",
-        start_label="Prepare the meeting pack (PDF)",
     )

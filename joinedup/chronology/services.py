@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record
 from joinedup.children.access import child_access
-from joinedup.chronology.models import CheckField, RecordCheckRequest, SignificantEvent
+from joinedup.chronology.models import CHECK_STANDS_DAYS, CheckField, RecordCheckRequest, SignificantEvent
 from joinedup.chronology.sources import category_for
 from joinedup.linkage.access import review_purpose
 from joinedup.notifications.services import notify
@@ -66,15 +66,24 @@ def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str,
     held = {r.agency_id for r in access.all_records}
     if to_agency.pk not in held:
         raise ValidationError({"to_agency": "Ask an agency whose record you can see."})
-    recent = RecordCheckRequest.objects.filter(
-        child=access.child,
-        to_agency=to_agency,
-        field=field,
-        asked_by=actor,
-        created_at__gte=timezone.now() - dt.timedelta(days=14),
+    # Anyone's request stands for CHECK_STANDS_DAYS: the holder is asked once, not by each reader in turn.
+    recent = (
+        RecordCheckRequest.objects.filter(
+            child=access.child,
+            to_agency=to_agency,
+            field=field,
+            created_at__gte=timezone.now() - dt.timedelta(days=CHECK_STANDS_DAYS),
+        )
+        .select_related("asked_by__membership__agency")
+        .first()
     )
-    if recent.exists():
-        raise ValidationError(f"You asked {to_agency.name} to check this on {recent[0].created_at:%-d %B %Y}.")
+    if recent is not None:
+        when = f"{timezone.localtime(recent.created_at):%-d %B %Y}"
+        if recent.asked_by_id == actor.pk:
+            raise ValidationError(f"You asked {to_agency.name} to check this on {when}.")
+        raise ValidationError(
+            f"{recent.asker} asked {to_agency.name} to check this on {when}: it need not be asked again."
+        )
     request = RecordCheckRequest(
         child=access.child, to_agency=to_agency, field=field, note=note.strip(), asked_by=actor
     )

@@ -5,6 +5,7 @@ from joinedup.chronology import views
 app_name = "chronology"
 
 urlpatterns = [
+    path("mace-pack/new/", views.mace_pack_new, name="mace_pack_new"),
     path("<uuid:child_uuid>/chronology/", views.chronology, name="chronology"),
     path("<uuid:child_uuid>/chronology.pdf", views.chronology_pdf, name="chronology_pdf"),
     path("<uuid:child_uuid>/chronology/events/new/", views.event_add, name="event_add"),

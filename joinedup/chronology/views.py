@@ -1,4 +1,5 @@
-"""Pages for the child seen whole: the chronology (filtered, as PDF), adding an event, asking for a check."""
+"""Pages for the child seen whole: the chronology (filtered, as PDF), adding an event, asking for a check,
+and starting the MACE meeting pack for a named meeting."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from joinedup.audit.exports import RecordedRead, pdf_response
 from joinedup.children.selectors import child_view
 from joinedup.chronology import services
-from joinedup.chronology.forms import ChronologyFilterForm, RecordCheckForm, SignificantEventForm
+from joinedup.chronology.forms import ChronologyFilterForm, MacePackForm, RecordCheckForm, SignificantEventForm
+from joinedup.chronology.packs import MACE_PACK
 from joinedup.chronology.selectors import ChronologyFilter, chronology_for
 from joinedup.core.forms import add_service_errors
+from joinedup.jobs import services as job_services
+from joinedup.jobs.access import require_may_start
 from joinedup.partnership.access import membership_for, require, user_can
 from joinedup.partnership.roles import Perm, default_purpose
 
@@ -141,3 +145,15 @@ def check_ask(request: HttpRequest, child_uuid: str) -> HttpResponse:
         messages.error(request, "Choose an agency whose record you can see, and the detail to check.")
     back = reverse("children:detail", args=[view.child.uuid])
     return redirect(back if purpose == _purpose(request) else f"{back}?{urlencode({'purpose': purpose})}")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mace_pack_new(request: HttpRequest) -> HttpResponse:
+    """Name the meeting (title and date), then the pack is made in the background; its job's page follows."""
+    require_may_start(request.user, MACE_PACK)
+    form = MacePackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        job = job_services.job_start(actor=request.user, kind=MACE_PACK, params=form.params())
+        return redirect("jobs:detail", job_uuid=job.uuid)
+    return render(request, "chronology/mace_pack_new.html", {"form": form, "page_title": "Prepare the meeting pack"})

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from joinedup.children.models import ReviewStatus
 from joinedup.core.forms import DateField, GovukForm
 from joinedup.governance.models import ExemptionOutcome, RetentionOutcome
+from joinedup.governance.subject_access import subject_access_query
 from joinedup.partnership.models import Agency, AgreementStatus, LawfulBasis
 from joinedup.partnership.roles import DataCategory, Purpose
 
@@ -166,7 +167,23 @@ class RetentionDecisionForm(GovukForm):
 
 
 class SubjectAccessForm(GovukForm):
-    q = forms.CharField(label="NHS number or child ID", max_length=60)
+    q = forms.CharField(
+        label="NHS number or child ID",
+        max_length=60,
+        help_text="An NHS number is 10 digits. A child ID is in the address of the child's page, "
+        "for example 6f1c2a90-5e7b-4d3a-9c1e-2b8f0d4a7e11.",
+        error_messages={"required": "Enter the child's NHS number or child ID."},
+    )
+
+    def clean_q(self) -> str:
+        value: str = self.cleaned_data["q"]
+        if not subject_access_query(value)[0]:
+            # Names are not searched: a subject is found by an identifier the requester gave, never a guess.
+            raise ValidationError(
+                "Enter an NHS number (10 digits) or a child ID: names and other text are not searched. "
+                "Ask the requester for the NHS number if they have not given it."
+            )
+        return value
 
 
 class ExemptionDecisionForm(GovukForm):

@@ -47,19 +47,29 @@ from joinedup.partnership.roles import DataCategory, Perm, Purpose
 # --- subject access ------------------------------------------------------------------
 
 
+def subject_access_query(query: str) -> tuple[str, str]:
+    """What a subject access search looks for: ("nhs_number", its 10 digits), ("child_id", the uuid),
+    or ("", "") for text that is neither (nothing is searched: names are not a safe way to find a subject)."""
+    text = query.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    if digits.isdigit() and len(digits) == 10:
+        return "nhs_number", digits
+    try:
+        return "child_id", str(uuid.UUID(text))
+    except ValueError:
+        return "", ""
+
+
 def subject_access_find(*, user: Any, query: str) -> list[ChildLabel]:
     """Children in the DPO's partnership by NHS number or child id, named. The search is audited."""
     membership = require(user, Perm.SUBJECT_ACCESS)
     children = Child.objects.filter(records__agency__partnership_id=membership.agency.partnership_id).distinct()
-    text = query.strip()
-    digits = re.sub(r"[\s-]", "", text)
+    kind, value = subject_access_query(query)
     condition = Q(pk__in=[])
-    if digits.isdigit() and len(digits) == 10:
-        condition |= Q(records__nhs_number=digits)
-    try:
-        condition |= Q(uuid=uuid.UUID(text))
-    except ValueError:
-        pass
+    if kind == "nhs_number":
+        condition |= Q(records__nhs_number=value)
+    elif kind == "child_id":
+        condition |= Q(uuid=uuid.UUID(value))
     results = list(children.filter(condition)[:20])
     audit_record(
         actor=user,

@@ -264,10 +264,17 @@ def subject_access(request: HttpRequest) -> HttpResponse:
     children = None
     if form.is_bound and form.is_valid():
         children = sar.subject_access_find(user=request.user, query=form.cleaned_data["q"])
+    searched = sar.subject_access_query(form.cleaned_data["q"]) if children is not None else ("", "")
     return render(
         request,
         "governance/subject_access.html",
-        {"form": form, "children": children, "page_title": "Subject access request"},
+        {
+            "form": form,
+            "children": children,
+            "searched_kind": searched[0],
+            "searched": form.cleaned_data["q"].strip() if children is not None else "",
+            "page_title": "Subject access request",
+        },
     )
 
 

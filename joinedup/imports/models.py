@@ -34,6 +34,8 @@ class RecordImport(PublicModel):
     # Rows done so far (the import is written row by row; a worker stopped mid-file resumes after it).
     done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
+    # Rows whose reference the agency already held with the same details (a file sent again).
+    unchanged = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)
     possible = models.PositiveIntegerField(default=0)
     problem_rows = models.PositiveIntegerField(default=0)

@@ -6,8 +6,12 @@ agency's extract of thousands of rows with one bad postcode should not wait
 for that row, and each row is whole or absent: its record, its child, its
 matching and the import's running counts commit in one transaction, so a
 worker stopped mid-file leaves every written row counted and resumes after
-it (`done`). Sending a fixed file again never duplicates: a row whose
-reference the agency already holds is refused as the page refuses it.
+it (`done`). Sending a fixed file again never duplicates, and never
+overwrites: a row whose reference (`local_id`) the agency already holds with
+the same details is counted as already imported and unchanged (the fixed
+file's good rows are not problems); one whose details differ is listed as a
+problem naming them, and the record is left as it is. An import adds
+records; changing one is its agency's own edit, with its version check.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.utils import timezone
 from joinedup.audit.services import audit_record
 from joinedup.children.models import AgencyRecord
 from joinedup.children.services import agency_record_create
+from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
 from joinedup.imports.models import ImportProblem, ImportStatus, RecordImport
 from joinedup.imports.reading import ColumnMap, Row, parse_columns_file, read_rows, standard_columns
 from joinedup.jobs.services import job_start
@@ -115,6 +120,21 @@ def record_import_run(
 
 def _import_row(imp: RecordImport, row: Row) -> None:
     problems = list(row.problems)
+    held = _held_record(imp, row) if not problems else None
+    if held is not None:
+        differs = _differing_fields(held, row.data)
+        if not differs:
+            with transaction.atomic():
+                _count(imp, unchanged=1)
+            return
+        problems = [
+            (
+                "local_id",
+                f"Already imported with this reference, but this row's {', '.join(differs)} "
+                f"differ{'s' if len(differs) == 1 else ''} from the record: nothing was changed. "
+                "An import only adds records; correct the record itself, or check the reference.",
+            )
+        ]
     if not problems:
         try:
             with transaction.atomic():
@@ -134,6 +154,34 @@ def _import_row(imp: RecordImport, row: Row) -> None:
             [ImportProblem(record_import=imp, row=row.number, column=c[:300], message=m[:1000]) for c, m in problems]
         )
         _count(imp, problem_rows=1)
+
+
+def _held_record(imp: RecordImport, row: Row) -> AgencyRecord | None:
+    """The agency's record with this row's reference, if it holds one (a file sent again)."""
+    local_id = str(row.data.get("local_id") or "").strip()
+    if not local_id:
+        return None
+    return AgencyRecord.objects.filter(agency_id=imp.agency_id, local_id=local_id).first()
+
+
+_CANONICAL = {"nhs_number": normalise_nhs_number, "upn": normalise_upn, "postcode": normalise_postcode}
+
+
+def _differing_fields(record: AgencyRecord, data: dict[str, Any]) -> list[str]:
+    """The columns of a row whose values are not the record's own, compared as the record stores them."""
+    differs = []
+    for name, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if value and name in _CANONICAL:
+                try:
+                    value = _CANONICAL[name](value)
+                except ValidationError:
+                    pass  # not the stored form, so it differs
+        held = getattr(record, name)
+        if (value or None) != (held or None):
+            differs.append(name)
+    return differs
 
 
 def _service_problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -171,6 +219,7 @@ def record_import_finish(*, record_import: RecordImport) -> RecordImport:
             "file": imp.file_name,
             "rows": imp.rows,
             "created": imp.created,
+            "unchanged": imp.unchanged,
             "matched": imp.matched,
             "possible_matches": imp.possible,
             "problem_rows": imp.problem_rows,
@@ -188,6 +237,9 @@ def import_summary(imp: RecordImport) -> str:
     words = f"Created {n(imp.created, 'record', 'records')} from {n(imp.rows, 'row', 'rows')} of {imp.file_name}"
     words += f": {n(imp.matched, 'was', 'were')} joined to a child already known"
     words += f", {n(imp.possible, 'has', 'have')} possible matches waiting for review."
+    if imp.unchanged:
+        was = "was" if imp.unchanged == 1 else "were"
+        words += f" {n(imp.unchanged, 'row', 'rows')} {was} already imported and unchanged."
     if imp.problem_rows:
         was = "was" if imp.problem_rows == 1 else "were"
         words += f" {n(imp.problem_rows, 'row has', 'rows have')} problems and {was} not imported."

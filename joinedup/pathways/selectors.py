@@ -177,6 +177,28 @@ class PanelRow:
     clocks: list[Task]
 
 
+@dataclass
+class PanelChild:
+    """One child on the MACE list, with every case of theirs at the panel (two where each area has one)."""
+
+    child: str
+    cases: list[PanelRow]
+
+    @property
+    def first(self) -> PanelRow:
+        return self.cases[0]
+
+
+def panel_children(rows: list[PanelRow]) -> list[PanelChild]:
+    """The MACE list by child, in the order each child's first case comes: a child with two open
+    cases at the panel is discussed once, with both cases, not listed (and counted) twice."""
+    by_child: dict[int, PanelChild] = {}
+    for row in rows:
+        entry = by_child.setdefault(row.case.child_id, PanelChild(child=row.child, cases=[]))
+        entry.cases.append(row)
+    return list(by_child.values())
+
+
 def mace_list(*, user: Any) -> list[PanelRow]:
     """Open cases at the MACE panel stage in either area, for the people who run the panel (403 otherwise).
 

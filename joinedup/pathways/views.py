@@ -328,8 +328,10 @@ def tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 def mace(request: HttpRequest) -> HttpResponse:
     """The cases and children coming to the MACE panel in either area, with their clocks."""
-    rows = selectors.mace_list(user=request.user)
-    return render(request, "pathways/mace.html", {"rows": rows, "now": timezone.now(), "page_title": "Coming to MACE"})
+    children = selectors.panel_children(selectors.mace_list(user=request.user))
+    return render(
+        request, "pathways/mace.html", {"children": children, "now": timezone.now(), "page_title": "Coming to MACE"}
+    )
 
 
 @require_GET

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -15,7 +15,7 @@ from joinedup.partnership.access import (
     require,
 )
 from joinedup.partnership.roles import Perm, role_can
-from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.models import Referral, ReferralImport, ReferralStatus
 
 
 def referral_get_for_user(*, user: Any, referral_uuid: UUID | str, for_change: bool = False) -> Referral:
@@ -84,3 +84,19 @@ def referrals_raised_by(user: Any) -> QuerySet[Referral]:
 
     membership = require(user, Perm.RAISE_REFERRAL)
     return Referral.objects.filter(referring_agency=membership.agency).exclude(status=ReferralStatus.DRAFT)
+
+
+def referral_imports_for_user(user: Any) -> QuerySet[ReferralImport]:
+    """The user's own imports of referral files, for roles that raise referrals (403 for others).
+
+    Only its referrer: a file names children and says what they saw, which a colleague need not."""
+    require(user, Perm.RAISE_REFERRAL)
+    return ReferralImport.objects.filter(started_by=user).select_related("job", "started_by", "referring_agency")
+
+
+def referral_import_get_for_user(*, user: Any, import_uuid: UUID | str) -> ReferralImport:
+    """One of the user's own imports; the same 404 for missing and another person's."""
+    try:
+        return referral_imports_for_user(user).get(uuid=import_uuid)
+    except (ReferralImport.DoesNotExist, ValidationError) as exc:
+        raise Http404 from exc

@@ -6,6 +6,11 @@ class ReferralsConfig(AppConfig):
     label = "referrals"
 
     def ready(self) -> None:
+        # Files over IN_REQUEST_ROWS rows are imported by the worker (jobs/registry.py).
+        from joinedup.referrals.jobs import register as register_jobs
+
+        register_jobs()
+
         # Menu items (drawn by the shell; each shown only to roles that may use the page).
         from joinedup.core.registry import NavEntry, register_nav
         from joinedup.partnership.access import user_can

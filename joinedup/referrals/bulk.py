@@ -1,4 +1,15 @@
-"""Bulk referral import from CSV: every row validated, a report by row number, all or nothing."""
+"""Bulk referral import from CSV: every row validated, a report by row number, all or nothing.
+
+A file of up to IN_REQUEST_ROWS rows is checked and imported in the request.
+A larger one is checked in the request (so its problems are reported at
+once, by row) and, if clean, kept as a ReferralImport and imported by the
+worker (referrals/jobs.py): the worker reads the kept text, checks it again
+(the partnership's areas may have changed) and writes every referral in one
+transaction, so the screening queue gets the whole file or none of it. The
+job's page shows how far it has got; while the rows are written it can only
+say that they are being written (the progress of a transaction that commits
+all at once is not visible before it commits).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +21,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from joinedup.audit.services import audit_record
 from joinedup.core.validators import normalise_nhs_number, normalise_postcode
+from joinedup.jobs.services import job_start
 from joinedup.partnership.models import Area, Partnership
-from joinedup.referrals.models import Consent, Referral
+from joinedup.referrals.models import Consent, Referral, ReferralImport, ReferralImportStatus
 from joinedup.referrals.services import referral_draft_save, referral_submit
 from joinedup.referrals.taxonomy import harm_types
 
@@ -35,6 +49,9 @@ COLUMNS = (
 )
 REQUIRED = ("given_names", "family_name", "harm_types", "indicators", "consent", "family_informed", "referrer_contact")
 MAX_ROWS = 2000
+# Files up to this many rows are imported in the request; larger ones by the worker (as record imports are).
+IN_REQUEST_ROWS = 200
+REFERRALS_IMPORT = "referrals_import"
 # The longest each column may be: the referral form's and the records' own limits.
 MAX_LENGTHS = {
     "given_names": 120,
@@ -52,6 +69,14 @@ MAX_LENGTHS = {
     "found_area": 200,
     "referrer_contact": 200,
 }
+
+
+class RowRefusedError(ValidationError):
+    """A row the services refused while the file was written: the whole file is undone."""
+
+    def __init__(self, row: int, problem: str) -> None:
+        super().__init__(f"Row {row}: {problem} Nothing has been imported.")
+        self.row, self.problem = row, problem
 
 
 @dataclass
@@ -170,6 +195,13 @@ def _parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], lis
     return results, file_problems
 
 
+def parse_problems(rows: list[RowResult], file_problems: list[str]) -> list[dict[str, Any]]:
+    """A parse's problems as a report by row (row 0: the file as a whole), for keeping with an import."""
+    report = [{"row": 0, "problem": problem} for problem in file_problems]
+    report += [{"row": r.number, "problem": "; ".join(r.errors)} for r in rows if r.errors]
+    return report
+
+
 @transaction.atomic
 def referral_bulk_import(*, actor: Any, rows: list[RowResult]) -> list[Referral]:
     """Import every row, or none: call only when no row has errors."""
@@ -182,5 +214,73 @@ def referral_bulk_import(*, actor: Any, rows: list[RowResult]) -> list[Referral]
             created.append(referral_submit(actor=actor, referral=draft))
         except ValidationError as exc:
             # Raised out of the transaction, so every row before this one is undone too.
-            raise ValidationError(f"Row {row.number}: {'; '.join(exc.messages)} Nothing has been imported.") from exc
+            raise RowRefusedError(row.number, "; ".join(exc.messages)) from exc
     return created
+
+
+@transaction.atomic
+def referral_import_start(*, actor: Any, agency: Any, file_name: str, content: str, rows: int) -> ReferralImport:
+    """Keep a checked file of more than IN_REQUEST_ROWS rows and queue its import; the import, its
+    job and the job's task commit together, so the file is never queued without being kept."""
+    if rows <= IN_REQUEST_ROWS:
+        raise ValidationError(f"Files of up to {IN_REQUEST_ROWS} rows are imported while the referrer waits.")
+    imp = ReferralImport(
+        referring_agency=agency, started_by=actor, file_name=file_name[:255], content=content, rows=rows
+    )
+    imp.full_clean()
+    imp.save()
+    imp.job = job_start(actor=actor, kind=REFERRALS_IMPORT, params={"import": str(imp.uuid)})
+    imp.save(update_fields=["job", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="referrals_import.started",
+        obj=imp,
+        detail={"file": imp.file_name, "rows": rows, "job": str(imp.job.uuid)},
+    )
+    return imp
+
+
+@transaction.atomic
+def referral_import_begin(*, referral_import: ReferralImport) -> ReferralImport:
+    imp = referral_import
+    imp.status = ReferralImportStatus.RUNNING
+    imp.save(update_fields=["status", "updated_at"])
+    return imp
+
+
+@transaction.atomic
+def referral_import_fail(*, referral_import: ReferralImport, problems: list[dict[str, Any]]) -> ReferralImport:
+    """Nothing was imported: say why, by row. The file's text stays with the import."""
+    imp = referral_import
+    imp.status = ReferralImportStatus.FAILED
+    imp.problems = problems
+    imp.finished_at = timezone.now()
+    imp.save(update_fields=["status", "problems", "finished_at", "updated_at"])
+    audit_record(
+        actor=imp.started_by,
+        event="referrals_import.failed",
+        obj=imp,
+        detail={"file": imp.file_name, "rows": imp.rows, "problem_rows": sorted({p["row"] for p in problems})},
+    )
+    return imp
+
+
+@transaction.atomic
+def referral_import_run(*, referral_import: ReferralImport, rows: list[RowResult]) -> ReferralImport:
+    """Write every row (checked, none with problems) and finish the import in one transaction:
+    all the referrals, their audit events and the import's end commit together, or none do."""
+    imp = referral_import
+    created = referral_bulk_import(actor=imp.started_by, rows=rows)
+    imp.status = ReferralImportStatus.FINISHED
+    imp.created = len(created)
+    imp.content = ""  # the referrals hold what it said
+    imp.problems = []
+    imp.finished_at = timezone.now()
+    imp.save(update_fields=["status", "created", "content", "problems", "finished_at", "updated_at"])
+    audit_record(
+        actor=imp.started_by,
+        event="referrals_import.finished",
+        obj=imp,
+        detail={"file": imp.file_name, "rows": imp.rows, "created": imp.created},
+    )
+    return imp

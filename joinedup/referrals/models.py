@@ -66,3 +66,38 @@ class Referral(PublicModel):
 
     def __str__(self) -> str:
         return f"Referral {self.uuid} ({self.get_status_display()})"
+
+
+class ReferralImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    FINISHED = "finished", "Imported"
+    FAILED = "failed", "Nothing imported"
+
+
+class ReferralImport(PublicModel):
+    """A CSV file of referrals over IN_REQUEST_ROWS rows, imported by the worker (referrals/jobs.py).
+
+    Written only by referrals/bulk.py. The file's text is kept with the import from the upload
+    until every row is written, so nothing sent is lost between the request and the worker (or if
+    the worker stops); it is emptied when the referrals hold what it said, and kept on failure.
+    """
+
+    referring_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=ReferralImportStatus.choices, default=ReferralImportStatus.QUEUED)
+    file_name = models.CharField(max_length=255)
+    content = models.TextField(blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    # What stopped it, in words: [{"row": 12, "problem": "..."}] (row 0 for the file as a whole).
+    problems = models.JSONField(default=list, blank=True)
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["started_by", "-created_at"], name="referral_import_starter_idx")]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name} ({self.get_status_display()})"

@@ -12,7 +12,8 @@ from joinedup.children.models import AgencyRecord, Channel
 from joinedup.children.services import disclosures_record
 from joinedup.partnership.access import Grant, membership_for
 from joinedup.partnership.roles import DataCategory
-from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.access import referral_import_get_for_user
+from joinedup.referrals.models import Referral, ReferralImport, ReferralStatus
 
 # What a referral page shows of the child: who they are, and the concerns and their words.
 SHOWN = [DataCategory.IDENTITY, DataCategory.SOCIAL_CARE]
@@ -71,3 +72,11 @@ def children_with_open_referrals() -> QuerySet[Any]:
     """For linkage's review queue (linkage.priority): children with a referral waiting for screening."""
     # access: ids only, to order a reviewer's queue; no referral is shown
     return Referral.objects.filter(status=ReferralStatus.SUBMITTED, child__isnull=False).values("child_id")
+
+
+@transaction.atomic
+def referral_import_view(*, user: Any, import_uuid: Any) -> ReferralImport:
+    """One of the user's own referral imports, for its page; audited (its problems quote the file)."""
+    imp = referral_import_get_for_user(user=user, import_uuid=import_uuid)
+    audit_record(actor=user, event="referrals_import.viewed", obj=imp, detail={"problems_shown": len(imp.problems)})
+    return imp

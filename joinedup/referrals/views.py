@@ -10,16 +10,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.partnership.access import require
 from joinedup.partnership.roles import Perm, default_purpose
 from joinedup.referrals import services
-from joinedup.referrals.access import referral_get_for_user
-from joinedup.referrals.bulk import COLUMNS, parse, referral_bulk_import
+from joinedup.referrals.access import referral_get_for_user, referral_imports_for_user
+from joinedup.referrals.bulk import (
+    COLUMNS,
+    IN_REQUEST_ROWS,
+    MAX_ROWS,
+    parse,
+    referral_bulk_import,
+    referral_import_start,
+)
 from joinedup.referrals.forms import STEPS
 from joinedup.referrals.models import Referral, ReferralStatus
-from joinedup.referrals.selectors import referral_shown
+from joinedup.referrals.selectors import referral_import_view, referral_shown
 from joinedup.referrals.taxonomy import harm_types
 
 
@@ -153,7 +160,8 @@ def detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def bulk_import(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV of referrals: a report by row number; all rows imported, or none."""
+    """Upload a CSV of referrals: a report by row number; all rows imported, or none. Up to
+    IN_REQUEST_ROWS rows are imported now; a larger clean file is kept and imported by the worker."""
     membership = require(request.user, Perm.RAISE_REFERRAL)
     rows: list[Any] = []
     problems: list[str] = []
@@ -175,6 +183,12 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
                 problems = ["The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again."]
             else:
                 rows, problems = parse(text, partnership=membership.agency.partnership)
+                if rows and not problems and not any(r.errors for r in rows) and len(rows) > IN_REQUEST_ROWS:
+                    imp = referral_import_start(
+                        actor=request.user, agency=membership.agency, file_name=upload.name, content=text,
+                        rows=len(rows),
+                    )  # fmt: skip
+                    return redirect("jobs:detail", job_uuid=imp.job.uuid)  # type: ignore[union-attr]
                 if rows and not problems and not any(r.errors for r in rows):
                     try:
                         created = referral_bulk_import(actor=request.user, rows=rows)
@@ -193,6 +207,17 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
             "bad_rows": [r for r in rows if r.errors],
             "problems": problems,
             "columns": COLUMNS,
+            "in_request_rows": IN_REQUEST_ROWS,
+            "max_rows": MAX_ROWS,
+            "imports": referral_imports_for_user(request.user).defer("content")[:10],
             "page_title": "Import referrals",
         },
     )
+
+
+@require_GET
+@login_required
+def import_detail(request: HttpRequest, import_uuid: str) -> HttpResponse:
+    """A referral file imported by the worker: who sent it, how it went, and what stopped it, by row."""
+    imp = referral_import_view(user=request.user, import_uuid=import_uuid)
+    return render(request, "referrals/import_detail.html", {"imp": imp, "page_title": f"Import of {imp.file_name}"})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
 from joinedup.chronology.tests.test_mace_pack import panel  # noqa: F401 - the fixture, used by name
@@ -27,7 +29,19 @@ def test_the_coordinator_prepares_the_meeting_pack_waits_for_it_and_downloads_it
     ui.sign_in(panel["coordinator"].username)
     ui.goto("/pathways/mace/")
     assert "Leah Pack-county" in page.inner_text("#mace-cases")
-    page.click("#chronology-jobs button:has-text('Prepare the meeting pack (PDF)')")
+    page.click("#chronology-jobs a:has-text('Prepare the meeting pack (PDF)')")
+    page.wait_for_url("**/children/mace-pack/new/")
+    ui.check()
+    page.click("main button:has-text('Prepare the meeting pack (PDF)')")  # nothing filled in: told what to give
+    page.wait_for_selector(".govuk-error-summary")
+    ui.check()
+    assert "Enter the meeting's title." in page.inner_text(".govuk-error-summary")
+    day = timezone.localdate() + dt.timedelta(days=7)
+    page.fill("#id_title", "City and County MACE panel")
+    page.fill("#id_meeting_date_day", str(day.day))
+    page.fill("#id_meeting_date_month", str(day.month))
+    page.fill("#id_meeting_date_year", str(day.year))
+    page.click("main button:has-text('Prepare the meeting pack (PDF)')")
     page.wait_for_url("**/jobs/*-*/")
     job = Job.objects.get()
     assert page.url == f"{ui.base}/jobs/{job.uuid}/"
@@ -38,12 +52,14 @@ def test_the_coordinator_prepares_the_meeting_pack_waits_for_it_and_downloads_it
     assert Job.objects.get().status == JobStatus.SUCCEEDED
 
     page.wait_for_selector("#job-file a", timeout=10_000)
-    assert "The meeting pack is ready: 2 children" in page.inner_text("#job-result")
+    assert f"The meeting pack for City and County MACE panel on {day:%-d %B %Y} is ready: 2 children" in (
+        page.inner_text("#job-result")
+    )
     assert "Step 10 of 10" in page.inner_text("#job-progress")
     ui.check()
     with page.expect_download() as download:
         page.click("#job-file a")
-    assert download.value.suggested_filename.startswith("mace-pack-")
+    assert download.value.suggested_filename == f"mace-pack-{day:%Y-%m-%d}-city-and-county-mace-panel.pdf"
     path = download.value.path()
     assert path is not None and open(path, "rb").read(4) == b"%PDF"
     event = AuditEvent.objects.get(event="mace_pack.downloaded")

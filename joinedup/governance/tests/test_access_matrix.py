@@ -32,7 +32,7 @@ from joinedup.partnership.roles import MATRIX as ROLE_MATRIX
 from joinedup.partnership.roles import Perm, Role, role_may_act_for
 from joinedup.pathways.definitions import shipped_definitions
 from joinedup.pathways.services import case_open, handover_offer
-from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.models import Referral, ReferralImport, ReferralStatus
 from joinedup.shell.services import api_token_create
 
 # How the user stands to the data the URL is about (a child known to City
@@ -193,6 +193,13 @@ def referral_check_rule(who: Who) -> int:
     return 403 if _sees_referral(who) else 404
 
 
+def referral_import_rule(who: Who) -> int:
+    """A referral file imported in the background: only its referrer (none of the subjects here)."""
+    if who.relation == "anonymous":
+        return 302
+    return 404 if who.can(Perm.RAISE_REFERRAL) else 403
+
+
 def referral_detail_rule(who: Who) -> int:
     if who.relation == "anonymous":
         return 302
@@ -295,6 +302,7 @@ MATRIX: dict[str, Row] = {
     ),
     "chronology:event_add": Row(lambda w: reverse("chronology:event_add", args=[w.child.uuid]), event_add_rule),
     "chronology:check_ask": Row(lambda w: reverse("chronology:check_ask", args=[w.child.uuid]), always(405)),
+    "chronology:mace_pack_new": Row(lambda w: reverse("chronology:mace_pack_new"), page(Perm.RUN_PANELS)),
     "children:break_glass": Row(lambda w: reverse("children:break_glass", args=[w.child.uuid]), page(Perm.BREAK_GLASS)),
     "governance:index": Row(lambda w: reverse("governance:index"), page(Perm.VIEW_AUDIT)),
     "governance:agreements": Row(lambda w: reverse("governance:agreements"), agreements_rule),
@@ -377,6 +385,9 @@ MATRIX: dict[str, Row] = {
     "referrals:check": Row(lambda w: reverse("referrals:check", args=[w.referral.uuid]), referral_check_rule),
     "referrals:detail": Row(lambda w: reverse("referrals:detail", args=[w.referral.uuid]), referral_detail_rule),
     "referrals:import": Row(lambda w: reverse("referrals:import"), page(Perm.RAISE_REFERRAL)),
+    "referrals:import_detail": Row(
+        lambda w: reverse("referrals:import_detail", args=[w.referral_import.uuid]), referral_import_rule
+    ),
     # Same path as the list: GET answers as the list does (POST is tested in the referrals tests).
     "api:create_referral": Row(lambda w: "/api/v1/referrals", api(Perm.RAISE_REFERRAL), api=True),
     "linkage:queue": Row(lambda w: reverse("linkage:queue"), page(Perm.REVIEW_MATCHES)),
@@ -478,6 +489,7 @@ def test_every_url_pattern_is_in_the_matrix() -> None:
 @dataclass
 class Fixture:
     model: Any
+    referral_import: Any
     child: Any
     own: Any
     police: Any
@@ -591,6 +603,10 @@ def matrix_world(world: Any, trained: dict[str, Any]) -> Any:
         agency=world.agencies["city_csc"], started_by=world.users["data_officer"], file_name="records.csv", rows=1
     )
     ImportProblem.objects.create(record_import=record_import, row=2, column="postcode", message="Test problem")
+    # A referral file imported in the background: its referrer's alone (no matrix subject is them).
+    referral_import = ReferralImport.objects.create(
+        referring_agency=world.agencies["city_csc"], started_by=world.users["practitioner"], file_name="r.csv", rows=201
+    )
     # Someone else's token: every subject is refused its revocation (their own is test_shell's).
     token, _ = api_token_create(actor=make_user(world, role="practitioner"), name="theirs", expires_in_days=1)
     pack = job_start(actor=world.users["dpo"], kind=SUBJECT_ACCESS_PACK, params={"child": str(child.uuid)})
@@ -608,6 +624,7 @@ def matrix_world(world: Any, trained: dict[str, Any]) -> Any:
         token=token,
         job_file=job_file,
         record_import=record_import,
+        referral_import=referral_import,
         model=model,
         pair=pair,
         join=join,

@@ -101,7 +101,8 @@ def test_rows_with_problems_are_listed_by_row_and_column_and_not_written(world: 
     assert AuditEvent.objects.filter(event="agency_record.created").count() == before + 1
     page = client_for(officer).get(f"/children/records/import/{imp.uuid}/").content.decode()
     assert "5 rows have problems and were not imported." in page
-    assert "Your agency already has a record with this reference" in page
+    # Rows 5 and 6 reuse a reference the agency holds with other details: refused, saying which differ.
+    assert "Already imported with this reference, but this row&#x27;s given_names, family_name, date_of_birth" in page
     download = client_for(officer).get(f"/children/records/import/{imp.uuid}/problems.csv")
     assert download["Content-Type"].startswith("text/csv")
     lines = download.content.decode().splitlines()
@@ -234,3 +235,41 @@ def test_a_file_that_is_not_utf8_text_is_refused_with_what_to_do(world: Any) -> 
     page = response.content.decode()
     assert "Line 2 of the file is not UTF-8 text: save the file as &#x27;CSV UTF-8&#x27;" in page
     assert AgencyRecord.objects.count() == 0 and RecordImport.objects.count() == 0
+
+
+def test_a_fixed_file_sent_again_counts_rows_already_imported_as_unchanged_not_problems(world: Any) -> None:
+    officer = world.users["data_officer"]
+    first = HEADER + (
+        "R-1,Amelia,Stone,2012-04-05,F,ng7 1aa,\n"  # row 2: imported
+        "R-2,Ben,,2013-06-05,M,,\n"  # row 3: no family name
+        f"R-3,Cara,Bell,05/06/2011,F,,{valid_nhs(41)}\n"  # row 4: imported
+    )
+    send(officer, first)
+    assert AgencyRecord.objects.filter(local_id__startswith="R-").count() == 2
+    fixed = first.replace("R-2,Ben,,", "R-2,Ben,Reed,")
+    before = AuditEvent.objects.filter(event="agency_record.created").count()
+    send(officer, fixed)
+    imp = RecordImport.objects.order_by("-created_at").first()
+    assert imp is not None
+    assert (imp.rows, imp.created, imp.unchanged, imp.problem_rows) == (3, 1, 2, 0)
+    assert list(imp.problems.all()) == []
+    assert AuditEvent.objects.filter(event="agency_record.created").count() == before + 1
+    assert AgencyRecord.objects.filter(local_id__startswith="R-").count() == 3
+    page = client_for(officer).get(f"/children/records/import/{imp.uuid}/").content.decode()
+    assert "2 rows were already imported and unchanged." in page
+    assert "No row had a problem." in page
+    finished = AuditEvent.objects.filter(event="records_import.finished").order_by("-id").first()
+    assert finished is not None and finished.detail["unchanged"] == 2
+
+
+def test_a_row_sent_again_with_different_details_is_a_problem_naming_them_and_changes_nothing(world: Any) -> None:
+    officer = world.users["data_officer"]
+    send(officer, HEADER + "S-1,Amelia,Stone,2012-04-05,F,NG7 1AA,\n")
+    send(officer, HEADER + "S-1,Amelia,Stone,2012-05-04,F,NG7 1AA,\n")
+    imp = RecordImport.objects.order_by("-created_at").first()
+    assert imp is not None
+    assert (imp.created, imp.unchanged, imp.problem_rows) == (0, 0, 1)
+    problem = imp.problems.get()
+    assert (problem.row, problem.column) == (2, "local_id")
+    assert "date_of_birth differs from the record: nothing was changed" in problem.message
+    assert AgencyRecord.objects.get(local_id="S-1").date_of_birth == dt.date(2012, 4, 5)
