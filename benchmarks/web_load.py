@@ -4,8 +4,11 @@
         [--run-time 30] [--database-url URL] [--port 8105] [--workers 3] [--no-linkage]
 
 1. Seeds (or, with --reuse, reuses) a PostgreSQL database with the synthetic
-   demo partnership at N children and their agency records, then trains a
-   linkage model and links them as `seed_demo` does (--no-linkage skips it).
+   demo partnership at N children and their agency records. Up to 50,000
+   children it runs `seed_demo`, which trains a linkage model and links them
+   (--no-linkage skips it); above that it runs benchmarks/bulk_seed.py (COPY,
+   about 15 minutes at a million on two cores; records placed on their child
+   from the generator's ground truth, no model trained), unless --no-bulk.
 2. Serves it with gunicorn and gunicorn.conf.py, as `make serve-production`.
 3. Drives it with locust, headless, at each number of users: each user signs
    in as the City screener and opens the home page, a child page, a search,
@@ -14,9 +17,8 @@
 4. Prints p50, p95 and p99 response times and the error count per page and
    per number of users. It never passes or fails on time.
 
-Everything runs on this machine against 127.0.0.1 only. Seeding a million
-children takes a long while on two cores: try --children 100000 first, and
-run it under `nice`.
+Everything runs on this machine against 127.0.0.1 only. Run it under `nice`;
+`--reuse` then repeats the load alone on the seeded database.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://joinedup:joinedup@127.0.0.1:5432/joinedup_webload"
 PAGES = ("home", "child page", "search", "screening queue", "case page")
 USERNAME = "screener.city"
+# Above this many children the seed is benchmarks/bulk_seed.py (seed_demo takes hours at a million).
+BULK_ABOVE = 50_000
 
 
 def _recreate(url: str) -> None:
@@ -73,6 +77,15 @@ def prepare(args: argparse.Namespace) -> dict[str, object]:
             print("Nothing to reuse: seeding.")
     if fresh:
         _recreate(args.database_url)
+    bulk = fresh and not args.no_bulk and args.children > BULK_ABOVE
+    if bulk:
+        from benchmarks.bulk_seed import bulk_seed
+
+        print(f"Seeding {args.children:,} children in bulk...", flush=True)
+        bulk_seed(argparse.Namespace(
+            children=args.children, base=2400, copies=max(1, round(args.children * 0.03 / 300)),
+            seed=1, database_url=args.database_url,
+        ))  # fmt: skip
 
     import django
 
@@ -80,7 +93,7 @@ def prepare(args: argparse.Namespace) -> dict[str, object]:
     from django.core.management import call_command
 
     call_command("migrate", "--no-input", verbosity=0)
-    if fresh:
+    if fresh and not bulk:
         started = time.perf_counter()
         print(f"Seeding {args.children:,} children (this is the slow part)...", flush=True)
         command = ["seed_demo", "--children", str(args.children)]
@@ -165,6 +178,7 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="reuse the seeded database if it has a partnership")
     parser.add_argument("--no-linkage", action="store_true", help="seed without training a model or linking")
+    parser.add_argument("--no-bulk", action="store_true", help=f"seed_demo even above {BULK_ABOVE:,} children")
     parser.add_argument("--users", default="1,10,50", help="comma-separated numbers of simultaneous users")
     parser.add_argument("--run-time", type=int, default=30, help="seconds at each number of users")
     parser.add_argument("--database-url", default=os.environ.get("WEB_LOAD_DATABASE_URL", DEFAULT_URL))

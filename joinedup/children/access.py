@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from joinedup.partnership.access import (
     _NOT_FOUND,
     ALL_CATEGORIES,
     Grant,
+    child_in,
     children_in_work,
     membership_for,
     partner_grants,
@@ -79,7 +80,7 @@ def children_visible_to(user: Any) -> QuerySet[Child]:
         return Child.objects.none()
     if not role_can(membership.role, Perm.VIEW_CHILD):
         return Child.objects.none()
-    return Child.objects.filter(children_in_work(membership) | Q(pk__in=_break_glass_children(user)))
+    return Child.objects.filter(children_in_work(membership) | child_in(_break_glass_children(user)))
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 
 from joinedup.core.models import PublicModel
 from joinedup.core.pseudonyms import pseudonym_for
@@ -110,6 +111,10 @@ class AgencyRecord(PublicModel):
             models.Index(fields=["family_key", "postcode", "first_given_key"], name="record_block_family_postcode"),
             models.Index(fields=["postcode", "first_given_key"], name="record_block_postcode"),
             models.Index(fields=["date_of_birth", "first_given_key", "family_key"], name="record_block_dob_initials"),
+            # Search: a single word may be an agency's own reference, matched case-insensitively.
+            # (given_key and family_key prefixes use their db_index; other_keys' substring match
+            # uses a trigram index that only PostgreSQL has: migration 0008, docs/decisions.)
+            models.Index(Upper("local_id"), name="record_local_id_upper"),
         ]
 
     def __str__(self) -> str:

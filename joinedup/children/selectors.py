@@ -194,18 +194,20 @@ def child_search(
         matching_own = own.filter(condition).values("child_id")
         scope = search_scope(user=user, purpose=purpose)
         partner = scope.partner_records
+        # The first matches by name, chosen on the narrow rows alone (a common surname matches
+        # tens of thousands of records), then read whole: one query.
+        first_matches = partner.filter(condition).order_by("family_name", "given_names").values("pk")
         partner_matches = list(
-            partner.filter(condition)
+            partner.filter(pk__in=first_matches[: SEARCH_LIMIT * 4])
             .select_related("agency", "area", "child")
-            .prefetch_related("agency__areas")[: SEARCH_LIMIT * 4]
+            .prefetch_related("agency__areas")
         )
-        visible_ids = set(
-            visible_children.filter(
-                Q(pk__in=matching_own) | Q(pk__in=[r.child_id for r in partner_matches])
-            ).values_list("pk", flat=True)[:SEARCH_LIMIT]
-        )
-        children = (
-            visible_children.filter(pk__in=visible_ids)
+        # The candidates first, each list bounded, then the policy asked of them alone: asked of
+        # every child at once ("in my work and matching"), it reads the whole of the agency's work.
+        candidates = list(dict.fromkeys(matching_own.order_by().values_list("child_id", flat=True)[:SEARCH_LIMIT]))
+        candidates += [r.child_id for r in partner_matches]
+        children = list(
+            visible_children.filter(pk__in=list(dict.fromkeys(candidates)))
             .prefetch_related(
                 Prefetch(
                     "records",
@@ -218,8 +220,9 @@ def child_search(
                     to_attr="partner_records",
                 ),
             )
-            .order_by("-updated_at")
+            .order_by("-updated_at")[:SEARCH_LIMIT]
         )
+        visible_ids = {child.pk for child in children}
         shown: list[tuple[Child, list[tuple[AgencyRecord, list[str], Grant]]]] = []
         for child in children:
             know = scope.know_of(child.partner_records)

@@ -1,0 +1,97 @@
+"""Where the web load benchmark's pages spend their time: queries, their count and the slowest.
+
+    .venv/bin/python benchmarks/profile_pages.py [--database-url URL] [--explain] [--slowest 3]
+
+Opens the five pages of benchmarks/web_load.py (home, a child page, a search,
+the screening queue and a case page) with Django's test client as the City
+screener, against an already seeded database (benchmarks/bulk_seed.py), and
+prints each page's time and query count and its slowest queries; with
+--explain, PostgreSQL's EXPLAIN ANALYZE of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://joinedup:joinedup@127.0.0.1:5432/joinedup_webload"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("WEB_LOAD_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--slowest", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="times each page is opened (the last is reported)")
+    parser.add_argument("--page", default="", help="only pages whose name contains this")
+    parser.add_argument("--cprofile", action="store_true", help="also print where Python spends the time")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("HTTPS", "false")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joinedup.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from joinedup.children.access import children_visible_to
+    from joinedup.children.models import AgencyRecord
+    from joinedup.core.models import User
+    from joinedup.pathways.access import cases_visible_to
+
+    setup_test_environment()
+    user = User.objects.get(username="screener.city")
+    rng = random.Random(1)  # noqa: S311
+    child = rng.choice(list(children_visible_to(user).order_by("id").values_list("uuid", flat=True)[:500]))
+    case = rng.choice(list(cases_visible_to(user).order_by("id").values_list("uuid", flat=True)[:200]))
+    name = rng.choice(list(AgencyRecord.objects.order_by("id").values_list("family_name", flat=True)[:2000]))
+    pages = {
+        "home": "/",
+        "child page": f"/children/{child}/",
+        "search": f"/children/?q={name}",
+        "screening queue": "/pathways/screening/",
+        "case page": f"/pathways/cases/{case}/",
+    }
+    client = Client()
+    client.force_login(user)
+    for page, url in pages.items():
+        if args.page and args.page not in page:
+            continue
+        for _ in range(args.repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                elapsed = (time.perf_counter() - started) * 1000
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(client.get, url)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
+                int(os.environ.get("PROFILE_LINES", "25"))
+            )
+        total_sql = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        print(f"\n== {page} {url}: {response.status_code}, {elapsed:.0f} ms, "
+              f"{len(queries)} queries taking {total_sql:.0f} ms")  # fmt: skip
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[: args.slowest]
+        for q in slowest:
+            print(f"-- {float(q['time']) * 1000:.1f} ms: {q['sql'][:1500]}")
+            if args.explain and q["sql"].lstrip().upper().startswith("SELECT"):
+                with connection.cursor() as cursor:
+                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {q['sql']}")
+                    for (line,) in cursor.fetchall():
+                        print(f"     {line}")
+
+
+if __name__ == "__main__":
+    main()
