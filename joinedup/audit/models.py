@@ -38,7 +38,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["actor", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["actor", "occurred_at"]),
+            # A person's latest events of one kind (home's recently opened children): read from
+            # the end of the index, however long the person's history.
+            models.Index(fields=["actor", "event", "-id"], name="audit_actor_event_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.event}"

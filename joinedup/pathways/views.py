@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,16 +45,24 @@ from joinedup.referrals.selectors import referral_shown
 
 # --- screening ------------------------------------------------------------------------
 
+SCREENING_PAGE = 50
+
 
 @require_GET
 @login_required
 def screening_queue(request: HttpRequest) -> HttpResponse:
-    referrals = list(screening_queue_for(request.user))
+    # A page at a time, most urgent first: a front door with a backlog (or a partnership's
+    # imported referrals) would otherwise render hundreds of rows on every visit.
+    page = Paginator(screening_queue_for(request.user), SCREENING_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     return render(
         request,
         "pathways/screening_queue.html",
-        {"rows": [(r, r.decision_due_at and r.decision_due_at < now) for r in referrals], "page_title": "Screening"},
+        {
+            "rows": [(r, r.decision_due_at and r.decision_due_at < now) for r in page],
+            "page": page,
+            "page_title": "Screening",
+        },
     )
 
 

@@ -63,6 +63,15 @@ class Referral(PublicModel):
     class Meta:
         # The screening queue's order: the clock that runs out first.
         ordering = ["decision_due_at", "created_at"]
+        indexes = [
+            # The screening queue reads the few waiting referrals of a partnership's many: a
+            # partial index holds only those, in the queue's order.
+            models.Index(
+                fields=["decision_due_at", "created_at"],
+                condition=models.Q(status=ReferralStatus.SUBMITTED),
+                name="referral_waiting_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Referral {self.uuid} ({self.get_status_display()})"
