@@ -141,6 +141,8 @@ def mace_pack(job: Job, report: Report) -> tuple[str, str]:
             download_event="mace_pack.downloaded",
             purpose=Purpose.MACE_PANEL,
             detail={"children": children, "meeting": title, "meeting_date": meeting_date.isoformat()},
+            # Through the day after the meeting: a pack made ahead must still open at the panel.
+            needed_until=timezone.make_aware(dt.datetime.combine(meeting_date + dt.timedelta(days=2), dt.time())),
         )
         export_record(
             actor=user,

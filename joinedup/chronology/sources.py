@@ -32,7 +32,7 @@ from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
 from joinedup.core.text import quoted
-from joinedup.linkage.models import ChildJoin
+from joinedup.linkage.models import ChildJoin, JoinKind
 from joinedup.participation.access import contributions_readable, referral_words_readable
 from joinedup.participation.models import Contribution
 from joinedup.pathways.access import case_access_level, cases_visible_to
@@ -244,7 +244,7 @@ def joins_source(user: Any, access: Any) -> list[Entry]:
         Entry(
             when=join.created_at,
             kind="join",
-            title="Records split apart" if join.kind == "split" else "Records joined as one child",
+            title="Records split apart" if join.kind == JoinKind.UNMERGE else "Records joined as one child",
             summary=f"{len(join.moves)} record{'s' if len(join.moves) != 1 else ''} moved. {join.reason}".strip(),
             agency="Joining the dots",
         )

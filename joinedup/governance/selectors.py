@@ -6,6 +6,7 @@ Subject access requests are in governance/subject_access.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -180,9 +181,24 @@ def child_labels(*, partnership_id: int, child_ids: Iterable[int]) -> dict[int, 
             labels[record.child_id] = ChildLabel(
                 uuid=label.uuid, name=label.name, date_of_birth=label.date_of_birth, records=(*label.records, record)
             )
+    # The name and date of birth most of the child's records agree on (the most recently
+    # updated record breaks a tie), as the child page shows them: not one odd record's value.
+    for child_id, label in labels.items():
+        labels[child_id] = ChildLabel(
+            uuid=label.uuid,
+            name=_agreed([r.full_name for r in label.records]) or label.name,
+            date_of_birth=_agreed([r.date_of_birth for r in label.records if r.date_of_birth]),
+            records=label.records,
+        )
     for child in Child.objects.filter(pk__in=ids - set(labels)):
         labels[child.pk] = ChildLabel(uuid=child.uuid, name="Name erased (records past retention)", date_of_birth=None)
     return labels
+
+
+def _agreed(values: list[Any]) -> Any:
+    """The value most often given, the first given (the most recent) among equals; None if none."""
+    counts = Counter(values)
+    return max(values, key=lambda v: counts[v]) if values else None
 
 
 def _day_range(events: QuerySet[Any], field: str, date_from: dt.date | None, date_to: dt.date | None) -> QuerySet[Any]:

@@ -106,18 +106,23 @@ def job_file_save(
     purpose: str = "",
     child_uuid: UUID | None = None,
     detail: dict[str, Any] | None = None,
+    needed_until: dt.datetime | None = None,
 ) -> JobFile:
-    """Keep the file `job` made for JOBS_FILE_RETENTION_DAYS; each download is audited as
-    `download_event` with `purpose`, `child_uuid` and `detail` (the owning app's words for it)."""
+    """Keep the file `job` made for JOBS_FILE_RETENTION_DAYS, or until `needed_until` if that
+    is later (a meeting's pack, made a week or more ahead, is kept past the meeting); each
+    download is audited as `download_event` with `purpose`, `child_uuid` and `detail`."""
     if not content:
         raise ValidationError({"content": "The job made an empty file."})
+    expires_at = timezone.now() + dt.timedelta(days=settings.JOBS_FILE_RETENTION_DAYS)
+    if needed_until is not None:
+        expires_at = max(expires_at, needed_until)
     file = JobFile(
         job=job,
         filename=filename,
         content_type=content_type,
         content=content,
         size=len(content),
-        expires_at=timezone.now() + dt.timedelta(days=settings.JOBS_FILE_RETENTION_DAYS),
+        expires_at=expires_at,
         download_event=download_event,
         purpose=purpose,
         child_uuid=child_uuid,

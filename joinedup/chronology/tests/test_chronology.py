@@ -341,3 +341,24 @@ class TestTheChildsOwnWords:
         # The police share no social care data with City: City's words about the child's plan stay with City.
         police = make_user(world, role="practitioner", agency="police")
         assert "I want to stay at my school." not in _client(police).get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_split_reads_as_a_split_in_the_chronology(world: Any) -> None:
+    """A walk-through found every split titled "Records joined as one child"."""
+    from types import SimpleNamespace
+
+    from joinedup.chronology.sources import joins_source
+    from joinedup.linkage.services import child_merge, child_unmerge
+
+    a = make_record(world, given_names="Ava", family_name="Hughes")
+    b = make_record(world, agency="police", given_names="Ava", family_name="Hughes")
+    join = child_merge(actor=world.users["screener"], children=[a.child, b.child], reason="Same child.")
+    assert join is not None
+    split = child_unmerge(actor=world.users["screener"], join=join, reason="Not the same child after all.")
+    titles = {
+        e.title
+        for child in {join.target, split.target}
+        for e in joins_source(world.users["screener"], SimpleNamespace(child=child))
+    }
+    assert titles == {"Records joined as one child", "Records split apart"}

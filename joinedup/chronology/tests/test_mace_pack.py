@@ -120,6 +120,8 @@ def test_the_coordinator_prepares_the_pack_from_the_mace_list_and_downloads_it(w
     file = JobFile.objects.get(job=job)
     assert bytes(file.content).startswith(b"%PDF")
     assert file.filename == f"mace-pack-{day:%Y-%m-%d}-city-and-county-mace-panel.pdf"
+    # Made a fortnight ahead, kept past the meeting (not the usual week), through the day after.
+    assert timezone.localtime(file.expires_at).date() == day + dt.timedelta(days=2)
     children = {str(c.child.uuid) for c in panel["cases"]}
 
     # Each child was opened and its chronology read for the panel, from six months back.
