@@ -163,7 +163,26 @@ def _pin_unobserved(model: dict[str, Any]) -> dict[str, Any]:
             # outvote every other comparison. A floor keeps any one level's evidence bounded.
             level["m_probability"] = max(level["m_probability"], M_FLOOR)
             level["u_probability"] = max(level["u_probability"], U_FLOOR)
+        _near_miss_below_exact(comparison)
     return model
+
+
+def _near_miss_below_exact(comparison: dict[str, Any]) -> None:
+    """A number one keystroke off is never stronger evidence than the same number: where
+    training never saw the near miss (its m is a guess and its u pinned), it gets at most a
+    quarter of the exact level's Bayes factor (two bits less)."""
+    if comparison["output_column_name"] not in {"nhs_number", "identifier"}:
+        return
+    levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+    exact = next((lv for lv in levels if lv.get("label_for_charts") == "Exact"), None)
+    if exact is None:
+        return
+    ceiling = exact["m_probability"] / exact["u_probability"] / 4
+    for level in levels:
+        if level is exact or level.get("sql_condition") == "ELSE":
+            continue
+        if level["m_probability"] / level["u_probability"] > ceiling:
+            level["m_probability"] = max(ceiling * level["u_probability"], M_FLOOR)
 
 
 def _stable(model: dict[str, Any]) -> dict[str, Any]:

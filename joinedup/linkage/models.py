@@ -76,6 +76,8 @@ class CandidatePair(PublicModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The reviewer's note with the decision: for "unsure", what the next reviewer should look at.
+    decision_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-probability"]

@@ -347,11 +347,14 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
                     "or leave it for a reviewer."
                 }
             )
+    if len(reason.strip()) > 300:
+        raise ValidationError({"reason": "Keep the note to 300 characters or fewer."})
     old = pair.status
     pair.status = decision
     pair.decided_by = actor
     pair.decided_at = timezone.now()
-    pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    pair.decision_note = reason.strip()
+    pair.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
     audit_record(
         actor=actor,
         event="linkage_pair.decided",

@@ -105,6 +105,21 @@ def test_an_escalated_pair_leaves_the_escalating_reviewers_queue_and_waits_for_a
     )
 
 
+def test_the_escalating_reviewers_note_reaches_the_next_reviewer(world: Any) -> None:
+    """A walk-through found the note typed when escalating kept only in the audit trail."""
+    pair = _pair(make_record(world), make_record(world, agency="police"))
+    first = _client(world.users["screener"])
+    page = first.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+    assert 'name="reason"' in page  # a note box, whichever the page offers
+    first.post(
+        reverse("linkage:pair", args=[pair.uuid]), {"decision": "unsure", "reason": "Police DOB looks keyed <wrong>"}
+    )
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.UNSURE and pair.decision_note == "Police DOB looks keyed <wrong>"
+    seen = _client(world.user("screener")).get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+    assert '<q id="escalation-note">Police DOB looks keyed &lt;wrong&gt;</q>' in seen
+
+
 # --- 4. the decision in words ----------------------------------------------------------------
 
 

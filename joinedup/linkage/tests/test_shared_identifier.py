@@ -140,3 +140,35 @@ def test_a_new_record_with_a_known_upn_joins_its_child_though_its_date_differs(w
 def test_the_same_number_with_given_and_family_names_swapped_is_the_same_child(trained: dict[str, Any]) -> None:
     swapped = row("8", "Smith", "Amelia", D(2014, 5, 6), sex="F", address="12 Elm Road", upn="H801200001001")
     assert review_reason(_pair(trained, TWIN_A, swapped)) == ""
+
+
+def test_a_near_miss_number_never_outweighs_the_same_number() -> None:
+    """The walk-through found a UPN one character off weighing more than the same UPN: training
+    never saw the near miss, so its m was a guess beside a pinned u."""
+    import math
+
+    from joinedup.linkage.model import _pin_unobserved
+
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": name,
+                "comparison_levels": [
+                    {"is_null_level": True, "sql_condition": "x IS NULL"},
+                    {
+                        "label_for_charts": "Exact",
+                        "sql_condition": "a = b",
+                        "m_probability": 0.6,
+                        "u_probability": 3e-4,
+                    },
+                    {"label_for_charts": near, "sql_condition": "near"},
+                    {"label_for_charts": "Different", "sql_condition": "ELSE", "m_probability": 0.3},
+                ],
+            }
+            for name, near in (("nhs_number", "One transposition"), ("identifier", "One character off"))
+        ]
+    }
+    for comparison in _pin_unobserved(model)["comparisons"]:
+        exact, near, _ = (lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level"))
+        weight = lambda lv: math.log2(lv["m_probability"] / lv["u_probability"])  # noqa: E731
+        assert weight(near) <= weight(exact) - 2 + 1e-9
