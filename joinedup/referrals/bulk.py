@@ -158,7 +158,10 @@ def _parse(text: str, *, partnership: Partnership) -> tuple[list[RowResult], lis
         codes = [c.strip() for c in row.get("harm_types", "").split(";") if c.strip()]
         bad = [c for c in codes if c not in harms]
         if bad:
-            result.errors.append(f"harm_types not in the taxonomy: {', '.join(bad)}")
+            result.errors.append(
+                f"harm_types not in the taxonomy: {', '.join(bad)} (use the codes the import page lists, "
+                f"such as {', '.join(sorted(harms)[:3])})"
+            )
         if row.get("consent") and row["consent"] not in Consent.values:
             result.errors.append(f"consent must be one of {', '.join(Consent.values)}")
         informed = row.get("family_informed", "").lower()

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.partnership.access import require
+from joinedup.partnership.models import Area
 from joinedup.partnership.roles import Perm, default_purpose
 from joinedup.referrals import services
 from joinedup.referrals.access import referral_get_for_user, referral_imports_for_user
@@ -25,7 +26,7 @@ from joinedup.referrals.bulk import (
     referral_import_start,
 )
 from joinedup.referrals.forms import STEPS
-from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.models import Consent, Referral, ReferralStatus
 from joinedup.referrals.selectors import referral_import_view, referral_shown
 from joinedup.referrals.taxonomy import harm_types
 
@@ -210,6 +211,10 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
             "in_request_rows": IN_REQUEST_ROWS,
             "max_rows": MAX_ROWS,
             "imports": referral_imports_for_user(request.user).defer("content")[:10],
+            # What each column may hold, so a file can be made right the first time.
+            "harms": sorted(harm_types().values(), key=lambda h: h.label),
+            "consents": Consent.choices,
+            "areas": Area.objects.filter(partnership=membership.agency.partnership).order_by("short_name"),
             "page_title": "Import referrals",
         },
     )

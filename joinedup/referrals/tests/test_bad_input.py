@@ -118,3 +118,23 @@ def test_going_back_to_a_sent_referral_shows_it_rather_than_refusing(world: Any,
     other = world.user("practitioner", agency="city_csc")
     assert _client(other).get(url).status_code in (403, 404)
     assert Referral.objects.get().status == ReferralStatus.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_the_import_page_lists_what_each_column_may_hold(world: Any) -> None:
+    """A walk-through's first file failed on every row: the page named the columns, not their values."""
+    from joinedup.referrals.models import Consent
+    from joinedup.referrals.taxonomy import harm_types
+
+    page = _client(world.users["practitioner"]).get(reverse("referrals:import")).content.decode()
+    codes = page[page.index('id="harm-codes"') :].split("</ul>")[0]
+    assert all(f"<code>{code}</code>" in codes for code in harm_types())
+    consents = page[page.index('id="consent-codes"') :].split("</ul>")[0]
+    assert all(f"<code>{value}</code>" in consents for value in Consent.values)
+    assert "<code>City</code>" in page and "YYYY-MM-DD or DD/MM/YYYY" in page
+
+
+@pytest.mark.django_db
+def test_an_unknown_harm_code_is_named_with_codes_to_use(world: Any) -> None:
+    content = _report(_upload(world, HEADER + GOOD.replace("county_lines;going_missing", "CSE")))
+    assert "harm_types not in the taxonomy: CSE (use the codes the import page lists, such as" in content
