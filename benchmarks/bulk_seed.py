@@ -51,7 +51,8 @@ BATCH = 20_000
 WAITING_COPIES = 3
 
 
-def _recreate(url: str) -> None:
+def recreate_database(url: str) -> None:
+    """Drop and create the database the URL names (web_load.py uses it too)."""
     import psycopg
     from psycopg import sql
 
@@ -493,7 +494,7 @@ def main() -> None:
         raise SystemExit(f"--children must be more than --base ({args.base:,}): use seed_demo for small seeds.")
     if not args.copies:
         args.copies = max(1, round(args.children * 0.03 / 300))
-    _recreate(args.database_url)
+    recreate_database(args.database_url)
     bulk_seed(args)
 
 

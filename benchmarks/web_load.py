@@ -36,7 +36,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,18 +45,6 @@ PAGES = ("home", "child page", "search", "screening queue", "case page")
 USERNAME = "screener.city"
 # Above this many children the seed is benchmarks/bulk_seed.py (seed_demo takes hours at a million).
 BULK_ABOVE = 50_000
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    split = urlsplit(url)
-    name = split.path.lstrip("/")
-    admin = urlunsplit(split._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as db:
-        db.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def prepare(args: argparse.Namespace) -> dict[str, object]:
@@ -76,7 +64,9 @@ def prepare(args: argparse.Namespace) -> dict[str, object]:
         if fresh:
             print("Nothing to reuse: seeding.")
     if fresh:
-        _recreate(args.database_url)
+        from benchmarks.bulk_seed import recreate_database
+
+        recreate_database(args.database_url)
     bulk = fresh and not args.no_bulk and args.children > BULK_ABOVE
     if bulk:
         from benchmarks.bulk_seed import bulk_seed
