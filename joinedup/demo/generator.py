@@ -7,7 +7,10 @@ typos, nicknames, initials, swapped day and month, hyphenated and changed
 surnames, given and family names swapped, an old address across the
 boundary, missing NHS numbers. It also makes the hard negatives: twins and
 siblings who share a surname and address, and unrelated children who share
-common names. Every person is invented; NHS numbers are drawn from the 999
+common names. Each family has a heritage group (demo/heritage.py) with its
+own name pools, and its records the differences those names have between
+systems: transliterated spellings (Mohammed, Muhammad), letters dropped
+(Łukasz keyed as Lukasz). Every person is invented; NHS numbers are drawn from the 999
 range, which the NHS never issues to patients.
 """
 
@@ -22,6 +25,8 @@ from faker.providers.person.en_GB import Provider as PersonProvider
 
 from joinedup.core.names import equivalents
 from joinedup.core.validators import nhs_check_digit, upn_check_letter
+from joinedup.demo import heritage
+from joinedup.demo.heritage import Family
 
 # Names popular among children born 2008-2025, added to Faker's (older) lists
 # so the demo looks like a children's caseload.
@@ -73,6 +78,8 @@ class Person:
     old_postcode: str = ""
     old_address: str = ""
     previous_family: str = ""
+    heritage: str = ""
+    roots: Family | None = None
 
 
 @dataclass(slots=True)
@@ -92,6 +99,7 @@ class RecordSpec:
     postcode: str
     school: str
     corruptions: list[str] = field(default_factory=list)
+    heritage: str = ""
 
 
 def _name_weights(n: int, offset: int = 30) -> list[float]:
@@ -133,6 +141,9 @@ class Generator:
         today: dt.date,
     ) -> None:
         self.rng = random.Random(seed)
+        # Heritage, the names that follow from it and their spellings come from a stream of
+        # their own, so the main stream (dates, numbers, addresses, agencies) is as before.
+        self.hrng = random.Random(f"heritage:{seed}")
         self.prefixes = list(prefixes)
         self.by_area: dict[str, list[Prefix]] = {}
         for p in self.prefixes:
@@ -206,8 +217,8 @@ class Generator:
             area=area,
             school="",
         )
+        self._heritage_names(person, sibling_of)
         if sibling_of is not None:
-            person.family = sibling_of.family
             person.postcode, person.address, person.area = sibling_of.postcode, sibling_of.address, sibling_of.area
         if self.rng.random() < 0.12:
             # Moved house in the last few years; half of moves cross the boundary.
@@ -218,6 +229,43 @@ class Generator:
             person.previous_family = self._surname()
         self._school(person)
         return person
+
+    def _heritage_names(self, person: Person, sibling_of: Person | None) -> None:
+        """The family's heritage (a sibling's is the family's) and names from its pools, drawn from
+        the heritage stream; White British children keep the main stream's names."""
+        roots = sibling_of.roots if sibling_of is not None and sibling_of.roots else heritage.family(self.hrng)
+        person.roots, person.heritage = roots, roots.group
+        person.given = self._heritage_given(person, person.given)
+        if person.middle:
+            person.middle = self._heritage_given(person, person.middle)
+        if not roots.surname:
+            surname = person.family
+            if roots.surname_origin:
+                surname = heritage.POOLS[roots.surname_origin].surname(self.hrng)
+            else:
+                for _ in range(50):
+                    if surname not in heritage.NOT_WHITE_BRITISH_FAMILY:
+                        break
+                    surname = self.pools.surnames[self._hpick(self.pools.surname_w)]
+            roots.surname = surname
+        origin = roots.surname_origin or ""
+        person.family = heritage.feminine(roots.surname, origin) if person.sex == "F" else roots.surname
+
+    def _hpick(self, weights: list[float]) -> int:
+        return self.hrng.choices(range(len(weights)), weights)[0]
+
+    def _heritage_given(self, person: Person, main: str) -> str:
+        assert person.roots is not None  # noqa: S101 - set by _heritage_names
+        name = heritage.given(self.hrng, person.roots, person.sex, main)
+        if person.roots.origin is None or name == main:
+            pool, weights = (
+                (self.pools.female, self.pools.female_w) if person.sex == "F" else (self.pools.male, self.pools.male_w)
+            )
+            for _ in range(50):
+                if person.roots.group != heritage.WHITE_BRITISH or name not in heritage.NOT_WHITE_BRITISH_GIVEN:
+                    break
+                name = pool[self._hpick(weights)]
+        return name
 
     def _school(self, person: Person) -> None:
         age = (self.today - person.date_of_birth).days // 365
@@ -233,6 +281,31 @@ class Generator:
                 return name
         return name
 
+    def _distinct_from(self, name: str, taken: list[str]) -> bool:
+        low = name.lower()
+        for t in taken:
+            t = t.lower()
+            if low in self._nick.get(t, {t}) or low in heritage.TRANSLITERATIONS.get(t, ()):
+                return False
+        return True
+
+    def _heritage_distinct_given(self, person: Person, main: str, taken: list[str]) -> str:
+        """A sibling's given name from the family's pools, not a variant of a brother's or sister's."""
+        name = self._heritage_given(person, main)
+        for _ in range(50):
+            if self._distinct_from(name, taken):
+                return name
+            name = self._heritage_given(person, self._distinct_given_h(person.sex, taken))
+        return name
+
+    def _distinct_given_h(self, sex: str, taken: list[str]) -> str:
+        pool, weights = (self.pools.female, self.pools.female_w) if sex == "F" else (self.pools.male, self.pools.male_w)
+        for _ in range(50):
+            name = pool[self._hpick(weights)]
+            if self._distinct_from(name, taken):
+                return name
+        return name
+
     def generate_people(self, count: int, *, start_key: int = 1) -> Iterator[Person]:
         """`count` children; about 1 in 8 belong to a sibling group, some of them twins."""
         key = start_key
@@ -245,7 +318,8 @@ class Generator:
                 twins = self.rng.random() < 0.3
                 for offset in range(1, size):
                     sibling = self._person(key + offset, family_key=key, sibling_of=first)
-                    sibling.given = self._distinct_given(sibling.sex, [m.given for m in members])
+                    main = self._distinct_given(sibling.sex, [m.given for m in members])
+                    sibling.given = self._heritage_distinct_given(sibling, main, [m.given for m in members])
                     if twins and offset == 1:
                         sibling.date_of_birth = first.date_of_birth
                         sibling.school = first.school
@@ -325,6 +399,31 @@ class Generator:
         options = sorted(self._nick.get(name.lower(), frozenset()) - {name.lower()})
         return self.rng.choice(options).capitalize() if options else None
 
+    # How often a later agency's record spells a transliterated name another way: each system
+    # keys what it hears or reads, and none is wrong. Rough: most such children's records in
+    # more than two systems show two spellings somewhere.
+    _TRANSLITERATED_GIVEN = 0.2
+    _TRANSLITERATED_FAMILY = 0.15
+    _ACCENTS_DROPPED = 0.3
+
+    def _spelling(self, person: Person, given: str, family: str, changes: list[str]) -> tuple[str, str]:
+        """A later record's spelling of the child's names, drawn from the heritage stream."""
+        h = self.hrng
+        if person.heritage in heritage.TRANSLITERATED:
+            first, _, rest = given.partition(" ")
+            if h.random() < self._TRANSLITERATED_GIVEN and (other := heritage.variant(first, h)):
+                given = f"{other} {rest}".strip()
+                changes.append("transliterated_given")
+            if h.random() < self._TRANSLITERATED_FAMILY and (other := heritage.variant(family, h)):
+                family = other
+                changes.append("transliterated_family")
+        elif person.heritage in heritage.ACCENTS_DROPPED_GROUPS and h.random() < self._ACCENTS_DROPPED:
+            plain_given, plain_family = heritage.without_accents(given), heritage.without_accents(family)
+            if (plain_given, plain_family) != (given, family):
+                given, family = plain_given, plain_family
+                changes.append("accents_dropped")
+        return given, family
+
     def records_for(self, person: Person) -> list[RecordSpec]:
         records = []
         for index, agency in enumerate(self._holders(person)):
@@ -372,6 +471,7 @@ class Generator:
                 elif rng.random() < 0.06:
                     postcode, address = "", ""
                     changes.append("no_address")
+                given, family = self._spelling(person, given, family, changes)
             if person.middle and rng.random() < 0.15:
                 given = f"{given} {person.middle}"
             if person.previous_family and family != person.previous_family and rng.random() < 0.3:
@@ -397,6 +497,7 @@ class Generator:
                     postcode=postcode,
                     school=person.school if agency.agency_type in {"education", "health"} else "",
                     corruptions=changes,
+                    heritage=person.heritage,
                 )
             )
         return records

@@ -17,6 +17,9 @@ class TruthLink(models.Model):
     # Children of the same invented family (siblings and twins): hard negatives.
     family_key = models.BigIntegerField(null=True, blank=True, db_index=True)
     corruptions = models.CharField(max_length=200, blank=True)
+    # The invented child's heritage group (demo/heritage.py), for recall by group: blank on
+    # rows written before the generator recorded one.
+    heritage = models.CharField(max_length=40, blank=True)
 
     def __str__(self) -> str:
         return f"record {self.record_id} is person {self.person_key}"

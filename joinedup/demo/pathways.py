@@ -227,7 +227,12 @@ def _keep_ground_truth(source: AgencyRecord, referral: Any) -> None:
     for created in AgencyRecord.objects.filter(child=referral.child, local_id__startswith="REFERRAL-"):
         TruthLink.objects.get_or_create(
             record=created,
-            defaults={"person_key": truth.person_key, "family_key": truth.family_key, "corruptions": "referral_intake"},
+            defaults={
+                "person_key": truth.person_key,
+                "family_key": truth.family_key,
+                "corruptions": "referral_intake",
+                "heritage": truth.heritage,
+            },
         )
 
 

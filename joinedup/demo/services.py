@@ -223,6 +223,7 @@ def _write_batch(
                 person_key=spec.person_key,
                 family_key=spec.family_key,
                 corruptions=",".join(spec.corruptions)[:200],
+                heritage=spec.heritage,
             )
             for spec, record in zip(specs, records, strict=True)
         ],

@@ -13,6 +13,7 @@ from joinedup.children.models import AgencyRecord
 from joinedup.core.datafiles import DataFileError
 from joinedup.core.names import are_equivalent
 from joinedup.demo.config import PARTNERSHIP_FILE, load_config
+from joinedup.demo.heritage import SHARES, WHITE_BRITISH, plain_form
 from joinedup.demo.models import TruthLink
 from joinedup.demo.services import demo_seed
 from joinedup.partnership.models import Agency, Area, Membership, Partnership
@@ -70,11 +71,28 @@ def test_twins_and_siblings_are_hard_negatives(seeded: Any) -> None:
         records = list(firsts.values())
         for i, a in enumerate(records):
             for b in records[i + 1 :]:
-                assert a.family_name == b.family_name
+                # One family name, in its masculine or feminine form (Kowalski, Kowalska).
+                assert plain_form(a.family_name) == plain_form(b.family_name)
                 assert not are_equivalent(a.given_names.split()[0], b.given_names.split()[0])
                 if a.date_of_birth and a.date_of_birth == b.date_of_birth:
                     twins += 1
     assert twins >= 1
+
+
+def test_every_child_has_a_heritage_group_shared_with_their_siblings(seeded: Any) -> None:
+    links = list(TruthLink.objects.values_list("person_key", "family_key", "heritage", "corruptions"))
+    assert all(h for _, _, h, _ in links)
+    by_person = {p: h for p, _, h, _ in links}
+    groups = Counter(by_person.values())
+    assert set(groups) <= {g for g, _ in SHARES} and len(groups) >= 7
+    assert 0.4 < groups[WHITE_BRITISH] / len(by_person) < 0.65
+    families: dict[int, set[str]] = defaultdict(set)
+    for _, family, h, _ in links:
+        if family is not None:
+            families[family].add(h)
+    assert families and all(len(hs) == 1 for hs in families.values())
+    kinds = Counter(k for _, _, _, c in links for k in c.split(",") if k)
+    assert kinds["transliterated_given"] > 0 and kinds["transliterated_family"] > 0
 
 
 def test_nhs_numbers_are_from_the_test_range_only(seeded: Any) -> None:
