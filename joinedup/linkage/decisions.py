@@ -37,6 +37,7 @@ class Rules:
     given_not_the_same_name: frozenset[int]
     family_exact: frozenset[int]
     family_swapped: frozenset[int]
+    family_close: frozenset[int]
     dob_exact: frozenset[int]
     dob_different: frozenset[int]
     dob_corroborates: frozenset[int]
@@ -61,6 +62,8 @@ class Rules:
             ),
             family_exact=_gammas(by, "family", ("Exact",)),
             family_swapped=_gammas(by, "family", ("Given and family swapped",)),
+            # A slip apart, or a gendered form of one name (Kowalska and Kowalski, Novák and Nováková).
+            family_close=_gammas(by, "family", ("Very close spelling", "Close spelling", "Shares a part (hyphenated)")),
             dob_exact=_gammas(by, "dob", ("Exact",)),
             dob_different=_gammas(by, "dob", ("Different",)),
             # A birth date that agrees or is one slip away.
@@ -139,6 +142,11 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
             return TWINS
         if given in r.given_not_the_same_name and row.get("gamma_sex") in r.sex_different:
             return "Similar given names but different sex, same family name and date of birth (twins?)"
+    if family in r.family_close and dob in r.dob_exact and given in r.given_different:
+        # Polish, Czech, Slovak and Lithuanian family names take a gendered form, so a brother and
+        # sister born together (Antoni Lewandowski, Justyna Lewandowska) differ by a letter or two
+        # in the family name, and a slip in one twin's surname looks the same. A person decides.
+        return TWINS_SIMILAR_FAMILY
     if given in r.given_different and family in r.family_exact:
         if row.get("gamma_postcode") in r.postcode_same:
             return "Different given names, same family name and postcode (siblings?)"
@@ -148,6 +156,9 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
 
 
 TWINS = "Different given names, same family name and date of birth (twins?)"
+TWINS_SIMILAR_FAMILY = (
+    "Different given names, a similar family name and the same date of birth (twins, with a gendered family name?)"
+)
 SHARED_NUMBER_DIFFERENT_NAMES = (
     "The same NHS number or UPN, but different given names (a brother's or sister's number on one record?)"
 )

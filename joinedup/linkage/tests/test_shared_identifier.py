@@ -172,3 +172,18 @@ def test_a_near_miss_number_never_outweighs_the_same_number() -> None:
         exact, near, _ = (lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level"))
         weight = lambda lv: math.log2(lv["m_probability"] / lv["u_probability"])  # noqa: E731
         assert weight(near) <= weight(exact) - 2 + 1e-9
+
+
+def test_a_brother_and_sister_born_together_with_a_gendered_family_name_go_to_a_person(
+    trained: dict[str, Any],
+) -> None:
+    """The heritage demo found Justyna Lewandowska and Antoni Lewandowski joined at 0.997."""
+    from joinedup.linkage.decisions import TWINS_SIMILAR_FAMILY
+
+    sister = row("1", "Justyna", "Lewandowska", D(2013, 2, 8), sex="F", address="3 Oak Road")
+    brother = row("2", "Antoni", "Lewandowski", D(2013, 2, 8), sex="M", address="3 Oak Road")
+    reason = review_reason(_pair(trained, sister, brother))
+    assert reason == TWINS_SIMILAR_FAMILY and not settled_by_rule(reason)
+    # Her own records with a slip in the surname and her name the same still join.
+    again = row("3", "Justyna", "Lewandowski", D(2013, 2, 8), sex="F", address="3 Oak Road")
+    assert review_reason(_pair(trained, sister, again)) == ""
