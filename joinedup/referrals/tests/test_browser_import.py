@@ -61,4 +61,8 @@ def test_a_referrer_imports_250_referrals_in_the_background_and_the_screener_see
     ui.sign_in("screener")
     ui.goto("/pathways/screening/")
     queue = page.inner_text("#queue")
-    assert "Child0 Import-0" in queue and "Child249 Import-249" in queue
+    # The queue shows 50 a page, most urgent first, and says how many wait.
+    assert "250 waiting: 1 to 50 shown." in page.inner_text("#waiting-count")
+    assert "Child0 Import-0" in queue
+    ui.goto("/pathways/screening/?page=5")
+    assert "Child249 Import-249" in page.inner_text("#queue")
