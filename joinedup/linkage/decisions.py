@@ -241,6 +241,7 @@ def keeps_apart(reason: str) -> bool:
 
 KEPT_APART = "Would join records that must be kept apart"
 TOO_LARGE = "Would make a child of more than {cap} records: a person checks"
+TWO_NHS_NUMBERS = "Would bring two different NHS numbers into one child: a person checks"
 SECOND_WEAK_LINK = "Would chain groups of records through a second link without an exact date of birth or NHS number"
 # One child's records from every agency, with a few duplicates each, stay well under this;
 # a cluster beyond it is a sign of records chained through a common name (LINKAGE_MAX_CLUSTER).
@@ -266,10 +267,15 @@ class Components:
     without an exact date of birth or NHS number), and at most `cap` records; a join that
     would break either goes to a person (`refusal`).
 
-    `start` maps each record to the component it begins in (its child today, or itself).
+    Nor may a chain bring two different NHS numbers into one child: the pair holding them
+    may have scored too low to be seen at all (a sibling's number on one record), so the
+    rule is on the components, not the pairs.
+
+    `start` maps each record to the component it begins in (its child today, or itself);
+    `numbers` each record to its NHS number, where it has one.
     """
 
-    def __init__(self, start: dict[Any, Any], *, cap: int | None = None) -> None:
+    def __init__(self, start: dict[Any, Any], *, cap: int | None = None, numbers: dict[Any, str] | None = None) -> None:
         self.component = dict(start)
         self.members: dict[Any, set[Any]] = {}
         for record, comp in start.items():
@@ -277,6 +283,11 @@ class Components:
         self.apart: dict[Any, set[Any]] = {}
         self.weak: set[Any] = set()  # components already holding a weak link
         self.cap = cap if cap is not None else max_cluster()
+        # Each component's NHS numbers (a child a person joined may already hold two).
+        self.numbers: dict[Any, set[str]] = {}
+        for record, number in (numbers or {}).items():
+            if number and record in self.component:
+                self.numbers.setdefault(self.component[record], set()).add(number)
 
     def keep_apart(self, a: Any, b: Any) -> None:
         self.apart.setdefault(a, set()).add(b)
@@ -303,6 +314,9 @@ class Components:
             return TOO_LARGE.format(cap=self.cap)
         if (ca in self.weak) + (cb in self.weak) + weak > 1:
             return SECOND_WEAK_LINK
+        na, nb = self.numbers.get(ca, set()), self.numbers.get(cb, set())
+        if na and nb and len(na | nb) > max(len(na), len(nb)):
+            return TWO_NHS_NUMBERS
         return ""
 
     def join(self, a: Any, b: Any, *, weak: bool = False) -> bool:
@@ -314,6 +328,8 @@ class Components:
         for x in self.members[small]:
             self.component[x] = large
         self.members[large] |= self.members.pop(small)
+        if small in self.numbers:
+            self.numbers.setdefault(large, set()).update(self.numbers.pop(small))
         if weak or small in self.weak:
             self.weak.add(large)
         self.weak.discard(small)
@@ -327,6 +343,7 @@ def cluster(
     threshold: float,
     review_from: float = 0.5,
     rules: Rules | None = None,
+    numbers: dict[Any, str] | None = None,
 ) -> tuple[Components, list[tuple[Any, Any, float, str]]]:
     """Join scored pairs into clusters as a linkage run does, without a database: strongest
     first (ties by record, so the same input gives the same clusters), conflicts kept apart,
@@ -338,7 +355,7 @@ def cluster(
         ((float(p["match_probability"]), str(p["unique_id_l"]), str(p["unique_id_r"]), p) for p in pairs),
         key=lambda item: (-item[0], item[1], item[2]),
     )
-    components = Components({uid: uid for uid in records})
+    components = Components({uid: uid for uid in records}, numbers=numbers)
     reasons = [review_reason(p, rules) for _, _, _, p in scored]
     for (_, a, b, _), reason in zip(scored, reasons, strict=True):
         if keeps_apart(reason):

@@ -451,8 +451,9 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
         )
     )
     child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
+    numbers = dict(AgencyRecord.objects.exclude(nhs_number="").values_list("id", "nhs_number"))
     # Components start as today's children, so a repeated run changes only what changed.
-    components = Components(child_of)
+    components = Components(child_of, numbers=numbers)
     for (a, b), (_, status, _, _) in existing.items():
         if status == PairStatus.NOT_SAME:
             components.keep_apart(a, b)

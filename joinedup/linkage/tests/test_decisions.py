@@ -15,6 +15,7 @@ from joinedup.linkage.decisions import (
     NHS_DIFFERENT_ALL_ELSE_AGREES,
     SECOND_WEAK_LINK,
     TWINS,
+    TWO_NHS_NUMBERS,
     Components,
     cluster,
     nhs_disagrees_all_else_agrees,
@@ -39,6 +40,23 @@ class TestComponents:
         assert components.refusal("b", "c") == ""  # a strong link may still join it
         components.join("c", "d", weak=True)
         assert components.refusal("a", "d") == SECOND_WEAK_LINK  # two weak groups, one more link
+
+    def test_no_chain_brings_two_nhs_numbers_into_one_child(self) -> None:
+        """The heritage demo found twins whose own pair scored under 0.5 (two NHS numbers)
+        joined through a third record that matched both."""
+        components = Components({i: i for i in "abcd"}, numbers={"a": "9434765919", "b": "9434765870"})
+        components.join("a", "c")
+        assert components.refusal("c", "b") == TWO_NHS_NUMBERS
+        assert components.refusal("d", "b") == ""  # a record with no number may join either
+        components.join("c", "d")
+        assert components.refusal("d", "b") == TWO_NHS_NUMBERS
+
+    def test_a_child_a_person_gave_two_numbers_may_take_a_record_with_either(self) -> None:
+        start = {"a": 1, "b": 1, "c": "c", "d": "d"}
+        numbers = {"a": "9434765919", "b": "9434765870", "c": "9434765870", "d": "4010232137"}
+        components = Components(start, numbers=numbers)
+        assert components.refusal("a", "c") == ""
+        assert components.refusal("a", "d") == TWO_NHS_NUMBERS
 
     def test_records_kept_apart_are_never_chained_through_a_third(self) -> None:
         components = Components({i: i for i in "abc"})

@@ -282,7 +282,8 @@ class Command(BaseCommand):
         # and no later pair may chain them together through a third; names alone never join;
         # and no cluster runs away through chains of weak links or past LINKAGE_MAX_CLUSTER.
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-        components = Components({uid: uid for uid in origin})
+        numbers = dict(zip(table.column("unique_id").to_pylist(), table.column("nhs_number").to_pylist(), strict=True))
+        components = Components({uid: uid for uid in origin}, numbers={u: n for u, n in numbers.items() if n})
         for _, a_id, b_id, reason, _ in scored:
             if keeps_apart(reason):
                 components.keep_apart(str(a_id), str(b_id))
