@@ -98,7 +98,12 @@ def normalise_postcode(value: str) -> str:
     """Return a UK postcode in capitals with one space before the inward code."""
     compact = re.sub(r"\s", "", value or "").upper()
     if not _POSTCODE.match(compact):
-        raise ValidationError("Enter a full UK postcode, like NG1 5FS.", code="postcode_format")
+        if re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?", compact):
+            message = "Enter the full UK postcode, like NG1 5FS, not only its first half."
+        else:
+            # "NG3 4CC" is the right shape but no postcode: asking for a "full" one misleads.
+            message = "Enter a real UK postcode, like NG1 5FS: check each letter and digit."
+        raise ValidationError(message, code="postcode_format")
     return f"{compact[:-3]} {compact[-3:]}"
 
 
