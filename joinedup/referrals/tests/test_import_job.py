@@ -85,8 +85,11 @@ def test_a_file_over_200_rows_is_kept_and_imported_by_the_worker(world: Any) -> 
     page = client_for(referrer).get(job.result_url).content.decode()
     assert "250 referrals sent for screening" in page
     # The screener at the front door of the child's home area has them in the queue.
-    queue = client_for(world.users["screener"]).get(reverse("pathways:screening")).content.decode()
-    assert "Child0 Import-0" in queue and "Child249 Import-249" in queue
+    screener = client_for(world.users["screener"])
+    queue = screener.get(reverse("pathways:screening")).content.decode()
+    assert "250 waiting: 1 to 50 shown." in queue and "Child0 Import-0" in queue  # 50 a page
+    last = screener.get(reverse("pathways:screening"), {"page": 5}).content.decode()
+    assert "Child249 Import-249" in last
 
 
 @pytest.mark.django_db(transaction=True)
