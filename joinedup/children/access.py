@@ -115,6 +115,9 @@ class ChildAccess:
     # The agreements' grants to the user's agency for `purpose`, by partner agency id, as the
     # policy found them opening the child: what else is read of the child asks these, once.
     grants: dict[int, Grant] = field(default_factory=dict)
+    # Reads of the opened child that several parts of one page share (the chronology's sources),
+    # keyed by who reads them. A ChildAccess lives for one request, so nothing here goes stale.
+    reads: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def all_records(self) -> list[AgencyRecord]:
@@ -136,6 +139,28 @@ def _shared_view(record: AgencyRecord, grant: Grant) -> SharedRecord:
 def child_access(*, user: Any, child_uuid: UUID | str, purpose: str) -> ChildAccess:
     """Open a child for `purpose`: own records, shared records and know-of entries; 404 otherwise."""
 
+    membership = _acting_membership(user, purpose)
+    try:
+        child = children_visible_to(user).get(uuid=child_uuid)
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    return _open_child(user=user, membership=membership, child=child, purpose=purpose)
+
+
+def child_access_of_visible(
+    *, user: Any, child: Child, purpose: str, grants: dict[int, Grant] | None = None
+) -> ChildAccess:
+    """`child_access` for a child the caller has just read through `children_visible_to(user)`
+    in this same request (a list of the user's children): the same checks of the user and the
+    purpose, without asking the database again whether the child is visible. `grants`, when
+    given, must be `partner_grants` of the user's membership for `purpose`, read in this request
+    (a list opening several children reads the agreements once)."""
+    membership = _acting_membership(user, purpose)
+    return _open_child(user=user, membership=membership, child=child, purpose=purpose, grants=grants)
+
+
+def _acting_membership(user: Any, purpose: str) -> Membership:
+    """The user's membership, if they may act for `purpose`; 404 otherwise."""
     membership = membership_for(user)
     if membership is None:
         raise Http404
@@ -143,12 +168,16 @@ def child_access(*, user: Any, child_uuid: UUID | str, purpose: str) -> ChildAcc
         raise Http404
     if not role_may_act_for(membership.role, purpose):
         raise Http404
-    try:
-        child = children_visible_to(user).get(uuid=child_uuid)
-    except _NOT_FOUND as exc:
-        raise Http404 from exc
+    return membership
+
+
+def _open_child(
+    *, user: Any, membership: Membership, child: Child, purpose: str, grants: dict[int, Grant] | None = None
+) -> ChildAccess:
+    """What `membership` may see of a child it may open, for `purpose`."""
     glass = active_break_glass(user=user, child=child)
-    grants = partner_grants(membership=membership, purpose=purpose)
+    if grants is None:
+        grants = partner_grants(membership=membership, purpose=purpose)
     records = (
         AgencyRecord.objects.filter(child=child, erased_at__isnull=True)
         .select_related("agency", "area", "district", "created_by", "updated_by")

@@ -25,6 +25,7 @@ from joinedup.children.access import (
     SharedRecord,
     agency_records_visible_to,
     child_access,
+    child_access_of_visible,
     children_visible_to,
     pseudonymised_children,
     search_scope,
@@ -34,8 +35,8 @@ from joinedup.children.reassign import split_destinations
 from joinedup.children.services import disclosures_record, disclosures_record_many
 from joinedup.core.text import name_key
 from joinedup.core.validators import format_nhs_number, normalise_nhs_number
-from joinedup.partnership.access import Grant, membership_for, require
-from joinedup.partnership.roles import DataCategory, Perm, default_purpose
+from joinedup.partnership.access import Grant, membership_for, partner_grants, require
+from joinedup.partnership.roles import DataCategory, Perm, default_purpose, role_may_act_for
 
 SEARCH_LIMIT = 50
 # The know-of index answers "who else holds this child?", not a list to browse.
@@ -199,7 +200,9 @@ def child_search(
         first_matches = partner.filter(condition).order_by("family_name", "given_names").values("pk")
         partner_matches = list(
             partner.filter(pk__in=first_matches[: SEARCH_LIMIT * 4])
-            .select_related("agency", "area", "child")
+            .select_related("area", "child")
+            # Prefetched rather than joined: a handful of agencies hold the matches, and each is
+            # then one object with its areas, not one per record.
             .prefetch_related("agency__areas")
         )
         # The candidates first, each list bounded, then the policy asked of them alone: asked of
@@ -232,7 +235,11 @@ def child_search(
             # In the user's work while their agency holds no record (a case handed over to it,
             # a referral it made, break-glass): found as the child page would show them.
             try:
-                access = child_access(user=user, child_uuid=child.uuid, purpose=purpose)
+                # `child` was read through children_visible_to above; the scope's grants are the
+                # agreements' for this user and purpose, read in this request.
+                access = child_access_of_visible(
+                    user=user, child=child, purpose=purpose, grants=scope.grants if scope.membership else None
+                )
             except Http404:
                 if know:
                     elsewhere.append(KnowOfResult(child=child, holders=know))
@@ -411,6 +418,7 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
     membership = membership_for(user)
     purpose = (default_purpose(membership.role) if membership else None) or ""
     results: list[ChildResult] = []
+    grants: dict[int, Grant] | None = None  # the agreements, read once for every child that needs them
     with transaction.atomic():
         shown: list[tuple[Any, list[tuple[AgencyRecord, list[str], Grant]]]] = []
         for u in recent:
@@ -421,7 +429,10 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
                 results.append(ChildResult(child=child, records=child.visible_records))
                 continue
             try:
-                access = child_access(user=user, child_uuid=child.uuid, purpose=purpose)
+                # `child` was read through children_visible_to above, in this request.
+                if grants is None and membership is not None and role_may_act_for(membership.role, purpose):
+                    grants = partner_grants(membership=membership, purpose=purpose)
+                access = child_access_of_visible(user=user, child=child, purpose=purpose, grants=grants)
             except Http404:
                 continue
             result, items = _partner_card(child, access)

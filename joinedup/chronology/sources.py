@@ -35,7 +35,7 @@ from joinedup.core.text import quoted
 from joinedup.linkage.models import ChildJoin, JoinKind
 from joinedup.participation.access import contributions_readable, referral_words_readable
 from joinedup.participation.models import Contribution
-from joinedup.pathways.access import case_access_level, cases_visible_to
+from joinedup.pathways.access import case_access_levels, cases_of_opened_child
 from joinedup.pathways.models import Handover, Meeting
 from joinedup.referrals.access import referrals_visible_to
 from joinedup.referrals.models import Decision
@@ -159,12 +159,23 @@ def intelligence_source(user: Any, access: Any) -> list[Entry]:
     ]
 
 
+def _child_referrals(user: Any, access: Any) -> list[Any]:
+    """The opened child's referrals the user may read (`referrals_visible_to`), read once for the
+    sources that show them. Kept on the ChildAccess, which lives for one request."""
+    key = ("chronology.referrals", user.pk)
+    if key not in access.reads:
+        access.reads[key] = list(
+            referrals_visible_to(user).filter(child=access.child).select_related("referring_agency", "home_area")
+        )
+    referrals: list[Any] = access.reads[key]
+    return referrals
+
+
 def referrals_source(user: Any, access: Any) -> list[Entry]:
     from django.urls import reverse
 
     entries = []
-    referrals = referrals_visible_to(user).filter(child=access.child).select_related("referring_agency", "home_area")
-    for referral in referrals:
+    for referral in _child_referrals(user, access):
         when = referral.received_at or referral.created_at
         entries.append(
             Entry(
@@ -192,11 +203,12 @@ def referrals_source(user: Any, access: Any) -> list[Entry]:
 def cases_source(user: Any, access: Any) -> list[Entry]:
     from django.urls import reverse
 
-    cases = [
-        case
-        for case in cases_visible_to(user).filter(child=access.child).select_related("lead_agency", "pathway")
-        if case_access_level(user=user, case=case) == "full"
-    ]
+    # The opened child's cases are those cases_visible_to gives of them (cases_of_opened_child).
+    child_cases = list(
+        cases_of_opened_child(access).select_related("lead_agency", "pathway").prefetch_related("events")
+    )
+    levels = case_access_levels(user=user, cases=child_cases)
+    cases = [case for case in child_cases if levels[case.pk] == "full"]
     if not cases:
         return []
     by_id = {case.pk: case for case in cases}
@@ -293,9 +305,7 @@ def words_source(user: Any, access: Any) -> list[Entry]:
         )
         for shown in contributions_readable(access=access, contributions=contributions)
     ]
-    referrals = list(
-        referrals_visible_to(user).filter(child=access.child).exclude(child_says="").select_related("referring_agency")
-    )
+    referrals = [referral for referral in _child_referrals(user, access) if referral.child_says != ""]
     for shown in referral_words_readable(access=access, referrals=referrals):
         entries.append(
             Entry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -117,33 +118,39 @@ def records_seen_by_reviewer(*, user: Any, records: list[AgencyRecord]) -> set[i
     return seen
 
 
-def pairs_decidable_by(*, user: Any, pairs: list[CandidatePair]) -> set[int]:
-    """The ids of `pairs` the reviewer may decide: those where they see at least one record.
+def escalated_by(*, user: Any, pair: CandidatePair) -> bool:
+    """Whether `user` escalated `pair` as unsure: a second reviewer decides it, never them."""
+    return pair.status == PairStatus.UNSURE and pair.decided_by_id == getattr(user, "pk", None)
 
-    Someone who sees neither record would be deciding blind, and a "same child" would
-    bring records together that no one deciding has looked at.
+
+def pairs_decidable_by(*, user: Any, pairs: list[CandidatePair]) -> set[int]:
+    """The ids of `pairs` the reviewer may decide, one condition per line:
+
+    - they see at least one of its records: someone who sees neither would be deciding blind,
+      and a "same child" would bring records together that no one deciding has looked at;
+    - and they did not escalate it as unsure themselves: an escalation asks for a second
+      reviewer, so the one who escalated it does not settle it after all.
     """
     records = [r for p in pairs for r in (p.record_a, p.record_b)]
     seen = records_seen_by_reviewer(user=user, records=records)
-    return {p.pk for p in pairs if p.record_a_id in seen or p.record_b_id in seen}
+    return {
+        p.pk for p in pairs if (p.record_a_id in seen or p.record_b_id in seen) and not escalated_by(user=user, pair=p)
+    }
 
 
-def with_decidable(*, user: Any, pairs: QuerySet[CandidatePair]) -> QuerySet[CandidatePair]:
-    """`pairs` annotated `decidable` (1 or 0): the rule of pairs_decidable_by, in the query.
-
-    A queue orders by it across pages, and counts it, without reading each pair's records.
-    A record counts as seen on the same conditions as records_seen_by_reviewer, one per line:
+def _seen_by_reviewer(user: Any) -> Callable[[str], Q] | None:
+    """records_seen_by_reviewer's rule as a query condition on an agency record reached through
+    `path` ("" for AgencyRecord itself, "record_a__" from a pair); None where the reviewer's role
+    may not act for the review purpose (they see no record). A record is seen where, one per line:
 
     - it is live, and its child is one the reviewer may open;
     - and it is their own agency's, or an agreement in force shares content of at least one of
       its categories with their agency for the review purpose, or they broke glass for the child.
-
-    test_decidable_in_the_query_is_pairs_decidable_by holds the two to the same answers.
     """
     membership = require(user, Perm.REVIEW_MATCHES)
     purpose = review_purpose(user)
     if not role_may_act_for(membership.role, purpose):
-        return pairs.annotate(decidable=Value(0, output_field=IntegerField()))
+        return None
     grants = partner_grants(membership=membership, purpose=purpose)
     sharing = [
         pk
@@ -154,21 +161,33 @@ def with_decidable(*, user: Any, pairs: QuerySet[CandidatePair]) -> QuerySet[Can
     glass = BreakGlassGrant.objects.filter(user=user, starts_at__lte=now, expires_at__gt=now).values("child_id")
     openable = children_visible_to(user).values("pk")
 
-    def seen(side: str) -> Q:
+    def seen(path: str) -> Q:
         return (
-            Q(**{f"{side}__erased_at__isnull": True})
-            & Q(**{f"{side}__child_id__in": openable})
+            Q(**{f"{path}erased_at__isnull": True})
+            & Q(**{f"{path}child_id__in": openable})
             & (
-                Q(**{f"{side}__agency_id": membership.agency_id})
-                | Q(**{f"{side}__agency_id__in": sharing})
-                | Q(**{f"{side}__child_id__in": glass})
+                Q(**{f"{path}agency_id": membership.agency_id})
+                | Q(**{f"{path}agency_id__in": sharing})
+                | Q(**{f"{path}child_id__in": glass})
             )
         )
 
-    return pairs.annotate(
-        decidable=Case(When(seen("record_a") | seen("record_b"), then=Value(1)), default=Value(0),
-                       output_field=IntegerField())
-    )  # fmt: skip
+    return seen
+
+
+def with_decidable(*, user: Any, pairs: QuerySet[CandidatePair]) -> QuerySet[CandidatePair]:
+    """`pairs` annotated `decidable` (1 or 0): the rule of pairs_decidable_by, in the query.
+
+    A queue orders by it across pages, and counts it, without reading each pair's records.
+    A record counts as seen on the same conditions as records_seen_by_reviewer
+    (_seen_by_reviewer), and a pair the reviewer escalated is not theirs to decide.
+    test_decidable_in_the_query_is_pairs_decidable_by holds the two to the same answers.
+    """
+    seen = _seen_by_reviewer(user)
+    if seen is None:
+        return pairs.annotate(decidable=Value(0, output_field=IntegerField()))
+    theirs = (seen("record_a__") | seen("record_b__")) & ~Q(status=PairStatus.UNSURE, decided_by_id=user.pk)
+    return pairs.annotate(decidable=Case(When(theirs, then=Value(1)), default=Value(0), output_field=IntegerField()))
 
 
 def _record_fields(*, membership: Membership, record: AgencyRecord, purpose: str | None) -> dict[str, Any] | None:
@@ -230,16 +249,38 @@ def child_join_get_for_undo(*, user: Any, join_uuid: UUID | str) -> ChildJoin:
         raise Http404 from exc
 
 
-def join_checks_for_review(user: Any) -> QuerySet[JoinCheck]:
-    """Joins whose records disagree on date of birth or sex, in the reviewer's partnership,
-    still to check; 403 for other roles."""
+def children_open_to(*, user: Any, child_ids: list[int]) -> set[int]:
+    """The ids among `child_ids` of children the user may open (children_visible_to): where a
+    pair's or a check's page may link to the child's page rather than to a 404."""
+    return set(children_visible_to(user).filter(pk__in=child_ids).values_list("pk", flat=True))
 
+
+def join_checks_for_review(user: Any) -> QuerySet[JoinCheck]:
+    """Joins whose records disagree on date of birth or sex, still to check, that the reviewer
+    may act on; 403 for other roles. A check is theirs where, one per line:
+
+    - it is open, and its child has a record in the reviewer's partnership;
+    - and at least one of its child's records is one the reviewer sees (records_seen_by_reviewer,
+      in the query), so they see a value and can ask its holder to check.
+
+    A check on records the reviewer cannot see waits for a reviewer who can: it is not listed,
+    not counted, and its page is a 404, as for anything else they may not see.
+    """
     membership = require(user, Perm.REVIEW_MATCHES)
+    seen = _seen_by_reviewer(user)
+    if seen is None:
+        return JoinCheck.objects.none()
     in_partnership = AgencyRecord.objects.filter(agency__partnership_id=membership.agency.partnership_id)
-    return JoinCheck.objects.filter(
-        status=CheckStatus.OPEN,
-        child__in=in_partnership.values("child_id"),
-    ).select_related("join", "child", "join__actor")
+    return (
+        JoinCheck.objects.filter(
+            status=CheckStatus.OPEN,
+            child__in=in_partnership.values("child_id"),
+        )
+        .filter(
+            child__in=AgencyRecord.objects.filter(seen("")).values("child_id"),
+        )
+        .select_related("join", "child", "join__actor")
+    )
 
 
 def join_check_get_for_review(*, user: Any, check_uuid: UUID | str) -> JoinCheck:

@@ -56,6 +56,18 @@ class LinkageConfig(AppConfig):
                 shown=lambda user: user_can(user, Perm.REVIEW_MATCHES),
             )
         )
+        from joinedup.core.registry import HomePanel, register_home_panel
+        from joinedup.linkage.panels import possible_matches_panel
+
+        # A reviewer sees on home what waits in the queue, counted as the queue counts it.
+        register_home_panel(
+            HomePanel(
+                key="possible_matches",
+                template="linkage/partials/home_panel.html",
+                order=30,
+                context=possible_matches_panel,
+            )
+        )
         register_nav(
             NavEntry(
                 key="linkage_models",

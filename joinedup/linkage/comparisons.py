@@ -242,16 +242,19 @@ FAMILY = Comparison(
     (
         missing("family"),
         Level("Exact", '"family_l" = "family_r"', _eq("family"), tf_column="family"),
-        # Swapped, allowing a typo in either name.
+        # Swapped, allowing a slip in one name and a typo in the other (a surname-first
+        # extract read the wrong way round is copied by hand as often as any other).
         Level(
             "Given and family swapped",
-            'jaro_winkler_similarity("given_l", "family_r") >= 0.92'
-            ' AND jaro_winkler_similarity("family_l", "given_r") >= 0.92',
+            'least(jaro_winkler_similarity("given_l", "family_r"), jaro_winkler_similarity("family_l", "given_r"))'
+            " >= 0.8"
+            ' AND greatest(jaro_winkler_similarity("given_l", "family_r"), jaro_winkler_similarity("family_l",'
+            ' "given_r")) >= 0.92',
             lambda a, b: (
                 a["given"] is not None
                 and b["given"] is not None
-                and _jw(a["given"], b["family"]) >= 0.92
-                and _jw(a["family"], b["given"]) >= 0.92
+                and min(_jw(a["given"], b["family"]), _jw(a["family"], b["given"])) >= 0.8
+                and max(_jw(a["given"], b["family"]), _jw(a["family"], b["given"])) >= 0.92
             ),
         ),
         Level("Shares a part (hyphenated)", 'list_has_any("family_parts_l", "family_parts_r")', _any("family_parts")),
@@ -450,6 +453,10 @@ def predicates() -> dict[tuple[str, str, str], Predicate]:
 
 def predicate_for(table: dict[tuple[str, str, str], Predicate], name: str, label: str, sql: str) -> Predicate | None:
     return table.get((name, label, _sql_key(sql)))
+
+
+# The prior, before any comparison: named so in each pair's waterfall and on the model's chart.
+PRIOR_LABEL = "Prior (before comparing)"
 
 
 def label_of(name: str) -> str:

@@ -13,7 +13,7 @@ numbers its levels differently, and must still be read correctly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -132,9 +132,11 @@ def conflict_reason(row: dict[str, Any], rules: Rules | None = None) -> str:
     if nhs in r.nhs_exact or row.get("gamma_identifier") in r.identifier_exact:
         # The same NHS number or UPN: issued once per child, so a slip in a date of birth beside
         # it is a slip, not another child. But given names that are not variants of each other
-        # beside it are as likely a brother's or sister's number keyed on the wrong record (the
-        # known error the NHS rule below allows for): a person decides.
-        if given in r.given_different and family not in r.family_swapped:
+        # beside it may be a brother's or sister's number keyed on the wrong record (the known
+        # error the NHS rule above allows for): a person decides, unless the birth date and
+        # family name agree too, when the pair joins last, and only if no other child is in the
+        # running for either record (`joins_last`).
+        if given in r.given_different and family not in r.family_swapped and not joins_last(row, r):
             return SHARED_NUMBER_DIFFERENT_NAMES
         return ""
     if family in r.family_exact and dob in r.dob_exact:
@@ -169,6 +171,53 @@ DIFFERENT_NHS = "Different NHS numbers"
 SETTLED_BY_RULE = frozenset({TWINS, DIFFERENT_NHS})
 
 
+def joins_last(row: dict[str, Any], rules: Rules | None = None) -> bool:
+    """Whether a pair shares an NHS number or UPN, birth date and family name, but not a given
+    name: one child known by two forenames (a known-as or preferred name one system holds
+    alone, a forename changed), or a twin's number keyed on the other twin's record.
+
+    What tells them apart is the rest of the records. Health holds a record for every child
+    born, so a twin who carries that other forename has records of their own, with a number of
+    their own. Such a pair is joined after every other pair (so each record's other records
+    have joined it first), only as a weak link, and only when no other child is in the running
+    for either record (`Components.refusal`, `near_records`); otherwise a person decides. A
+    girl's and a boy's record are two children: different sex keeps this a conflict.
+    """
+    r = rules or DEFAULT_RULES
+    if not (row.get("gamma_nhs_number") in r.nhs_exact or row.get("gamma_identifier") in r.identifier_exact):
+        return False
+    return (
+        row.get("gamma_given") in r.given_different
+        and row.get("gamma_dob") in r.dob_exact
+        # The family name agrees, or one record lacks it: a missing name says nothing against.
+        and (row.get("gamma_family") in (r.family_exact | r.family_close) or row.get("gamma_family") == -1)
+        and row.get("gamma_sex") not in r.sex_different
+    )
+
+
+def near_records(pairs: Callable[[], Iterable[tuple[Any, Any, bool, bool]]]) -> dict[Any, set[Any]]:
+    """For each record of a pair that joins last, the records it is in the running with.
+
+    `pairs()` gives (a, b, joins last, in the running) for each scored pair, and is read
+    twice: in the running is scored at or above the review threshold, or held apart by a
+    conflict (a twin, or a record with the same names and birth date but another NHS
+    number). Only the records of pairs that join last are kept, so this stays small at any
+    scale.
+    """
+    watched = {x for a, b, last, _ in pairs() if last for x in (a, b)}
+    near: dict[Any, set[Any]] = {}
+    if not watched:
+        return near
+    for a, b, last, running in pairs():
+        if last or not running:
+            continue
+        if a in watched:
+            near.setdefault(a, set()).add(b)
+        if b in watched:
+            near.setdefault(b, set()).add(a)
+    return near
+
+
 def settled_by_rule(reason: str) -> bool:
     """Whether a pair held apart for this reason needs no person (see SETTLED_BY_RULE)."""
     return reason in SETTLED_BY_RULE
@@ -189,6 +238,8 @@ def weak_link(row: dict[str, Any], rules: Rules | None = None) -> bool:
     """Whether a pair holds its records together without an exact date of birth, NHS number or
     address: enough to join two records, but not to chain groups of records (see Components)."""
     r = rules or DEFAULT_RULES
+    if joins_last(row, r):
+        return True  # the number holds it, the names do not (a twin shares the address): one per child
     if "gamma_dob" not in row or "gamma_nhs_number" not in row:
         return False
     # The same address (first line and postcode) holds a pair as firmly: a child's own records
@@ -198,6 +249,28 @@ def weak_link(row: dict[str, Any], rules: Rules | None = None) -> bool:
     if row.get("gamma_identifier") in r.identifier_exact:
         return False
     return row["gamma_dob"] not in r.dob_exact and row["gamma_nhs_number"] not in r.nhs_corroborates
+
+
+NHS_SLIP, IDENTIFIERS_WEIGHED = 1, 2
+
+
+def numbers_weighed(row: dict[str, Any], rules: Rules | None = None) -> int:
+    """What a pair's own numbers let a join bring into one child (`Components.refusal`).
+
+    NHS_SLIP: its NHS numbers are one slip apart, the same number keyed twice.
+    IDENTIFIERS_WEIGHED: both records hold an identifier and their birth dates agree
+    exactly, so the pair's score has weighed the two identifiers, agreeing or not, beside a
+    date that holds it. An identifier is weaker evidence than an NHS number (no check digit
+    everywhere, keyed by hand, and a school that cannot trace a child's UPN issues another:
+    docs/decisions/0006), so the model weighs a pair's two; what it cannot weigh is two
+    identifiers brought together through a record that holds neither.
+    """
+    r = rules or DEFAULT_RULES
+    nhs, identifier = row.get("gamma_nhs_number"), row.get("gamma_identifier")
+    weighed = NHS_SLIP if nhs in r.nhs_corroborates and nhs not in r.nhs_exact else 0
+    if identifier is not None and identifier != -1 and row.get("gamma_dob") in r.dob_exact:
+        weighed |= IDENTIFIERS_WEIGHED
+    return weighed
 
 
 NAMES_ONLY = "Only the names agree: no date of birth, NHS number or address corroborates them"
@@ -242,6 +315,11 @@ def keeps_apart(reason: str) -> bool:
 KEPT_APART = "Would join records that must be kept apart"
 TOO_LARGE = "Would make a child of more than {cap} records: a person checks"
 TWO_NHS_NUMBERS = "Would bring two different NHS numbers into one child: a person checks"
+TWO_IDENTIFIERS = "Would bring two different UPNs or other identifiers into one child: a person checks"
+OTHER_CHILD_IN_RUNNING = (
+    "The same NHS number or UPN but different given names, and another child is in the running for one of the"
+    " records (a brother's or sister's number on one record?)"
+)
 SECOND_WEAK_LINK = "Would chain groups of records through a second link without an exact date of birth or NHS number"
 # One child's records from every agency, with a few duplicates each, stay well under this;
 # a cluster beyond it is a sign of records chained through a common name (LINKAGE_MAX_CLUSTER).
@@ -269,13 +347,28 @@ class Components:
 
     Nor may a chain bring two different NHS numbers into one child: the pair holding them
     may have scored too low to be seen at all (a sibling's number on one record), so the
-    rule is on the components, not the pairs.
+    rule is on the components, not the pairs. Nor may a chain bring two different UPNs or
+    other shared identifiers into one child through records that do not compare them: each
+    is issued once per person (a brother's copied onto a sister's record is the known
+    error). A pair that compares its own two beside the same birth date has weighed them
+    (`numbers_weighed`). A temporary UPN, replaced by the permanent one, is left out by the
+    caller (`features.lasting_identifier`).
 
     `start` maps each record to the component it begins in (its child today, or itself);
-    `numbers` each record to its NHS number, where it has one.
+    `numbers` each record to its NHS number, where it has one; `identifiers` each record to
+    its UPN or other identifier; `near` the records in the running with each record of a
+    pair that joins last (`near_records`).
     """
 
-    def __init__(self, start: dict[Any, Any], *, cap: int | None = None, numbers: dict[Any, str] | None = None) -> None:
+    def __init__(
+        self,
+        start: dict[Any, Any],
+        *,
+        cap: int | None = None,
+        numbers: dict[Any, str] | None = None,
+        identifiers: dict[Any, str] | None = None,
+        near: dict[Any, set[Any]] | None = None,
+    ) -> None:
         self.component = dict(start)
         self.members: dict[Any, set[Any]] = {}
         for record, comp in start.items():
@@ -283,11 +376,17 @@ class Components:
         self.apart: dict[Any, set[Any]] = {}
         self.weak: set[Any] = set()  # components already holding a weak link
         self.cap = cap if cap is not None else max_cluster()
-        # Each component's NHS numbers (a child a person joined may already hold two).
-        self.numbers: dict[Any, set[str]] = {}
-        for record, number in (numbers or {}).items():
-            if number and record in self.component:
-                self.numbers.setdefault(self.component[record], set()).add(number)
+        # Each component's NHS numbers and identifiers (a child a person joined may already hold two).
+        self.numbers = self._held(numbers)
+        self.identifiers = self._held(identifiers)
+        self.near = near or {}
+
+    def _held(self, values: dict[Any, str] | None) -> dict[Any, set[str]]:
+        held: dict[Any, set[str]] = {}
+        for record, value in (values or {}).items():
+            if value and record in self.component:
+                held.setdefault(self.component[record], set()).add(value)
+        return held
 
     def keep_apart(self, a: Any, b: Any) -> None:
         self.apart.setdefault(a, set()).add(b)
@@ -303,20 +402,26 @@ class Components:
         small, large = sorted((self.members[ca], self.members[cb]), key=len)
         return any(self.apart.get(x, set()) & large for x in small)
 
-    def refusal(self, a: Any, b: Any, *, weak: bool = False) -> str:
-        """Why a and b may not be joined automatically ("" if they may, or are already one)."""
+    def refusal(self, a: Any, b: Any, *, weak: bool = False, last: bool = False, weighed: int = 0) -> str:
+        """Why a and b may not be joined automatically ("" if they may, or are already one).
+        `last`: a pair that joins last (`joins_last`), refused if another child is in the
+        running for either record. `weighed` (`numbers_weighed`): what the pair's own numbers
+        let it bring into one child."""
         ca, cb = self.component[a], self.component[b]
         if ca == cb:
             return ""
         if self.would_join_apart(a, b):
             return KEPT_APART
+        if last and any(self.component[n] not in (ca, cb) for n in self.near.get(a, set()) | self.near.get(b, set())):
+            return OTHER_CHILD_IN_RUNNING
         if len(self.members[ca]) + len(self.members[cb]) > self.cap:
             return TOO_LARGE.format(cap=self.cap)
         if (ca in self.weak) + (cb in self.weak) + weak > 1:
             return SECOND_WEAK_LINK
-        na, nb = self.numbers.get(ca, set()), self.numbers.get(cb, set())
-        if na and nb and len(na | nb) > max(len(na), len(nb)):
+        if not weighed & NHS_SLIP and _two(self.numbers, ca, cb):
             return TWO_NHS_NUMBERS
+        if not weighed & IDENTIFIERS_WEIGHED and _two(self.identifiers, ca, cb):
+            return TWO_IDENTIFIERS
         return ""
 
     def join(self, a: Any, b: Any, *, weak: bool = False) -> bool:
@@ -328,12 +433,19 @@ class Components:
         for x in self.members[small]:
             self.component[x] = large
         self.members[large] |= self.members.pop(small)
-        if small in self.numbers:
-            self.numbers.setdefault(large, set()).update(self.numbers.pop(small))
+        for held in (self.numbers, self.identifiers):
+            if small in held:
+                held.setdefault(large, set()).update(held.pop(small))
         if weak or small in self.weak:
             self.weak.add(large)
         self.weak.discard(small)
         return True
+
+
+def _two(held: dict[Any, set[str]], ca: Any, cb: Any) -> bool:
+    """Whether joining ca and cb would bring a value into a component that holds another."""
+    a, b = held.get(ca, set()), held.get(cb, set())
+    return bool(a and b and len(a | b) > max(len(a), len(b)))
 
 
 def cluster(
@@ -344,6 +456,7 @@ def cluster(
     review_from: float = 0.5,
     rules: Rules | None = None,
     numbers: dict[Any, str] | None = None,
+    identifiers: dict[Any, str] | None = None,
 ) -> tuple[Components, list[tuple[Any, Any, float, str]]]:
     """Join scored pairs into clusters as a linkage run does, without a database: strongest
     first (ties by record, so the same input gives the same clusters), conflicts kept apart,
@@ -351,25 +464,37 @@ def cluster(
     a person should see (at or above `review_from`, or held apart by a reason): (a, b,
     probability, reason), strongest first.
     """
+    # Strongest first, pairs that join last after all others; ties by record.
     scored = sorted(
-        ((float(p["match_probability"]), str(p["unique_id_l"]), str(p["unique_id_r"]), p) for p in pairs),
-        key=lambda item: (-item[0], item[1], item[2]),
+        (
+            (joins_last(p, rules), float(p["match_probability"]), str(p["unique_id_l"]), str(p["unique_id_r"]), p)
+            for p in pairs
+        ),
+        key=lambda item: (item[0], -item[1], item[2], item[3]),
     )
-    components = Components({uid: uid for uid in records}, numbers=numbers)
-    reasons = [review_reason(p, rules) for _, _, _, p in scored]
-    for (_, a, b, _), reason in zip(scored, reasons, strict=True):
+    reasons = [review_reason(p, rules) for *_, p in scored]
+    near = near_records(
+        lambda: (
+            (a, b, last, probability >= review_from or keeps_apart(reason))
+            for (last, probability, a, b, _), reason in zip(scored, reasons, strict=True)
+        )
+    )
+    components = Components({uid: uid for uid in records}, numbers=numbers, identifiers=identifiers, near=near)
+    for (_, _, a, b, _), reason in zip(scored, reasons, strict=True):
         if keeps_apart(reason):
             components.keep_apart(a, b)
     review: list[tuple[Any, Any, float, str]] = []
-    for (probability, a, b, row), reason in zip(scored, reasons, strict=True):
+    for (last, probability, a, b, row), reason in zip(scored, reasons, strict=True):
         if components.same(a, b) and not keeps_apart(reason):
             continue
         if not reason and probability >= threshold:
             weak = weak_link(row, rules)
-            reason = components.refusal(a, b, weak=weak)
+            reason = components.refusal(a, b, weak=weak, last=last, weighed=numbers_weighed(row, rules))
             if not reason:
                 components.join(a, b, weak=weak)
                 continue
+            if last:
+                components.keep_apart(a, b)
         elif not reason and components.would_join_apart(a, b):
             reason = KEPT_APART
         if probability >= review_from or reason == NHS_DIFFERENT_ALL_ELSE_AGREES:

@@ -12,6 +12,7 @@ import json
 import math
 from typing import Any
 
+from joinedup.linkage.comparisons import PRIOR_LABEL
 from joinedup.linkage.model import comparison_label
 
 Steps = tuple[tuple[Any, float], ...]
@@ -58,7 +59,7 @@ class Waterfalls:
         self.labels = level_labels(parameters)
         lam = float(parameters["probability_two_random_records_match"])
         self.prior = {
-            "comparison": "Prior (before comparing)",
+            "comparison": PRIOR_LABEL,
             "level": "",
             "gamma": None,
             "weight": round(math.log2(lam / (1 - lam)), 2),

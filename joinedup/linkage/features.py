@@ -239,6 +239,18 @@ def identifier_key(value: str) -> str | None:
     return key or None
 
 
+_TEMPORARY_UPN = re.compile(r"[A-Z]\d{11}[A-Z]")
+
+
+def lasting_identifier(value: str | None) -> str | None:
+    """An identifier as a cluster holds it, or None for a temporary UPN (a letter last): a
+    school gives one until the permanent UPN is known, so a child may hold both."""
+    key = identifier_key(value or "")
+    if key is None or _TEMPORARY_UPN.fullmatch(key):
+        return None
+    return key
+
+
 def partial_features(values: dict[str, Any]) -> dict[str, Any]:
     """The comparison columns other than names, for a record's raw values (cheap: all memoised).
     Intake matching uses them to rule out candidates before building the whole row."""

@@ -13,12 +13,18 @@ class ActivateForm(GovukForm):
         label="Join automatically at or above",
         help_text="A probability between 0 and 1. Pairs scoring this or more are joined without review "
         "(unless a conflict rule stops it).",
-        error_messages={"invalid": "Enter the upper threshold as a number, such as 0.7."},
+        error_messages={
+            "required": "Enter the upper threshold, such as 0.7.",
+            "invalid": "Enter the upper threshold as a number, such as 0.7.",
+        },
     )
     lower_threshold = forms.FloatField(
         label="Send for review at or above",
         help_text="Pairs scoring between the two thresholds go to the review queue; below it, nothing happens.",
-        error_messages={"invalid": "Enter the lower threshold as a number, such as 0.5."},
+        error_messages={
+            "required": "Enter the lower threshold, such as 0.5.",
+            "invalid": "Enter the lower threshold as a number, such as 0.5.",
+        },
     )
     worse_reason = forms.CharField(
         label="Why put it in use although it did worse",
@@ -27,6 +33,20 @@ class ActivateForm(GovukForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    # The service checks the range too (linkage_model_activate); checking it here as well says
+    # what is wrong with each threshold at once, not one only after the other is put right.
+    def clean_upper_threshold(self) -> float:
+        upper: float = self.cleaned_data["upper_threshold"]
+        if not 0 < upper < 1:
+            raise forms.ValidationError("Enter the upper threshold as a probability between 0 and 1, such as 0.7.")
+        return upper
+
+    def clean_lower_threshold(self) -> float:
+        lower: float = self.cleaned_data["lower_threshold"]
+        if not 0 < lower < 1:
+            raise forms.ValidationError("Enter the lower threshold as a probability between 0 and 1, such as 0.5.")
+        return lower
 
 
 class SplitForm(GovukForm):

@@ -80,10 +80,9 @@ def linkage_run(job: Job, report: Report) -> tuple[str, str]:
     except EngineError as exc:
         raise JobError(str(exc)) from exc
     report("Decisions written", 3)
-    figures = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in run.figures.items())
-    # The models page lists runs and is open to whoever may start one; the review queue is
-    # for reviewers, whom the figures tell how many pairs wait.
-    return f"Linkage run with model v{model.version} finished: {figures}.", reverse("linkage:models")
+    # The models page lists runs, with the same figures (LinkageRun.shown), and is open to
+    # whoever may start one; the review queue is for reviewers, whom the figures tell how many pairs wait.
+    return f"Linkage run with model v{model.version} finished: {run.summary()}.", reverse("linkage:models")
 
 
 def register() -> None:

@@ -37,7 +37,7 @@ from splink import Linker, SettingsCreator, block_on
 from splink.backends.duckdb import DuckDBAPI
 from splink.internals.exceptions import SplinkException
 
-from joinedup.linkage.comparisons import BY_NAME, COMPARISONS, label_of
+from joinedup.linkage.comparisons import BY_NAME, COMPARISONS, PRIOR_LABEL, label_of
 from joinedup.linkage.features import to_arrow
 
 logger = logging.getLogger(__name__)
@@ -404,11 +404,34 @@ def _any_value(rows: Rows, name: str) -> bool:
 
 
 def match_weights_chart_spec(model: dict[str, Any]) -> dict[str, Any]:
-    """Splink's own match-weights chart (a Vega-Lite spec with its data) for a saved model."""
+    """Splink's own match-weights chart (a Vega-Lite spec with its data) for a saved model,
+    in the words the rest of the app uses.
+
+    Splink names each comparison by its output column (`given`, `dob`) and offers each level's
+    SQL in the tooltip: people read the comparison's label (comparison_label, as the figures'
+    table and each pair's waterfall do) and never the SQL.
+    """
     from joinedup.linkage.features import features
 
     placeholder = [features(unique_id="0", given_names="", family_name="")]
     linker = linker_for(placeholder, json.loads(json.dumps(model)))
     chart = linker.visualisations.match_weights_chart()
     spec: dict[str, Any] = json.loads(json.dumps(chart.chart_dict, default=str))
+    prior = "probability_two_random_records_match"  # Splink's name for the prior's row
+    labels = {c["output_column_name"]: comparison_label(c) for c in model.get("comparisons", [])}
+    labels[prior] = PRIOR_LABEL
+    for row in spec.get("data", {}).get("values", []):
+        row["comparison_name"] = labels.get(row.get("comparison_name"), row.get("comparison_name"))
+    for layer in spec.get("vconcat", []):
+        # Each layer picks the prior's row in or out by its name: by its label now.
+        for step in layer.get("transform", []):
+            if isinstance(step.get("filter"), str):
+                step["filter"] = step["filter"].replace(f"'{prior}'", f"'{PRIOR_LABEL}'")
+        tooltip = layer.get("encoding", {}).get("tooltip")
+        if isinstance(tooltip, list):
+            layer["encoding"]["tooltip"] = [
+                {**t, "title": "Comparison"} if t.get("field") == "comparison_name" else t
+                for t in tooltip
+                if t.get("field") != "sql_condition"
+            ]
     return spec

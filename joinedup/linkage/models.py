@@ -41,11 +41,39 @@ class LinkageRun(PublicModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     figures = models.JSONField(default=dict, blank=True)
 
+    # What people are told of a run, in this order, on the run list and in the job's result.
+    SHOWN = ("Pairs scored", "Children joined", "Sent for review", "Kept apart")
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Linkage run {self.created_at:%Y-%m-%d %H:%M}"
+
+    def _figure(self, key: str) -> int:
+        return int((self.figures or {}).get(key, 0))
+
+    @property
+    def kept_apart(self) -> int:
+        """Pairs the run kept apart: those a person decided are not the same child, and those a
+        rule holds apart (twins, two NHS numbers), which _apply counts separately."""
+        return self._figure("kept_apart") + self._figure("kept_apart_by_rule")
+
+    @property
+    def shown(self) -> list[tuple[str, int]]:
+        """The figures people read, each with its label (SHOWN): the one source for the run list
+        and the job's result, so the two cannot disagree."""
+        values = (self._figure("pairs_scored"), self._figure("children_joined"), self._figure("to_review"),
+                  self.kept_apart)  # fmt: skip
+        return list(zip(self.SHOWN, values, strict=True))
+
+    def summary(self) -> str:
+        """The figures in a sentence, with why pairs were kept apart."""
+        figures = ", ".join(f"{value:,} {label.lower()}" for label, value in self.shown)
+        return (
+            f"{figures} ({self._figure('kept_apart_by_rule'):,} by a rule, "
+            f"{self._figure('kept_apart'):,} because a person decided they are not the same child)"
+        )
 
 
 class PairStatus(models.TextChoices):

@@ -8,7 +8,9 @@ from django.db.models import Q
 
 from joinedup.children.access import children_visible_to
 from joinedup.children.models import AgencyRecord
-from joinedup.linkage.models import CandidatePair, CheckStatus, ChildJoin, JoinCheck, JoinKind, PairStatus
+from joinedup.linkage.access import join_checks_for_review
+from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, PairStatus
+from joinedup.linkage.services import SETTLED_WITH
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
 
@@ -70,15 +72,17 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
             .select_related("record_a__agency", "record_b__agency", "decided_by")
             .order_by("-decided_at", "pk")[:KEPT_APART_SHOWN]
         )
+    for pair in kept_apart:
+        # Said beside it, as on the pair's page: the reviewer weighed another pair, not this one.
+        pair.settled_with = pair.decision_note.startswith(SETTLED_WITH)  # type: ignore[attr-defined]
     if not joins and not kept_apart:
         return None
     # Where a split sent records: a link to each child the user may open, nothing about others.
     sent_to = {m["to"] for j in joins if j.kind == JoinKind.UNMERGE for m in j.moves}
     open_to_user = {c.pk: c for c in children_visible_to(user).filter(pk__in=sent_to)}
-    checks = (
-        # access: the checks of this child's own joins, listed above; the check page asks its own access
-        {c.join_id: c for c in JoinCheck.objects.filter(join__in=joins, status=CheckStatus.OPEN)} if reviewer else {}
-    )
+    # The checks of this child's joins that the reviewer may open (the list of joins to check
+    # holds the same ones): a link to a check they cannot act on would be a 404.
+    checks = {c.join_id: c for c in join_checks_for_review(user).filter(join__in=joins)} if reviewer else {}
     # access: ids of the records on the child the policy opened, to count what each join brought together
     held_now = set(AgencyRecord.objects.filter(child=access.child).values_list("pk", flat=True))
     joined = records_joined(joins, held_now=held_now)

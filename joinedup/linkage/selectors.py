@@ -15,17 +15,46 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 
+from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record
 from joinedup.children.access import child_access
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel
 from joinedup.children.services import disclosures_record
-from joinedup.linkage.access import records_seen_by_reviewer, review_purpose
-from joinedup.linkage.models import CandidatePair, ChildJoin, JoinCheck, JoinKind
+from joinedup.linkage.access import (
+    candidate_pairs_for_review,
+    records_seen_by_reviewer,
+    review_purpose,
+    with_decidable,
+)
+from joinedup.linkage.models import CandidatePair, ChildJoin, JoinCheck, JoinKind, PairStatus
 from joinedup.partnership.access import Grant, partner_grants, require
 from joinedup.partnership.roles import Perm
 
 KNOW_OF = ["know_of"]
 _NO_AGREEMENT = Grant(level="know_of", categories=frozenset())
+
+
+def review_waiting(user: Any) -> Any:
+    """The pairs in the reviewer's own queue: every pair waiting for a person, less those they
+    escalated as unsure (those wait for another reviewer, under "Escalated")."""
+    return candidate_pairs_for_review(user).exclude(status=PairStatus.UNSURE, decided_by=user)
+
+
+@dataclass
+class QueueCounts:
+    waiting: int
+    decidable: int
+    escalated_by_you: int
+
+
+def review_queue_counts(user: Any) -> QueueCounts:
+    """What the review queue counts in its caption, for the home page: one source, so they agree."""
+    waiting = review_waiting(user)
+    return QueueCounts(
+        waiting=waiting.count(),
+        decidable=with_decidable(user=user, pairs=waiting).filter(decidable=1).count(),
+        escalated_by_you=candidate_pairs_for_review(user).filter(status=PairStatus.UNSURE, decided_by=user).count(),
+    )
 
 
 @dataclass
@@ -92,6 +121,33 @@ def pair_view(*, user: Any, pair: CandidatePair, purpose: str) -> tuple[RecordSh
     return a, b
 
 
+@dataclass
+class Escalation:
+    """A decided pair's earlier "unsure": who escalated it, when, and the note they left."""
+
+    by: Any
+    at: Any
+    note: str
+
+
+def pair_escalation(*, pair: CandidatePair) -> Escalation | None:
+    """The latest escalation of a pair decided since, from its audit trail: the pair keeps only
+    the decision that settled it, and the reviewer who was unsure should still read that it was
+    theirs, and what they asked."""
+    if pair.status in {PairStatus.PENDING, PairStatus.UNSURE}:
+        return None
+    event = (
+        # access: the audit rows of one pair the reviewer reached through candidate_pair_get_for_reviewer
+        AuditEvent.objects.filter(event="linkage_pair.decided", object_uuid=pair.uuid, new__status="unsure")
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+    if event is None:
+        return None
+    return Escalation(by=event.actor, at=event.occurred_at, note=(event.detail or {}).get("reason", ""))
+
+
 def intake_matches_view(
     *, user: Any, record: AgencyRecord, pairs: list[CandidatePair], purpose: str
 ) -> list[tuple[CandidatePair, RecordShown]]:
@@ -145,13 +201,14 @@ def split_destinations_of(child: Any) -> list[int]:
     return sorted({m["to"] for m in split.moves})
 
 
-def child_records_view(*, user: Any, join: ChildJoin, event: str, obj: Any) -> list[RecordShown]:
-    """The live records of a join's child, each as the child's page would show it (know-of where
-    it shows nothing more), for choosing which to split off or checking a disagreement; audited."""
+def child_records_view(*, user: Any, child: Any, event: str, obj: Any) -> list[RecordShown]:
+    """The live records of `child` (a join's target, or the child a flagged join's check now
+    concerns), each as the child's page would show it (know-of where it shows nothing more), for
+    choosing which to split off or checking a disagreement; audited."""
     purpose = review_purpose(user)
     records = list(
-        # access: a join the reviewer reached by access; each record shown as child_access allows
-        AgencyRecord.objects.filter(child_id=join.target_id, erased_at__isnull=True)
+        # access: the child of a join or check the reviewer reached by access; each record shown as child_access allows
+        AgencyRecord.objects.filter(child_id=child.pk, erased_at__isnull=True)
         .select_related("agency", "child", "area")
         .order_by("agency__name", "created_at", "pk")
     )
@@ -159,7 +216,7 @@ def child_records_view(*, user: Any, join: ChildJoin, event: str, obj: Any) -> l
         shown = [record_as_child_page_shows(user=user, record=r, purpose=purpose) for r in records]
         _disclose(user=user, shown=shown, purpose=purpose)
         audit_record(
-            actor=user, event=event, obj=obj, child_uuid=join.target.uuid, purpose=purpose,
+            actor=user, event=event, obj=obj, child_uuid=child.uuid, purpose=purpose,
             detail={"records": _detail(shown)},
         )  # fmt: skip
     return shown

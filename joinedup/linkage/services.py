@@ -29,9 +29,13 @@ from joinedup.linkage.bulk import chunks, mark_joined_into, reassign, rows_for
 from joinedup.linkage.decisions import (
     KEPT_APART,
     NHS_DIFFERENT_ALL_ELSE_AGREES,
+    OTHER_CHILD_IN_RUNNING,
     Components,
     conflict_reason,
+    joins_last,
     keeps_apart,
+    near_records,
+    numbers_weighed,
     review_reason,
     rules_for,
     settled_by_rule,
@@ -39,6 +43,7 @@ from joinedup.linkage.decisions import (
 )
 from joinedup.linkage.evaluation import compare
 from joinedup.linkage.explain import Waterfalls, step_columns, waterfall
+from joinedup.linkage.features import lasting_identifier
 from joinedup.linkage.models import (
     CandidatePair,
     CheckStatus,
@@ -315,22 +320,54 @@ def _record_not_the_same(*, actor: Any, join: ChildJoin) -> int:
     return records_kept_apart(actor=actor, groups=list(groups.values()))
 
 
+ONE_CHILD_NOT_SAME = (
+    "These records are already one child, so deciding they are not the same child would not part them. "
+    "If they are not the same child, split them from the child's page: How this child's records were joined."
+)
+
+
+def _children_of(pair: CandidatePair) -> tuple[int, int]:
+    """The children the pair's two records are on now (record a's first)."""
+    x, y = (
+        AgencyRecord.objects.filter(pk__in=[pair.record_a_id, pair.record_b_id])
+        .order_by("pk")
+        .values_list("child_id", flat=True)
+    )
+    return x, y
+
+
+def pair_is_one_child(pair: CandidatePair) -> bool:
+    """Whether both records of `pair` are on one child now (another pair, or a run, joined them)."""
+    x, y = _children_of(pair)
+    return x == y
+
+
 @transaction.atomic
 def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str = "") -> CandidatePair:
     """A reviewer's decision: same child (join them), not the same (never joined by the model), unsure.
 
     "Same" for a pair whose join would open to the actor a child they could not
     open before (they made one of the records, say) needs a stated reason, and is
-    recorded for the DPO (JOINED_OUTSIDE_WORK_EVENT).
+    recorded for the DPO (JOINED_OUTSIDE_WORK_EVENT). A pair the actor escalated as
+    unsure waits for a second reviewer: the actor may not decide it again.
     """
     if decision not in {PairStatus.SAME, PairStatus.NOT_SAME, PairStatus.UNSURE}:
         raise ValidationError({"decision": "Choose same child, not the same child, or unsure."})
     # Read under a lock: two reviewers deciding one pair at once must not both succeed.
-    pair.status = CandidatePair.objects.select_for_update().values_list("status", flat=True).get(pk=pair.pk)
+    pair.status, pair.decided_by_id = (
+        CandidatePair.objects.select_for_update().values_list("status", "decided_by_id").get(pk=pair.pk)
+    )
     if pair.status not in {PairStatus.PENDING, PairStatus.UNSURE}:
         raise ValidationError(
             f"This pair was decided already ({PairStatus(pair.status).label.lower()}): reopen it to decide again."
         )
+    # An escalation asks for a second reviewer: the one who escalated does not settle it after all.
+    if pair.status == PairStatus.UNSURE and actor is not None and pair.decided_by_id == actor.pk:
+        raise ValidationError("You escalated this pair as unsure, so another reviewer decides it.")
+    # Records another decision (or a run) already made one child: "not the same" would leave them
+    # joined under a decision that says otherwise. Splitting them is what the reviewer means.
+    if decision == PairStatus.NOT_SAME and pair_is_one_child(pair):
+        raise ValidationError({"decision": ONE_CHILD_NOT_SAME})
     opened: list[Child] = []
     if decision == PairStatus.SAME:
         both = list(AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id]))
@@ -349,20 +386,16 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
             )
     if len(reason.strip()) > 300:
         raise ValidationError({"reason": "Keep the note to 300 characters or fewer."})
-    old = pair.status
-    pair.status = decision
-    pair.decided_by = actor
-    pair.decided_at = timezone.now()
-    pair.decision_note = reason.strip()
-    pair.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
-    audit_record(
+    _record_decision(
         actor=actor,
-        event="linkage_pair.decided",
-        obj=pair,
-        old={"status": old},
-        new={"status": decision},
+        pair=pair,
+        decision=decision,
+        note=reason.strip(),
+        at=timezone.now(),
         detail={"reason": reason.strip()} if reason.strip() else None,
     )
+    if decision in {PairStatus.SAME, PairStatus.NOT_SAME}:
+        _settle_alike(actor=actor, pair=pair, reason=reason.strip())
     if decision == PairStatus.SAME:
         a, b = AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id])
         join = child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
@@ -377,13 +410,70 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
     return pair
 
 
+SETTLED_WITH = "Decided with another pair between the same two children"
+
+
+def _settle_alike(*, actor: Any, pair: CandidatePair, reason: str) -> list[CandidatePair]:
+    """Settle the other pairs waiting between the same two children as `pair` was decided.
+
+    A reviewer answers "are these two children one child?": the other pairs between them ask
+    it again, and a queue that asks twice, or lets a second reviewer answer the other way,
+    cannot be cleared. A "not the same" settles them all. A "same child" settles those no
+    rule holds apart; one that a rule does (twins, two birth dates) stays for a person, as
+    the records of one child that disagree.
+    """
+    x, y = _children_of(pair)
+    if x == y:
+        return []
+    between = models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(
+        record_a__child_id=y, record_b__child_id=x
+    )
+    others = list(
+        CandidatePair.objects.select_for_update()
+        .filter(between, status__in=[PairStatus.PENDING, PairStatus.UNSURE])
+        .exclude(pk=pair.pk)
+        .order_by("pk")
+    )
+    if pair.status == PairStatus.SAME:
+        others = [o for o in others if not keeps_apart(o.conflict)]
+    now = timezone.now()
+    note = f"{SETTLED_WITH}. {reason}".strip() if reason else SETTLED_WITH
+    for other in others:
+        _record_decision(
+            actor=actor,
+            pair=other,
+            decision=pair.status,
+            note=note[:300],
+            at=now,
+            detail={"with_pair": str(pair.uuid), **({"reason": reason} if reason else {})},
+        )
+    return others
+
+
+def _record_decision(
+    *, actor: Any, pair: CandidatePair, decision: str, note: str, at: Any, detail: dict[str, Any] | None
+) -> None:
+    """Write a person's decision on a pair, and its audit row (old status to new)."""
+    old = pair.status
+    pair.status, pair.decided_by, pair.decided_at, pair.decision_note = decision, actor, at, note
+    pair.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="linkage_pair.decided",
+        obj=pair,
+        old={"status": old},
+        new={"status": decision},
+        detail=detail,
+    )
+
+
 # --- applying a run -----------------------------------------------------------------------
 
 
 PROGRESS_EVERY = 100_000
 PAIR_RESULT_FIELDS = ("probability", "match_weight", "waterfall", "conflict", "status", "run")
-# (probability, a, b, match weight, review reason, steps, weak link)
-Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...], bool]
+# (probability, a, b, weight, conflict, steps, weak link, joins last, numbers weighed)
+Scored = tuple[float, int, int, float, str, tuple[tuple[Any, float], ...], bool, bool, int]
 
 
 def linkage_apply(
@@ -426,10 +516,13 @@ def linkage_apply(
                 review_reason(row, rules),
                 explain.steps(row, columns),
                 weak_link(row, rules),
+                joins_last(row, rules),
+                numbers_weighed(row, rules),
             )
         )
-    # Strongest first; ties by record so the same input always decides the same way.
-    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    # Strongest first, pairs that join last after all others (decisions.joins_last); ties by
+    # record so the same input always decides the same way.
+    scored.sort(key=lambda item: (item[7], -item[0], item[1], item[2]))
     report(f"{len(scored):,} pairs scored; deciding and writing")
     return _apply(actor=actor, model=model, scored=scored, report=report)
 
@@ -452,12 +545,23 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
     )
     child_of = dict(AgencyRecord.objects.values_list("id", "child_id"))
     numbers = dict(AgencyRecord.objects.exclude(nhs_number="").values_list("id", "nhs_number"))
+    identifiers = {
+        pk: key
+        for pk, upn in AgencyRecord.objects.exclude(upn="").values_list("id", "upn")
+        if (key := lasting_identifier(upn))
+    }
+    near = near_records(
+        lambda: (
+            (a, b, last, probability >= model.lower_threshold or keeps_apart(conflict))
+            for probability, a, b, _, conflict, _, _, last, _ in scored
+        )
+    )
     # Components start as today's children, so a repeated run changes only what changed.
-    components = Components(child_of, numbers=numbers)
+    components = Components(child_of, numbers=numbers, identifiers=identifiers, near=near)
     for (a, b), (_, status, _, _) in existing.items():
         if status == PairStatus.NOT_SAME:
             components.keep_apart(a, b)
-    for _, a, b, _, conflict, _, _ in scored:
+    for _, a, b, _, conflict, _, _, _, _ in scored:
         if keeps_apart(conflict):
             components.keep_apart(a, b)
 
@@ -465,7 +569,7 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
                "kept_apart": 0, "kept_apart_by_rule": 0}  # fmt: skip
     # (existing pk or None, a, b, probability, weight, conflict, steps, status)
     results: list[tuple[int | None, int, int, float, float, str, tuple[tuple[Any, float], ...], PairStatus]] = []
-    for probability, a, b, weight, conflict, steps, weak in scored:
+    for probability, a, b, weight, conflict, steps, weak, last, weighed in scored:
         if probability < model.lower_threshold and conflict != NHS_DIFFERENT_ALL_ELSE_AGREES:
             continue
         known = existing.get((a, b))
@@ -479,7 +583,9 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
             figures["already_joined"] += 1
             continue
         if not conflict and probability >= model.upper_threshold:
-            conflict = components.refusal(a, b, weak=weak)
+            conflict = components.refusal(a, b, weak=weak, last=last, weighed=weighed)
+            if conflict and last:
+                components.keep_apart(a, b)
         elif not conflict and components.would_join_apart(a, b):
             conflict = KEPT_APART
         auto = probability >= model.upper_threshold and not conflict
@@ -598,12 +704,19 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
         by_child.setdefault(match.child_id, []).append(match)
     target: int | None = None
     held: int | None = None
+    rivalled: set[int] = set()
     for child_id, matches in by_child.items():
         if matches[0].probability < model.upper_threshold:
             break
         if any(keeps_apart(conflict_reason(m.row, rules)) for m in matches):
             continue
-        if not any(m.probability >= model.upper_threshold and not review_reason(m.row, rules) for m in matches):
+        joinable = [m for m in matches if m.probability >= model.upper_threshold and not review_reason(m.row, rules)]
+        if not joinable:
+            continue
+        if all(joins_last(m.row, rules) for m in joinable) and len(by_child) > 1:
+            # Only a shared number beside another forename holds it, and another child is in
+            # the running (a twin carrying that forename?): a person decides, as in a run.
+            rivalled.add(child_id)
             continue
         known = Child.objects.get(pk=child_id)
         if children_opened_by_join(actor=actor, children=[record.child, known]):
@@ -617,13 +730,18 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
         best = matches[0]
         joined = child_id == target
         a, b = sorted((record.pk, best.record_id))
+        conflict = review_reason(best.row, rules)
+        if child_id == held:
+            conflict = OUTSIDE_WORK
+        elif child_id in rivalled:
+            conflict = OTHER_CHILD_IN_RUNNING
         pair = CandidatePair.objects.create(
             record_a_id=a,
             record_b_id=b,
             probability=best.probability,
             match_weight=float(best.row["match_weight"]),
             waterfall=waterfall(best.row, model.parameters),
-            conflict=OUTSIDE_WORK if child_id == held else review_reason(best.row, rules),
+            conflict=conflict,
             status=PairStatus.AUTO_JOINED if joined else PairStatus.PENDING,
         )
         if child_id == held:
@@ -702,8 +820,11 @@ def records_kept_apart(*, actor: Any, groups: list[set[int]], conflict: str = ""
         pair = existing.get(key)
         if pair is not None and pair.status != PairStatus.NOT_SAME:
             pair.status, pair.decided_by, pair.decided_at, pair.updated_at = PairStatus.NOT_SAME, actor, now, now
+            # Said on the pair's page and in the decided list: a pair the model joined (it scored
+            # above the thresholds) is "not the same" because a person split it, not by review.
+            pair.decision_note = conflict
             changed.append(pair)
-    CandidatePair.objects.bulk_update(changed, ["status", "decided_by", "decided_at", "updated_at"])
+    CandidatePair.objects.bulk_update(changed, ["status", "decided_by", "decided_at", "decision_note", "updated_at"])
     CandidatePair.objects.bulk_create(
         [
             CandidatePair(
@@ -734,7 +855,9 @@ def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> CandidatePai
     A "same child" is undone by splitting the join it made, never here: the records
     are one child until a split sends them back.
     """
-    pair.status = CandidatePair.objects.select_for_update().values_list("status", flat=True).get(pk=pair.pk)
+    pair.status, pair.decided_by_id = (
+        CandidatePair.objects.select_for_update().values_list("status", "decided_by_id").get(pk=pair.pk)
+    )
     if pair.status in {PairStatus.SAME, PairStatus.AUTO_JOINED}:
         raise ValidationError("These records were joined: to undo it, split the join from the child's page.")
     if pair.status == PairStatus.PENDING:

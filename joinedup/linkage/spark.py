@@ -37,6 +37,7 @@ FUNCTIONS = {
     "left": "left",
     "right": "right",
     "least": "least",
+    "greatest": "greatest",
     "abs": "abs",
 }
 _FUNCTION = re.compile(r"\b([a-z_]+)\s*\(")

@@ -14,16 +14,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from joinedup.children.access import children_visible_to
 from joinedup.children.models import Sex
 from joinedup.core.forms import add_service_errors
+from joinedup.core.validators import format_nhs_number
 from joinedup.linkage import priority, sections, selectors, services
 from joinedup.linkage.access import (
     candidate_pair_get_for_reviewer,
     candidate_pairs_for_review,
     candidate_pairs_in_partnership,
     child_join_get_for_undo,
+    children_open_to,
+    escalated_by,
     intake_matches_for,
     join_check_get_for_review,
     join_checks_for_review,
@@ -46,7 +51,7 @@ from joinedup.linkage.forms import (
     SplitForm,
     SplitPartForm,
 )
-from joinedup.linkage.models import CandidatePair, JoinKind, PairStatus
+from joinedup.linkage.models import CandidatePair, JoinKind, LinkageRun, PairStatus
 from joinedup.partnership.access import membership_for, user_can
 from joinedup.partnership.roles import Perm, default_purpose
 
@@ -75,6 +80,26 @@ DECIDED = {
 }
 
 
+def _settled_alongside(*, user: Any, decision: str, since: Any, decided: list[CandidatePair]) -> str:
+    """A sentence counting the pairs `user`'s decisions since `since` settled along with those
+    `decided` (services._settle_alike marks them SETTLED_WITH): they leave the queue too, so a
+    message that counted only the pairs decided would not match the queue. Empty when none."""
+    more = (
+        candidate_pairs_in_partnership(user)
+        .filter(
+            decided_by=user, status=decision, decided_at__gte=since, decision_note__startswith=services.SETTLED_WITH
+        )
+        .exclude(pk__in=[p.pk for p in decided])
+        .count()
+    )
+    if not more:
+        return ""
+    return (
+        f" {more} more pair{pluralize(more)} between the same children {pluralize(more, 'was,were')} decided "
+        f"with {pluralize(len(decided), 'it,them')}."
+    )
+
+
 def _queue_in_order(user: Any) -> QuerySet[CandidatePair]:
     """The reviewer's own queue: pairs they may decide first, each part most important first
     (linkage.priority).
@@ -83,7 +108,7 @@ def _queue_in_order(user: Any) -> QuerySet[CandidatePair]:
     what waits on another agency rather than believing the queue is clear. A pair they escalated
     as unsure leaves their queue: it waits for another reviewer, under "Escalated".
     """
-    waiting = candidate_pairs_for_review(user).exclude(status=PairStatus.UNSURE, decided_by=user)
+    waiting = selectors.review_waiting(user)
     pairs = priority.with_priority(
         with_decidable(user=user, pairs=waiting.select_related("record_a__area", "record_b__area", "decided_by"))
     )
@@ -116,7 +141,16 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
     if reason:
         pairs = pairs.filter(conflict="" if reason == BETWEEN else reason)
     page = Paginator(pairs, QUEUE_PAGE).get_page(source.get("page"))
-    rows = [{"pair": p, "why_first": priority.why_first(p)} for p in page.object_list]
+    rows = [
+        {
+            "pair": p,
+            "why_first": priority.why_first(p),
+            "escalated_by_you": escalated_by(user=request.user, pair=p),
+            "settled_with": p.decision_note.startswith(services.SETTLED_WITH),
+            "split": not p.conflict and p.decision_note == services.SPLIT_BY_A_PERSON,
+        }
+        for p in page.object_list
+    ]
     return render(
         request,
         "linkage/queue.html",
@@ -130,7 +164,7 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
             "escalated_by_you": waiting.filter(status=PairStatus.UNSURE, decided_by=request.user).count(),
             "bulk": bulk or BulkDecisionForm(),
             "select_all": source.get("select") == "all",
-            "checks_waiting": join_checks_for_review(request.user).exists(),
+            "checks_waiting": join_checks_for_review(request.user).count(),
             "page_title": "Possible matches",
         },
     )
@@ -162,8 +196,16 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
     chosen = form.cleaned_data["pairs"]
     pairs = list(waiting.filter(uuid__in=chosen).order_by("-probability", "pk"))
     decidable = pairs_decidable_by(user=request.user, pairs=pairs)
-    decided, refused, failed, conflicted = [], [], [], []
+    decided, refused, escalated, failed, conflicted = [], [], [], [], []
+    started = timezone.now()
     for pair in pairs:
+        pair.refresh_from_db(fields=["status", "decided_by"])
+        if pair.status == form.cleaned_data["decision"] and pair.decided_by_id == request.user.pk:
+            decided.append(pair)  # settled with a pair between the same two children, just now
+            continue
+        if escalated_by(user=request.user, pair=pair):
+            escalated.append(_pair_name(pair))
+            continue
         if pair.pk not in decidable:
             refused.append(_pair_name(pair))
             continue
@@ -186,12 +228,22 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
     gone = len(chosen) - len(pairs)
     if decided:
         label = PairStatus(form.cleaned_data["decision"]).label.lower()
-        messages.success(request, f"Recorded {label} for {len(decided)} pair{pluralize(len(decided))}.")
+        more = _settled_alongside(
+            user=request.user, decision=form.cleaned_data["decision"], since=started, decided=decided
+        )
+        messages.success(request, f"Recorded {label} for {len(decided)} pair{pluralize(len(decided))}.{more}")
     if refused:
         messages.error(
             request,
             "Not decided, because you cannot see either record (a reviewer whose agency holds one decides): "
             + "; ".join(refused)
+            + ".",
+        )
+    if escalated:
+        messages.error(
+            request,
+            "Not decided, because you escalated them as unsure (another reviewer decides): "
+            + "; ".join(escalated)
             + ".",
         )
     if conflicted:
@@ -214,11 +266,14 @@ SEX_WORDS = {**dict(Sex.choices), "0": "Not known", "1": "Male", "2": "Female", 
 
 
 def _shown(name: str, value: Any) -> Any:
-    """A field's value as a reviewer reads it: sex in words, dates written out."""
+    """A field's value as a reviewer reads it, as the child page shows it: sex in words, dates
+    written out, NHS numbers in their 3-3-4 grouping."""
     if value in ("", None):
         return None
     if name == "sex":
         return SEX_WORDS.get(str(value), str(value))
+    if name == "nhs_number":
+        return format_nhs_number(str(value))
     if name == "date_of_birth" and hasattr(value, "strftime"):
         return f"{value:%-d %B %Y}"
     return value
@@ -270,6 +325,15 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
     agency_id = membership_for(request.user).agency_id  # type: ignore[union-attr]
     waiting = pair.status in {PairStatus.PENDING, PairStatus.UNSURE}
     join = pair.joins.filter(kind=JoinKind.MERGE).first() if pair.status == PairStatus.SAME else None
+    # A link to each record's child the reviewer may open (one, once both records are one child).
+    open_ids = children_open_to(user=request.user, child_ids=[a.record.child_id, b.record.child_id])
+    children = [s for s in (a, b) if s.record.child_id in open_ids]
+    if len(children) == 2 and a.record.child_id == b.record.child_id:
+        children = children[:1]
+    # A pair settled with another between the same two children carries SETTLED_WITH before
+    # the reviewer's own note (services._settle_alike): say so in words, and show the note apart.
+    settled_with = pair.decision_note.startswith(services.SETTLED_WITH)
+    note = pair.decision_note.removeprefix(services.SETTLED_WITH).lstrip(". ") if settled_with else pair.decision_note
     return render(
         request,
         "linkage/pair.html",
@@ -286,8 +350,15 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
             "opened_record": next((s.record for s in (a, b) if s.record.child in opened), None),
             "waiting": waiting,
             "may_decide": a.fields is not None or b.fields is not None,
+            # Their own escalation waits for a second reviewer: no decision is offered to them.
+            "escalated_by_you": escalated_by(user=request.user, pair=pair),
             "reopen": reopen or ReopenForm(),
             "join": join if join is not None and not hasattr(join, "undone_by") else None,
+            "children": children,
+            "one_child": a.record.child_id == b.record.child_id,
+            "settled_with": settled_with,
+            "escalation": selectors.pair_escalation(pair=pair),
+            "note": note,
             "page_title": "Review a possible match",
         },
         status=status,
@@ -303,11 +374,14 @@ def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
     """
     pair = candidate_pair_get_for_reviewer(user=request.user, pair_uuid=pair_uuid)
     if request.method == "POST":
+        if escalated_by(user=request.user, pair=pair):
+            raise PermissionDenied("You escalated this pair as unsure, so another reviewer decides it.")
         if pair.pk not in pairs_decidable_by(user=request.user, pairs=[pair]):
             raise PermissionDenied(
                 "You cannot see either record of this pair, so you may not decide it: "
                 "a reviewer whose agency holds one of them decides."
             )
+        started = timezone.now()
         try:
             services.pair_decide(
                 actor=request.user,
@@ -320,7 +394,8 @@ def pair_review(request: HttpRequest, pair_uuid: str) -> HttpResponse:
             return redirect("linkage:pair", pair_uuid=pair.uuid)
         # The next pair is the next the reviewer may decide; none left, and the queue says why.
         nxt = _queue_in_order(request.user).filter(decidable=1).exclude(pk=pair.pk).first()
-        messages.success(request, DECIDED[pair.status])
+        more = _settled_alongside(user=request.user, decision=pair.status, since=started, decided=[pair])
+        messages.success(request, DECIDED[pair.status] + more)
         return redirect("linkage:pair", pair_uuid=nxt.uuid) if nxt else redirect("linkage:queue")
     return _pair_page(request, pair)
 
@@ -395,6 +470,18 @@ def _is_uuid(value: str | None) -> bool:
     return True
 
 
+def _after_split(request: HttpRequest, split: Any) -> HttpResponse:
+    """Where a reviewer lands after a split: the child split from if they may still open it,
+    else a child the records went to that they may open (a split can take away the record that
+    let them open the child, whose page is then a 404 to them), else the queue."""
+    targets = [split.target_id, *sorted({m["to"] for m in split.moves})]
+    may_open = {c.pk: c for c in children_visible_to(request.user).filter(pk__in=targets)}
+    child = next((may_open[pk] for pk in targets if pk in may_open), None)
+    if child is None:
+        return redirect("linkage:queue")
+    return redirect("children:detail", child_uuid=child.uuid)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
@@ -406,7 +493,7 @@ def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
     form = SplitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.child_unmerge(actor=request.user, join=join, reason=form.cleaned_data["reason"])
+            undone = services.child_unmerge(actor=request.user, join=join, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -415,7 +502,7 @@ def split(request: HttpRequest, join_uuid: str) -> HttpResponse:
                 "Split: every record, and the cases, referrals and words that came with them, is back with "
                 "the child it came from. No linkage run will join them again.",
             )
-            return redirect("children:detail", child_uuid=join.target.uuid)
+            return _after_split(request, undone)
     return render(
         request,
         "linkage/split.html",
@@ -446,7 +533,9 @@ def _record_label(shown: selectors.RecordShown) -> str:
 def split_part(request: HttpRequest, join_uuid: str) -> HttpResponse:
     """Split only some records off a joined child: those chosen become a new child, the rest stay."""
     join = child_join_get_for_undo(user=request.user, join_uuid=join_uuid)
-    shown = selectors.child_records_view(user=request.user, join=join, event="child_join.records_viewed", obj=join)
+    shown = selectors.child_records_view(
+        user=request.user, child=join.target, event="child_join.records_viewed", obj=join
+    )
     by_uuid = {str(s.record.uuid): s for s in shown}
     form = SplitPartForm(
         request.POST if request.method == "POST" else None, choices=[(u, _record_label(s)) for u, s in by_uuid.items()]
@@ -469,7 +558,7 @@ def split_part(request: HttpRequest, join_uuid: str) -> HttpResponse:
                 f"{pluralize(count, 'its,their')} own, with the cases, referrals and words that came with them. "
                 "No linkage run will join them with this child again.",
             )
-            return redirect("children:detail", child_uuid=join.target.uuid)
+            return _after_split(request, split)
     return render(
         request,
         "linkage/split_part.html",
@@ -497,7 +586,9 @@ def check(request: HttpRequest, check_uuid: str) -> HttpResponse:
     """One flagged join: what disagrees, and a way to confirm it is one child (asking the holder
     to check) or to split it."""
     item = join_check_get_for_review(user=request.user, check_uuid=check_uuid)
-    shown = selectors.child_records_view(user=request.user, join=item.join, event="child_join.check_viewed", obj=item)
+    # The check's child, not the join's target: a later join moves the records (and the check,
+    # children_merge_many) on to another child, and the target is left empty.
+    shown = selectors.child_records_view(user=request.user, child=item.child, event="child_join.check_viewed", obj=item)
     disagreements = selectors.disagreements_of(shown=shown, fields=item.fields)
     seen = records_seen_by_reviewer(user=request.user, records=[s.record for s in shown])
     # Ask only agencies whose record the reviewer sees (the ask names the record to the holder).
@@ -532,8 +623,8 @@ def check(request: HttpRequest, check_uuid: str) -> HttpResponse:
             "shown": shown,
             "disagreements": disagreements,
             "form": form,
-            "may_confirm": bool(choices),
             "may_split": not hasattr(item.join, "undone_by"),
+            "may_open_child": bool(children_open_to(user=request.user, child_ids=[item.child_id])),
             "page_title": "Check a join: records disagree",
         },
     )
@@ -551,6 +642,7 @@ def models(request: HttpRequest) -> HttpResponse:
         {
             "models": linkage_models_visible_to(request.user),
             "runs": linkage_runs_visible_to(request.user)[:10],
+            "run_figures": LinkageRun.SHOWN,
             # Training and runs are started here, by whoever the jobs' kinds allow (linkage/jobs.py).
             "may_train": user_can(request.user, Perm.ADMIN_PARTNERSHIP),
             "page_title": "Linkage models",
@@ -589,7 +681,8 @@ def _model_page(request: HttpRequest, model: Any, form: Any, *, may_activate: bo
 
     from joinedup.linkage.model import match_weights_chart_spec
 
-    key = f"linkage:chart:{model.uuid}"
+    # v2: the chart in the app's words (match_weights_chart_spec); older cached specs are not reused.
+    key = f"linkage:chart:v2:{model.uuid}"
     spec = cache.get(key)
     if spec is None:
         spec = match_weights_chart_spec(model.parameters)

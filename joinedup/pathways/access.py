@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -56,18 +57,9 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return Case.objects.filter(child__in=children_visible_to(user))
 
 
-def case_access_level(*, user: Any, case: Case) -> str:
-    """How much of a case the user may see: "full" for the lead agency, an agency it is offered to,
-    or a partner whose agreement shares social care data for their purpose; otherwise "know_of"."""
-
-    membership = membership_for(user)
-    if membership is None:
-        return "none"
-    if case.lead_agency_id == membership.agency_id:
-        return "full"
-    if case.handovers.filter(to_agency_id=membership.agency_id, status=HandoverStatus.OFFERED).exists():
-        return "full"
-    purpose = next(
+def _case_purpose_for(membership: Any) -> str | None:
+    """The purpose a partner reads a case under: the first its role may act for."""
+    return next(
         (
             p
             for p in (Purpose.SCREENING, Purpose.DIRECT_WORK, Purpose.DATA_PROTECTION)
@@ -75,10 +67,51 @@ def case_access_level(*, user: Any, case: Case) -> str:
         ),
         None,
     )
-    grant = partner_grants(membership=membership, purpose=purpose).get(case.lead_agency_id) if purpose else None
-    if grant is not None and grant.covers(DataCategory.SOCIAL_CARE):
-        return "full"
-    return "know_of"
+
+
+def case_access_levels(*, user: Any, cases: Iterable[Case]) -> dict[int, str]:
+    """`case_access_level` of each of `cases`, by case id: the agreements are read once and the
+    offered handovers in one query, however many cases (a child page shows all of a child's)."""
+    cases = list(cases)
+    membership = membership_for(user)
+    if membership is None:
+        return {case.pk: "none" for case in cases}
+    levels = {case.pk: "full" for case in cases if case.lead_agency_id == membership.agency_id}
+    others = [case for case in cases if case.pk not in levels]
+    if not others:
+        return levels
+    offered = set(
+        Handover.objects.filter(  # access: handovers of cases the caller holds, to the user's own agency
+            case__in=others, to_agency_id=membership.agency_id, status=HandoverStatus.OFFERED
+        ).values_list("case_id", flat=True)
+    )
+    grants = None
+    for case in others:
+        if case.pk in offered:
+            levels[case.pk] = "full"
+            continue
+        if grants is None:
+            purpose = _case_purpose_for(membership)
+            grants = partner_grants(membership=membership, purpose=purpose) if purpose else {}
+        grant = grants.get(case.lead_agency_id)
+        levels[case.pk] = "full" if grant is not None and grant.covers(DataCategory.SOCIAL_CARE) else "know_of"
+    return levels
+
+
+def case_access_level(*, user: Any, case: Case) -> str:
+    """How much of a case the user may see: "full" for the lead agency, an agency it is offered to,
+    or a partner whose agreement shares social care data for their purpose; otherwise "know_of"."""
+    return case_access_levels(user=user, cases=[case])[case.pk]
+
+
+def cases_of_opened_child(access: Any) -> QuerySet[Case]:
+    """The cases about a child the user has opened (`access`, a ChildAccess from child_access).
+
+    The same rows as `cases_visible_to(user).filter(child=access.child)`: child_access opened the
+    child through children_visible_to, which needs the view-child permission, so the child is
+    among those cases_visible_to reaches; asking the policy again would only rebuild it.
+    """
+    return Case.objects.filter(child=access.child)  # access: the child the policy opened (see above)
 
 
 def case_get_for_user(*, user: Any, case_uuid: UUID | str, for_change: bool = False) -> Case:

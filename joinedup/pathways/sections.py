@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from joinedup.pathways import selectors
-from joinedup.pathways.access import case_access_level
+from joinedup.pathways.access import case_access_levels
 from joinedup.pathways.models import Case, CaseStatus
 
 
@@ -15,7 +15,8 @@ def processes_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | No
         # access: the opened child's cases; detail only where case_access_level says full
         Case.objects.filter(child=access.child, status=CaseStatus.OPEN).select_related("pathway", "area", "lead_agency")
     )
-    full = [c for c in cases if case_access_level(user=user, case=c) == "full"]
+    levels = case_access_levels(user=user, cases=cases)
+    full = [c for c in cases if levels[c.pk] == "full"]
     known_of = sorted({c.lead_agency.name for c in cases if c not in full})
     # access: the opened child's cases, for the parallel-process flag only
     flags = selectors.parallel_processes(Case.objects.filter(child=access.child))

@@ -16,7 +16,7 @@ from joinedup.children.models import AgencyRecord, Channel, Child
 from joinedup.children.services import disclosures_record
 from joinedup.partnership.access import Grant, membership_for, partner_grants, require
 from joinedup.partnership.roles import DataCategory, Perm, Purpose, default_purpose, role_can
-from joinedup.pathways.access import case_access_level, cases_visible_to
+from joinedup.pathways.access import case_access_levels, cases_visible_to
 from joinedup.pathways.engine import definition_of
 from joinedup.pathways.models import Case, CaseEvent, CaseStatus, Handover, HandoverStatus, Meeting, Task
 from joinedup.pathways.rules import at_panel
@@ -103,18 +103,22 @@ class NamesShown:
         return self.labels.get(child_id, "")
 
 
-def child_names(*, user: Any, children: list[Child], purpose: str) -> NamesShown:
+def child_names(*, user: Any, children: list[Child], purpose: str, opened: frozenset[int] = frozenset()) -> NamesShown:
     """The name the user may see for each child, or a pseudonymous reference where they may not.
 
     The name comes from the user's agency's own record, else from a partner's record whose
     agreement shares identity for `purpose`, and only for children the user may open.
-    Callers show the labels and call `names_shown_record` in the same request.
+    Callers show the labels and call `names_shown_record` in the same request. `opened` holds
+    ids of children the caller opened through the policy in this same request (the child of a
+    case from case_get_for_user): they are not asked of children_visible_to again.
     """
     membership = membership_for(user)
     pseudonyms = {c.pk: f"Child {c.pseudonym} (pseudonymous reference)" for c in children}
     if membership is None:
         return NamesShown(labels=pseudonyms, named=set(), from_partners={})
-    visible = set(children_visible_to(user).filter(pk__in=list(pseudonyms)).values_list("pk", flat=True))
+    visible = {pk for pk in pseudonyms if pk in opened}
+    if unasked := [pk for pk in pseudonyms if pk not in visible]:
+        visible |= set(children_visible_to(user).filter(pk__in=unasked).values_list("pk", flat=True))
     grants = {
         pk: g
         for pk, g in partner_grants(membership=membership, purpose=purpose).items()
@@ -207,15 +211,15 @@ def mace_list(*, user: Any) -> list[PanelRow]:
     require(user, Perm.RUN_PANELS)
     # access: prefetched for cases reached through cases_visible_to below
     open_tasks = Task.objects.filter(completed_at__isnull=True, cancelled_at__isnull=True).order_by("due_at")
-    cases = [
-        c
-        for c in cases_visible_to(user)
+    at_panel_now = list(
+        cases_visible_to(user)
         .filter(at_panel())
         .select_related("child", "area", "pathway", "lead_agency")
         .prefetch_related(Prefetch("tasks", queryset=open_tasks, to_attr="open_tasks"), "meetings")
         .order_by("area__short_name", "opened_at")
-        if case_access_level(user=user, case=c) == "full"
-    ]
+    )
+    levels = case_access_levels(user=user, cases=at_panel_now)
+    cases = [c for c in at_panel_now if levels[c.pk] == "full"]
     children = [c.child for c in cases]
     names = child_names(user=user, children=children, purpose=Purpose.MACE_PANEL)
     rows = []
@@ -280,7 +284,8 @@ def case_view(*, user: Any, case: Case) -> CaseView:
     """
     membership = membership_for(user)
     purpose = _case_purpose(user, case)
-    names = child_names(user=user, children=[case.child], purpose=purpose)
+    # The caller opened the case through case_get_for_user, so its child through children_visible_to.
+    names = child_names(user=user, children=[case.child], purpose=purpose, opened=frozenset({case.child_id}))
     view = CaseView(
         case=case,
         child_label=names.label(case.child_id),

@@ -19,7 +19,7 @@ from joinedup.partnership.access import membership_for, require, user_can
 from joinedup.partnership.roles import Perm, Purpose
 from joinedup.pathways import alignment, selectors, services
 from joinedup.pathways.access import (
-    case_access_level,
+    case_access_levels,
     case_get_for_meeting,
     case_get_for_user,
     cases_for_oversight,
@@ -92,7 +92,8 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
         if referral.child
         else []
     )
-    full = [c for c in open_cases if case_access_level(user=request.user, case=c) == "full"]
+    levels = case_access_levels(user=request.user, cases=open_cases)
+    full = [c for c in open_cases if levels[c.pk] == "full"]
     known_of = sorted({c.lead_agency.name for c in open_cases if c not in full})
     referral_shown(user=request.user, referral=referral, purpose=Purpose.SCREENING, event="referral.screening_viewed")
     return render(

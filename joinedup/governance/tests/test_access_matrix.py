@@ -170,6 +170,16 @@ def child_words_rule(who: Who) -> int:
     return 200 if who.can(Perm.CREATE_AGENCY_RECORD) else 403
 
 
+def join_check_rule(who: Who) -> int:
+    """A join to check on the shared child: for reviewers who see one of its records (their
+    agency's own, or the police's under the agreement); 404 for reviewers who see none of them."""
+    if who.relation == "anonymous":
+        return 302
+    if not who.can(Perm.REVIEW_MATCHES):
+        return 403
+    return 200 if who.relation in {"own_agency", "partner_with_agreement"} else 404
+
+
 CITY_SERVERS = {"own_agency", "partner_with_agreement", "partner_without_agreement"}
 
 
@@ -397,7 +407,7 @@ MATRIX: dict[str, Row] = {
     "linkage:pair_reopen": Row(lambda w: reverse("linkage:pair_reopen", args=[w.pair.uuid]), always(405)),
     "linkage:split_part": Row(lambda w: reverse("linkage:split_part", args=[w.join.uuid]), page(Perm.REVIEW_MATCHES)),
     "linkage:checks": Row(lambda w: reverse("linkage:checks"), page(Perm.REVIEW_MATCHES)),
-    "linkage:check": Row(lambda w: reverse("linkage:check", args=[w.check.uuid]), page(Perm.REVIEW_MATCHES)),
+    "linkage:check": Row(lambda w: reverse("linkage:check", args=[w.check.uuid]), join_check_rule),
     "linkage:record_matches": Row(lambda w: reverse("linkage:record_matches", args=[w.own.uuid]), record_matches_rule),
     "linkage:queue_decide": Row(lambda w: reverse("linkage:queue_decide"), always(405)),
     "linkage:models": Row(lambda w: reverse("linkage:models"), linkage_models_rule),

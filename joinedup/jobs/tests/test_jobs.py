@@ -58,7 +58,8 @@ def test_an_admin_starts_a_linkage_run_and_the_worker_finishes_it(world: Any, tr
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert LinkageRun.objects.get().actor == admin
-    assert job.result.startswith(f"Linkage run with model v{model.version} finished: pairs scored ")
+    assert job.result.startswith(f"Linkage run with model v{model.version} finished: ")
+    assert job.result.endswith(f"finished: {LinkageRun.objects.get().summary()}.")
     assert job.step == job.steps == 3
     assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
     partial = client.get(f"/jobs/{job.uuid}/", headers={"HX-Request": "true"}).content.decode()
@@ -80,6 +81,23 @@ def test_a_run_with_no_model_in_use_fails_in_words(world: Any) -> None:
     page = client.get(f"/jobs/{job.uuid}/").content.decode()
     assert "What went wrong" in page and job.error in page
     assert AuditEvent.objects.filter(event="job.failed").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_part_a_watched_job_page_polls_says_when_the_job_ended(world: Any) -> None:
+    """The page polls only its status part: a job watched to the end said "Finished" with no
+    "Ended" until the page was reloaded, as the time sat outside the part swapped in."""
+    client = client_for(world.users["partnership_admin"])
+    client.post("/jobs/start/linkage_run/")
+    job = Job.objects.get()
+    running = client.get(f"/jobs/{job.uuid}/", headers={"HX-Request": "true"}).content.decode()
+    assert "Ended" not in running
+    work()
+    job.refresh_from_db()
+    partial = client.get(f"/jobs/{job.uuid}/", headers={"HX-Request": "true"}).content.decode()
+    assert 'id="job-ended"' in partial and "Ended" in partial
+    page = client.get(f"/jobs/{job.uuid}/").content.decode()
+    assert page.count('<dt class="govuk-summary-list__key">Ended</dt>') == 1
 
 
 @pytest.mark.django_db(transaction=True)

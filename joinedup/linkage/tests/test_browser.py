@@ -82,6 +82,28 @@ def test_the_model_page_draws_splinks_chart_within_the_csp(live_world: Any, brow
     assert "must be below the upper one" in page.inner_text(".govuk-error-summary")
 
 
+def test_the_model_chart_names_comparisons_in_words(live_world: Any, browser_checks: BrowserChecks) -> None:
+    """A walk-through found the chart labelled with Splink's column names (`given`, `dob`) where
+    the table below it, and every pair's waterfall, say "Given name" and "Date of birth"."""
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("screener")
+    ui.goto(f"/linkage/models/{live_world.model.uuid}/")
+    page.wait_for_selector("#match-weights-chart[data-rendered='true']")
+    drawn = set(page.eval_on_selector_all("#match-weights-chart svg text", "els => els.map(e => e.textContent)"))
+    assert {"Given name", "Family name", "Date of birth", "NHS number", "UPN or other identifier"} <= drawn
+    assert not drawn & {"given", "family", "dob", "sex", "postcode", "nhs_number", "identifier"}
+    # The same words as the table of figures, which the chart stands beside.
+    page.click("summary:has-text('The same figures as a table')")
+    table = page.inner_text("#parameters")
+    assert "Date of birth" in table and "Given name" in table
+    # The chart picks the prior's bar out by its (now worded) name: one bar of its own, not a
+    # comparison's row.
+    assert page.eval_on_selector_all("#match-weights-chart svg .mark-rect", "els => els[0].children.length") == 1
+    assert "Prior (before comparing)" not in drawn
+    tooltips = page.inner_text("#match-weights-spec")
+    assert '"title": "SQL condition"' not in tooltips and '"title": "Comparison name"' not in tooltips
+
+
 def test_a_split_survives_the_next_linkage_run_and_old_addresses_say_where_records_went(
     transactional_db: Any, world: Any, trained: dict[str, Any], browser_checks: BrowserChecks
 ) -> None:
@@ -136,3 +158,50 @@ def test_a_split_survives_the_next_linkage_run_and_old_addresses_say_where_recor
     ui.goto(f"/children/{old_police_child.uuid}/")
     assert "records have moved" in page.inner_text("main")
     assert page.locator(f"#moved-to a[href='/children/{joined.uuid}/']").count() == 1
+
+
+def test_a_runs_kept_apart_figure_is_the_same_on_the_job_and_the_run_list(
+    transactional_db: Any, world: Any, trained: dict[str, Any], browser_checks: BrowserChecks
+) -> None:
+    """A walk-through found the run list saying "Kept apart 0" where the job's result said
+    "kept apart 0, kept apart by rule 127": the list left out the pairs a rule keeps apart."""
+    from django.core.management import call_command
+
+    from joinedup.jobs.models import Job
+
+    for i, (g, f) in enumerate([("Noah", "Hall"), ("Ruby", "Evans"), ("Leo", "Wright")] * 4):
+        make_record(world, given_names=g, family_name=f, date_of_birth=dt.date(2008, 1 + i, 2 + i))
+    # Twins, kept apart by a rule; and two records a person decided are not the same child.
+    born = dt.date(2010, 5, 6)
+    make_record(world, given_names="Kieran", family_name="Oduya", date_of_birth=born, address="3 Ash Grove")
+    make_record(world, agency="police", given_names="Amara", family_name="Oduya", date_of_birth=born,
+                address="3 Ash Grove")  # fmt: skip
+    details = {
+        "given_names": "Maya",
+        "family_name": "Osei",
+        "date_of_birth": dt.date(2011, 2, 3),
+        "postcode": "NG7 1AA",
+    }
+    low, high = sorted(
+        (make_record(world, **details), make_record(world, agency="police", **details)), key=lambda r: r.pk
+    )
+    CandidatePair.objects.create(record_a=low, record_b=high, probability=0.9, match_weight=5, waterfall=[],
+                                 status=PairStatus.NOT_SAME)  # fmt: skip
+    linkage_model_activate(actor=None, model=linkage_model_save(actor=None, parameters=trained, summary={}))
+
+    ui, page = browser_checks, browser_checks.page
+    ui.sign_in("partnership_admin")
+    ui.goto("/linkage/models/")
+    page.click("main button:has-text('Start a linkage run')")
+    page.wait_for_url(f"{ui.base}/jobs/*/")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    page.reload()
+    ui.check()
+    result = Job.objects.get().result
+    assert "2 kept apart (1 by a rule, 1 because a person decided they are not the same child)" in result
+    assert result in page.inner_text("main")
+    ui.goto("/linkage/models/")
+    headers = page.locator("#runs thead th").all_inner_texts()
+    cells = page.locator("#runs tbody tr").first.locator("td").all_inner_texts()
+    assert cells[headers.index("Kept apart")] == "2"
+    assert f"{cells[headers.index('Sent for review')]} sent for review" in result

@@ -169,3 +169,91 @@ def test_a_reviewer_works_the_queue_and_escalates(review_world: Any, browser_che
     ui.check()
     _shot(page, "escalated")
     assert "You escalated this" in page.inner_text("#pairs tbody")
+
+
+def test_joins_to_check_lists_and_counts_only_what_the_reviewer_sees(
+    review_world: Any, browser_checks: BrowserChecks
+) -> None:
+    """A walk-through found the list holding joins whose every record the screener could not see:
+    rows of "you cannot see their value", each opening a page with nothing to confirm."""
+    world, ui, page = review_world, browser_checks, browser_checks.page
+    # A join of two records no agreement shares with the city council: not the screener's to check.
+    county = make_record(world, agency="county_csc", given_names="Mia", date_of_birth=D(2011, 3, 4))
+    school = make_record(world, agency="city_school", given_names="Mia", date_of_birth=D(2011, 4, 3))
+    hidden = JoinCheck.objects.get(join=child_merge(actor=None, children=[county.child, school.child], reason="m"))
+    ui.sign_in("screener")
+    ui.goto("/linkage/review/")
+    assert page.inner_text("#checks-waiting").startswith("1 join has brought together records")
+    page.click("#checks-waiting a")
+    ui.check()
+    assert page.inner_text("#checks caption") == "1 join to check"
+    listed = page.locator("#checks tbody a[href^='/linkage/checks/']")
+    assert listed.count() == 1 and listed.get_attribute("href") == f"/linkage/checks/{world.check.uuid}/"
+    assert "you cannot see" not in page.inner_text("#checks").replace("(you cannot see its value)", "")
+    ui.goto_expecting(f"/linkage/checks/{hidden.uuid}/", 404)
+    # A reviewer at the county council sees the county's record: the join is theirs to check.
+    page.context.clear_cookies()
+    county_screener = world.user("screener", agency="county_csc")
+    ui.sign_in(county_screener.username)
+    ui.goto("/linkage/checks/")
+    assert page.inner_text("#checks caption") == "1 join to check"
+    assert page.locator(f"#checks a[href='/linkage/checks/{hidden.uuid}/']").count() == 1
+
+
+def test_the_pair_and_check_pages_lead_to_the_children_they_concern(
+    review_world: Any, browser_checks: BrowserChecks
+) -> None:
+    """A walk-through found no way from a pair or a check to the child's page, where the reviewer
+    would look at the rest of what is known before deciding."""
+    world, ui, page = review_world, browser_checks, browser_checks.page
+    ui.sign_in("screener")
+    ui.goto(f"/linkage/review/{world.pair.uuid}/")
+    links = page.locator("#pair-children a")
+    assert links.count() == 2
+    assert links.nth(0).get_attribute("href") == f"/children/{world.pair.record_a.child.uuid}/"
+    assert links.nth(1).get_attribute("href") == f"/children/{world.pair.record_b.child.uuid}/"
+    assert "for the Nottinghamshire Healthcare NHS Foundation Trust record" in page.inner_text("#pair-children")
+    links.nth(0).click()
+    ui.check()
+    assert page.url.endswith(f"/children/{world.pair.record_a.child.uuid}/")
+    # Neither child of the pair another agency decides is open to the screener: no link to a 404.
+    ui.goto(f"/linkage/review/{world.blind.uuid}/")
+    assert page.locator("#pair-children").count() == 0
+    ui.goto(f"/linkage/checks/{world.check.uuid}/")
+    page.click("#child-page")
+    ui.check()
+    assert page.url.endswith(f"/children/{world.check.child.uuid}/")
+    assert "How this child's records were joined" in page.inner_text("main")
+
+
+def test_a_reviewer_is_not_offered_a_pair_they_escalated(review_world: Any, browser_checks: BrowserChecks) -> None:
+    """A walk-through found the escalated list counting the screener's own escalation as one
+    they can decide, and its page offering the decision again: it waits for a second reviewer."""
+    world, ui, page = review_world, browser_checks, browser_checks.page
+    ui.sign_in("screener")
+    ui.goto(f"/linkage/review/{world.pair.uuid}/")
+    page.fill("#reason", "The health record's middle name is missing")
+    with page.expect_navigation():
+        page.click("#decide button[value=unsure]")
+    ui.goto("/linkage/review/?show=escalated")
+    assert page.inner_text("#pairs caption").endswith("1 pair, 0 you can decide")
+    row = page.inner_text("#pairs tbody")
+    assert "You escalated this" in row and "Another agency decides" not in row
+    page.click(f"a[href='/linkage/review/{world.pair.uuid}/']")
+    ui.check()
+    assert page.locator("#decide").count() == 0 and page.locator("button[data-key]").count() == 0
+    assert "another reviewer decides it, not you" in page.inner_text("#escalated")
+    page.keyboard.press("s")  # the shortcut finds no decision to make
+    assert CandidatePair.objects.get(pk=world.pair.pk).status == PairStatus.UNSURE
+
+    # A second reviewer at the same agency may decide it, and is told whose escalation it is.
+    page.context.clear_cookies()
+    second = world.user("screener")
+    ui.sign_in(second.username)
+    ui.goto("/linkage/review/?show=escalated")
+    assert page.inner_text("#pairs caption").endswith("1 pair, 1 you can decide")
+    ui.goto(f"/linkage/review/{world.pair.uuid}/")
+    with page.expect_navigation():
+        page.click("#decide button[value=not_same]")
+    ui.check()
+    assert CandidatePair.objects.get(pk=world.pair.pk).status == PairStatus.NOT_SAME

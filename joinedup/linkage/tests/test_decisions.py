@@ -11,15 +11,21 @@ import pytest
 
 from joinedup.linkage import model as splink_model
 from joinedup.linkage.decisions import (
+    IDENTIFIERS_WEIGHED,
     KEPT_APART,
     NHS_DIFFERENT_ALL_ELSE_AGREES,
+    NHS_SLIP,
     SECOND_WEAK_LINK,
     TWINS,
+    TWO_IDENTIFIERS,
     TWO_NHS_NUMBERS,
     Components,
     cluster,
     nhs_disagrees_all_else_agrees,
+    numbers_weighed,
 )
+from joinedup.linkage.features import lasting_identifier
+from joinedup.linkage.intake import Scorer
 from joinedup.linkage.tests.synthetic import row
 
 D = dt.date
@@ -57,6 +63,30 @@ class TestComponents:
         components = Components(start, numbers=numbers)
         assert components.refusal("a", "c") == ""
         assert components.refusal("a", "d") == TWO_NHS_NUMBERS
+
+    def test_no_chain_brings_two_upns_into_one_child_through_records_that_do_not_compare_them(self) -> None:
+        """Eric's and Erin's records (a brother and sister, each with their own identifier)
+        chained through a record that holds none: refused. A pair that compares its own two
+        beside the same birth date has weighed them (a UPN reissued); a temporary UPN is
+        replaced by the permanent one, so it never counts."""
+        identifiers = {"a": "H801200001001", "b": "K801200001002", "c": "H801200001007"}
+        components = Components({i: i for i in "abcd"}, identifiers=identifiers)
+        components.join("a", "d")
+        assert components.refusal("d", "b") == TWO_IDENTIFIERS
+        assert components.refusal("a", "c", weighed=IDENTIFIERS_WEIGHED) == ""
+        assert components.refusal("a", "c", weighed=NHS_SLIP) == TWO_IDENTIFIERS
+        assert lasting_identifier("h801 2000 0100A") is None
+        assert lasting_identifier("h801 2000 01001") == "H801200001001"
+
+    def test_numbers_weighed_read_the_pairs_own_levels(self, trained: dict[str, Any]) -> None:
+        scorer = Scorer.from_parameters(trained)
+        a = row("a", "Amelia", "Smith", D(2014, 5, 6), upn="H801200001001", nhs="9434765919")
+        other = row("b", "Amelia", "Smith", D(2014, 5, 6), upn="K801200002002", nhs="9434765919")
+        later = row("c", "Amelia", "Smith", D(2014, 6, 5), upn="K801200002002")
+        none = row("d", "Amelia", "Smith", D(2014, 5, 6))
+        assert numbers_weighed(scorer.score(a, other, lambda column, value: None)) == IDENTIFIERS_WEIGHED
+        assert numbers_weighed(scorer.score(a, later, lambda column, value: None)) == 0
+        assert numbers_weighed(scorer.score(a, none, lambda column, value: None)) == 0
 
     def test_records_kept_apart_are_never_chained_through_a_third(self) -> None:
         components = Components({i: i for i in "abc"})

@@ -258,6 +258,20 @@ class TestModelPage:
         assert newer.is_active and newer.upper_threshold == 0.97 and newer.lower_threshold == 0.6
         assert AuditEvent.objects.filter(event="linkage_model.activated").exists()
 
+    def test_every_bad_threshold_is_explained_at_once_in_words(self, world: Any, trained: dict[str, Any]) -> None:
+        # A blank upper threshold used to hide a lower one of 1.5 (the range was checked only by
+        # the service, after the form), and said "Enter join automatically at or above."
+        newer = linkage_model_save(actor=None, parameters=trained, summary={"records": 10})
+        client = Client()
+        client.force_login(world.users["partnership_admin"])
+        url = reverse("linkage:model_activate", kwargs={"model_uuid": newer.uuid})
+        page = client.post(url, {"upper_threshold": "", "lower_threshold": "1.5"}).content.decode()
+        assert "Enter the upper threshold, such as 0.7." in page
+        assert "Enter the lower threshold as a probability between 0 and 1, such as 0.5." in page
+        assert "Enter join automatically" not in page and 'value="1.5"' in page
+        newer.refresh_from_db()
+        assert not newer.is_active
+
     def test_a_screener_may_not_activate(self, world: Any, active: Any) -> None:
         client = Client()
         client.force_login(world.users["screener"])

@@ -132,3 +132,30 @@ def test_the_models_page_tells_a_reviewer_an_admin_trains_models(world: Any) -> 
     assert "Train a new model</button>" not in page
     assert "A partnership admin trains new models from this page." in page
     assert "manage.py linkage_train" not in page
+
+
+def test_the_models_page_writes_its_figures_as_the_run_result_does(world: Any, trained: dict[str, Any]) -> None:
+    """The job's result said "5,750 pairs scored" and the runs table "5750" for the same run."""
+    from django.utils import timezone
+
+    from joinedup.linkage.models import LinkageRun
+    from joinedup.linkage.services import linkage_model_save
+
+    model = linkage_model_save(
+        actor=world.users["partnership_admin"],
+        parameters=trained,
+        summary={"records": 4979},
+    )
+    run = LinkageRun.objects.create(
+        model=model,
+        finished_at=timezone.now(),
+        figures={"pairs_scored": 5750, "children_joined": 1416, "to_review": 45, "kept_apart": 1200},
+    )
+    page = _client(world.users["partnership_admin"]).get(reverse("linkage:models")).content.decode()
+    runs = page[page.index('id="runs"') :]
+    assert "5,750" in runs and "1,416" in runs and "1,200" in runs and "5750" not in runs
+    assert run.summary().startswith("5,750 pairs scored")
+    models = page[page.index('id="models"') : page.index('id="runs"')]
+    assert "4,979" in models
+    detail = _client(world.users["partnership_admin"]).get(reverse("linkage:model", args=[model.uuid]))
+    assert "4,979" in detail.content.decode()

@@ -104,6 +104,26 @@ def test_the_pairs_left_for_a_person_are_written_with_why(extracts: dict[str, Pa
     assert probabilities == sorted(probabilities, reverse=True)
 
 
+def test_two_clusters_left_apart_are_one_question_for_a_person(extracts: dict[str, Path], tmp_path: Path) -> None:
+    """Amelia Hughes (school and police) and her twin Ava: two pairs lie between the two
+    clusters, Amelia's school and police records each against Ava's. A person answers "is
+    this Ava?" once: the review lists the strongest pair only."""
+    review = tmp_path / "review.csv"
+    call_command("link_files", str(extracts["school.csv"]), str(extracts["police.csv"]),
+                 columns=str(extracts["columns.toml"]), out=str(tmp_path / "clusters.csv"),
+                 model_file=str(extracts["model.json"]), review=str(review), threshold=0.01,
+                 stdout=StringIO())  # fmt: skip
+    with (tmp_path / "clusters.csv").open() as handle:
+        cluster_of = {r["id"]: r["cluster_id"] for r in csv.DictReader(handle)}
+    assert cluster_of["S2"] == cluster_of["P2"] != cluster_of["S3"]
+    with review.open() as handle:
+        rows = list(csv.DictReader(handle))
+    with_ava = [r for r in rows if "S3" in {r["id_1"], r["id_2"]} and {r["id_1"], r["id_2"]} & {"S2", "P2"}]
+    assert len(with_ava) == 1
+    between = {tuple(sorted((cluster_of[r["id_1"]], cluster_of[r["id_2"]]))) for r in rows}
+    assert len(between) == len(rows)
+
+
 def test_malformed_values_are_reported_by_row_and_blanked_without_crashing(extracts: dict[str, Path]) -> None:
     clusters, output = run(extracts, "school.csv", "police.csv")
     assert ("school.csv", "S4") in clusters and ("police.csv", "P3") in clusters

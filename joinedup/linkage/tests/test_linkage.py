@@ -14,7 +14,13 @@ from joinedup.audit.models import AuditEvent
 from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_record
 from joinedup.linkage import model as splink_model
-from joinedup.linkage.decisions import SHARED_NUMBER_DIFFERENT_NAMES, conflict_reason, keeps_apart, rules_for
+from joinedup.linkage.decisions import (
+    SHARED_NUMBER_DIFFERENT_NAMES,
+    conflict_reason,
+    joins_last,
+    keeps_apart,
+    rules_for,
+)
 from joinedup.linkage.models import CandidatePair, PairStatus
 from joinedup.linkage.services import (
     child_merge,
@@ -115,15 +121,24 @@ class TestComparisons:
         pair = score(trained, row("a", "Amber", "Little", D(2016, 10, 19)), row("b", "Amber", "Little", D(2009, 9, 8)))
         assert conflict_reason(pair) == "Different dates of birth"
 
-    def test_twins_sharing_an_nhs_number_go_to_a_person(self, trained: dict[str, Any]) -> None:
+    def test_one_nhs_number_beside_two_forenames_goes_to_a_person_unless_all_else_agrees(
+        self, trained: dict[str, Any]
+    ) -> None:
         """One NHS number beside two given names: one child, or a twin's number keyed on the
-        other's record (docs/decisions/0006). A person decides; a rule does not settle it."""
+        other's record (docs/decisions/0006). A person decides, unless the birth date and family
+        name agree too: then the pair joins last, if no other child is in the running."""
         pair = score(
+            trained,
+            row("a", "Oliver", "Hughes", D(2013, 5, 1), nhs="9434765919"),
+            row("b", "Ziggy", "Hughes", D(2013, 8, 1), nhs="9434765919"),
+        )
+        assert conflict_reason(pair) == SHARED_NUMBER_DIFFERENT_NAMES
+        same_day = score(
             trained,
             row("a", "Oliver", "Hughes", D(2013, 5, 1), nhs="9434765919"),
             row("b", "Ziggy", "Hughes", D(2013, 5, 1), nhs="9434765919"),
         )
-        assert conflict_reason(pair) == SHARED_NUMBER_DIFFERENT_NAMES
+        assert conflict_reason(same_day) == "" and joins_last(same_day)
         slip = score(
             trained,
             row("a", "Oliver", "Hughes", D(2013, 5, 1), nhs="9434765919"),

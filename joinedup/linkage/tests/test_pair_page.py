@@ -54,10 +54,23 @@ def test_a_reviewer_sees_what_the_child_page_shows_and_the_crossing_is_logged(wo
     client = Client()
     client.force_login(screener)
     page = client.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
-    assert page.count("9434765919") == 2  # identity is shared; the address is not
+    assert page.count("943 476 5919") == 2  # identity is shared; the address is not
     assert "Elm Road" not in page
     shown = Disclosure.objects.get(user=screener, record=police)
     assert shown.categories == ["identity"]
+
+
+def test_the_pair_page_writes_nhs_numbers_as_the_child_page_does(world: Any) -> None:
+    """The pair page showed 9434765919 where the child page, one link away, shows 943 476 5919."""
+    own = make_record(world, agency="city_csc", nhs_number="9434765919")
+    other = make_record(world, agency="city_csc", nhs_number="943 476 5919")
+    client = Client()
+    client.force_login(world.users["screener"])
+    page = client.get(reverse("linkage:pair", args=[_pair(own, other).uuid])).content.decode()
+    row = page[page.index('id="row-nhs_number"') : page.index("</tr>", page.index('id="row-nhs_number"'))]
+    assert row.count("943 476 5919") == 2 and "9434765919" not in row and ": agree" in row
+    child = client.get(reverse("children:detail", args=[own.child.uuid])).content.decode()
+    assert "943 476 5919" in child
 
 
 def test_the_possible_matches_page_is_audited(world: Any) -> None:

@@ -14,7 +14,7 @@ from joinedup.children.models import AgencyRecord
 from joinedup.conftest import make_agreement, make_record, make_submitted_referral, same_child
 from joinedup.linkage.decisions import NAMES_ONLY
 from joinedup.linkage.models import CandidatePair, ChildJoin, PairStatus
-from joinedup.linkage.services import pair_decide
+from joinedup.linkage.services import SETTLED_WITH, pair_decide
 from joinedup.pathways.definitions import shipped_definitions
 from joinedup.pathways.services import case_open
 
@@ -30,6 +30,11 @@ def _pair(a: Any, b: Any, probability: float = 0.6, conflict: str = "") -> Candi
 
 def _referral(world: Any, child: Any) -> Any:
     return make_submitted_referral(world, child)
+
+
+def _row(page: str, pair: CandidatePair) -> str:
+    at = page.index(f"/linkage/review/{pair.uuid}/")
+    return page[page.rindex("<tr", 0, at) : page.index("</tr>", at)]
 
 
 def _client(user: Any) -> Client:
@@ -273,3 +278,145 @@ class TestReopen:
         assert client.get(reverse("linkage:pair", args=[pair.uuid])).status_code == 404
         assert client.post(reverse("linkage:pair_reopen", args=[pair.uuid]), {"reason": "x"}).status_code == 404
         assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_SAME
+
+
+class TestOneQuestionPerTwoChildren:
+    """A reviewer answers "are these two children one child?" once: the other pairs waiting
+    between the same two children are settled with the one decided, and say so."""
+
+    def _two_children(self, world: Any) -> tuple[Any, Any, Any]:
+        x1, x2 = make_record(world), make_record(world, agency="police")
+        same_child(x1, x2)
+        y = make_record(world, agency="health")
+        return x1, x2, y
+
+    def test_not_the_same_settles_every_pair_between_them(self, world: Any) -> None:
+        x1, x2, y = self._two_children(world)
+        first, second = _pair(x1, y), _pair(x2, y, conflict="Different dates of birth")
+        unrelated = _pair(make_record(world), make_record(world, agency="police"))
+        screener = world.users["screener"]
+        pair_decide(actor=screener, pair=first, decision=PairStatus.NOT_SAME, reason="Different mothers")
+        second.refresh_from_db()
+        assert second.status == PairStatus.NOT_SAME and second.decided_by == screener
+        assert second.decision_note == f"{SETTLED_WITH}. Different mothers"
+        event = AuditEvent.objects.get(event="linkage_pair.decided", object_uuid=second.uuid)
+        assert event.detail == {"with_pair": str(first.uuid), "reason": "Different mothers"}
+        assert CandidatePair.objects.get(pk=unrelated.pk).status == PairStatus.PENDING
+
+    def test_same_child_settles_the_clear_pairs_and_leaves_a_disagreement_for_a_person(self, world: Any) -> None:
+        x1, x2, y = self._two_children(world)
+        county = make_record(world, agency="county_csc")
+        same_child(x1, county)
+        first, clear = _pair(x1, y), _pair(x2, y)
+        twins = _pair(county, y, conflict="Different given names, same family name and date of birth (twins?)")
+        pair_decide(actor=world.users["screener"], pair=first, decision=PairStatus.SAME)
+        clear.refresh_from_db()
+        twins.refresh_from_db()
+        assert clear.status == PairStatus.SAME
+        assert twins.status == PairStatus.PENDING  # a rule holds it apart: a person opens it
+        records = AgencyRecord.objects.filter(pk__in=[x1.pk, x2.pk, y.pk])
+        assert len({r.child_id for r in records}) == 1
+
+    def test_a_bulk_decision_counts_the_pairs_settled_together(self, world: Any) -> None:
+        x1, x2, y = self._two_children(world)
+        pairs = [_pair(x1, y), _pair(x2, y)]
+        response = _client(world.users["screener"]).post(
+            reverse("linkage:queue_decide"),
+            {"pairs": [str(p.uuid) for p in pairs], "decision": "not_same", "reason": "Checked"},
+            follow=True,
+        )
+        page = response.content.decode()
+        assert "Recorded not the same child for 2 pairs." in page
+        assert "Not decided" not in page and "decided by someone else" not in page
+        assert set(CandidatePair.objects.filter(pk__in=[p.pk for p in pairs]).values_list("status", flat=True)) == {
+            PairStatus.NOT_SAME
+        }
+
+    def test_a_pair_settled_with_another_says_so_on_its_page_with_who_and_their_note(self, world: Any) -> None:
+        x1, x2, y = self._two_children(world)
+        first, second = _pair(x1, y), _pair(x2, y)
+        pair_decide(actor=world.users["screener"], pair=first, decision=PairStatus.NOT_SAME, reason="Different mothers")
+        client = _client(world.users["screener"])
+        name = world.users["screener"].get_full_name() or world.users["screener"].username
+        page = client.get(reverse("linkage:pair", args=[second.uuid])).content.decode()
+        assert f"Not the same child: decided with another pair between the same two children, by {name}" in page
+        assert '<q id="decision-note">Different mothers</q>' in page
+        # The pair decided itself says only who decided it, with the note they wrote.
+        page = client.get(reverse("linkage:pair", args=[first.uuid])).content.decode()
+        assert "decided with another pair" not in page
+        assert f"Not the same child, by {name}" in page and '<q id="decision-note">Different mothers</q>' in page
+
+    def test_the_decided_list_and_the_child_page_mark_the_pair_decided_with_another(self, world: Any) -> None:
+        x1, x2, y = self._two_children(world)
+        # The one settled alongside holds the screener's own record, so their child page lists it.
+        first, second = _pair(x2, y), _pair(x1, y)
+        pair_decide(actor=world.users["screener"], pair=first, decision=PairStatus.NOT_SAME, reason="Checked")
+        client = _client(world.users["screener"])
+        decided = client.get(reverse("linkage:queue"), {"show": "decided"}).content.decode()
+        with_other = "Not the same child, with another pair between the same children"
+        assert with_other in _row(decided, second) and with_other not in _row(decided, first)
+        child = client.get(reverse("children:detail", args=[x1.child.uuid])).content.decode()
+        kept = child[child.index('id="kept-apart"') : child.index("</table>", child.index('id="kept-apart"'))]
+        assert kept.count("With another pair between the same children") == 1
+
+    def test_a_bulk_decision_counts_the_pairs_decided_with_those_ticked(self, world: Any) -> None:
+        # One of two pairs between the same children is ticked, with a pair on its own: three
+        # pairs leave the queue, and the message says so rather than "2 pairs".
+        x1, x2, y = self._two_children(world)
+        ticked, alongside = _pair(x1, y), _pair(x2, y)
+        alone = _pair(make_record(world), make_record(world, agency="police"))
+        response = _client(world.users["screener"]).post(
+            reverse("linkage:queue_decide"),
+            {"pairs": [str(ticked.uuid), str(alone.uuid)], "decision": "not_same", "reason": "Checked"},
+            follow=True,
+        )
+        page = response.content.decode()
+        assert (
+            "Recorded not the same child for 2 pairs. 1 more pair between the same children was decided with them."
+            in page
+        )
+        assert CandidatePair.objects.get(pk=alongside.pk).status == PairStatus.NOT_SAME
+
+    def test_one_decision_says_how_many_pairs_were_decided_with_it(self, world: Any) -> None:
+        x1, x2, y = self._two_children(world)
+        x3 = make_record(world, agency="health")
+        same_child(x1, x3)
+        first, *_ = _pair(x1, y), _pair(x2, y), _pair(x3, y)
+        response = _client(world.users["screener"]).post(
+            reverse("linkage:pair", args=[first.uuid]), {"decision": "not_same"}, follow=True
+        )
+        assert "2 more pairs between the same children were decided with it." in response.content.decode()
+
+    def test_a_pair_held_apart_on_records_now_one_child_cannot_be_decided_not_the_same(self, world: Any) -> None:
+        # "Same child" on one pair joins the children; the twins pair between them stays for a
+        # person, whose page says the records are one child and offers no "not the same child",
+        # which would leave them joined under a decision saying otherwise.
+        x1, x2, y = self._two_children(world)
+        first = _pair(x2, y)
+        twins = _pair(x1, y, conflict="Different given names, same family name and date of birth (twins?)")
+        pair_decide(actor=world.users["screener"], pair=first, decision=PairStatus.SAME)
+        client = _client(world.users["screener"])
+        page = client.get(reverse("linkage:pair", args=[twins.uuid])).content.decode()
+        assert "These records are already one child" in page
+        assert 'value="not_same"' not in page and 'value="same"' in page and 'value="unsure"' in page
+        response = client.post(reverse("linkage:pair", args=[twins.uuid]), {"decision": "not_same"}, follow=True)
+        assert "split them from the child&#x27;s page" in response.content.decode()
+        assert CandidatePair.objects.get(pk=twins.pk).status == PairStatus.PENDING
+
+
+def test_home_counts_the_possible_matches_as_the_queue_does(world: Any) -> None:
+    """A reviewer's home page said nothing of the pairs waiting: it now counts them as the
+    queue's caption does, less the one they escalated, which it names apart."""
+    screener = world.users["screener"]
+    _pair(make_record(world), make_record(world, agency="police"))
+    escalated = _pair(make_record(world), make_record(world, agency="police"))
+    _pair(make_record(world, agency="health"), make_record(world, agency="county_csc"))  # another agency's
+    pair_decide(actor=screener, pair=escalated, decision=PairStatus.UNSURE)
+    client = _client(screener)
+    queue = client.get(reverse("linkage:queue")).content.decode()
+    assert "Waiting for a decision: 2 pairs, 1 you can decide" in queue
+    home = client.get(reverse("home")).content.decode()
+    assert "2 pairs of records waiting for a decision, 1 you can decide." in home
+    assert "You escalated 1 pair as unsure" in home
+    # Roles that do not review see no panel.
+    assert 'id="possible-matches"' not in _client(world.users["practitioner"]).get(reverse("home")).content.decode()

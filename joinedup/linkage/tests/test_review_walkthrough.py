@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ from joinedup.conftest import make_agreement, make_record, same_child
 from joinedup.linkage.access import candidate_pairs_for_review, pairs_decidable_by, with_decidable
 from joinedup.linkage.models import CandidatePair, PairStatus
 from joinedup.linkage.selectors import RecordShown
+from joinedup.linkage.services import pair_decide
 from joinedup.linkage.views import side_by_side
 
 pytestmark = pytest.mark.django_db
@@ -69,8 +71,10 @@ def test_decidable_in_the_query_is_pairs_decidable_by(world: Any) -> None:
         _pair(glass, make_record(world, agency="county_csc")),  # broke glass
         _pair(make_record(world, agency="health"), make_record(world, agency="county_csc")),  # neither
         _pair(erased, make_record(world, agency="health")),  # own, but erased
+        _pair(make_record(world), make_record(world, agency="health")),  # own, but they escalated it
     ]
     agency_record_erase(actor=screener, record=erased, reason="Entered in error")
+    pair_decide(actor=screener, pair=pairs[-1], decision=PairStatus.UNSURE)
     listed = list(candidate_pairs_for_review(screener))
     in_query = {p.pk for p in with_decidable(user=screener, pairs=candidate_pairs_for_review(screener)) if p.decidable}
     assert in_query == pairs_decidable_by(user=screener, pairs=listed)
@@ -105,6 +109,34 @@ def test_an_escalated_pair_leaves_the_escalating_reviewers_queue_and_waits_for_a
     )
 
 
+def test_the_reviewer_who_escalated_a_pair_cannot_decide_it(world: Any) -> None:
+    """An escalation asks for a second reviewer: the escalated list counted it as the escalating
+    reviewer's to decide, and the page, a post and the queue's bulk decision all let them."""
+    pair = _pair(make_record(world), make_record(world, agency="police"))
+    screener = world.users["screener"]
+    client = _client(screener)
+    client.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "unsure"})
+    escalated = client.get(reverse("linkage:queue"), {"show": "escalated"}).content.decode()
+    assert "1 pair, 0 you can decide" in escalated
+    assert "Another agency decides" not in _row_of(escalated, pair)
+    page = client.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+    assert 'id="decide"' not in page and "another reviewer decides it, not you" in page
+    assert client.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "same"}).status_code == 403
+    response = client.post(
+        reverse("linkage:queue_decide"), {"pairs": [str(pair.uuid)], "decision": "not_same", "reason": "r"}
+    )
+    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "because you escalated them as unsure" in said
+    with pytest.raises(ValidationError, match="another reviewer decides it"):
+        pair_decide(actor=screener, pair=CandidatePair.objects.get(pk=pair.pk), decision=PairStatus.SAME)
+    assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.UNSURE
+    # Anyone else who sees a record decides it.
+    other = _client(world.user("screener"))
+    assert "1 pair, 1 you can decide" in other.get(reverse("linkage:queue"), {"show": "escalated"}).content.decode()
+    other.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "not_same"})
+    assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_SAME
+
+
 def test_the_escalating_reviewers_note_reaches_the_next_reviewer(world: Any) -> None:
     """A walk-through found the note typed when escalating kept only in the audit trail."""
     pair = _pair(make_record(world), make_record(world, agency="police"))
@@ -118,6 +150,25 @@ def test_the_escalating_reviewers_note_reaches_the_next_reviewer(world: Any) -> 
     assert pair.status == PairStatus.UNSURE and pair.decision_note == "Police DOB looks keyed <wrong>"
     seen = _client(world.user("screener")).get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
     assert '<q id="escalation-note">Police DOB looks keyed &lt;wrong&gt;</q>' in seen
+
+
+def test_the_escalating_reviewer_reads_their_escalation_once_another_decides(world: Any) -> None:
+    """The decision that settled an escalated pair replaced its note: the reviewer who was unsure
+    found no trace on the pair's page that it had been theirs, nor what they had asked."""
+    pair = _pair(make_record(world), make_record(world, agency="police"))
+    first = _client(world.users["screener"])
+    first.post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "unsure", "reason": "DOB keyed <wrong>?"})
+    second = world.user("screener")
+    _client(second).post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "not_same", "reason": "Twins"})
+    seen = first.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+    name = second.get_full_name() or second.username
+    assert f"Not the same child, by {name}" in seen and '<q id="decision-note">Twins</q>' in seen
+    assert "Before that, you escalated it as unsure on " in seen
+    assert "with the note: <q>DOB keyed &lt;wrong&gt;?</q>" in seen
+    # The second reviewer reads who escalated it.
+    first_name = world.users["screener"].get_full_name() or world.users["screener"].username
+    other = _client(second).get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+    assert f"Before that, {first_name} escalated it as unsure" in other
 
 
 # --- 4. the decision in words ----------------------------------------------------------------

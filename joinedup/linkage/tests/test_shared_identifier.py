@@ -2,8 +2,9 @@
 
 The UPN is issued once per child: the same UPN beside a date of birth that
 disagrees is a slip in the date. Beside given names that disagree outright it
-is as likely a brother's or sister's UPN keyed on the wrong record, so a
-person decides, as for the NHS number.
+may be a brother's or sister's UPN keyed on the wrong record: a person
+decides, as for the NHS number, unless the birth date and family name agree
+and no other child is in the running for either record (decisions.joins_last).
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from typing import Any
 
 import pytest
 
+from joinedup.linkage import model as splink_model
 from joinedup.linkage.decisions import (
     NAMES_ONLY,
+    OTHER_CHILD_IN_RUNNING,
     SHARED_NUMBER_DIFFERENT_NAMES,
     TWINS,
+    cluster,
+    joins_last,
     review_reason,
     settled_by_rule,
     weak_link,
@@ -48,12 +53,53 @@ def test_twins_with_their_own_upns_are_held_apart_by_the_rule(trained: dict[str,
     assert review_reason(_pair(trained, TWIN_A, TWIN_B)) == TWINS
 
 
-def test_the_same_upn_with_different_given_names_goes_to_a_person(trained: dict[str, Any]) -> None:
-    reason = review_reason(_pair(trained, TWIN_A, SLIP))
-    assert reason == SHARED_NUMBER_DIFFERENT_NAMES and not settled_by_rule(reason)
+def _cluster(trained: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[Any, list[Any]]:
+    pairs = splink_model.predict(rows, trained, threshold=0.0)
+    return cluster([r["unique_id"] for r in rows], pairs, threshold=0.7)
+
+
+def test_the_same_upn_birth_date_and_family_name_beside_another_forename_join_last(
+    trained: dict[str, Any],
+) -> None:
+    """One child known by two forenames (a preferred name one system holds alone): with no
+    other child in the running, the shared number joins them, as a weak link."""
+    pair = _pair(trained, TWIN_A, SLIP)
+    assert review_reason(pair) == "" and joins_last(pair) and weak_link(pair)
+    components, review = _cluster(trained, [TWIN_A, SLIP])
+    assert components.same("1", "3") and review == []
     same_nhs = row("4", "Olivia", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", nhs="9434765919")
     also = row("5", "Amelia", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", nhs="9434765919")
-    assert review_reason(_pair(trained, same_nhs, also)) == SHARED_NUMBER_DIFFERENT_NAMES
+    assert joins_last(_pair(trained, same_nhs, also))
+
+
+def test_the_same_upn_beside_another_forename_goes_to_a_person_when_a_twin_is_in_the_running(
+    trained: dict[str, Any],
+) -> None:
+    """Twin A's UPN on a record named for a girl born the same day to the same family: the
+    twin is in the running for it, so a person decides, and the records stay apart."""
+    components, review = _cluster(trained, [TWIN_A, TWIN_B, SLIP])
+    assert not components.same("1", "3") and not components.same("1", "2")
+    assert ("1", "3") in {(a, b) for a, b, _, reason in review if reason == OTHER_CHILD_IN_RUNNING}
+    assert not settled_by_rule(OTHER_CHILD_IN_RUNNING)
+
+
+def test_a_twins_record_carrying_her_sisters_upn_stays_with_her_own_records(trained: dict[str, Any]) -> None:
+    """Rosie's school record carries Amelia's UPN; Rosie's health record is her own. However
+    the pairs are ordered, the shared UPN never takes Rosie's records to Amelia."""
+    rosie = row("9", "Rosie", "Smith", D(2014, 5, 6), sex="F", address="12 Elm Road", nhs="9434765919")
+    for rows in ([TWIN_A, SLIP, rosie], [rosie, SLIP, TWIN_A]):
+        components, _ = _cluster(trained, rows)
+        assert not components.same("1", "3") and not components.same("1", "9")
+
+
+def test_the_same_number_beside_another_forename_and_sex_or_birth_date_goes_to_a_person(
+    trained: dict[str, Any],
+) -> None:
+    brother = row("6", "Oliver", "Smith", D(2014, 5, 6), sex="M", address="12 Elm Road", upn="H801200001001")
+    assert review_reason(_pair(trained, TWIN_A, brother)) == SHARED_NUMBER_DIFFERENT_NAMES
+    older = row("7", "Rosie", "Smith", D(2012, 5, 6), sex="F", address="12 Elm Road", upn="H801200001001")
+    assert review_reason(_pair(trained, TWIN_A, older)) == SHARED_NUMBER_DIFFERENT_NAMES
+    assert not joins_last(_pair(trained, TWIN_A, older))
 
 
 def test_the_same_upn_lifts_the_different_date_rule(trained: dict[str, Any]) -> None:
@@ -135,6 +181,52 @@ def test_a_new_record_with_a_known_upn_joins_its_child_though_its_date_differs(w
     )
     assert again.child_id == known.child_id
     assert twin.child_id != known.child_id
+
+
+@pytest.mark.django_db
+def test_a_new_record_sharing_a_upn_beside_another_forename_joins_only_with_no_twin_in_the_running(
+    world: Any, active: Any
+) -> None:
+    """At intake as in a run. Amelia's school record under her preferred name, Kezia, carries
+    her UPN: no other child is in the running, so it joins her (one child known by two
+    forenames). Then the school's record for her twin Rosie carries Amelia's UPN too: Rosie's
+    own health record is in the running, so it joins Rosie, never Amelia."""
+    from joinedup.conftest import make_record
+    from joinedup.linkage.models import CandidatePair, PairStatus
+
+    amelia = make_record(
+        world, given_names="Amelia", family_name="Smith", date_of_birth=D(2014, 5, 6), sex="F", upn="H801200001001"
+    )
+    known_as = make_record(
+        world,
+        agency="city_school",
+        given_names="Kezia",
+        family_name="Smith",
+        date_of_birth=D(2014, 5, 6),
+        sex="F",
+        upn="H801200001001",
+    )
+    assert known_as.child_id == amelia.child_id
+    rosie = make_record(
+        world, given_names="Rosie", family_name="Smith", date_of_birth=D(2014, 5, 6), sex="F", nhs_number="9434765919"
+    )
+    assert rosie.child_id != amelia.child_id
+    keyed = make_record(
+        world,
+        agency="city_school",
+        given_names="Rosie",
+        family_name="Smith",
+        date_of_birth=D(2014, 5, 6),
+        sex="F",
+        upn="H801200001001",
+    )
+    keyed.refresh_from_db()
+    amelia.refresh_from_db()
+    rosie.refresh_from_db()
+    assert keyed.child_id != amelia.child_id
+    (waiting,) = CandidatePair.objects.filter(record_b=keyed, record_a__in=[amelia, known_as])
+    assert waiting.status == PairStatus.PENDING and waiting.conflict == OTHER_CHILD_IN_RUNNING
+    assert keyed.child_id == rosie.child_id
 
 
 def test_the_same_number_with_given_and_family_names_swapped_is_the_same_child(trained: dict[str, Any]) -> None:

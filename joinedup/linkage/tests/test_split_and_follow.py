@@ -135,6 +135,53 @@ class TestSplitStands:
         assert b.child_id != join.target_id
         assert ChildJoin.objects.get(kind="unmerge").reason == "Different people"
 
+    def test_a_split_that_takes_away_the_reviewers_way_in_lands_on_a_child_they_may_open(self, world: Any) -> None:
+        # The police record is older, so the join keeps the police child; the split sends the
+        # council's record (the screener's only way in) back, and the police child's page is a
+        # 404 to them: the split used to land them there.
+        police, own = make_record(world, agency="police"), make_record(world)
+        join = child_merge(actor=None, children=[police.child, own.child], reason="matched")
+        assert join is not None and join.target_id == police.child_id
+        client = Client()
+        client.force_login(world.users["screener"])
+        done = client.post(reverse("linkage:split", args=[join.uuid]), {"reason": "Different people", "confirm": "on"})
+        own.refresh_from_db()
+        assert done.status_code == 302 and done["Location"] == reverse("children:detail", args=[own.child.uuid])
+        assert client.get(done["Location"]).status_code == 200
+
+    def test_splitting_off_the_reviewers_own_records_lands_on_the_new_child(self, world: Any) -> None:
+        police, own = make_record(world, agency="police"), make_record(world)
+        join = child_merge(actor=None, children=[police.child, own.child], reason="matched")
+        client = Client()
+        client.force_login(world.users["screener"])
+        done = client.post(
+            reverse("linkage:split_part", args=[join.uuid]),
+            {"records": [str(own.uuid)], "reason": "Different people", "confirm": "on"},
+        )
+        own.refresh_from_db()
+        assert own.child_id != police.child_id
+        assert done.status_code == 302 and done["Location"] == reverse("children:detail", args=[own.child.uuid])
+
+    def test_a_split_pair_the_model_joined_is_listed_as_split_not_as_scored_between(self, world: Any) -> None:
+        # The decided list said "Score between the thresholds" of a pair that scored 0.99 and
+        # was joined automatically, and its page gave no reason for "not the same child".
+        a, b = make_record(world), make_record(world, agency="police")
+        low, high = sorted((a, b), key=lambda r: r.pk)
+        pair = CandidatePair.objects.create(
+            record_a=low, record_b=high, probability=0.99, match_weight=9, waterfall=[], status=PairStatus.AUTO_JOINED
+        )
+        join = child_merge(actor=None, children=[a.child, b.child], reason="Linkage run", pair=pair)
+        assert join is not None
+        child_unmerge(actor=world.users["screener"], join=join, reason="Different people")
+        client = Client()
+        client.force_login(world.users["screener"])
+        page = client.get(reverse("linkage:queue"), {"show": "decided"}).content.decode()
+        at = page.index(f"/linkage/review/{pair.uuid}/")
+        row = page[page.rindex("<tr", 0, at) : page.index("</tr>", at)]
+        assert "Joined, then split by a person" in row and "Score between the thresholds" not in row
+        shown = client.get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+        assert "Split by a person: not the same child" in shown
+
     def test_someone_who_may_not_review_cannot_split(self, world: Any) -> None:
         a, b = make_record(world), make_record(world, agency="police")
         join = child_merge(actor=None, children=[a.child, b.child], reason="matched")

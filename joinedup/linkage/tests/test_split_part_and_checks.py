@@ -178,6 +178,21 @@ class TestDisagreeingJoins:
         page = _client(screener).get(reverse("linkage:checks")).content.decode()
         assert "10 June 2012 by City Children&#x27;s Services" in page and "6 October 2012 by City Schools" in page
 
+    def test_the_check_page_shows_the_records_where_a_later_join_took_them(self, world: Any) -> None:
+        """A later join moves the flagged child's records, and its check, to an older child: the
+        check page read the first join's (now empty) child and showed no record at all."""
+        older = make_record(world, agency="police", date_of_birth=D(2012, 6, 10))
+        own, school, check = self._flagged(world)
+        child_merge(actor=None, children=[older.child, own.child], reason="Matched later")
+        check.refresh_from_db()
+        assert check.child_id == older.child_id != check.join.target_id
+        page = _client(world.users["screener"]).get(reverse("linkage:check", args=[check.uuid])).content.decode()
+        assert "10 June 2012" in page  # the council's own record, on the child it is now part of
+        assert page.count('<td class="govuk-table__cell">City Schools</td>') == 1
+        assert f'value="{world.agencies["city_csc"].uuid}:date_of_birth"' in page
+        event = AuditEvent.objects.filter(event="child_join.check_viewed").latest("id")
+        assert event.child_uuid == older.child.uuid
+
     def test_confirming_asks_the_holder_to_check_and_clears_the_flag(self, world: Any) -> None:
         make_agreement(world, parties=("city_csc", "city_school"), categories=("identity",))
         _, _, check = self._flagged(world)
@@ -207,20 +222,22 @@ class TestDisagreeingJoins:
         assert check.status == CheckStatus.SPLIT
         assert AuditEvent.objects.filter(event="child_join.check_cleared", object_uuid=check.uuid).exists()
 
-    def test_a_reviewer_who_sees_no_record_cannot_confirm(self, world: Any) -> None:
+    def test_a_reviewer_who_sees_no_record_is_not_given_the_check(self, world: Any) -> None:
         police = make_record(world, agency="police", date_of_birth=D(2012, 6, 10))
         health = make_record(world, agency="health", date_of_birth=D(2012, 10, 6))
         join = child_merge(actor=None, children=[police.child, health.child], reason="m")
         check = JoinCheck.objects.get(join=join)
         client = _client(world.users["screener"])
         url = reverse("linkage:check", args=[check.uuid])
-        page = client.get(url).content.decode()
-        assert 'id="no-confirm"' in page and "10 June 2012" not in page
+        assert url not in client.get(reverse("linkage:checks")).content.decode()
+        assert "brought together records" not in client.get(reverse("linkage:queue")).content.decode()
+        assert client.get(url).status_code == 404
         key = f"{world.agencies['police'].uuid}:date_of_birth"
-        response = client.post(url, {"asks": [key], "note": "x"})
-        assert response.status_code == 200
+        assert client.post(url, {"asks": [key], "note": "x"}).status_code == 404
         check.refresh_from_db()
         assert check.status == CheckStatus.OPEN and not RecordCheckRequest.objects.exists()
+        # Nor does the child's page point them to it, where they may open the child at all.
+        assert url not in client.get(reverse("children:detail", args=[police.child.uuid])).content.decode()
 
     def test_other_roles_are_refused(self, world: Any) -> None:
         _, _, check = self._flagged(world)

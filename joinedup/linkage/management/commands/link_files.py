@@ -32,8 +32,12 @@ from joinedup.linkage import model as splink_model
 from joinedup.linkage.decisions import (
     NHS_DIFFERENT_ALL_ELSE_AGREES,
     Components,
+    joins_last,
     keeps_apart,
+    near_records,
+    numbers_weighed,
     review_reason,
+    rules_for,
     settled_by_rule,
     weak_link,
 )
@@ -47,7 +51,7 @@ from joinedup.linkage.extracts import (
     problems_csv,
     read_extracts,
 )
-from joinedup.linkage.features import to_arrow
+from joinedup.linkage.features import lasting_identifier, to_arrow
 from joinedup.linkage.modelfile import ModelFileError, read_model_file, write_model_file
 
 if TYPE_CHECKING:
@@ -172,7 +176,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(extracts.origin):,} records from {len(files)} file(s) in {len(sizes):,} clusters "
             f"({sum(1 for s in sizes.values() if s > 1):,} of more than one record; {joined_across:,} joins "
-            f"at {threshold:g} or above; {len(held):,} pairs left apart for a person to check{held_note}"
+            f"at {threshold:g} or above; {len(held):,} pairs of clusters left apart for a person to check{held_note}"
             f"{review_note}): {out}"
         )
 
@@ -269,28 +273,47 @@ class Command(BaseCommand):
         held apart for a person (the two records, the score and why)."""
         origin = extracts.origin
         found = splink_model.predict_pairs(table, model, threshold=min(threshold, 0.5)) if len(table) > 1 else iter(())
+        # The model's own levels: a stored model (--model) may number them differently from today's.
+        rules = rules_for(model)
         scored = []
         for pair in found:
             left, right = str(pair["unique_id_l"]), str(pair["unique_id_r"])
             if mode == "link" and origin[left][0] == origin[right][0]:
                 continue  # link mode: each file is free of duplicates, so a pair within one is not scored
             scored.append(
-                (float(pair["match_probability"]), int(left), int(right), review_reason(pair), weak_link(pair))
+                (
+                    float(pair["match_probability"]),
+                    int(left),
+                    int(right),
+                    review_reason(pair, rules),
+                    weak_link(pair, rules),
+                    joins_last(pair, rules),
+                    numbers_weighed(pair, rules),
+                )
             )
         # Strongest first, ties in input order, so the same files always give the same clusters.
         # The run's rules: a conflict (twins, different NHS numbers) keeps two records apart,
         # and no later pair may chain them together through a third; names alone never join;
-        # and no cluster runs away through chains of weak links or past LINKAGE_MAX_CLUSTER.
-        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        # no cluster runs away through chains of weak links or past LINKAGE_MAX_CLUSTER; and a
+        # shared number beside another forename joins last, if no other child is in the running.
+        scored.sort(key=lambda s: (s[5], -s[0], s[1], s[2]))
         numbers = dict(zip(table.column("unique_id").to_pylist(), table.column("nhs_number").to_pylist(), strict=True))
-        components = Components({uid: uid for uid in origin}, numbers={u: n for u, n in numbers.items() if n})
-        for _, a_id, b_id, reason, _ in scored:
+        # Every pair scored here is in the running: at or above the review threshold, or a conflict.
+        near = near_records(lambda: ((str(s[1]), str(s[2]), s[5], True) for s in scored))
+        identifiers = zip(table.column("unique_id").to_pylist(), table.column("identifier").to_pylist(), strict=True)
+        components = Components(
+            {uid: uid for uid in origin},
+            numbers={u: n for u, n in numbers.items() if n},
+            identifiers={u: key for u, i in identifiers if (key := lasting_identifier(i))},
+            near=near,
+        )
+        for _, a_id, b_id, reason, _, _, _ in scored:
             if keeps_apart(reason):
                 components.keep_apart(str(a_id), str(b_id))
         best: dict[str, float] = {}
         joins = 0
         held: list[tuple[str, str, float, str]] = []
-        for p, a_id, b_id, reason, weak in scored:
+        for p, a_id, b_id, reason, weak, last, weighed in scored:
             a, b = str(a_id), str(b_id)
             best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
             if p < threshold:
@@ -299,15 +322,36 @@ class Command(BaseCommand):
                 continue
             if mode == "link" and _shares_a_file(components, a, b, origin):
                 continue  # the stronger pair came first and holds that file's place
-            why = reason or components.refusal(a, b, weak=weak)
+            why = reason or components.refusal(a, b, weak=weak, last=last, weighed=weighed)
             if why:
                 if components.component[a] != components.component[b]:
                     held.append((a, b, p, why))
+                if last:
+                    components.keep_apart(a, b)
                 continue
             joins += components.join(a, b, weak=weak)
         clusters: dict[str, int] = {}
         numbers = {uid: clusters.setdefault(components.component[uid], len(clusters) + 1) for uid in origin}
-        return numbers, best, joins, held
+        return numbers, best, joins, _one_per_two_clusters(held, components)
+
+
+def _one_per_two_clusters(
+    held: list[tuple[str, str, float, str]], components: Components
+) -> list[tuple[str, str, float, str]]:
+    """One question per two clusters: is this cluster the same child as that one? The strongest
+    pair between them asks it (one a rule did not settle, where there is one); the others
+    between the same two clusters would ask it again. A pair whose records ended in one
+    cluster, joined through stronger pairs, asks nothing."""
+    chosen: dict[tuple[Any, Any], tuple[str, str, float, str]] = {}
+    for a, b, p, why in held:  # strongest first, as scored
+        ca, cb = components.component[a], components.component[b]
+        if ca == cb:
+            continue
+        key = (ca, cb) if str(ca) <= str(cb) else (cb, ca)
+        kept = chosen.get(key)
+        if kept is None or (settled_by_rule(kept[3]) and not settled_by_rule(why)):
+            chosen[key] = (a, b, p, why)
+    return sorted(chosen.values(), key=lambda h: (-h[2], int(h[0]), int(h[1])))
 
 
 def _review_csv(held: list[tuple[str, str, float, str]], origin: dict[str, tuple[str, str]]) -> str:
