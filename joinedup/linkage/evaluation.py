@@ -58,13 +58,29 @@ def _rows(ids: set[int]) -> dict[int, dict[str, Any]]:
 
 
 def _figures(decisions: list[tuple[bool, bool]]) -> dict[str, Any]:
+    """Precision, recall and F1 of a model's decisions on labelled pairs.
+
+    A figure with nothing to count is None, not 1.0: a model that joined no pair has no
+    precision to boast of (its recall says what it missed), and a source with no pair of one
+    child has no recall. F1 is 0 when one figure is 0 or missing and the other is not.
+    """
     tp = sum(joined and same for joined, same in decisions)
     joined = sum(j for j, _ in decisions)
     same = sum(s for _, s in decisions)
-    precision = tp / joined if joined else 1.0
-    recall = tp / same if same else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "joined": joined}
+    precision = tp / joined if joined else None
+    recall = tp / same if same else None
+    if precision is None and recall is None:
+        f1 = None
+    elif precision and recall:
+        f1 = 2 * precision * recall / (precision + recall)
+    else:
+        f1 = 0.0
+    return {
+        "precision": None if precision is None else round(precision, 4),
+        "recall": None if recall is None else round(recall, 4),
+        "f1": None if f1 is None else round(f1, 4),
+        "joined": joined,
+    }
 
 
 def _decide(parameters: dict[str, Any], upper: float, pairs: list[tuple[int, int, bool]], rows: dict[int, Any]) -> Any:
@@ -95,7 +111,13 @@ def compare(parameters: dict[str, Any], *, upper: float, active: LinkageModel | 
                 entry["active"] = _figures(_decide(active.parameters, active.upper_threshold, pairs, rows))
             except ModelError as exc:
                 entry["note"] = f"The model in use cannot be scored here: {exc}"
-        if entry["active"] and len(new) >= MIN_PAIRS and entry["new"]["f1"] < entry["active"]["f1"] - WORSE_BY:
+        if (
+            entry["active"]
+            and len(new) >= MIN_PAIRS
+            and entry["new"]["f1"] is not None
+            and entry["active"]["f1"] is not None
+            and entry["new"]["f1"] < entry["active"]["f1"] - WORSE_BY
+        ):
             entry["worse"] = result["worse"] = True
         result["sources"].append(entry)
     return result

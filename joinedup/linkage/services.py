@@ -380,7 +380,7 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
             raise ValidationError(
                 {
                     "reason": "This child is outside your agency's work: joining would show you what partners "
-                    "hold. Say why you are sure it is the same child (the data protection officer is told), "
+                    f"hold. Say why you are sure it is the same child ({who_is_told(actor)}), "
                     "or leave it for a reviewer."
                 }
             )
@@ -662,6 +662,16 @@ class IntakeOutcome:
 # A join the creator of a record could use to open a child they could not see before
 # (12.7): never automatic, and confirmed by the creator only with a reason, for the DPO.
 OUTSIDE_WORK = "The child is outside your agency's work: a reviewer decides, or you confirm with a reason"
+
+
+def who_is_told(user: Any) -> str:
+    """Who hears of a join that opens a child outside the user's work, in words for that user.
+
+    Such joins go on the list data protection officers review (children.selectors
+    joins_outside_work_for): a user who reads that list is not told "the DPO is told"."""
+    if user is not None and user_can(user, Perm.VIEW_AUDIT):
+        return "it goes on the list of joins outside work that data protection officers review"
+    return "the data protection officer is told"
 
 
 def children_opened_by_join(*, actor: Any, children: Iterable[Child]) -> list[Child]:

@@ -344,6 +344,7 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
             "rows": rows,
             "steps": steps,
             "opens": bool(opened),
+            "who_is_told": services.who_is_told(request.user),
             # For the hint beside the reason: which record the reviewer's agency holds, if either,
             # and which record's child the join would open to them.
             "own_holds": [s.record for s in (a, b) if s.record.agency_id == agency_id],
@@ -456,7 +457,12 @@ def record_matches(request: HttpRequest, record_uuid: str) -> HttpResponse:
     return render(
         request,
         "linkage/record_matches.html",
-        {"record": record, "matches": matches, "page_title": "Possible matches for this record"},
+        {
+            "record": record,
+            "matches": matches,
+            "who_is_told": services.who_is_told(request.user),
+            "page_title": "Possible matches for this record",
+        },
     )
 
 

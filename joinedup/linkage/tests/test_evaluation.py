@@ -54,6 +54,9 @@ def test_a_worse_model_is_put_in_use_only_with_a_reason(world: Any, trained: dic
     (reviewed,) = [s for s in comparison["sources"] if s["name"].startswith("Pairs people decided")]
     assert reviewed["pairs"] == 24 and reviewed["same"] == 12
     assert reviewed["new"]["recall"] < reviewed["active"]["recall"]
+    # It joined nothing: it has no precision (it once read 1.0000, as if it were perfect).
+    assert reviewed["new"]["joined"] == 0 and reviewed["new"]["precision"] is None
+    assert reviewed["new"]["recall"] == 0.0 and reviewed["new"]["f1"] == 0.0
     assert comparison["worse"] and comparison["active_version"] == good.version
     with pytest.raises(ValidationError, match="did worse than model v1"):
         linkage_model_activate(actor=None, model=worse)
@@ -86,6 +89,9 @@ def test_the_model_page_shows_the_comparison_and_asks_for_a_reason(world: Any, t
     page = admin.get(reverse("linkage:model", args=[worse.uuid])).content.decode()
     assert 'id="comparison-table"' in page and "Pairs people decided in review" in page
     assert "did worse than model v1" in page and 'name="worse_reason"' in page
+    table = page[page.index('id="comparison-table"') :].split("</table>")[0]
+    row = table[table.index("Pairs people decided in review") :].split("</tr>")[0]
+    assert "None joined" in row and "1.0000" not in row
     url = reverse("linkage:model_activate", args=[worse.uuid])
     refused = admin.post(url, {"upper_threshold": "0.7", "lower_threshold": "0.5"})
     assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()

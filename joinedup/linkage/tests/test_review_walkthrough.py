@@ -251,3 +251,29 @@ def test_a_middle_name_on_one_record_is_not_shown_as_a_disagreement(world: Any) 
     row = page[page.rindex("<tr", 0, page.index('id="row-given_names"')) :].split("</tr>")[0]
     assert "app-agree" in row and "app-disagree" not in row
     assert "a middle name is only on one record" in page
+
+
+def test_a_data_protection_officer_is_not_told_the_data_protection_officer_is_told(world: Any) -> None:
+    """The hint and the refusal said "the data protection officer is told" to the DPO, who reads
+    that list: they say where the join goes instead. A screener still reads that the DPO is told."""
+    from joinedup.children.access import children_visible_to
+
+    dpo = world.user("dpo")
+    screener = world.users["screener"]
+    for user in (dpo, screener):
+        own = make_record(world, actor=user)
+        other = make_record(world, agency="health")
+        visible = set(children_visible_to(user).values_list("pk", flat=True))
+        assert own.child_id in visible and other.child_id not in visible
+        pair = _pair(own, other)
+        page = _client(user).get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
+        hint = page[page.index('id="reason-hint"') :].split("</div>")[0]
+        response = _client(user).post(reverse("linkage:pair", args=[pair.uuid]), {"decision": "same"}, follow=True)
+        refused = " ".join(str(m) for m in get_messages(response.wsgi_request)) + response.content.decode()
+        assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.PENDING
+        if user is dpo:
+            assert "data protection officer is told" not in hint + refused
+            assert "the list of joins outside work that data protection officers review" in hint
+            assert "the list of joins outside work that data protection officers review" in refused
+        else:
+            assert "the data protection officer is told" in hint and "the data protection officer is told" in refused
