@@ -143,6 +143,9 @@ class ChildJoin(PublicModel):
     undoes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by")
     # A split of some of a join's records (the rest stay joined): the join they were taken from.
     part_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts")
+    # A split: the children its records went to (the "to" of its moves), so the page of a child
+    # that records were split off to tells where they came from, as the other side's page does.
+    sent_to = models.ManyToManyField(Child, blank=True, related_name="splits_received")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -59,8 +59,15 @@ def splits_of(child: Any) -> list[ChildJoin]:
 def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
     joins = list(
         # access: narrowed to the child the policy opened (ChildAccess)
-        ChildJoin.objects.filter(Q(target=access.child)).select_related("actor").prefetch_related("undone_by", "parts")
+        ChildJoin.objects.filter(Q(target=access.child) | Q(kind=JoinKind.UNMERGE, sent_to=access.child))
+        .distinct()
+        .select_related("actor", "target")
+        .prefetch_related("undone_by", "parts")
     )
+    # Splits that sent records here from another child: told from this side, and kept out of
+    # the count of what this child's own joins brought together.
+    received = [j for j in joins if j.target_id != access.child.pk]
+    own = [j for j in joins if j.target_id == access.child.pk]
     reviewer = user_can(user, Perm.REVIEW_MATCHES)
     kept_apart: list[CandidatePair] = []
     if reviewer:
@@ -78,14 +85,16 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
     if not joins and not kept_apart:
         return None
     # Where a split sent records: a link to each child the user may open, nothing about others.
-    sent_to = {m["to"] for j in joins if j.kind == JoinKind.UNMERGE for m in j.moves}
-    open_to_user = {c.pk: c for c in children_visible_to(user).filter(pk__in=sent_to)}
+    sent_to = {m["to"] for j in own if j.kind == JoinKind.UNMERGE for m in j.moves}
+    # ... and where a split that sent records here took them from.
+    came_from = {j.target_id for j in received}
+    open_to_user = {c.pk: c for c in children_visible_to(user).filter(pk__in=sent_to | came_from)}
     # The checks of this child's joins that the reviewer may open (the list of joins to check
     # holds the same ones): a link to a check they cannot act on would be a 404.
-    checks = {c.join_id: c for c in join_checks_for_review(user).filter(join__in=joins)} if reviewer else {}
+    checks = {c.join_id: c for c in join_checks_for_review(user).filter(join__in=own)} if reviewer else {}
     # access: ids of the records on the child the policy opened, to count what each join brought together
     held_now = set(AgencyRecord.objects.filter(child=access.child).values_list("pk", flat=True))
-    joined = records_joined(joins, held_now=held_now)
+    joined = records_joined(own, held_now=held_now)
     rows = [
         {
             "join": j,
@@ -95,11 +104,14 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
             "from_children": len({m["from"] for m in j.moves}),
             # A join some of whose records were split off since cannot be undone whole.
             "can_split": j.kind == JoinKind.MERGE and not hasattr(j, "undone_by") and not j.parts.all() and reviewer,
-            "split_again": j.kind == JoinKind.MERGE and rejoins_a_split(j, joins),
+            "split_again": j.kind == JoinKind.MERGE and rejoins_a_split(j, own),
             "check": checks.get(j.pk),
             "went_to": [open_to_user[c] for c in sorted({m["to"] for m in j.moves}) if c in open_to_user]
-            if j.kind == JoinKind.UNMERGE
+            if j.kind == JoinKind.UNMERGE and j in own
             else [],
+            # A split seen from the child its records went to: how many came here, and from where.
+            "came_here": sum(m["to"] == access.child.pk for m in j.moves) if j in received else 0,
+            "came_from": open_to_user.get(j.target_id) if j in received else None,
         }
         for j in joins
     ]

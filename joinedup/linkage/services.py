@@ -288,6 +288,7 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
         actor=actor,
         undoes=join,
     )
+    split.sent_to.set(sorted({m["to"] for m in split.moves}))
     kept_apart = _record_not_the_same(actor=actor, join=join)
     _join_checks_clear(actor=actor, join=join)
     audit_record(
@@ -949,6 +950,7 @@ def records_split_off(*, actor: Any, join: ChildJoin, records: Iterable[AgencyRe
         actor=actor,
         part_of=join,
     )
+    split.sent_to.set([new.pk])
     kept_apart = records_kept_apart(actor=actor, groups=[chosen, on_child - chosen])
     _join_checks_clear(actor=actor, join=join)
     audit_record(

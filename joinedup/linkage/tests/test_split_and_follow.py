@@ -256,6 +256,27 @@ def test_the_history_links_to_where_a_split_sent_records_for_those_who_may_open_
     history = client.get(reverse("children:detail", args=[kept.child.uuid])).content.decode().split("join-history")[1]
     assert reverse("children:detail", args=[moving.child.uuid]) in history
     assert reverse("children:detail", args=[secret.child.uuid]) not in history  # health's child is not theirs
+    # The child the records went back to tells the split from its side, with the way back.
+    theirs = client.get(reverse("children:detail", args=[moving.child.uuid])).content.decode()
+    row = theirs[theirs.index('id="join-history"') :].split("</table>")[0]
+    assert "Split: 1 record came here from" in row and "Three children" in row
+    assert reverse("children:detail", args=[kept.child.uuid]) in row
+    assert secret.child.pk in set(ChildJoin.objects.get(kind="unmerge").sent_to.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_split_made_before_sent_to_is_told_from_its_other_side_after_the_migration(world: Any) -> None:
+    """The migration fills sent_to for splits made before it, from their moves."""
+    import importlib
+
+    from django.apps import apps
+
+    kept, moving = make_record(world), make_record(world, given_names="Amara")
+    join = child_merge(actor=None, children=[kept.child, moving.child], reason="matched")
+    split = child_unmerge(actor=world.users["screener"], join=join, reason="Two children")
+    split.sent_to.clear()
+    importlib.import_module("joinedup.linkage.migrations.0009_split_sent_to").fill_sent_to(apps, None)
+    assert list(split.sent_to.all()) == [Child.objects.get(pk=moving.child_id)]
 
 
 def test_a_split_that_empties_a_child_says_where_everything_went(world: Any) -> None:

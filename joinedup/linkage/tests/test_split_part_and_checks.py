@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from joinedup.audit.models import AuditEvent
-from joinedup.children.models import AgencyRecord
+from joinedup.children.models import AgencyRecord, Child
 from joinedup.chronology.models import RecordCheckRequest
 from joinedup.conftest import make_agreement, make_record, make_submitted_referral
 from joinedup.linkage.models import CandidatePair, CheckStatus, ChildJoin, JoinCheck, PairStatus
@@ -95,6 +95,13 @@ class TestSplitSome:
         # The child page's history says where the records went.
         history = client.get(reverse("children:detail", args=[join.target.uuid])).content.decode()
         assert "Split (some records)" in history
+        # ... and the new child's page says where its records came from, with a way back.
+        new_child = Child.objects.get(pk=now[records[2].pk])
+        assert list(split.sent_to.all()) == [new_child]
+        other = client.get(reverse("children:detail", args=[new_child.uuid])).content.decode()
+        row = other[other.index('id="join-history"') :].split("</table>")[0]
+        assert "Split (some records): 2 records came here from" in row
+        assert reverse("children:detail", args=[join.target.uuid]) in row
 
     def test_it_says_what_to_fix(self, world: Any) -> None:
         records, join, _, _ = self._joined(world)
