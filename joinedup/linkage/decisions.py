@@ -420,7 +420,7 @@ class Components:
             return SECOND_WEAK_LINK
         if not weighed & NHS_SLIP and _two(self.numbers, ca, cb):
             return TWO_NHS_NUMBERS
-        if not weighed & IDENTIFIERS_WEIGHED and _two(self.identifiers, ca, cb):
+        if not weighed & IDENTIFIERS_WEIGHED and _two_identifiers(self.identifiers, ca, cb):
             return TWO_IDENTIFIERS
         return ""
 
@@ -446,6 +446,35 @@ def _two(held: dict[Any, set[str]], ca: Any, cb: Any) -> bool:
     """Whether joining ca and cb would bring a value into a component that holds another."""
     a, b = held.get(ca, set()), held.get(cb, set())
     return bool(a and b and len(a | b) > max(len(a), len(b)))
+
+
+def one_slip(x: str, y: str) -> bool:
+    """Whether two identifiers are one keying slip apart: one character mistyped, or two
+    side by side swapped, away from the last two characters.
+
+    A UPN or National Insurance number copied by hand from a letter or another system picks
+    up a slip anywhere in it. Numbers issued in sequence differ at the end (a UPN's serial
+    number, and its check letter at the front: twins enrolled on one day), so a difference
+    in the last two characters is never taken for a slip: twins keep their two numbers."""
+    if len(x) != len(y) or x == y or len(x) < 6:
+        return False
+    diff = [i for i, (p, q) in enumerate(zip(x, y, strict=True)) if p != q]
+    if diff[-1] >= len(x) - 2:
+        return False
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
+
+
+def _two_identifiers(held: dict[Any, set[str]], ca: Any, cb: Any) -> bool:
+    """`_two` for UPNs and other identifiers: a value one slip from a value across the join
+    (`one_slip`) is the same number keyed twice, not a second child's."""
+    if not _two(held, ca, cb):
+        return False
+    a, b = held[ca], held[cb]
+    return not all(any(one_slip(x, y) for y in b) for x in a - b) or not all(
+        any(one_slip(y, x) for x in a) for y in b - a
+    )
 
 
 def cluster(

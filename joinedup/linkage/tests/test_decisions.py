@@ -23,6 +23,7 @@ from joinedup.linkage.decisions import (
     cluster,
     nhs_disagrees_all_else_agrees,
     numbers_weighed,
+    one_slip,
 )
 from joinedup.linkage.features import lasting_identifier
 from joinedup.linkage.intake import Scorer
@@ -77,6 +78,29 @@ class TestComponents:
         assert components.refusal("a", "c", weighed=NHS_SLIP) == TWO_IDENTIFIERS
         assert lasting_identifier("h801 2000 0100A") is None
         assert lasting_identifier("h801 2000 01001") == "H801200001001"
+
+    def test_an_identifier_keyed_with_one_slip_is_the_same_number_but_numbers_in_sequence_are_two(self) -> None:
+        """A UPN copied by hand with one character mistyped, or two side by side swapped, is
+        one child's number keyed twice: a chain may bring both into one child. Numbers that
+        differ in their last two characters are never taken for a slip (twins enrolled on one
+        day hold UPNs in sequence), nor are numbers two slips apart."""
+        assert one_slip("H801200001001", "H801700001001")  # one mistyped
+        assert one_slip("H801200001001", "H810200001001")  # two side by side swapped
+        assert not one_slip("H801200001001", "H801200001002")  # in sequence: the last character
+        assert not one_slip("H801200001001", "H801200001010")  # a swap within the last two
+        assert not one_slip("H801200001001", "H801277001001")  # two mistyped
+        assert not one_slip("H801200001001", "H80120000100")  # not the same length
+        identifiers = {"a": "H801200001001", "b": "H801700001001", "c": "H801200001002", "e": "K801200001001"}
+        components = Components({i: i for i in "abcde"}, identifiers=identifiers)
+        components.join("a", "d")
+        assert components.refusal("d", "b") == ""
+        components.join("d", "b")
+        # The child now holds the number and its slip: a twin's number in sequence is still refused,
+        # and so is one a slip from only one of the two (each must be a slip of the other's).
+        assert components.refusal("d", "c") == TWO_IDENTIFIERS
+        assert components.refusal("b", "e") == TWO_IDENTIFIERS
+        assert Components({"x": 1, "y": 1, "z": "z"}, identifiers={"x": "H801200001001", "y": "K801200001001",
+                          "z": "H801200001009"}).refusal("x", "z") == TWO_IDENTIFIERS  # fmt: skip
 
     def test_numbers_weighed_read_the_pairs_own_levels(self, trained: dict[str, Any]) -> None:
         scorer = Scorer.from_parameters(trained)
