@@ -22,6 +22,7 @@ from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel
 from joinedup.children.services import disclosures_record
 from joinedup.linkage.access import (
     candidate_pairs_for_review,
+    candidate_pairs_in_partnership,
     records_seen_by_reviewer,
     review_purpose,
     with_decidable,
@@ -146,6 +147,22 @@ def pair_escalation(*, pair: CandidatePair) -> Escalation | None:
     if event is None:
         return None
     return Escalation(by=event.actor, at=event.occurred_at, note=(event.detail or {}).get("reason", ""))
+
+
+def pair_settled_with(*, user: Any, pair: CandidatePair) -> CandidatePair | None:
+    """The pair whose decision settled `pair` along with it (services._settle_alike names it in
+    the audit row of the decision), in the reviewer's partnership; None for a pair decided on its
+    own. Its page says what was decided there, and its join is the one to split."""
+    event = (
+        # access: the audit rows of one pair the reviewer reached through candidate_pair_get_for_reviewer
+        AuditEvent.objects.filter(event="linkage_pair.decided", object_uuid=pair.uuid, new__status=pair.status)
+        .order_by("-id")
+        .first()
+    )
+    other = ((event.detail or {}).get("with_pair") if event is not None else None) or None
+    if other is None:
+        return None
+    return candidate_pairs_in_partnership(user).filter(uuid=other).first()
 
 
 def intake_matches_view(

@@ -372,11 +372,7 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
     opened: list[Child] = []
     if decision == PairStatus.SAME:
         both = list(AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id]))
-        # Reviewing matches is a reviewer's job; deciding a match to a record of one's own making is not.
-        if actor is not None and (
-            not user_can(actor, Perm.REVIEW_MATCHES) or any(r.created_by_id == actor.pk for r in both)
-        ):
-            opened = children_opened_by_join(actor=actor, children=[r.child for r in both])
+        opened = join_opens_for(actor=actor, records=both)
         if opened and not reason.strip():
             raise ValidationError(
                 {
@@ -673,6 +669,19 @@ def who_is_told(user: Any) -> str:
     if user is not None and user_can(user, Perm.VIEW_AUDIT):
         return "it goes on the list of joins outside work that data protection officers review"
     return "the data protection officer is told"
+
+
+def join_opens_for(*, actor: Any, records: Iterable[AgencyRecord]) -> list[Child]:
+    """The children that `actor` deciding "same child" on these records would open to them,
+    where the decision needs a reason and the DPO is told (pair_decide); the pair page asks for
+    the reason from the same answer. Reviewing matches is a reviewer's job; deciding a match to a
+    record of one's own making is not, nor is it for anyone who does not review matches."""
+    records = list(records)
+    if actor is None or (
+        user_can(actor, Perm.REVIEW_MATCHES) and not any(r.created_by_id == actor.pk for r in records)
+    ):
+        return []
+    return children_opened_by_join(actor=actor, children=[r.child for r in records])
 
 
 def children_opened_by_join(*, actor: Any, children: Iterable[Child]) -> list[Child]:

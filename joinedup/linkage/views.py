@@ -321,10 +321,10 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
     max_weight = max([abs(s["weight"] or 0) for s in pair.waterfall] or [1]) or 1
     # The longest bar is 100px (app-bar--w20), so the waterfall fits a phone beside its labels.
     steps = [{**s, "width": round(20 * abs(s["weight"] or 0) / max_weight)} for s in pair.waterfall]
-    opened = services.children_opened_by_join(actor=request.user, children=[a.record.child, b.record.child])
+    # Asked for a reason only where the decision needs one and the DPO is told (pair_decide).
+    opened = services.join_opens_for(actor=request.user, records=[a.record, b.record])
     agency_id = membership_for(request.user).agency_id  # type: ignore[union-attr]
     waiting = pair.status in {PairStatus.PENDING, PairStatus.UNSURE}
-    join = pair.joins.filter(kind=JoinKind.MERGE).first() if pair.status == PairStatus.SAME else None
     # A link to each record's child the reviewer may open (one, once both records are one child).
     open_ids = children_open_to(user=request.user, child_ids=[a.record.child_id, b.record.child_id])
     children = [s for s in (a, b) if s.record.child_id in open_ids]
@@ -334,6 +334,10 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
     # the reviewer's own note (services._settle_alike): say so in words, and show the note apart.
     settled_with = pair.decision_note.startswith(services.SETTLED_WITH)
     note = pair.decision_note.removeprefix(services.SETTLED_WITH).lstrip(". ") if settled_with else pair.decision_note
+    # The pair that settled this one, linked; the join to split is the one its decision made.
+    deciding = selectors.pair_settled_with(user=request.user, pair=pair) if settled_with else None
+    joined_by = deciding or pair
+    join = joined_by.joins.filter(kind=JoinKind.MERGE).first() if pair.status == PairStatus.SAME else None
     return render(
         request,
         "linkage/pair.html",
@@ -358,6 +362,7 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
             "children": children,
             "one_child": a.record.child_id == b.record.child_id,
             "settled_with": settled_with,
+            "deciding": deciding,
             "escalation": selectors.pair_escalation(pair=pair),
             "note": note,
             "page_title": "Review a possible match",
@@ -452,7 +457,7 @@ def record_matches(request: HttpRequest, record_uuid: str) -> HttpResponse:
     ):
         fields = shown.fields
         rows = None if fields is None else [(label, fields[name]) for name, label in LABELS.items() if name in fields]
-        opens = bool(services.children_opened_by_join(actor=request.user, children=[record.child, shown.record.child]))
+        opens = bool(services.join_opens_for(actor=request.user, records=[record, shown.record]))
         matches.append({"pair": pair, "other": shown.record, "rows": rows, "opens": opens})
     return render(
         request,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from joinedup.children.models import AgencyRecord
 from joinedup.children.services import agency_record_erase, break_glass_open
 from joinedup.conftest import make_agreement, make_record, same_child
 from joinedup.linkage.access import candidate_pairs_for_review, pairs_decidable_by, with_decidable
@@ -192,12 +193,14 @@ def test_an_escalation_is_recorded_in_plain_words(world: Any) -> None:
 def test_the_hint_says_the_reviewers_agency_holds_neither_record_when_it_holds_neither(world: Any) -> None:
     screener = world.users["screener"]
     police = make_record(world, agency="police")
+    # A record of their making (pair_decide asks a reviewer for a reason only then, and so the hint).
+    AgencyRecord.objects.filter(pk=police.pk).update(created_by=screener)
     break_glass_open(actor=screener, child=police.child, reason="immediate_risk", explanation="Missing overnight.")
     pair = _pair(police, make_record(world, agency="health"))
     page = _client(screener).get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
     hint = page[page.index('id="reason-hint"') :].split("</div>")[0]
     assert "Your agency holds neither record" in hint and "holds one of these" not in hint
-    assert "the child of Shire Health Trust's record is outside your agency's work" in hint
+    assert "the child of the Shire Health Trust record is outside your agency's work" in hint
 
 
 def test_the_hint_says_the_reviewers_agency_holds_one_when_it_does(world: Any) -> None:
@@ -207,7 +210,7 @@ def test_the_hint_says_the_reviewers_agency_holds_one_when_it_does(world: Any) -
     page = _client(creator).get(reverse("linkage:pair", args=[pair.uuid])).content.decode()
     hint = page[page.index('id="reason-hint"') :].split("</div>")[0]
     assert "Your agency holds one of these records" in hint
-    assert "the child of Shire Health Trust's record is outside your agency's work" in hint
+    assert "the child of the Shire Health Trust record is outside your agency's work" in hint
 
 
 # --- 3. and 9. the side-by-side in words -----------------------------------------------------
