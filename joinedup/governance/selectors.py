@@ -260,6 +260,54 @@ def disclosure_log(*, user: Any, filters: dict[str, Any], page: Any) -> Disclosu
     return DisclosureLog(page=current, rows=[(d, children[d.child_id]) for d in current.object_list])
 
 
+# --- joins outside work ---------------------------------------------------------------
+
+
+@dataclass
+class OutsideWorkRow:
+    event: AuditEvent
+    child: ChildLabel | None  # None: the child's records are all erased, or it was joined into another
+    held: bool  # held back for a reviewer (a record made), rather than confirmed with a reason
+    reason: str
+
+
+@dataclass
+class OutsideWorkLog:
+    page: Any
+    rows: list[OutsideWorkRow]
+
+
+def joins_outside_work_log(*, user: Any, page: Any) -> OutsideWorkLog:
+    """One page of the records whose match would have opened a child outside their maker's
+    work (held for a reviewer) and the matches confirmed with a reason that did open one: the
+    DPO's list of possible access-seeking, newest first, children named; the read is audited."""
+    from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, joins_outside_work_for
+
+    membership = require(user, Perm.VIEW_AUDIT)
+    with transaction.atomic():
+        current = Paginator(joins_outside_work_for(user).select_related("actor"), 50).get_page(page)
+        events = list(current.object_list)
+        # access: ids of the children the DPO's list names, in their partnership (child_labels narrows)
+        pks = dict(Child.objects.filter(uuid__in={e.child_uuid for e in events}).values_list("uuid", "pk"))
+        labels = child_labels(partnership_id=membership.agency.partnership_id, child_ids=pks.values())
+        rows = [
+            OutsideWorkRow(
+                event=e,
+                child=labels.get(pks.get(e.child_uuid)),  # type: ignore[arg-type]
+                held=e.event == HELD_OUTSIDE_WORK_EVENT,
+                reason=str((e.detail or {}).get("reason", "")),
+            )
+            for e in events
+        ]
+        audit_record(
+            actor=user,
+            event="joins_outside_work.viewed",
+            purpose=Purpose.DATA_PROTECTION,
+            detail={"page": current.number, "children_named": sorted(str(r.child.uuid) for r in rows if r.child)},
+        )
+    return OutsideWorkLog(page=current, rows=rows)
+
+
 # --- break-glass ---------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("emergency-access/", views.break_glass_list, name="break_glass"),
     path("emergency-access/<uuid:grant_uuid>/", views.break_glass_review, name="break_glass_review"),
     path("disclosures/", views.disclosure_list, name="disclosures"),
+    path("joins-outside-work/", views.joins_outside_work, name="joins_outside_work"),
     path("audit/", views.audit_list, name="audit"),
     path("subject-access/", views.subject_access, name="subject_access"),
     path("subject-access/<uuid:child_uuid>/", views.subject_access_review, name="subject_access_review"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from joinedup.audit.exports import ExportEvent, RecordedRead, csv_response, json_response, pdf_response
 from joinedup.children import services as child_services
 from joinedup.children.access import child_get_for_subject_access
+from joinedup.children.selectors import joins_outside_work_for
 from joinedup.core.forms import add_service_errors
 from joinedup.governance import selectors, services
 from joinedup.governance import subject_access as sar
@@ -53,6 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "pending": len(pending),
         "agreements_due": sum(1 for a in agreements if a.review_state(today) != "ok"),
         "retention_due": len(selectors.retention_candidates(user=request.user)),
+        "outside_work": joins_outside_work_for(request.user).count(),
         "page_title": "Information governance",
     }
     return render(request, "governance/index.html", context)
@@ -221,6 +223,17 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
         request,
         "governance/disclosure_list.html",
         {"form": form, "log": log, "query": params.urlencode(), "page_title": "Disclosure log"},
+    )
+
+
+@require_GET
+@login_required
+def joins_outside_work(request: HttpRequest) -> HttpResponse:
+    log = selectors.joins_outside_work_log(user=request.user, page=request.GET.get("page"))
+    return render(
+        request,
+        "governance/joins_outside_work.html",
+        {"log": log, "query": "", "page_title": "Matches that would open a child outside someone's work"},
     )
 
 

@@ -328,6 +328,7 @@ MATRIX: dict[str, Row] = {
         lambda w: reverse("governance:break_glass_review", args=[w.grant.uuid]), page(Perm.REVIEW_BREAK_GLASS)
     ),
     "governance:disclosures": Row(lambda w: reverse("governance:disclosures"), page(Perm.VIEW_AUDIT)),
+    "governance:joins_outside_work": Row(lambda w: reverse("governance:joins_outside_work"), page(Perm.VIEW_AUDIT)),
     "governance:audit": Row(lambda w: reverse("governance:audit"), page(Perm.VIEW_AUDIT)),
     "governance:subject_access": Row(lambda w: reverse("governance:subject_access"), page(Perm.SUBJECT_ACCESS)),
     "governance:subject_access_review": Row(
