@@ -104,6 +104,8 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
             "from_children": len({m["from"] for m in j.moves}),
             # A join some of whose records were split off since cannot be undone whole.
             "can_split": j.kind == JoinKind.MERGE and not hasattr(j, "undone_by") and not j.parts.all() and reviewer,
+            # ... but more of its records can still be split off (records_split_off allows it).
+            "can_split_part": j.kind == JoinKind.MERGE and not hasattr(j, "undone_by") and reviewer,
             "split_again": j.kind == JoinKind.MERGE and rejoins_a_split(j, own),
             "check": checks.get(j.pk),
             "went_to": [open_to_user[c] for c in sorted({m["to"] for m in j.moves}) if c in open_to_user]

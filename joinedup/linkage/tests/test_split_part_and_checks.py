@@ -102,6 +102,10 @@ class TestSplitSome:
         row = other[other.index('id="join-history"') :].split("</table>")[0]
         assert "Split (some records): 2 records came here from" in row
         assert reverse("children:detail", args=[join.target.uuid]) in row
+        # The join the records were split from cannot be split whole now, but more can be split off.
+        kept = history[history.index('id="join-history"') :].split("</table>")[0]
+        assert reverse("linkage:split_part", args=[join.uuid]) in kept and "Split more records off" in kept
+        assert reverse("linkage:split", args=[join.uuid]) + '"' not in kept
 
     def test_it_says_what_to_fix(self, world: Any) -> None:
         records, join, _, _ = self._joined(world)
