@@ -61,12 +61,11 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
         # access: narrowed to the child the policy opened (ChildAccess)
         ChildJoin.objects.filter(Q(target=access.child) | Q(kind=JoinKind.UNMERGE, sent_to=access.child))
         .distinct()
-        .select_related("actor", "target")
+        .select_related("actor")
         .prefetch_related("undone_by", "parts")
     )
-    # Splits that sent records here from another child: told from this side, and kept out of
-    # the count of what this child's own joins brought together.
-    received = [j for j in joins if j.target_id != access.child.pk]
+    # Splits that sent records here from another child (its target is that child): told from
+    # this side, and kept out of the count of what this child's own joins brought together.
     own = [j for j in joins if j.target_id == access.child.pk]
     reviewer = user_can(user, Perm.REVIEW_MATCHES)
     kept_apart: list[CandidatePair] = []
@@ -87,7 +86,7 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
     # Where a split sent records: a link to each child the user may open, nothing about others.
     sent_to = {m["to"] for j in own if j.kind == JoinKind.UNMERGE for m in j.moves}
     # ... and where a split that sent records here took them from.
-    came_from = {j.target_id for j in received}
+    came_from = {j.target_id for j in joins if j.target_id != access.child.pk}
     open_to_user = {c.pk: c for c in children_visible_to(user).filter(pk__in=sent_to | came_from)}
     # The checks of this child's joins that the reviewer may open (the list of joins to check
     # holds the same ones): a link to a check they cannot act on would be a 404.
@@ -109,12 +108,13 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
             "split_again": j.kind == JoinKind.MERGE and rejoins_a_split(j, own),
             "check": checks.get(j.pk),
             "went_to": [open_to_user[c] for c in sorted({m["to"] for m in j.moves}) if c in open_to_user]
-            if j.kind == JoinKind.UNMERGE and j in own
+            if j.kind == JoinKind.UNMERGE and not received
             else [],
             # A split seen from the child its records went to: how many came here, and from where.
-            "came_here": sum(m["to"] == access.child.pk for m in j.moves) if j in received else 0,
-            "came_from": open_to_user.get(j.target_id) if j in received else None,
+            "came_here": sum(m["to"] == access.child.pk for m in j.moves) if received else 0,
+            "came_from": open_to_user.get(j.target_id) if received else None,
         }
         for j in joins
+        for received in [j.target_id != access.child.pk]
     ]
     return ("linkage/partials/child_history.html", {"rows": rows, "kept_apart": kept_apart})
