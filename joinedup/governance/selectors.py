@@ -91,16 +91,16 @@ def audit_page(*, user: Any, filters: dict[str, Any], page: Any) -> AuditPage:
     membership = require(user, Perm.VIEW_AUDIT)
     with transaction.atomic():
         current = Paginator(audit_events_for(user=user, filters=filters), 50).get_page(page)
-        uuids = {e.child_uuid for e in current.object_list if e.child_uuid}
-        pks = dict(Child.objects.filter(uuid__in=uuids).values_list("uuid", "pk"))
-        labels = child_labels(partnership_id=membership.agency.partnership_id, child_ids=pks.values())
+        labels = child_labels_by_uuid(
+            partnership_id=membership.agency.partnership_id, uuids=[e.child_uuid for e in current.object_list]
+        )
         audit_record(
             actor=user,
             event="audit.viewed",
             purpose=Purpose.DATA_PROTECTION,
             detail={"filters": {k: str(v) for k, v in filters.items() if v not in (None, "")}, "page": current.number},
         )
-    rows = [(e, labels.get(pks[e.child_uuid]) if e.child_uuid in pks else None) for e in current.object_list]
+    rows = [(e, labels.get(e.child_uuid)) for e in current.object_list]
     return AuditPage(page=current, rows=rows)
 
 
@@ -195,6 +195,15 @@ def child_labels(*, partnership_id: int, child_ids: Iterable[int]) -> dict[int, 
     return labels
 
 
+def child_labels_by_uuid(*, partnership_id: int, uuids: Iterable[Any]) -> dict[Any, ChildLabel]:
+    """child_labels for audit events, which name children by public id: uuid -> label, for the
+    children of the partnership (an id of another partnership's child, or none, is left out)."""
+    # access: ids of the children the DPO's lists name, in their partnership (child_labels narrows)
+    pks = dict(Child.objects.filter(uuid__in={u for u in uuids if u}).values_list("pk", "uuid"))
+    labels = child_labels(partnership_id=partnership_id, child_ids=pks)
+    return {pks[pk]: label for pk, label in labels.items()}
+
+
 def _agreed(values: list[Any]) -> Any:
     """The value most often given, the first given (the most recent) among equals; None if none."""
     counts = Counter(values)
@@ -287,13 +296,13 @@ def joins_outside_work_log(*, user: Any, page: Any) -> OutsideWorkLog:
     with transaction.atomic():
         current = Paginator(joins_outside_work_for(user).select_related("actor"), 50).get_page(page)
         events = list(current.object_list)
-        # access: ids of the children the DPO's list names, in their partnership (child_labels narrows)
-        pks = dict(Child.objects.filter(uuid__in={e.child_uuid for e in events}).values_list("uuid", "pk"))
-        labels = child_labels(partnership_id=membership.agency.partnership_id, child_ids=pks.values())
+        labels = child_labels_by_uuid(
+            partnership_id=membership.agency.partnership_id, uuids=[e.child_uuid for e in events]
+        )
         rows = [
             OutsideWorkRow(
                 event=e,
-                child=labels.get(pks.get(e.child_uuid)),  # type: ignore[arg-type]
+                child=labels.get(e.child_uuid),
                 held=e.event == HELD_OUTSIDE_WORK_EVENT,
                 reason=str((e.detail or {}).get("reason", "")),
             )

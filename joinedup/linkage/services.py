@@ -869,11 +869,15 @@ def records_kept_apart(*, actor: Any, groups: list[set[int]], conflict: str = ""
 
 
 @transaction.atomic
-def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> CandidatePair:
+def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> list[CandidatePair]:
     """Put a pair decided "not the same child" (or escalated) back in the queue, to decide again.
 
-    A "same child" is undone by splitting the join it made, never here: the records
-    are one child until a split sends them back.
+    A "not the same child" answers "are these two children one child?" for every pair
+    between them (_settle_alike), so reopening it reopens the other pairs between the
+    same two children decided "not the same" too: one left behind would still say "not
+    the same" of records the reviewer may now join. Returns the pairs reopened, `pair`
+    first. A "same child" is undone by splitting the join it made, never here: the
+    records are one child until a split sends them back.
     """
     pair.status, pair.decided_by_id = (
         CandidatePair.objects.select_for_update().values_list("status", "decided_by_id").get(pk=pair.pk)
@@ -884,6 +888,25 @@ def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> CandidatePai
         raise ValidationError("This pair is already waiting for a decision.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why this pair should be decided again."})
+    others: list[CandidatePair] = []
+    if pair.status == PairStatus.NOT_SAME:
+        x, y = _children_of(pair)
+        between = models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(
+            record_a__child_id=y, record_b__child_id=x
+        )
+        others = list(
+            CandidatePair.objects.select_for_update()
+            .filter(between, status=PairStatus.NOT_SAME)
+            .exclude(pk=pair.pk)
+            .order_by("pk")
+        )
+    _reopen(actor=actor, pair=pair, detail={"reason": reason.strip()})
+    for other in others:
+        _reopen(actor=actor, pair=other, detail={"reason": reason.strip(), "with_pair": str(pair.uuid)})
+    return [pair, *others]
+
+
+def _reopen(*, actor: Any, pair: CandidatePair, detail: dict[str, Any]) -> None:
     old = {"status": pair.status, "decided_by": pair.decided_by_id}
     # Waiting again, with who reopened it kept in decided_by: a run leaves a pair a person
     # reopened in the queue rather than settling it by rule again (_apply).
@@ -897,9 +920,8 @@ def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> CandidatePai
         obj=pair,
         old=old,
         new={"status": PairStatus.PENDING.value},
-        detail={"reason": reason.strip()},
+        detail=detail,
     )
-    return pair
 
 
 # --- splitting some of a join's records ---------------------------------------------------

@@ -416,11 +416,22 @@ def pair_reopen(request: HttpRequest, pair_uuid: str) -> HttpResponse:
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            services.pair_reopen(actor=request.user, pair=pair, reason=form.cleaned_data["reason"])
+            reopened = services.pair_reopen(actor=request.user, pair=pair, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Reopened: the pair is waiting for a decision again.")
+            more = len(reopened) - 1
+            messages.success(
+                request,
+                "Reopened: the pair is waiting for a decision again."
+                + (
+                    f" {more} more pair{pluralize(more)} between the same two children, also decided not the "
+                    f"same child, {pluralize(more, 'is,are')} waiting again too: the question is whether the "
+                    "two children are one."
+                    if more
+                    else ""
+                ),
+            )
             return redirect("linkage:pair", pair_uuid=pair.uuid)
     return _pair_page(request, pair, reopen=form)
 
@@ -488,6 +499,15 @@ def _after_split(request: HttpRequest, split: Any) -> HttpResponse:
     targets = [split.target_id, *sorted({m["to"] for m in split.moves})]
     may_open = {c.pk: c for c in children_visible_to(request.user).filter(pk__in=targets)}
     child = next((may_open[pk] for pk in targets if pk in may_open), None)
+    closed = len([pk for pk in targets[1:] if pk not in may_open])
+    if closed:
+        # Said, not left to a 404: the records split off may be ones only a partner holds.
+        messages.info(
+            request,
+            f"You cannot open {pluralize(closed, 'the child,the children')} the records went to: none of "
+            f"{pluralize(closed, 'its,their')} records is in your agency's work. The agencies that hold "
+            f"{pluralize(closed, 'it,them')} can, and search still finds {pluralize(closed, 'it,them')} by name.",
+        )
     if child is None:
         return redirect("linkage:queue")
     return redirect("children:detail", child_uuid=child.uuid)

@@ -304,6 +304,44 @@ class TestOneQuestionPerTwoChildren:
         assert event.detail == {"with_pair": str(first.uuid), "reason": "Different mothers"}
         assert CandidatePair.objects.get(pk=unrelated.pk).status == PairStatus.PENDING
 
+    def test_reopening_one_reopens_every_pair_between_them_and_says_so(self, world: Any) -> None:
+        # The journey that left a pair behind: "not the same" settles two pairs, a reviewer
+        # reopens one and joins the children, and the other still said "not the same" of
+        # records now one child.
+        x1, x2, y = self._two_children(world)
+        first, second = _pair(x1, y), _pair(x2, y)
+        elsewhere = _pair(make_record(world), make_record(world, agency="police"))
+        screener = world.users["screener"]
+        pair_decide(actor=screener, pair=second, decision=PairStatus.NOT_SAME, reason="Different mothers")
+        pair_decide(actor=screener, pair=elsewhere, decision=PairStatus.NOT_SAME)
+        client = _client(screener)
+        response = client.post(
+            reverse("linkage:pair_reopen", args=[first.uuid]), {"reason": "Health sent the birth record"}, follow=True
+        )
+        page = re.sub(r"\s+", " ", response.content.decode())
+        assert (
+            "Reopened: the pair is waiting for a decision again. 1 more pair between the same two children, also "
+            "decided not the same child, is waiting again too" in page
+        )
+        assert {p.status for p in CandidatePair.objects.filter(pk__in=[first.pk, second.pk])} == {PairStatus.PENDING}
+        assert CandidatePair.objects.get(pk=elsewhere.pk).status == PairStatus.NOT_SAME
+        event = AuditEvent.objects.get(event="linkage_pair.reopened", object_uuid=second.uuid)
+        assert event.detail == {"reason": "Health sent the birth record", "with_pair": str(first.uuid)}
+        # One decision settles both again, and the three records are one child.
+        client.post(reverse("linkage:pair", args=[first.uuid]), {"decision": "same"})
+        assert {p.status for p in CandidatePair.objects.filter(pk__in=[first.pk, second.pk])} == {PairStatus.SAME}
+        assert len({r.child_id for r in AgencyRecord.objects.filter(pk__in=[x1.pk, x2.pk, y.pk])}) == 1
+
+    def test_reopening_a_pair_alone_says_nothing_of_others(self, world: Any) -> None:
+        x1, _, y = self._two_children(world)
+        pair = _pair(x1, y)
+        pair_decide(actor=world.users["screener"], pair=pair, decision=PairStatus.NOT_SAME)
+        response = _client(world.users["screener"]).post(
+            reverse("linkage:pair_reopen", args=[pair.uuid]), {"reason": "Check again"}, follow=True
+        )
+        page = response.content.decode()
+        assert "Reopened: the pair is waiting for a decision again." in page and "more pair" not in page
+
     def test_same_child_settles_the_clear_pairs_and_leaves_a_disagreement_for_a_person(self, world: Any) -> None:
         x1, x2, y = self._two_children(world)
         county = make_record(world, agency="county_csc")

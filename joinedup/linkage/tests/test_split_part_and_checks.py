@@ -107,6 +107,31 @@ class TestSplitSome:
         assert reverse("linkage:split_part", args=[join.uuid]) in kept and "Split more records off" in kept
         assert reverse("linkage:split", args=[join.uuid]) + '"' not in kept
 
+    def test_a_child_split_off_the_reviewer_cannot_open_is_said_not_left_to_a_404(self, world: Any) -> None:
+        from joinedup.children.access import children_visible_to
+
+        records, join, _, _ = self._joined(world)
+        screener = world.users["screener"]
+        client = _client(screener)
+        response = client.post(
+            reverse("linkage:split_part", args=[join.uuid]),
+            {"records": [str(records[1].uuid)], "reason": "A cousin", "confirm": "on"},
+            follow=True,
+        )
+        new_child = AgencyRecord.objects.get(pk=records[1].pk).child
+        assert not children_visible_to(screener).filter(pk=new_child.pk).exists()
+        assert response.redirect_chain[-1][0] == reverse("children:detail", args=[join.target.uuid])
+        page = response.content.decode()
+        assert "You cannot open the child the records went to: none of its records is in your agency" in page
+        # A split whose new child the reviewer may open says nothing of the kind.
+        second = client.post(
+            reverse("linkage:split_part", args=[join.uuid]),
+            {"records": [str(records[2].uuid)], "reason": "Her sister", "confirm": "on"},
+            follow=True,
+        )
+        opened = children_visible_to(screener).filter(pk=AgencyRecord.objects.get(pk=records[2].pk).child_id)
+        assert opened.exists() == ("You cannot open" not in second.content.decode())
+
     def test_it_says_what_to_fix(self, world: Any) -> None:
         records, join, _, _ = self._joined(world)
         client = _client(world.users["screener"])
