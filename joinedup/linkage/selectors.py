@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Greatest, Least, RowNumber
 from django.http import Http404
 
 from joinedup.audit.models import AuditEvent
@@ -27,6 +29,7 @@ from joinedup.linkage.access import (
     review_purpose,
     with_decidable,
 )
+from joinedup.linkage.decisions import NAMES_ONLY
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinCheck, JoinKind, PairStatus
 from joinedup.partnership.access import Grant, partner_grants, require
 from joinedup.partnership.roles import Perm
@@ -41,20 +44,50 @@ def review_waiting(user: Any) -> Any:
     return candidate_pairs_for_review(user).exclude(status=PairStatus.UNSURE, decided_by=user)
 
 
+def one_per_two_children(pairs: QuerySet[CandidatePair]) -> QuerySet[CandidatePair]:
+    """`pairs` (annotated `decidable`, access.with_decidable) less those that ask again a question
+    another asks: one pair per two children, annotated `alike` (how many pairs of `pairs` lie
+    between the two children, itself included).
+
+    A decision answers "are these two children one child?" and settles the other pairs
+    between them (services._settle_alike), so the queue asks it once. The pair shown is
+    one the reviewer may decide if any is, then one a rule holds apart (twins, two dates of
+    birth: the warning is what the reviewer must see), then the strongest. Pairs whose two
+    records are one child already (records of one child that disagree) are each their own.
+    """
+    a, b = F("record_a__child_id"), F("record_b__child_id")
+    one_child = Case(When(record_a__child_id=b, then=F("pk")), default=Value(0), output_field=IntegerField())
+    partition = [Least(a, b), Greatest(a, b), one_child]
+    held_apart = Case(
+        When(~Q(conflict__in=["", NAMES_ONLY]), then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    return pairs.annotate(
+        alike_rank=Window(
+            RowNumber(),
+            partition_by=partition,
+            order_by=[F("decidable").desc(), held_apart.desc(), F("probability").desc(), F("pk").asc()],
+        ),
+        alike=Window(Count("pk"), partition_by=partition),
+    ).filter(alike_rank=1)
+
+
 @dataclass
 class QueueCounts:
-    waiting: int
+    waiting: int  # one per two children (one_per_two_children), as the queue lists them
     decidable: int
     escalated_by_you: int
+    pairs: int = 0  # pairs of records behind `waiting`
 
 
 def review_queue_counts(user: Any) -> QueueCounts:
     """What the review queue counts in its caption, for the home page: one source, so they agree."""
     waiting = review_waiting(user)
+    asked = one_per_two_children(with_decidable(user=user, pairs=waiting))
     return QueueCounts(
-        waiting=waiting.count(),
-        decidable=with_decidable(user=user, pairs=waiting).filter(decidable=1).count(),
+        waiting=asked.count(),
+        decidable=asked.filter(decidable=1).count(),
         escalated_by_you=candidate_pairs_for_review(user).filter(status=PairStatus.UNSURE, decided_by=user).count(),
+        pairs=waiting.count(),
     )
 
 

@@ -112,7 +112,8 @@ def _queue_in_order(user: Any) -> QuerySet[CandidatePair]:
     pairs = priority.with_priority(
         with_decidable(user=user, pairs=waiting.select_related("record_a__area", "record_b__area", "decided_by"))
     )
-    return pairs.order_by("-decidable", *pairs.query.order_by)
+    # One pair per two children: a decision settles the others between them (services._settle_alike).
+    return selectors.one_per_two_children(pairs.order_by("-decidable", *pairs.query.order_by))
 
 
 def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> HttpResponse:
@@ -138,8 +139,15 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
         )
     else:
         pairs = _queue_in_order(request.user)
+    in_all = None
     if reason:
         pairs = pairs.filter(conflict="" if reason == BETWEEN else reason)
+    if show == "waiting":
+        # The pairs of records behind the rows (one row per two children), when they are more.
+        behind = selectors.review_waiting(request.user)
+        if reason:
+            behind = behind.filter(conflict="" if reason == BETWEEN else reason)
+        in_all = behind.count()
     page = Paginator(pairs, QUEUE_PAGE).get_page(source.get("page"))
     rows = [
         {
@@ -147,6 +155,7 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
             "why_first": priority.why_first(p),
             "escalated_by_you": escalated_by(user=request.user, pair=p),
             "settled_with": p.decision_note.startswith(services.SETTLED_WITH),
+            "alike": max(getattr(p, "alike", 1) - 1, 0),
             "split": not p.conflict and p.decision_note == services.SPLIT_BY_A_PERSON,
         }
         for p in page.object_list
@@ -161,6 +170,7 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
             "show": show,
             "reason": reason,
             "decidable": pairs.filter(decidable=1).count() if show != "decided" else None,
+            "in_all": in_all if in_all and in_all > page.paginator.count else None,
             "escalated_by_you": waiting.filter(status=PairStatus.UNSURE, decided_by=request.user).count(),
             "bulk": bulk or BulkDecisionForm(),
             "select_all": source.get("select") == "all",

@@ -461,3 +461,61 @@ def test_home_counts_the_possible_matches_as_the_queue_does(world: Any) -> None:
     assert "You escalated 1 pair as unsure" in home
     # Roles that do not review see no panel.
     assert 'id="possible-matches"' not in _client(world.users["practitioner"]).get(reverse("home")).content.decode()
+
+
+class TestOneRowPerTwoChildren:
+    """The queue asks "are these two children one child?" once: one row per two children, the
+    others behind it counted, and the row shown the one the reviewer most needs to see."""
+
+    def _between(self, world: Any) -> tuple[Any, Any, Any, Any]:
+        own, police = make_record(world), make_record(world, agency="police")
+        same_child(own, police)
+        health, county = make_record(world, agency="health"), make_record(world, agency="county_csc")
+        same_child(health, county)
+        return own, police, health, county
+
+    def test_one_row_for_two_children_with_the_others_counted_on_queue_and_home(self, world: Any) -> None:
+        own, police, health, county = self._between(world)
+        strong = _pair(own, health, probability=0.9)
+        weak = _pair(police, county, probability=0.6)
+        alone = _pair(make_record(world), make_record(world, agency="police"), probability=0.7)
+        client = _client(world.users["screener"])
+        queue = client.get(reverse("linkage:queue")).content.decode()
+        assert str(strong.uuid) in queue and str(alone.uuid) in queue and str(weak.uuid) not in queue
+        caption = re.sub(r"\s+", " ", queue[queue.index("<caption") : queue.index("</caption>")])
+        assert "Waiting for a decision: 2 pairs, 2 you can decide (3 pairs of records" in caption
+        assert "and 1 more pair of records between the same two children, decided with this one" in _row(queue, strong)
+        assert "more pair" not in _row(queue, alone)
+        home = re.sub(r"\s+", " ", client.get(reverse("home")).content.decode())
+        assert "2 possible matches between two children (3 pairs of records) waiting for a decision, 2 you can" in home
+        # Deciding the row decides the pair behind it, and the next pair opened is the other child's.
+        response = client.post(reverse("linkage:pair", args=[strong.uuid]), {"decision": "not_same"})
+        assert response.url == reverse("linkage:pair", args=[alone.uuid])
+        assert CandidatePair.objects.get(pk=weak.pk).status == PairStatus.NOT_SAME
+        queue = client.get(reverse("linkage:queue")).content.decode()
+        assert "Waiting for a decision: 1 pair, 1 you can decide</caption>" in re.sub(r"\s+", " ", queue)
+
+    def test_the_row_shown_is_one_the_reviewer_may_decide_then_one_a_rule_holds_apart(self, world: Any) -> None:
+        own, police, health, county = self._between(world)
+        # The screener sees neither police's nor county's record: that pair, the strongest, is not theirs.
+        theirs = _pair(own, health, probability=0.55)
+        not_theirs = _pair(police, county, probability=0.95)
+        queue = _client(world.users["screener"]).get(reverse("linkage:queue")).content.decode()
+        assert str(theirs.uuid) in queue and str(not_theirs.uuid) not in queue
+        # Among pairs they may decide, the warning shows: twins before a stronger plain pair.
+        other = make_record(world, agency="city_school")
+        same_child(own, other)
+        twins = _pair(other, health, probability=0.6, conflict="Different given names, same family name and "
+                      "date of birth (twins?)")  # fmt: skip
+        make_agreement(world, parties=("city_csc", "city_school"), purposes=("screening",), categories=("identity",))
+        queue = _client(world.users["screener"]).get(reverse("linkage:queue")).content.decode()
+        assert str(twins.uuid) in queue and str(theirs.uuid) not in queue
+        assert "and 2 more pairs of records between the same two children" in _row(queue, twins)
+
+    def test_records_already_one_child_are_each_their_own_row(self, world: Any) -> None:
+        a, b, c = make_record(world), make_record(world, agency="police"), make_record(world, agency="health")
+        same_child(a, b, c)
+        first = _pair(a, b, conflict="Different dates of birth")
+        second = _pair(a, c, conflict="Different dates of birth")
+        queue = _client(world.users["screener"]).get(reverse("linkage:queue")).content.decode()
+        assert str(first.uuid) in queue and str(second.uuid) in queue and "more pair" not in queue
