@@ -71,6 +71,17 @@ def one_per_two_children(pairs: QuerySet[CandidatePair]) -> QuerySet[CandidatePa
     ).filter(alike_rank=1)
 
 
+def pairs_waiting_between(pair: CandidatePair) -> int:
+    """How many other pairs wait between the two children of `pair` (its decision settles
+    them: services._settle_alike); none where its records are one child already."""
+    x, y = AgencyRecord.objects.filter(pk__in=[pair.record_a_id, pair.record_b_id]).values_list("child_id", flat=True)
+    if x == y:
+        return 0
+    between = Q(record_a__child_id=x, record_b__child_id=y) | Q(record_a__child_id=y, record_b__child_id=x)
+    waiting = [PairStatus.PENDING, PairStatus.UNSURE]
+    return CandidatePair.objects.filter(between, status__in=waiting).exclude(pk=pair.pk).count()
+
+
 @dataclass
 class QueueCounts:
     waiting: int  # one per two children (one_per_two_children), as the queue lists them

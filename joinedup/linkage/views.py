@@ -374,6 +374,7 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
             "settled_with": settled_with,
             "deciding": deciding,
             "escalation": selectors.pair_escalation(pair=pair),
+            "alike_waiting": selectors.pairs_waiting_between(pair) if waiting else 0,
             "note": note,
             "page_title": "Review a possible match",
         },

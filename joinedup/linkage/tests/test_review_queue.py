@@ -488,6 +488,11 @@ class TestOneRowPerTwoChildren:
         assert "more pair" not in _row(queue, alone)
         home = re.sub(r"\s+", " ", client.get(reverse("home")).content.decode())
         assert "2 possible matches between two children (3 pairs of records) waiting for a decision, 2 you can" in home
+        # The pair page says so too.
+        pair_page = re.sub(r"\s+", " ", client.get(reverse("linkage:pair", args=[strong.uuid])).content.decode())
+        assert "1 more pair of records between the same two children waits with this one: your decision" in pair_page
+        alone_page = client.get(reverse("linkage:pair", args=[alone.uuid])).content.decode()
+        assert 'id="alike-waiting"' not in alone_page
         # Deciding the row decides the pair behind it, and the next pair opened is the other child's.
         response = client.post(reverse("linkage:pair", args=[strong.uuid]), {"decision": "not_same"})
         assert response.url == reverse("linkage:pair", args=[alone.uuid])
