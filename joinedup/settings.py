@@ -186,12 +186,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         f"PRAGMA cache_size=-{env_int('SQLITE_CACHE_MB', 128) * 1024};",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("POSTGRES_JIT", False):
+elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")) and not env_bool("POSTGRES_JIT", False):
     # PostgreSQL compiles a query whose estimated cost is high (the access rules' subqueries
     # estimate millions at a million children) to machine code first: 200 ms to compile a
     # count that runs in 0.1 ms. Pages ask short questions, so JIT is off for the app's
     # connections (POSTGRES_JIT=true turns it back on). docs/decisions/0005.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()  # after DATABASE_URL's own
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Greatest, Least, RowNumber
 from django.http import Http404
 
@@ -44,42 +44,70 @@ def review_waiting(user: Any) -> Any:
     return candidate_pairs_for_review(user).exclude(status=PairStatus.UNSURE, decided_by=user)
 
 
-def one_per_two_children(pairs: QuerySet[CandidatePair]) -> QuerySet[CandidatePair]:
+def _two_children() -> list[Any]:
+    """The partition of one question: the two children of a pair's records, either way round;
+    a pair whose records are one child already (records of one child that disagree) is its own."""
+    a, b = F("record_a__child_id"), F("record_b__child_id")
+    one_child = Case(When(record_a__child_id=b, then=F("pk")), default=Value(0), output_field=IntegerField())
+    return [Least(a, b), Greatest(a, b), one_child]
+
+
+def one_per_two_children(pairs: QuerySet[CandidatePair], *, matching: Q | None = None) -> QuerySet[CandidatePair]:
     """`pairs` (annotated `decidable`, access.with_decidable) less those that ask again a question
     another asks: one pair per two children, annotated `alike` (how many pairs of `pairs` lie
     between the two children, itself included).
 
     A decision answers "are these two children one child?" and settles the other pairs
-    between them (services._settle_alike), so the queue asks it once. The pair shown is
-    one the reviewer may decide if any is, then one a rule holds apart (twins, two dates of
-    birth: the warning is what the reviewer must see), then the strongest. Pairs whose two
-    records are one child already (records of one child that disagree) are each their own.
+    between them (services._settle_alike), so the queue asks it once. The pair shown is one
+    `matching` (the queue's filter by reason) if given, and of those, one the reviewer may
+    decide if any is, then one escalated (its note is for the next reviewer), then one a rule
+    holds apart (twins, two dates of birth: the warning is what the reviewer must see), then
+    the strongest. Children with no pair `matching` are left out; `alike` counts every pair
+    between them, whatever its reason.
     """
-    a, b = F("record_a__child_id"), F("record_b__child_id")
-    one_child = Case(When(record_a__child_id=b, then=F("pk")), default=Value(0), output_field=IntegerField())
-    partition = [Least(a, b), Greatest(a, b), one_child]
-    held_apart = Case(
-        When(~Q(conflict__in=["", NAMES_ONLY]), then=Value(1)), default=Value(0), output_field=IntegerField()
-    )
-    return pairs.annotate(
-        alike_rank=Window(
-            RowNumber(),
-            partition_by=partition,
-            order_by=[F("decidable").desc(), held_apart.desc(), F("probability").desc(), F("pk").asc()],
-        ),
+    partition = _two_children()
+
+    def flag(condition: Q) -> Case:
+        return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    order = [
+        F("decidable").desc(),
+        flag(Q(status=PairStatus.UNSURE)).desc(),
+        flag(~Q(conflict__in=["", NAMES_ONLY])).desc(),
+        F("probability").desc(),
+        F("pk").asc(),
+    ]
+    # Windows, not plain annotations: a filter on a plain one would go before the ranking (so
+    # `alike` would count only the pairs matching), a filter on a window after it.
+    annotations: dict[str, Any] = {}
+    if matching is not None:
+        order.insert(0, flag(matching).desc())
+        annotations["alike_matching"] = Window(Max(flag(matching)), partition_by=partition)
+    grouped = pairs.annotate(
+        alike_rank=Window(RowNumber(), partition_by=partition, order_by=order),
         alike=Window(Count("pk"), partition_by=partition),
-    ).filter(alike_rank=1)
+        **annotations,
+    )
+    return grouped.filter(alike_rank=1, **({"alike_matching": 1} if matching is not None else {}))
 
 
-def pairs_waiting_between(pair: CandidatePair) -> int:
-    """How many other pairs wait between the two children of `pair` (its decision settles
-    them: services._settle_alike); none where its records are one child already."""
+def questions_in(pairs: QuerySet[CandidatePair]) -> int:
+    """How many rows one_per_two_children makes of `pairs` (filtered as the queue filters them),
+    counted without ranking them: one per two children."""
+    lo, hi, one_child = _two_children()
+    return pairs.annotate(q_lo=lo, q_hi=hi, q_one=one_child).values("q_lo", "q_hi", "q_one").distinct().count()
+
+
+def pairs_waiting_between(pair: CandidatePair, *, user: Any) -> int:
+    """How many other pairs wait between the two children of `pair` (a decision of same child
+    or not settles them: services._settle_alike), less the user's own escalations; none where
+    its records are one child already."""
     x, y = AgencyRecord.objects.filter(pk__in=[pair.record_a_id, pair.record_b_id]).values_list("child_id", flat=True)
     if x == y:
         return 0
     between = Q(record_a__child_id=x, record_b__child_id=y) | Q(record_a__child_id=y, record_b__child_id=x)
-    waiting = [PairStatus.PENDING, PairStatus.UNSURE]
-    return CandidatePair.objects.filter(between, status__in=waiting).exclude(pk=pair.pk).count()
+    waiting = CandidatePair.objects.filter(between, status__in=[PairStatus.PENDING, PairStatus.UNSURE])
+    return waiting.exclude(pk=pair.pk).exclude(status=PairStatus.UNSURE, decided_by=user).count()
 
 
 @dataclass
@@ -93,10 +121,9 @@ class QueueCounts:
 def review_queue_counts(user: Any) -> QueueCounts:
     """What the review queue counts in its caption, for the home page: one source, so they agree."""
     waiting = review_waiting(user)
-    asked = one_per_two_children(with_decidable(user=user, pairs=waiting))
     return QueueCounts(
-        waiting=asked.count(),
-        decidable=asked.filter(decidable=1).count(),
+        waiting=questions_in(waiting),
+        decidable=questions_in(with_decidable(user=user, pairs=waiting).filter(decidable=1)),
         escalated_by_you=candidate_pairs_for_review(user).filter(status=PairStatus.UNSURE, decided_by=user).count(),
         pairs=waiting.count(),
     )

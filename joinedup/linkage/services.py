@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.access import children_visible_to
 from joinedup.children.models import AgencyRecord, Child, Sex
@@ -365,6 +366,12 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
     # An escalation asks for a second reviewer: the one who escalated does not settle it after all.
     if pair.status == PairStatus.UNSURE and actor is not None and pair.decided_by_id == actor.pk:
         raise ValidationError("You escalated this pair as unsure, so another reviewer decides it.")
+    # The question is the two children's: one the actor escalated between them (a pair a later
+    # run found, say) waits for a second reviewer, and so does this.
+    if actor is not None and _escalated_between(actor=actor, pair=pair):
+        raise ValidationError(
+            "You escalated another pair between these two children as unsure, so another reviewer decides."
+        )
     # Records another decision (or a run) already made one child: "not the same" would leave them
     # joined under a decision that says otherwise. Splitting them is what the reviewer means.
     if decision == PairStatus.NOT_SAME and pair_is_one_child(pair):
@@ -391,8 +398,7 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
         at=timezone.now(),
         detail={"reason": reason.strip()} if reason.strip() else None,
     )
-    if decision in {PairStatus.SAME, PairStatus.NOT_SAME}:
-        _settle_alike(actor=actor, pair=pair, reason=reason.strip())
+    _settle_alike(actor=actor, pair=pair, reason=reason.strip())
     if decision == PairStatus.SAME:
         a, b = AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id])
         join = child_merge(actor=actor, children=[a.child, b.child], reason="Reviewed: same child", pair=pair)
@@ -410,26 +416,39 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
 SETTLED_WITH = "Decided with another pair between the same two children"
 
 
+def _between(pair: CandidatePair) -> models.Q | None:
+    """A filter on pairs: those between the two children of `pair`; None where its records are
+    one child already."""
+    x, y = _children_of(pair)
+    if x == y:
+        return None
+    return models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(record_a__child_id=y, record_b__child_id=x)
+
+
+def _escalated_between(*, actor: Any, pair: CandidatePair) -> bool:
+    between = _between(pair)
+    if between is None:
+        return False
+    theirs = CandidatePair.objects.filter(between, status=PairStatus.UNSURE, decided_by_id=actor.pk)
+    return theirs.exclude(pk=pair.pk).exists()
+
+
 def _settle_alike(*, actor: Any, pair: CandidatePair, reason: str) -> list[CandidatePair]:
     """Settle the other pairs waiting between the same two children as `pair` was decided.
 
     A reviewer answers "are these two children one child?": the other pairs between them ask
     it again, and a queue that asks twice, or lets a second reviewer answer the other way,
-    cannot be cleared. A "not the same" settles them all. A "same child" settles those no
-    rule holds apart; one that a rule does (twins, two birth dates) stays for a person, as
-    the records of one child that disagree.
+    cannot be cleared. A "not the same" settles them all, escalations included (the second
+    reviewer's answer). A "same child" settles those no rule holds apart; one that a rule
+    does (twins, two birth dates) stays for a person, as the records of one child that
+    disagree. An "unsure" escalates those waiting with it, for a second reviewer.
     """
-    x, y = _children_of(pair)
-    if x == y:
+    between = _between(pair)
+    if between is None:
         return []
-    between = models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(
-        record_a__child_id=y, record_b__child_id=x
-    )
+    waiting = [PairStatus.PENDING] if pair.status == PairStatus.UNSURE else [PairStatus.PENDING, PairStatus.UNSURE]
     others = list(
-        CandidatePair.objects.select_for_update()
-        .filter(between, status__in=[PairStatus.PENDING, PairStatus.UNSURE])
-        .exclude(pk=pair.pk)
-        .order_by("pk")
+        CandidatePair.objects.select_for_update().filter(between, status__in=waiting).exclude(pk=pair.pk).order_by("pk")
     )
     if pair.status == PairStatus.SAME:
         others = [o for o in others if not keeps_apart(o.conflict)]
@@ -872,15 +891,18 @@ def records_kept_apart(*, actor: Any, groups: list[set[int]], conflict: str = ""
 def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> list[CandidatePair]:
     """Put a pair decided "not the same child" (or escalated) back in the queue, to decide again.
 
-    A "not the same child" answers "are these two children one child?" for every pair
-    between them (_settle_alike), so reopening it reopens the other pairs between the
-    same two children decided "not the same" too: one left behind would still say "not
-    the same" of records the reviewer may now join. Returns the pairs reopened, `pair`
-    first. A "same child" is undone by splitting the join it made, never here: the
-    records are one child until a split sends them back.
+    One "not the same child" settles the other pairs between the same two children
+    (_settle_alike): reopening any of them reopens those decided together, the pair
+    decided and each settled with it, so none is left saying "not the same" of records
+    the reviewer may now join. Pairs decided on their own (another reviewer's decision,
+    a split's) stay as they are. Returns the pairs reopened, `pair` first. A "same child"
+    is undone by splitting the join it made, never here: the records are one child until
+    a split sends them back.
     """
-    pair.status, pair.decided_by_id = (
-        CandidatePair.objects.select_for_update().values_list("status", "decided_by_id").get(pk=pair.pk)
+    pair.status, pair.decided_by_id, pair.decision_note = (
+        CandidatePair.objects.select_for_update()
+        .values_list("status", "decided_by_id", "decision_note")
+        .get(pk=pair.pk)
     )
     if pair.status in {PairStatus.SAME, PairStatus.AUTO_JOINED}:
         raise ValidationError("These records were joined: to undo it, split the join from the child's page.")
@@ -888,22 +910,45 @@ def pair_reopen(*, actor: Any, pair: CandidatePair, reason: str) -> list[Candida
         raise ValidationError("This pair is already waiting for a decision.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why this pair should be decided again."})
-    others: list[CandidatePair] = []
-    if pair.status == PairStatus.NOT_SAME:
-        x, y = _children_of(pair)
-        between = models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(
-            record_a__child_id=y, record_b__child_id=x
-        )
-        others = list(
-            CandidatePair.objects.select_for_update()
-            .filter(between, status=PairStatus.NOT_SAME)
-            .exclude(pk=pair.pk)
-            .order_by("pk")
-        )
+    others = _decided_together(pair) if pair.status == PairStatus.NOT_SAME else []
     _reopen(actor=actor, pair=pair, detail={"reason": reason.strip()})
     for other in others:
         _reopen(actor=actor, pair=other, detail={"reason": reason.strip(), "with_pair": str(pair.uuid)})
     return [pair, *others]
+
+
+def _decided_together(pair: CandidatePair) -> list[CandidatePair]:
+    """The other pairs still "not the same child" by the one decision that decided `pair`:
+    the pair a reviewer decided and those _settle_alike settled with it (its audit rows
+    name the pair decided), between the same two children."""
+
+    def settled_by(uuid: Any) -> Any:
+        return AuditEvent.objects.filter(
+            event="linkage_pair.decided", new__status=PairStatus.NOT_SAME.value, detail__with_pair=str(uuid)
+        ).values("object_uuid")
+
+    leader = pair
+    if pair.decision_note.startswith(SETTLED_WITH):
+        event = (
+            AuditEvent.objects.filter(event="linkage_pair.decided", object_uuid=pair.uuid, new__status=pair.status)
+            .order_by("-id")
+            .first()
+        )
+        named = (event.detail or {}).get("with_pair") if event is not None else None
+        leader = CandidatePair.objects.filter(uuid=named).first() or pair if named else pair
+    x, y = _children_of(pair)
+    between = models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(
+        record_a__child_id=y, record_b__child_id=x
+    )
+    together = models.Q(uuid__in=settled_by(leader.uuid), decision_note__startswith=SETTLED_WITH)
+    if leader.pk != pair.pk:
+        together |= models.Q(pk=leader.pk)
+    return list(
+        CandidatePair.objects.select_for_update()
+        .filter(between, together, status=PairStatus.NOT_SAME)
+        .exclude(pk=pair.pk)
+        .order_by("pk")
+    )
 
 
 def _reopen(*, actor: Any, pair: CandidatePair, detail: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -94,15 +94,17 @@ def _settled_alongside(*, user: Any, decision: str, since: Any, decided: list[Ca
     )
     if not more:
         return ""
+    verb = "escalated" if decision == PairStatus.UNSURE else "decided"
     return (
-        f" {more} more pair{pluralize(more)} between the same children {pluralize(more, 'was,were')} decided "
+        f" {more} more pair{pluralize(more)} between the same children {pluralize(more, 'was,were')} {verb} "
         f"with {pluralize(len(decided), 'it,them')}."
     )
 
 
-def _queue_in_order(user: Any) -> QuerySet[CandidatePair]:
+def _queue_in_order(user: Any, *, grouped: bool = True, matching: Q | None = None) -> QuerySet[CandidatePair]:
     """The reviewer's own queue: pairs they may decide first, each part most important first
-    (linkage.priority).
+    (linkage.priority), one pair per two children unless not `grouped` (a decision settles
+    the others between them: services._settle_alike); `matching`, the filter by reason.
 
     Pairs they may not decide (they see neither record) stay listed, after, so a reviewer sees
     what waits on another agency rather than believing the queue is clear. A pair they escalated
@@ -112,8 +114,19 @@ def _queue_in_order(user: Any) -> QuerySet[CandidatePair]:
     pairs = priority.with_priority(
         with_decidable(user=user, pairs=waiting.select_related("record_a__area", "record_b__area", "decided_by"))
     )
-    # One pair per two children: a decision settles the others between them (services._settle_alike).
-    return selectors.one_per_two_children(pairs.order_by("-decidable", *pairs.query.order_by))
+    pairs = pairs.order_by("-decidable", *pairs.query.order_by)
+    if not grouped:
+        return pairs.filter(matching) if matching is not None else pairs
+    return selectors.one_per_two_children(pairs, matching=matching)
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count: the queue counts its rows (one per two children) without
+    ranking every pair (selectors.questions_in), and ranks only for the page shown."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
 
 
 def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> HttpResponse:
@@ -125,30 +138,38 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
     show, reason = ("waiting", "")
     if filters.is_valid():
         show, reason = filters.cleaned_data["show"] or "waiting", filters.cleaned_data["why"]
+    matching = Q(conflict="" if reason == BETWEEN else reason) if reason else None
+    in_all = decidable = None
     if show == "decided":
         pairs = (
             candidate_pairs_in_partnership(request.user)
             .filter(status__in=[PairStatus.SAME, PairStatus.NOT_SAME])
             .order_by("-decided_at", "pk")
         )
-    elif show == "escalated":
-        # Every escalation in the partnership, longest waiting first, for a second reviewer.
-        pairs = with_decidable(
-            user=request.user,
-            pairs=waiting.filter(status=PairStatus.UNSURE).select_related("decided_by").order_by("decided_at", "pk"),
-        )
+        if matching is not None:
+            pairs = pairs.filter(matching)
+        page = Paginator(pairs, QUEUE_PAGE).get_page(source.get("page"))
     else:
-        pairs = _queue_in_order(request.user)
-    in_all = None
-    if reason:
-        pairs = pairs.filter(conflict="" if reason == BETWEEN else reason)
-    if show == "waiting":
-        # The pairs of records behind the rows (one row per two children), when they are more.
-        behind = selectors.review_waiting(request.user)
-        if reason:
-            behind = behind.filter(conflict="" if reason == BETWEEN else reason)
-        in_all = behind.count()
-    page = Paginator(pairs, QUEUE_PAGE).get_page(source.get("page"))
+        # One row per two children (selectors.one_per_two_children), counted apart.
+        if show == "escalated":
+            # Every escalation in the partnership, longest waiting first, for a second reviewer.
+            ungrouped = with_decidable(
+                user=request.user,
+                pairs=waiting.filter(status=PairStatus.UNSURE)
+                .select_related("decided_by")
+                .order_by("decided_at", "pk"),
+            )
+            pairs = selectors.one_per_two_children(ungrouped, matching=matching)
+        else:
+            ungrouped = _queue_in_order(request.user, grouped=False)
+            pairs = _queue_in_order(request.user, matching=matching)
+        if matching is not None:
+            ungrouped = ungrouped.filter(matching)
+        count = selectors.questions_in(ungrouped)
+        decidable = selectors.questions_in(ungrouped.filter(decidable=1))
+        if show == "waiting":
+            in_all = ungrouped.count()
+        page = _CountedPaginator(pairs, QUEUE_PAGE, count=count).get_page(source.get("page"))
     rows = [
         {
             "pair": p,
@@ -169,7 +190,7 @@ def _queue_page(request: HttpRequest, bulk: BulkDecisionForm | None = None) -> H
             "filters": filters,
             "show": show,
             "reason": reason,
-            "decidable": pairs.filter(decidable=1).count() if show != "decided" else None,
+            "decidable": decidable,
             "in_all": in_all if in_all and in_all > page.paginator.count else None,
             "escalated_by_you": waiting.filter(status=PairStatus.UNSURE, decided_by=request.user).count(),
             "bulk": bulk or BulkDecisionForm(),
@@ -374,7 +395,7 @@ def _pair_page(request: HttpRequest, pair: Any, *, reopen: ReopenForm | None = N
             "settled_with": settled_with,
             "deciding": deciding,
             "escalation": selectors.pair_escalation(pair=pair),
-            "alike_waiting": selectors.pairs_waiting_between(pair) if waiting else 0,
+            "alike_waiting": selectors.pairs_waiting_between(pair, user=request.user) if waiting else 0,
             "note": note,
             "page_title": "Review a possible match",
         },
@@ -517,7 +538,7 @@ def _after_split(request: HttpRequest, split: Any) -> HttpResponse:
             request,
             f"You cannot open {pluralize(closed, 'the child,the children')} the records went to: none of "
             f"{pluralize(closed, 'its,their')} records is in your agency's work. The agencies that hold "
-            f"{pluralize(closed, 'it,them')} can, and search still finds {pluralize(closed, 'it,them')} by name.",
+            f"{pluralize(closed, 'its records,their records')} can.",
         )
     if child is None:
         return redirect("linkage:queue")

@@ -483,11 +483,11 @@ class TestOneRowPerTwoChildren:
         queue = client.get(reverse("linkage:queue")).content.decode()
         assert str(strong.uuid) in queue and str(alone.uuid) in queue and str(weak.uuid) not in queue
         caption = re.sub(r"\s+", " ", queue[queue.index("<caption") : queue.index("</caption>")])
-        assert "Waiting for a decision: 2 pairs, 2 you can decide (3 pairs of records" in caption
+        assert "Waiting for a decision: 2 pairs, 2 you can decide (3 pairs of records in all" in caption
         assert "and 1 more pair of records between the same two children, decided with this one" in _row(queue, strong)
         assert "more pair" not in _row(queue, alone)
         home = re.sub(r"\s+", " ", client.get(reverse("home")).content.decode())
-        assert "2 possible matches between two children (3 pairs of records) waiting for a decision, 2 you can" in home
+        assert "2 possible matches (3 pairs of records) waiting for a decision, 2 you can" in home
         # The pair page says so too.
         pair_page = re.sub(r"\s+", " ", client.get(reverse("linkage:pair", args=[strong.uuid])).content.decode())
         assert "1 more pair of records between the same two children waits with this one: your decision" in pair_page
@@ -524,3 +524,70 @@ class TestOneRowPerTwoChildren:
         second = _pair(a, c, conflict="Different dates of birth")
         queue = _client(world.users["screener"]).get(reverse("linkage:queue")).content.decode()
         assert str(first.uuid) in queue and str(second.uuid) in queue and "more pair" not in queue
+
+    def test_an_escalation_is_the_row_shown_and_unsure_escalates_the_pairs_behind_it(self, world: Any) -> None:
+        from joinedup.conftest import make_user
+
+        own, police, health, county = self._between(world)
+        first, second = _pair(own, health, probability=0.9), _pair(police, county, probability=0.6)
+        screener = world.users["screener"]
+        client = _client(screener)
+        # "Unsure" asks a second reviewer about the two children: the pair behind it goes with it.
+        response = client.post(reverse("linkage:pair", args=[first.uuid]), {"decision": "unsure", "reason": "Ask"})
+        assert response.status_code == 302
+        second.refresh_from_db()
+        assert second.status == PairStatus.UNSURE and second.decided_by == screener
+        queue = client.get(reverse("linkage:queue")).content.decode()
+        assert str(first.uuid) not in queue and str(second.uuid) not in queue
+        # ... so the escalating reviewer cannot answer it through the other pair either.
+        client.post(reverse("linkage:pair", args=[second.uuid]), {"decision": "not_same"})
+        assert CandidatePair.objects.get(pk=second.pk).status == PairStatus.UNSURE
+        # A pair a later run finds between them is not theirs to decide while it waits.
+        later = _pair(own, county, probability=0.95)
+        response = client.post(reverse("linkage:pair", args=[later.uuid]), {"decision": "not_same"}, follow=True)
+        assert "You escalated another pair between these two children as unsure" in response.content.decode()
+        assert CandidatePair.objects.get(pk=later.pk).status == PairStatus.PENDING
+        # A second reviewer sees the escalation as the row, with who escalated it, not the later pair.
+        other = make_user(world, role="screener")
+        queue = _client(other).get(reverse("linkage:queue")).content.decode()
+        assert str(first.uuid) in queue and str(later.uuid) not in queue
+        assert "Escalated by" in _row(queue, first) and "and 2 more pairs of records" in _row(queue, first)
+        escalated = _client(other).get(reverse("linkage:queue"), {"show": "escalated"}).content.decode()
+        assert str(first.uuid) in escalated and str(second.uuid) not in escalated
+        # Their answer settles every pair between the two children, the escalations included.
+        _client(other).post(reverse("linkage:pair", args=[first.uuid]), {"decision": "not_same"})
+        statuses = CandidatePair.objects.filter(pk__in=[first.pk, second.pk, later.pk]).values_list("status", flat=True)
+        assert set(statuses) == {PairStatus.NOT_SAME}
+
+    def test_a_filter_by_reason_shows_the_pair_with_that_reason_and_counts_the_rest(self, world: Any) -> None:
+        own, police, health, county = self._between(world)
+        plain = _pair(own, health, probability=0.6)
+        dates = _pair(police, county, probability=0.7, conflict="Different dates of birth")
+        make_agreement(world, parties=("city_csc", "police"), purposes=("screening",), categories=("identity",))
+        client = _client(world.users["screener"])
+        by_dates = client.get(reverse("linkage:queue"), {"why": "Different dates of birth"}).content.decode()
+        assert str(dates.uuid) in by_dates and str(plain.uuid) not in by_dates
+        assert "and 1 more pair of records" in _row(by_dates, dates)
+        assert "Waiting for a decision: 1 pair, 1 you can decide</caption>" in re.sub(r"\s+", " ", by_dates)
+        between = client.get(reverse("linkage:queue"), {"why": "between"}).content.decode()
+        assert str(plain.uuid) in between and str(dates.uuid) not in between
+        assert "and 1 more pair of records" in _row(between, plain)
+
+    def test_reopening_leaves_pairs_decided_on_their_own(self, world: Any) -> None:
+        from joinedup.conftest import make_user
+        from joinedup.linkage.services import pair_reopen, records_kept_apart
+
+        own, police, health, county = self._between(world)
+        decided, settled = _pair(own, health), _pair(police, county)
+        screener, other = world.users["screener"], make_user(world, role="screener")
+        pair_decide(actor=screener, pair=decided, decision=PairStatus.NOT_SAME, reason="Different mothers")
+        # A pair a split wrote, and one another reviewer decided on their own, between the same two children.
+        records_kept_apart(actor=other, groups=[{own.pk}, {county.pk}])
+        split_pair = CandidatePair.objects.get(record_a_id=min(own.pk, county.pk), record_b_id=max(own.pk, county.pk))
+        alone = _pair(police, health)
+        pair_decide(actor=other, pair=alone, decision=PairStatus.NOT_SAME)
+        # Reopening the pair settled with the decision reopens that decision's pairs, and only those.
+        reopened = pair_reopen(actor=screener, pair=settled, reason="New birth record")
+        assert [p.pk for p in reopened] == [settled.pk, decided.pk]
+        assert CandidatePair.objects.get(pk=split_pair.pk).status == PairStatus.NOT_SAME
+        assert CandidatePair.objects.get(pk=alone.pk).status == PairStatus.NOT_SAME

@@ -148,3 +148,17 @@ def test_postgresql_connections_do_not_compile_queries_first(db: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_jit_off_keeps_the_options_the_database_url_gives() -> None:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])"
+    env = {
+        **_production_env(),
+        "DJANGO_SETTINGS_MODULE": "joinedup.settings",
+        "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db?options=-c%20statement_timeout%3D5000",
+    }
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "-c statement_timeout=5000 -c jit=off"
+    env["POSTGRES_JIT"] = "true"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "-c statement_timeout=5000"
