@@ -101,8 +101,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models.functions import Mod
 
+    from benchmarks.sampling import random_records
     from joinedup.children.models import AgencyRecord
     from joinedup.demo.services import demo_seed
     from joinedup.linkage import model as splink_model
@@ -129,9 +129,9 @@ def main() -> None:
     total = live.count()
     model = None if args.retrain else active_model()
     if model is None:
-        every = max(1, total // args.train_sample)
         started = time.perf_counter()
-        rows = records_to_table(live.annotate(slot=Mod("id", every)).filter(slot=0).values(*FIELDS).iterator(5000))
+        # At random, not every n-th id: benchmarks/sampling.py says why.
+        rows = records_to_table(random_records(live, target=args.train_sample, fields=list(FIELDS), seed=args.seed))
         trained = splink_model.train(rows, seed=args.seed)
         model = linkage_model_activate(
             actor=None, model=linkage_model_save(actor=None, parameters=trained.model, summary=trained.summary)

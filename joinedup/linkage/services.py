@@ -719,6 +719,41 @@ def children_opened_by_join(*, actor: Any, children: Iterable[Child]) -> list[Ch
     return [c for c in children if c.pk not in visible]
 
 
+def _matches_by_child(result: Any) -> dict[int, list[Any]]:
+    by_child: dict[int, list[Any]] = {}
+    for match in result.matches:  # strongest first, so children in order of their best match
+        by_child.setdefault(match.child_id, []).append(match)
+    return by_child
+
+
+def intake_choice(result: Any, *, model: LinkageModel) -> tuple[int | None, set[int]]:
+    """The child a new record's matches (`result`, intake.match_record) join it to by the rules,
+    or None; and the children held for a person because another is in the running.
+
+    The strongest child above the upper threshold none of whose matches is a conflict, with a
+    match corroborated beyond the names (`review_reason`, as in a run). Whether the join would
+    open a child to its creator is intake_match's to check, after.
+    """
+    rules = rules_for(model.parameters)
+    by_child = _matches_by_child(result)
+    rivalled: set[int] = set()
+    for child_id, matches in by_child.items():
+        if matches[0].probability < model.upper_threshold:
+            break
+        if any(keeps_apart(conflict_reason(m.row, rules)) for m in matches):
+            continue
+        joinable = [m for m in matches if m.probability >= model.upper_threshold and not review_reason(m.row, rules)]
+        if not joinable:
+            continue
+        if all(joins_last(m.row, rules) for m in joinable) and len(by_child) > 1:
+            # Only a shared number beside another forename holds it, and another child is in
+            # the running (a twin carrying that forename?): a person decides, as in a run.
+            rivalled.add(child_id)
+            continue
+        return child_id, rivalled
+    return None, rivalled
+
+
 @transaction.atomic
 def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
     """Place a new record: join it to a known child above the upper threshold, queue the
@@ -738,31 +773,13 @@ def intake_match(*, actor: Any, record: AgencyRecord) -> IntakeOutcome | None:
 
     result = match_record(record, model=model)
     rules = rules_for(model.parameters)
-    by_child: dict[int, list[Any]] = {}
-    for match in result.matches:  # strongest first, so children in order of their best match
-        by_child.setdefault(match.child_id, []).append(match)
-    target: int | None = None
+    by_child = _matches_by_child(result)
+    target, rivalled = intake_choice(result, model=model)
     held: int | None = None
-    rivalled: set[int] = set()
-    for child_id, matches in by_child.items():
-        if matches[0].probability < model.upper_threshold:
-            break
-        if any(keeps_apart(conflict_reason(m.row, rules)) for m in matches):
-            continue
-        joinable = [m for m in matches if m.probability >= model.upper_threshold and not review_reason(m.row, rules)]
-        if not joinable:
-            continue
-        if all(joins_last(m.row, rules) for m in joinable) and len(by_child) > 1:
-            # Only a shared number beside another forename holds it, and another child is in
-            # the running (a twin carrying that forename?): a person decides, as in a run.
-            rivalled.add(child_id)
-            continue
-        known = Child.objects.get(pk=child_id)
+    if target is not None:
+        known = Child.objects.get(pk=target)
         if children_opened_by_join(actor=actor, children=[record.child, known]):
-            held = child_id
-            break
-        target = child_id
-        break
+            held, target = target, None
     possible: list[CandidatePair] = []
     held_pair: CandidatePair | None = None
     for child_id, matches in by_child.items():
