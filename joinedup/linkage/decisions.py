@@ -168,7 +168,11 @@ DIFFERENT_NHS = "Different NHS numbers"
 # Conflicts a person would answer the same way every time: twins given different names, and
 # two different valid NHS numbers (the number is issued once per child). Pairs held apart by
 # them are recorded, not queued: a review queue full of twins hides the pairs that need a person.
-SETTLED_BY_RULE = frozenset({TWINS, DIFFERENT_NHS})
+# A pair between two children a person has already decided are not one child (another pair
+# between them, or a split): the question is answered, so a run records it, settled, and does
+# not ask it again. A person who reopens the decision reopens the pairs it decided.
+DECIDED_NOT_SAME = "Between two children a person decided are not the same child"
+SETTLED_BY_RULE = frozenset({TWINS, DIFFERENT_NHS, DECIDED_NOT_SAME})
 
 
 def joins_last(row: dict[str, Any], rules: Rules | None = None) -> bool:

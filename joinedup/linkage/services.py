@@ -28,6 +28,7 @@ from joinedup.linkage import explain
 from joinedup.linkage.asks import record_check_ask
 from joinedup.linkage.bulk import chunks, mark_joined_into, reassign, rows_for
 from joinedup.linkage.decisions import (
+    DECIDED_NOT_SAME,
     KEPT_APART,
     NHS_DIFFERENT_ALL_ELSE_AGREES,
     OTHER_CHILD_IN_RUNNING,
@@ -574,9 +575,13 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
     )
     # Components start as today's children, so a repeated run changes only what changed.
     components = Components(child_of, numbers=numbers, identifiers=identifiers, near=near)
+    # Today's children a person decided are not one child: a new pair between them asks again.
+    decided_apart: set[frozenset[int]] = set()
     for (a, b), (_, status, _, _) in existing.items():
         if status == PairStatus.NOT_SAME:
             components.keep_apart(a, b)
+            if a in child_of and b in child_of and child_of[a] != child_of[b]:
+                decided_apart.add(frozenset((child_of[a], child_of[b])))
     for _, a, b, _, conflict, _, _, _, _ in scored:
         if keeps_apart(conflict):
             components.keep_apart(a, b)
@@ -598,7 +603,9 @@ def _apply(*, actor: Any, model: LinkageModel, scored: list[Scored], report: Cal
             # Already one child through stronger pairs: nothing for a person to decide.
             figures["already_joined"] += 1
             continue
-        if not conflict and probability >= model.upper_threshold:
+        if decided_apart and (a, b) not in reopened and frozenset((child_of[a], child_of[b])) in decided_apart:
+            conflict = DECIDED_NOT_SAME  # settled below: a person answered it for these two children
+        elif not conflict and probability >= model.upper_threshold:
             conflict = components.refusal(a, b, weak=weak, last=last, weighed=weighed)
             if conflict and last:
                 components.keep_apart(a, b)

@@ -591,3 +591,32 @@ class TestOneRowPerTwoChildren:
         assert [p.pk for p in reopened] == [settled.pk, decided.pk]
         assert CandidatePair.objects.get(pk=split_pair.pk).status == PairStatus.NOT_SAME
         assert CandidatePair.objects.get(pk=alone.pk).status == PairStatus.NOT_SAME
+
+    def test_a_run_does_not_ask_again_about_two_children_a_person_said_are_not_one(self, world: Any) -> None:
+        from joinedup.linkage.decisions import DECIDED_NOT_SAME
+        from joinedup.linkage.services import linkage_apply, linkage_model_activate, linkage_model_save, pair_reopen
+
+        own, police, health, county = self._between(world)
+        decided = _pair(own, health)
+        pair_decide(actor=world.users["screener"], pair=decided, decision=PairStatus.NOT_SAME, reason="Checked")
+        model = linkage_model_activate(
+            actor=None,
+            model=linkage_model_save(
+                actor=None, parameters={"comparisons": [], "probability_two_random_records_match": 0.001}, summary={}
+            ),
+        )
+        rows = [
+            {"unique_id_l": str(min(a.pk, b.pk)), "unique_id_r": str(max(a.pk, b.pk)), "match_probability": p,
+             "match_weight": 5}
+            for a, b, p in ((police, county, 0.99), (own, county, 0.6))
+        ]  # fmt: skip
+        run = linkage_apply(actor=None, model=model, rows=rows)
+        found = CandidatePair.objects.exclude(pk=decided.pk)
+        assert {(p.status, p.conflict) for p in found} == {(PairStatus.KEPT_APART, DECIDED_NOT_SAME)}
+        assert run.figures["to_review"] == 0 and run.figures["kept_apart_by_rule"] == 2
+        assert "Nothing to review." in _client(world.users["screener"]).get(reverse("linkage:queue")).content.decode()
+        # Reopened, the question is open again: the next run puts new pairs to a person.
+        pair_reopen(actor=world.users["screener"], pair=decided, reason="Health sent the birth record")
+        CandidatePair.objects.exclude(pk=decided.pk).delete()
+        linkage_apply(actor=None, model=model, rows=rows)
+        assert PairStatus.KEPT_APART not in set(CandidatePair.objects.values_list("status", flat=True))
