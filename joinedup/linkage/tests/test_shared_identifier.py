@@ -279,3 +279,22 @@ def test_a_brother_and_sister_born_together_with_a_gendered_family_name_go_to_a_
     # Her own records with a slip in the surname and her name the same still join.
     again = row("3", "Justyna", "Lewandowski", D(2013, 2, 8), sex="F", address="3 Oak Road")
     assert review_reason(_pair(trained, sister, again)) == ""
+
+
+def test_a_twin_under_a_step_parents_name_carrying_her_sisters_upn_stays_with_her_own_records(
+    trained: dict[str, Any],
+) -> None:
+    """Rosie's school record has her step-father's family name and Amelia's UPN; Rosie's health
+    record is her own, with her number. The shared UPN never takes Rosie's records to Amelia.
+
+    Why the same number and birth date with neither name agreeing goes to a person rather
+    than joining last (as FEBRL4's garbled names would like): Rosie's own records join each
+    other first, so no other child is "in the running" when the UPN would join the school
+    record last, and no twins rule holds Rosie's health record apart from Amelia's, their
+    family names differing. Joining last would make the twins one child."""
+    school = row("3", "Rosie", "Barker", D(2014, 5, 6), sex="F", address="12 Elm Road", upn="H801200001001")
+    health = row("9", "Rosie", "Barker", D(2014, 5, 6), sex="F", address="12 Elm Road", nhs="9434765919")
+    assert review_reason(_pair(trained, TWIN_A, school)) == SHARED_NUMBER_DIFFERENT_NAMES
+    for rows in ([TWIN_A, school, health], [health, school, TWIN_A]):
+        components, review = _cluster(trained, rows)
+        assert not components.same("1", "3") and not components.same("1", "9")
