@@ -239,10 +239,13 @@ def children_merge_many(
         insert_many(ChildJoin, joins)  # a linkage run: rows, not instances; nobody needs their keys
     else:
         made = ChildJoin.objects.bulk_create([ChildJoin(**join) for join in joins])  # the caller gets them
-    # Checks still open on an emptied child follow its records to the child they joined.
-    for check in JoinCheck.objects.filter(child_id__in=list(emptied), status=CheckStatus.OPEN):
-        check.child_id = emptied[check.child_id]
-        check.save(update_fields=["child", "updated_at"])
+    # Checks still open on an emptied child follow its records to the child they joined. In
+    # chunks: a million-record run empties hundreds of thousands of children, more ids than
+    # one statement may carry (SQLite's limit is 32,766, PostgreSQL's 65,535).
+    for part in chunks(list(emptied)):
+        for check in JoinCheck.objects.filter(child_id__in=part, status=CheckStatus.OPEN):
+            check.child_id = emptied[check.child_id]
+            check.save(update_fields=["child", "updated_at"])
     events.extend(_join_checks_flag(joins=joins, flagged=flagged, actor=actor, info=info))
     audit_record_many(events)
     notify_across_the_boundary(crossings)
@@ -1099,7 +1102,9 @@ def _join_checks_flag(
     """One check per flagged join, in bulk; returns their audit events for the join's batch."""
     if not flagged:
         return []
-    keys = dict(ChildJoin.objects.filter(uuid__in=[joins[i]["uuid"] for i, _, _ in flagged]).values_list("uuid", "pk"))
+    keys: dict[Any, int] = {}
+    for part in chunks([joins[i]["uuid"] for i, _, _ in flagged]):
+        keys.update(ChildJoin.objects.filter(uuid__in=part).values_list("uuid", "pk"))
     rows, events = [], []
     for index, target, fields in flagged:
         public_id = uuid.uuid4()

@@ -191,6 +191,22 @@ def children_in_work(membership: Membership) -> Q:
     return condition
 
 
+def child_ids_in_work(membership: Membership, field: str) -> Q:
+    """children_in_work's rules as a filter on a child id `field` of many rows (`field IN
+    (rule)` for each rule): for a query over thousands of rows, a review queue's pairs, say.
+
+    Each rule's children are then read once and hashed, where children_in_work's EXISTS asks
+    each row's child apart (40,000 asks for a queue of 20,000 pairs at a million children).
+    For one child, or a page of them, children_in_work. The same children either way.
+    """
+    condition = Q(**{f"{field}__in": []})
+    for rule, perm in _IN_WORK_RULES:
+        if perm is not None and not role_can(membership.role, perm):
+            continue
+        condition |= Q(**{f"{field}__in": rule(membership.agency)})
+    return condition
+
+
 # --- children and records -----------------------------------------------------------
 
 
