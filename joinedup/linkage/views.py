@@ -599,10 +599,14 @@ def split_part(request: HttpRequest, join_uuid: str) -> HttpResponse:
     shown = selectors.child_records_view(
         user=request.user, child=join.target, event="child_join.records_viewed", obj=join
     )
+    # The records this join brought first, said so: they are the likeliest to be another child.
+    came = {m["record"] for m in join.moves}
+    shown = sorted(shown, key=lambda s: s.record.pk not in came)
     by_uuid = {str(s.record.uuid): s for s in shown}
-    form = SplitPartForm(
-        request.POST if request.method == "POST" else None, choices=[(u, _record_label(s)) for u, s in by_uuid.items()]
-    )
+    choices = [
+        (u, _record_label(s) + (" (came with this join)" if s.record.pk in came else "")) for u, s in by_uuid.items()
+    ]
+    form = SplitPartForm(request.POST if request.method == "POST" else None, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             split = services.records_split_off(

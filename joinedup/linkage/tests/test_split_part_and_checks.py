@@ -63,6 +63,11 @@ class TestSplitSome:
         url = reverse("linkage:split_part", args=[join.uuid])
         page = client.get(url).content.decode()
         assert page.count('name="records"') == 4 and "Shire Health Trust" in page
+        # The records the join brought (all but the target child's own) come first, marked.
+        assert page.count("(came with this join)") == 3
+        moved = {m["record"] for m in join.moves}
+        target_own = next(r for r in records if r.pk not in moved)
+        assert page.index(str(target_own.uuid)) > max(page.index(str(r.uuid)) for r in records if r.pk in moved)
         response = client.post(
             url,
             {"records": [str(records[2].uuid), str(records[3].uuid)], "reason": "Her sister", "confirm": "on"},
