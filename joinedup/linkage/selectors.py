@@ -31,6 +31,7 @@ from joinedup.linkage.access import (
 )
 from joinedup.linkage.decisions import NAMES_ONLY
 from joinedup.linkage.models import CandidatePair, ChildJoin, JoinCheck, JoinKind, PairStatus
+from joinedup.linkage.services import pairs_between
 from joinedup.partnership.access import Grant, partner_grants, require
 from joinedup.partnership.roles import Perm
 
@@ -102,11 +103,9 @@ def pairs_waiting_between(pair: CandidatePair, *, user: Any) -> int:
     """How many other pairs wait between the two children of `pair` (a decision of same child
     or not settles them: services._settle_alike), less the user's own escalations; none where
     its records are one child already."""
-    # access: the child ids of the two records of a pair the reviewer reached by access
-    x, y = AgencyRecord.objects.filter(pk__in=[pair.record_a_id, pair.record_b_id]).values_list("child_id", flat=True)
-    if x == y:
+    between = pairs_between(pair)
+    if between is None:
         return 0
-    between = Q(record_a__child_id=x, record_b__child_id=y) | Q(record_a__child_id=y, record_b__child_id=x)
     # access: a count only, of the pairs between the two children of a pair the reviewer reached by access
     waiting = CandidatePair.objects.filter(between, status__in=[PairStatus.PENDING, PairStatus.UNSURE])
     return waiting.exclude(pk=pair.pk).exclude(status=PairStatus.UNSURE, decided_by=user).count()

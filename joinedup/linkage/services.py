@@ -420,7 +420,7 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
 SETTLED_WITH = "Decided with another pair between the same two children"
 
 
-def _between(pair: CandidatePair) -> models.Q | None:
+def pairs_between(pair: CandidatePair) -> models.Q | None:
     """A filter on pairs: those between the two children of `pair`; None where its records are
     one child already."""
     x, y = _children_of(pair)
@@ -430,7 +430,7 @@ def _between(pair: CandidatePair) -> models.Q | None:
 
 
 def _escalated_between(*, actor: Any, pair: CandidatePair) -> bool:
-    between = _between(pair)
+    between = pairs_between(pair)
     if between is None:
         return False
     theirs = CandidatePair.objects.filter(between, status=PairStatus.UNSURE, decided_by_id=actor.pk)
@@ -447,7 +447,7 @@ def _settle_alike(*, actor: Any, pair: CandidatePair, reason: str) -> list[Candi
     does (twins, two birth dates) stays for a person, as the records of one child that
     disagree. An "unsure" escalates those waiting with it, for a second reviewer.
     """
-    between = _between(pair)
+    between = pairs_between(pair)
     if between is None:
         return []
     waiting = [PairStatus.PENDING] if pair.status == PairStatus.UNSURE else [PairStatus.PENDING, PairStatus.UNSURE]
@@ -963,10 +963,9 @@ def _decided_together(pair: CandidatePair) -> list[CandidatePair]:
         )
         named = (event.detail or {}).get("with_pair") if event is not None else None
         leader = CandidatePair.objects.filter(uuid=named).first() or pair if named else pair
-    x, y = _children_of(pair)
-    between = models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(
-        record_a__child_id=y, record_b__child_id=x
-    )
+    between = pairs_between(pair)
+    if between is None:
+        return []
     together = models.Q(uuid__in=settled_by(leader.uuid), decision_note__startswith=SETTLED_WITH)
     if leader.pk != pair.pk:
         together |= models.Q(pk=leader.pk)
