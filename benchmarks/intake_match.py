@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is big enough")
     parser.add_argument("--retrain", action="store_true", help="train a new model even if one is active")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="also print the N costliest functions")
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = _database(args)
@@ -167,6 +168,16 @@ def main() -> None:
         target, _ = intake_choice(result, model=model)
         joined[known] += target is not None and (not known or target == child_of[id(probe)])
     times.sort()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for probe in probes:
+            match_record(probe, model=model)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
 
     def pct(p: float) -> float:
         return times[min(len(times) - 1, round(p / 100 * (len(times) - 1)))]

@@ -9,7 +9,10 @@ from functools import lru_cache
 
 def fold(text: str) -> str:
     """Fold case and accents and collapse spacing: "  Zoë  O'Brien " -> "zoe o'brien"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    text = text or ""
+    if text.isascii():  # nothing to decompose (most of what agencies send): the fast way
+        return re.sub(r"\s+", " ", text.lower()).strip()
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", stripped.casefold()).strip()
 

@@ -142,6 +142,13 @@ def _names(given_names: str, family_name: str, other_names: str) -> dict[str, An
     }
 
 
+# The row columns `_names` makes from a record's three name fields (and nothing else).
+NAME_COLUMNS = (
+    "given", "given_all", "given_group", "given_groups", "given_variants", "given_sound", "given_initial",
+    "family", "family_initial", "family_parts", "other_keys", "other_groups",
+)  # fmt: skip
+
+
 # A date systems write when the real one is not known: it says nothing about the child.
 NO_DATE = (dt.date(1900, 1, 1), dt.date(1901, 1, 1), dt.date(1800, 1, 1))
 
@@ -233,6 +240,7 @@ def features(
     }
 
 
+@lru_cache(maxsize=65536)
 def identifier_key(value: str) -> str | None:
     """An identifier as compared: upper case, without the spaces and dashes systems add."""
     key = "".join(ch for ch in (value or "").upper() if ch.isalnum())
@@ -262,6 +270,13 @@ def partial_features(values: dict[str, Any]) -> dict[str, Any]:
         "nhs_number": values.get("nhs_number") or None,
         "identifier": identifier_key(values.get("identifier") or values.get("upn") or ""),
     }
+
+
+def row_from_partial(values: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:
+    """The row `records_to_rows` makes of a record's raw values, from its `partial_features`
+    (so intake builds the parts other than the names once)."""
+    names = _names(values.get("given_names") or "", values.get("family_name") or "", values.get("other_names") or "")
+    return {"unique_id": str(values["id"]), **names, **partial}
 
 
 def records_to_rows(records: Iterable[Any]) -> list[dict[str, Any]]:

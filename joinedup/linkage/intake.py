@@ -23,17 +23,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from joinedup.core.names import nickname_groups
 from joinedup.core.text import name_key
 from joinedup.linkage.comparisons import Predicate, Row, predicate_for, predicates
 from joinedup.linkage.decisions import nhs_disagrees_all_else_agrees, rules_for
-from joinedup.linkage.features import RECORD_FIELDS, partial_features, records_to_rows
+from joinedup.linkage.features import NAME_COLUMNS, RECORD_FIELDS, partial_features, records_to_rows, row_from_partial
 
 # The record fields the model compares (as batch linkage loads them), and the child they belong to.
 FIELDS = (*RECORD_FIELDS, "child_id")
@@ -58,12 +60,35 @@ class Level:
 class Comparison:
     name: str
     levels: list[Level] = field(default_factory=list)
+    # The row columns its levels' conditions read ("dob" for "dob_l" = "dob_r") other than
+    # the name columns, and whether it reads any of those (all made from the three raw name
+    # fields): a level depends on nothing else, so it is memoised on them (`LeftScorer`).
+    columns: tuple[str, ...] = ()
+    reads_names: bool = False
+
+    def __post_init__(self) -> None:
+        self._get = itemgetter(*self.columns) if self.columns else (lambda row: None)
+
+    def key(self, row: Row, names: tuple[str, str, str] | None) -> Any:
+        """What this comparison reads of `row`, hashable: its scalar columns, and the raw names."""
+        if not self.reads_names:
+            return self._get(row)
+        if names is None:
+            names = tuple(_key(row[c]) for c in NAME_COLUMNS)
+        return (names, self._get(row))
 
     def level_for(self, left: Row, right: Row) -> Level:
         for level in self.levels:
             if level.predicate is None or level.predicate(left, right):
                 return level
         raise AssertionError(f"No level matched in {self.name}: the model has no ELSE level.")
+
+
+_COLUMN = re.compile(r'"(\w+)_[lr]"')
+
+
+def _key(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 class ModelError(ValueError):
@@ -89,7 +114,10 @@ class Scorer:
             specs = spec["comparison_levels"]
             non_null = [lv for lv in specs if not lv.get("is_null_level")]
             exact_u = next((lv["u_probability"] for lv in non_null if lv.get("label_for_charts") == "Exact"), None)
-            comparison = Comparison(name)
+            read = {c for lv in specs for c in _COLUMN.findall(lv["sql_condition"])}
+            comparison = Comparison(
+                name, columns=tuple(sorted(read - set(NAME_COLUMNS))), reads_names=bool(read & set(NAME_COLUMNS))
+            )
             for level in specs:
                 label = level.get("label_for_charts", "")
                 is_else = level["sql_condition"].strip().upper() == "ELSE"
@@ -162,6 +190,70 @@ class Scorer:
         out["match_probability"] = 1 / (1 + 2**-total) if total > -1000 else 0.0
         return out
 
+    def for_left(self, left: Row, tf: Callable[[str, str], float | None]) -> LeftScorer:
+        """Scoring many candidates against one record, each comparison's level memoised."""
+        return LeftScorer(self, left, tf)
+
+
+class LeftScorer:
+    """One record's scores against its candidates, as `Scorer.score` gives them.
+
+    A record's candidates share much with each other (the date of birth, the
+    name or the postcode they were found by), and a comparison's level depends
+    only on the columns its conditions read; so each comparison's level is
+    worked out once per distinct value of those columns, not once per candidate.
+    """
+
+    def __init__(self, scorer: Scorer, left: Row, tf: Callable[[str, str], float | None]) -> None:
+        self.scorer = scorer
+        self.left = left
+        self._memo: list[dict[Any, Level]] = [{} for _ in scorer.comparisons]
+        self._tf: dict[tuple[str, Any], float] = {}
+        self._tf_of = tf
+
+    def level(self, index: int, comparison: Comparison, right: Row, names: tuple[str, str, str] | None) -> Level:
+        key = comparison.key(right, names)
+        memo = self._memo[index]
+        level = memo.get(key)
+        if level is None:
+            level = memo[key] = comparison.level_for(self.left, right)
+        return level
+
+    def _adjustment(self, level: Level) -> float:
+        key = (level.tf_column, self.left[level.tf_column])
+        if key not in self._tf:
+            frequency = self._tf_of(*key)
+            self._tf[key] = level.tf_weight * (level.log2_u - math.log2(frequency)) if frequency else 0.0
+        return self._tf[key]
+
+    def other_weight(self, right: Row) -> float:
+        """`Scorer.other_weight`: the prior and every comparison but the names."""
+        return self.scorer.prior_weight + sum(
+            self.level(i, c, right, None).weight
+            for i, c in enumerate(self.scorer.comparisons)
+            if c.name not in NAME_COMPARISONS
+        )
+
+    def score(self, right: Row, names: tuple[str, str, str] | None = None) -> Row:
+        """`Scorer.score` for this record and `right`; `names`, right's raw given, family and
+        other names, if the caller has them (else the memo reads the name columns)."""
+        left = self.left
+        out: Row = {"unique_id_l": left["unique_id"], "unique_id_r": right["unique_id"]}
+        out["nhs_number_l"], out["nhs_number_r"] = left["nhs_number"], right["nhs_number"]
+        total = self.scorer.prior_weight
+        for i, comparison in enumerate(self.scorer.comparisons):
+            level = self.level(i, comparison, right, names)
+            out[f"gamma_{comparison.name}"] = level.gamma
+            out[f"mw_{comparison.name}"] = level.weight
+            total += level.weight
+            if level.tf_column:
+                adjustment = self._adjustment(level)
+                out[f"mw_tf_adj_{comparison.name}"] = adjustment
+                total += adjustment
+        out["match_weight"] = total
+        out["match_probability"] = 1 / (1 + 2**-total) if total > -1000 else 0.0
+        return out
+
 
 @cache
 def _scorer_for(model_pk: int, version: int) -> Scorer:
@@ -185,14 +277,38 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def blocking_sql(row: Row) -> tuple[str, list[Any]]:
+# A date's day and month as "MM-DD", in each database's SQL.
+MONTH_DAY = {"postgresql": "to_char(date_of_birth, 'MM-DD')", "sqlite": "strftime('%%m-%%d', date_of_birth)"}
+
+
+def _could_agree(born: dt.date, vendor: str) -> tuple[str, list[Any]]:
+    """SQL for a date of birth that is missing or could agree with `born` at some level of
+    the model's date comparison: the same year or one either side (exact, day and month
+    swapped, a slip in the day or month, the year out by one), the same day and month (the
+    year mistyped: "2012" and "2021"), or 1 January (a placeholder; `features.NO_DATE` too).
+    Every date it leaves out is at the comparison's "Different" level. Empty when `born` is
+    itself a placeholder, since then any date agrees, weakly; or in an unknown database."""
+    if (born.month, born.day) == (1, 1) or vendor not in MONTH_DAY:
+        return "", []
+    return (
+        f"(date_of_birth IS NULL OR (date_of_birth >= %s AND date_of_birth <= %s)"
+        f" OR {MONTH_DAY[vendor]} IN (%s, '01-01'))",
+        [dt.date(born.year - 1, 1, 1), dt.date(born.year + 1, 12, 31), born.strftime("%m-%d")],
+    )
+
+
+def blocking_sql(row: Row, vendor: str = "sqlite") -> tuple[str, list[Any]]:
     """Records sharing a blocking key with this one: one query of OR-ed lookups on indexed columns.
 
     The batch model's rules, with its three broad ones (date of birth alone,
     family name with birth year, family name with postcode district) narrowed
     by the first letter of a name, so one lookup stays small even for the
-    commonest surnames. What that misses (a record whose given and family
-    names both changed initial) the batch run, with the full rules, finds.
+    commonest surnames; the widest (family name and postcode district: at a
+    million children, two thousand records of one common family name and
+    initial in one district) also to a date of birth that could agree. What that misses (a
+    record whose given and family names both changed initial, or a record
+    whose date of birth is quite different that only the district finds)
+    the batch run, with the full rules, finds.
     Nicknames with another initial (Bob and Robert) come in by the nickname
     block, which in turn is narrowed to the same birth year or postcode sector.
     Prefixes are index ranges (key >= "g" AND key < "h"), not LIKE, so both
@@ -259,8 +375,9 @@ def blocking_sql(row: Row) -> tuple[str, list[Any]]:
         params += [postcode, *initial_params]
     if postcode and family and given and row["postcode_district"]:
         sql, extra = starts("postcode", f"{row['postcode_district']} ")
-        clauses.append(f"family_key = %s AND {sql} AND {initial_sql}")
-        params += [family, *extra, *initial_params]
+        dated, dated_params = _could_agree(dt.date.fromisoformat(dob), vendor) if dob else ("", [])
+        clauses.append(f"family_key = %s AND {sql} AND {initial_sql}" + (f" AND {dated}" if dated else ""))
+        params += [family, *extra, *initial_params, *dated_params]
     if not clauses:
         return "", []
     return " OR ".join(f"({c})" for c in clauses), params
@@ -332,7 +449,7 @@ def candidates(record: Any, left: Row) -> list[dict[str, Any]]:
 
     from joinedup.children.models import AgencyRecord
 
-    where, params = blocking_sql(left)
+    where, params = blocking_sql(left, connection.vendor)
     if not where:
         return []
     table = connection.ops.quote_name(AgencyRecord._meta.db_table)
@@ -360,21 +477,20 @@ def match_record(record: Any, *, model: Any) -> IntakeResult:
     needed = math.log2(model.lower_threshold / (1 - model.lower_threshold))
     ceiling = scorer.name_ceiling(left, tf)
     rules = rules_for(model.parameters)
-    # Exact name and date of birth but another NHS number: kept for a person, however low.
-    hopeful = [
-        c
-        for c in found
-        if scorer.other_weight(left, partial_features(c)) + ceiling >= needed
-        or (
-            left["dob"]
-            and c["date_of_birth"]
-            and left["dob"] == c["date_of_birth"].isoformat()
-            and name_key(c["family_name"] or "") == left["family"]
-        )
-    ]
+    scoring = scorer.for_left(left, tf)
     matches = []
-    for candidate, right in zip(hopeful, records_to_rows(hopeful), strict=True):
-        row = scorer.score(left, right, tf)
+    for candidate in found:
+        partial = partial_features(candidate)
+        if scoring.other_weight(partial) + ceiling < needed and not (
+            # Exact family name and date of birth but another NHS number: kept for a person, however low.
+            left["dob"]
+            and candidate["date_of_birth"]
+            and left["dob"] == partial["dob"]
+            and name_key(candidate["family_name"] or "") == left["family"]
+        ):
+            continue
+        names = (candidate["given_names"] or "", candidate["family_name"] or "", candidate["other_names"] or "")
+        row = scoring.score(row_from_partial(candidate, partial), names)
         if row["match_probability"] >= model.lower_threshold or nhs_disagrees_all_else_agrees(row, rules):
             matches.append(Match(candidate["id"], candidate["child_id"], row))
     matches.sort(key=lambda m: -m.probability)
