@@ -74,6 +74,9 @@ def main() -> None:
     parser.add_argument("--retrain", action="store_true", help="train a new model even if one is active")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--prepare", action="store_true", help="seed and train, then stop (run later with --reuse)")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="profile Joined Up's run: print its N costliest functions"
+    )
     args = parser.parse_args()
 
     pristine = None
@@ -185,7 +188,18 @@ def main() -> None:
         print(f"    of which scoring (Splink, streamed): {scored_at[0] - started:.1f} s", flush=True)
         return run
 
-    run = step("2/3 score with Splink, 3/3 cluster and persist decisions", ours, score_and_apply)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        run = step("2/3 score with Splink, 3/3 cluster and persist decisions (profiled)", ours,
+                   lambda: profiler.runcall(score_and_apply))  # fmt: skip
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats("joinedup", args.profile)
+        stats.sort_stats("tottime").print_stats(args.profile)
+    else:
+        run = step("2/3 score with Splink, 3/3 cluster and persist decisions", ours, score_and_apply)
     pairs = range(pair_count[0])
 
     bare_time = sum(t for _, t, _ in bare)

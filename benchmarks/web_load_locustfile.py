@@ -11,10 +11,12 @@ from locust import HttpUser, between, task
 
 TARGETS = json.loads(open(os.environ["WEB_LOAD_TARGETS"]).read())  # noqa: SIM115
 SESSIONS = itertools.cycle(TARGETS["sessions"])
+# Seconds each person pauses between pages (web_load.py --pause).
+PAUSE = TARGETS.get("pause", [5.0, 15.0])
 
 
 class Screener(HttpUser):
-    wait_time = between(0.5, 1.5)
+    wait_time = between(*PAUSE)
 
     def on_start(self) -> None:
         # Each simulated person has their own signed-in session (made by web_load.py).
