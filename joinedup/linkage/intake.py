@@ -281,23 +281,25 @@ def _after(prefix: str) -> str:
 MONTH_DAY = {"postgresql": "to_char(date_of_birth, 'MM-DD')", "sqlite": "strftime('%%m-%%d', date_of_birth)"}
 
 
-def _could_agree(born: dt.date, vendor: str) -> tuple[str, list[Any]]:
+def _could_agree(born: dt.date, vendor: str | None) -> tuple[str, list[Any]]:
     """SQL for a date of birth that is missing or could agree with `born` at some level of
     the model's date comparison: the same year or one either side (exact, day and month
     swapped, a slip in the day or month, the year out by one), the same day and month (the
     year mistyped: "2012" and "2021"), or 1 January (a placeholder; `features.NO_DATE` too).
     Every date it leaves out is at the comparison's "Different" level. Empty when `born` is
-    itself a placeholder, since then any date agrees, weakly; or in an unknown database."""
+    itself a placeholder, since then any date agrees, weakly; or when the database is not
+    named (`blocking_sql` without a vendor: the lookup is then only wider)."""
     if (born.month, born.day) == (1, 1) or vendor not in MONTH_DAY:
         return "", []
+    first, last = max(born.year - 1, dt.MINYEAR), min(born.year + 1, dt.MAXYEAR)
     return (
         f"(date_of_birth IS NULL OR (date_of_birth >= %s AND date_of_birth <= %s)"
         f" OR {MONTH_DAY[vendor]} IN (%s, '01-01'))",
-        [dt.date(born.year - 1, 1, 1), dt.date(born.year + 1, 12, 31), born.strftime("%m-%d")],
+        [dt.date(first, 1, 1), dt.date(last, 12, 31), born.strftime("%m-%d")],
     )
 
 
-def blocking_sql(row: Row, vendor: str = "sqlite") -> tuple[str, list[Any]]:
+def blocking_sql(row: Row, vendor: str | None = None) -> tuple[str, list[Any]]:
     """Records sharing a blocking key with this one: one query of OR-ed lookups on indexed columns.
 
     The batch model's rules, with its three broad ones (date of birth alone,

@@ -164,6 +164,14 @@ def test_the_district_block_keeps_every_date_of_birth_that_could_agree(born: dt.
             dropped += 1
         day += dt.timedelta(days=1)
     assert dropped > 0.9 * 61 * 365
+    assert _could_agree(born, None) == ("", [])  # no database named: not narrowed
+
+
+def test_the_district_block_takes_any_year_a_date_can_hold() -> None:
+    from joinedup.linkage.intake import _could_agree
+
+    assert _could_agree(D(9999, 6, 15), "sqlite")[1][:2] == [D(9998, 1, 1), D(9999, 12, 31)]
+    assert _could_agree(D(1, 6, 15), "postgresql")[1][:2] == [D(1, 1, 1), D(2, 12, 31)]
 
 
 @pytest.mark.django_db
