@@ -46,3 +46,25 @@ def test_a_search_writes_its_know_of_disclosures_in_one_insert_whatever_the_resu
         results = child_search(user=world.users["practitioner"], query="kayden")
     assert len(results.children) == 9 and len(results.known_elsewhere) == 9
     assert Disclosure.objects.count() == 18
+
+
+def test_a_name_matching_more_records_than_a_search_reads_still_finds_the_childs_own_and_says_so(
+    world: Any, client: Any
+) -> None:
+    """More partner records match than the search reads (it takes 200, in no order, so the database
+    stops there): the child in the user's own work is still found, 25 of the others are listed as
+    known elsewhere, and the page says only some are shown and how to narrow the search."""
+    from django.urls import reverse
+
+    from joinedup.children.selectors import KNOWN_ELSEWHERE_LIMIT, SEARCH_LIMIT
+
+    make_agreement(world, parties=("city_csc", "police"), know_of_only=True)
+    own = make_record(world, given_names="Tamsin", family_name="Quarrie")
+    for i in range(SEARCH_LIMIT * 4 + 20):
+        make_record(world, agency="police", given_names=f"Child{i}", family_name="Quarrie", postcode="S80 1AB")
+    results = child_search(user=world.users["practitioner"], query="quarrie")
+    assert [r.child.pk for r in results.children] == [own.child_id]
+    assert len(results.known_elsewhere) == KNOWN_ELSEWHERE_LIMIT
+    client.force_login(world.users["practitioner"])
+    page = client.get(reverse("children:search"), {"q": "Quarrie"}).content.decode()
+    assert "Only 25 of the matches are shown. Add a date of birth or more of the name" in page
