@@ -26,6 +26,7 @@ from joinedup.children.access import (
     agency_records_visible_to,
     child_access,
     child_access_of_visible,
+    children_visible_among,
     children_visible_to,
     pseudonymised_children,
     search_scope,
@@ -190,7 +191,6 @@ def child_search(
     elsewhere: list[KnowOfResult] = []
     if not terms.is_empty:
         condition = _search_filter(terms)
-        visible_children = children_visible_to(user)
         own = agency_records_visible_to(user)
         matching_own = own.filter(condition).values("child_id")
         scope = search_scope(user=user, purpose=purpose)
@@ -213,7 +213,7 @@ def child_search(
         candidates = list(dict.fromkeys(matching_own.order_by().values_list("child_id", flat=True)[:SEARCH_LIMIT]))
         candidates += [r.child_id for r in partner_matches]
         children = list(
-            visible_children.filter(pk__in=list(dict.fromkeys(candidates)))
+            children_visible_among(user, list(dict.fromkeys(candidates)))
             .prefetch_related(
                 Prefetch(
                     "records",

@@ -377,3 +377,25 @@ def test_the_handover_query_is_asked_of_the_users_agency_only(web: Any) -> None:
     assert case_access_levels(user=web.county_worker, cases=cases)[web.offered_case.pk] == "full"
     for user in (web.police_worker, web.health_worker, web.school_worker):
         assert set(case_access_levels(user=user, cases=cases).values()) == {"know_of"}
+
+
+@pytest.mark.django_db
+def test_the_children_visible_among_a_handful_are_those_visible_for_everyone(web: Any) -> None:
+    """Search asks the policy only of its candidates (children_visible_among): for every user, and
+    for every kind of work (records, cases, referrals, a screener's queue, handovers, live and
+    expired break-glass), the children it gives are exactly children_visible_to's among them."""
+    from joinedup.children.access import children_visible_among
+
+    break_glass_open(actor=web.police_worker, child=web.glass, reason="missing", explanation="Tonight")
+    old = break_glass_open(actor=web.health_worker, child=web.offered, reason="missing", explanation="Earlier")
+    BreakGlassGrant.objects.filter(pk=old.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    every = sorted(web.glass.__class__.objects.values_list("pk", flat=True))
+    halves = [every, every[::2], every[1::2], [every[0]], []]
+    seen_any = 0
+    for user in [*_everyone(web), web.county_worker, web.police_worker, web.health_worker, web.school_worker]:
+        visible = set(children_visible_to(user).values_list("pk", flat=True))
+        for ids in halves:
+            among = set(children_visible_among(user, ids).values_list("pk", flat=True))
+            assert among == visible & set(ids), (user, ids)
+            seen_any += bool(among)
+    assert seen_any > 10  # not a test of empty sets
