@@ -166,29 +166,11 @@ class Scorer:
 
     def other_weight(self, left: Row, right: Row) -> float:
         """The prior and every comparison but the names, exactly (they need only a partial row)."""
-        return self.prior_weight + sum(
-            c.level_for(left, right).weight for c in self.comparisons if c.name not in NAME_COMPARISONS
-        )
+        return LeftScorer(self, left, lambda column, value: None).other_weight(right)
 
     def score(self, left: Row, right: Row, tf: Callable[[str, str], float | None]) -> Row:
         """One pair's scores, shaped like a row of Splink's predictions (gamma_*, mw_*, match_*)."""
-        out: Row = {"unique_id_l": left["unique_id"], "unique_id_r": right["unique_id"]}
-        for col in ("nhs_number",):
-            out[f"{col}_l"], out[f"{col}_r"] = left[col], right[col]
-        total = self.prior_weight
-        for comparison in self.comparisons:
-            level = comparison.level_for(left, right)
-            out[f"gamma_{comparison.name}"] = level.gamma
-            out[f"mw_{comparison.name}"] = level.weight
-            total += level.weight
-            if level.tf_column:
-                frequency = tf(level.tf_column, left[level.tf_column])
-                adjustment = level.tf_weight * (level.log2_u - math.log2(frequency)) if frequency else 0.0
-                out[f"mw_tf_adj_{comparison.name}"] = adjustment
-                total += adjustment
-        out["match_weight"] = total
-        out["match_probability"] = 1 / (1 + 2**-total) if total > -1000 else 0.0
-        return out
+        return LeftScorer(self, left, tf).score(right)
 
     def for_left(self, left: Row, tf: Callable[[str, str], float | None]) -> LeftScorer:
         """Scoring many candidates against one record, each comparison's level memoised."""
@@ -196,7 +178,7 @@ class Scorer:
 
 
 class LeftScorer:
-    """One record's scores against its candidates, as `Scorer.score` gives them.
+    """One record's scores against its candidates (`Scorer.score` is one of these, for one pair).
 
     A record's candidates share much with each other (the date of birth, the
     name or the postcode they were found by), and a comparison's level depends
@@ -227,7 +209,7 @@ class LeftScorer:
         return self._tf[key]
 
     def other_weight(self, right: Row) -> float:
-        """`Scorer.other_weight`: the prior and every comparison but the names."""
+        """The prior and every comparison but the names (they need only a partial row)."""
         return self.scorer.prior_weight + sum(
             self.level(i, c, right, None).weight
             for i, c in enumerate(self.scorer.comparisons)
@@ -235,8 +217,9 @@ class LeftScorer:
         )
 
     def score(self, right: Row, names: tuple[str, str, str] | None = None) -> Row:
-        """`Scorer.score` for this record and `right`; `names`, right's raw given, family and
-        other names, if the caller has them (else the memo reads the name columns)."""
+        """This record's and `right`'s scores, shaped like a row of Splink's predictions (gamma_*,
+        mw_*, match_*); `names`, right's raw given, family and other names, if the caller has
+        them (else the memo reads the name columns)."""
         left = self.left
         out: Row = {"unique_id_l": left["unique_id"], "unique_id_r": right["unique_id"]}
         out["nhs_number_l"], out["nhs_number_r"] = left["nhs_number"], right["nhs_number"]

@@ -26,7 +26,7 @@ The rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
@@ -181,13 +181,18 @@ def child_in(rows: QuerySet[Any]) -> Q:
     return Q(pk__in=rows)
 
 
+def _rules_for(membership: Membership) -> Iterator[QuerySet[Any]]:
+    """Each in-work rule that applies to the member (their agency's, and their role's), as rows."""
+    for rule, perm in _IN_WORK_RULES:
+        if perm is None or role_can(membership.role, perm):
+            yield rule(membership.agency)
+
+
 def children_in_work(membership: Membership) -> Q:
     """A filter on Child: the children in the work of the member's agency, and of their role."""
     condition = Q(pk__in=[])
-    for rule, perm in _IN_WORK_RULES:
-        if perm is not None and not role_can(membership.role, perm):
-            continue
-        condition |= child_in(rule(membership.agency))
+    for rows in _rules_for(membership):
+        condition |= child_in(rows)
     return condition
 
 
@@ -204,10 +209,8 @@ def children_in_work_among(membership: Membership, ids: list[int]) -> Q:
     children_in_work's EXISTS lets PostgreSQL hash a rule's every row (all the agency's
     referrals and cases) to answer for a page of children. The same children, among `ids`."""
     condition = Q(pk__in=[])
-    for rule, perm in _IN_WORK_RULES:
-        if perm is not None and not role_can(membership.role, perm):
-            continue
-        condition |= Q(pk__in=_among(rule(membership.agency), ids))
+    for rows in _rules_for(membership):
+        condition |= Q(pk__in=_among(rows, ids))
     return Q(pk__in=ids) & condition
 
 
@@ -220,10 +223,8 @@ def child_ids_in_work(membership: Membership, field: str) -> Q:
     For one child, or a page of them, children_in_work. The same children either way.
     """
     condition = Q(**{f"{field}__in": []})
-    for rule, perm in _IN_WORK_RULES:
-        if perm is not None and not role_can(membership.role, perm):
-            continue
-        condition |= Q(**{f"{field}__in": rule(membership.agency)})
+    for rows in _rules_for(membership):
+        condition |= Q(**{f"{field}__in": rows})
     return condition
 
 
