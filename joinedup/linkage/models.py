@@ -43,6 +43,8 @@ class LinkageRun(PublicModel):
 
     # What people are told of a run, in this order, on the run list and in the job's result.
     SHOWN = ("Pairs scored", "Children joined", "Sent for review", "Kept apart")
+    # A label as a sentence says it of one ("1 child joined", not "1 children joined").
+    ONE = {"Pairs scored": "pair scored", "Children joined": "child joined"}
 
     class Meta:
         ordering = ["-created_at"]
@@ -69,7 +71,10 @@ class LinkageRun(PublicModel):
 
     def summary(self) -> str:
         """The figures in a sentence, with why pairs were kept apart."""
-        figures = ", ".join(f"{value:,} {label.lower()}" for label, value in self.shown)
+        figures = ", ".join(
+            f"{value:,} {self.ONE.get(label, label.lower()) if value == 1 else label.lower()}"
+            for label, value in self.shown
+        )
         return (
             f"{figures} ({self._figure('kept_apart_by_rule'):,} by a rule, "
             f"{self._figure('kept_apart'):,} because a person decided they are not the same child)"

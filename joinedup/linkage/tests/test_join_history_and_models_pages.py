@@ -159,3 +159,10 @@ def test_the_models_page_writes_its_figures_as_the_run_result_does(world: Any, t
     assert "4,979" in models
     detail = _client(world.users["partnership_admin"]).get(reverse("linkage:model", args=[model.uuid]))
     assert "4,979" in detail.content.decode()
+
+
+def test_a_runs_summary_says_one_child_joined_not_one_children() -> None:
+    from joinedup.linkage.models import LinkageRun
+
+    run = LinkageRun(figures={"pairs_scored": 1, "children_joined": 1, "to_review": 2, "kept_apart_by_rule": 1})
+    assert run.summary().startswith("1 pair scored, 1 child joined, 2 sent for review, 1 kept apart (1 by a rule")
