@@ -91,7 +91,9 @@ def children_visible_among(user: Any, ids: list[int]) -> QuerySet[Child]:
     if membership is None or not role_can(membership.role, Perm.VIEW_CHILD):
         return Child.objects.none()
     glass = _break_glass_children(user).filter(child_id__in=ids)
-    return Child.objects.filter(children_in_work_among(membership, ids) | Q(pk__in=glass))
+    # `pk IN ids` outermost as well: under the OR alone PostgreSQL cannot see that every row
+    # comes from `ids`, and reads the whole table (60 ms at a million children) for a handful.
+    return Child.objects.filter(Q(pk__in=ids), children_in_work_among(membership, ids) | Q(pk__in=glass))
 
 
 def child_ids_visible_to(user: Any, field: str) -> Q:
