@@ -6,10 +6,10 @@ from typing import Any
 
 from django.db.models import Q
 
-from joinedup.children.access import children_visible_to
+from joinedup.children.access import children_visible_among
 from joinedup.children.models import AgencyRecord
 from joinedup.linkage.access import join_checks_for_review
-from joinedup.linkage.models import CandidatePair, ChildJoin, JoinKind, PairStatus
+from joinedup.linkage.models import CandidatePair, CheckStatus, ChildJoin, JoinCheck, JoinKind, PairStatus
 from joinedup.linkage.services import SETTLED_WITH
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
@@ -87,10 +87,19 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
     sent_to = {m["to"] for j in own if j.kind == JoinKind.UNMERGE for m in j.moves}
     # ... and where a split that sent records here took them from.
     came_from = {j.target_id for j in joins if j.target_id != access.child.pk}
-    open_to_user = {c.pk: c for c in children_visible_to(user).filter(pk__in=sent_to | came_from)}
+    # The policy's conditions cost more to build than this child's handful of rows, so they are
+    # asked only of the children and checks the history names, and not at all where it names none.
+    linked = sorted(sent_to | came_from)
+    open_to_user = {c.pk: c for c in children_visible_among(user, linked)} if linked else {}
     # The checks of this child's joins that the reviewer may open (the list of joins to check
     # holds the same ones): a link to a check they cannot act on would be a 404.
-    checks = {c.join_id: c for c in join_checks_for_review(user).filter(join__in=own)} if reviewer else {}
+    checks: dict[int, JoinCheck] = {}
+    if reviewer and own:
+        # Ids only; join_checks_for_review then decides which of them the reviewer may act on.
+        # access: the open checks on the joins of the child the policy opened
+        open_checks = list(JoinCheck.objects.filter(join__in=own, status=CheckStatus.OPEN).values_list("pk", flat=True))
+        if open_checks:
+            checks = {c.join_id: c for c in join_checks_for_review(user).filter(pk__in=open_checks)}
     # access: ids of the records on the child the policy opened, to count what each join brought together
     held_now = set(AgencyRecord.objects.filter(child=access.child).values_list("pk", flat=True))
     joined = records_joined(own, held_now=held_now)
