@@ -26,16 +26,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
 from joinedup.core.text import quoted
-from joinedup.linkage.models import ChildJoin, JoinKind
-from joinedup.participation.access import contributions_readable, referral_words_readable
-from joinedup.participation.models import Contribution
-from joinedup.pathways.access import case_access_levels, cases_of_opened_child
+from joinedup.linkage.access import joins_of_opened_child
+from joinedup.linkage.models import JoinKind
+from joinedup.participation.access import (
+    contributions_of_opened_child,
+    contributions_readable,
+    referral_words_readable,
+)
+from joinedup.pathways.access import case_access_levels, cases_of_opened_child_read
 from joinedup.pathways.models import Handover, Meeting
 from joinedup.referrals.access import referrals_visible_to
 from joinedup.referrals.models import Decision
@@ -204,13 +209,13 @@ def cases_source(user: Any, access: Any) -> list[Entry]:
     from django.urls import reverse
 
     # The opened child's cases are those cases_visible_to gives of them (cases_of_opened_child).
-    child_cases = list(
-        cases_of_opened_child(access).select_related("lead_agency", "pathway").prefetch_related("events")
-    )
+    child_cases = cases_of_opened_child_read(access)
     levels = case_access_levels(user=user, cases=child_cases)
     cases = [case for case in child_cases if levels[case.pk] == "full"]
     if not cases:
         return []
+    # Events only of the cases shown in full, in one query.
+    prefetch_related_objects(cases, "events")
     by_id = {case.pk: case for case in cases}
     entries = []
     for case in cases:
@@ -260,8 +265,9 @@ def joins_source(user: Any, access: Any) -> list[Entry]:
             summary=f"{len(join.moves)} record{'s' if len(join.moves) != 1 else ''} moved. {join.reason}".strip(),
             agency="Joining the dots",
         )
-        # access: the child the policy opened; a join names no record, only how many moved
-        for join in ChildJoin.objects.filter(target=access.child)
+        # The child's own joins and splits (not splits of another child that sent records here).
+        for join in joins_of_opened_child(access)
+        if join.target_id == access.child.pk
     ]
 
 
@@ -287,12 +293,7 @@ def events_source(user: Any, access: Any) -> list[Entry]:
 def words_source(user: Any, access: Any) -> list[Entry]:
     """The child's own words: contributions and the words a referral carried, as participation's
     rules allow (consent and agreements; withdrawn words never)."""
-    contributions = list(
-        # access: the opened child's words; participation.access decides which may be read
-        Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True).select_related(
-            "heard_by__membership__agency"
-        )
-    )
+    contributions = contributions_of_opened_child(access)
     entries = [
         Entry(
             when=_day(shown.item.heard_on),

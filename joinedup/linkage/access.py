@@ -23,6 +23,7 @@ from joinedup.linkage.models import (
     CheckStatus,
     ChildJoin,
     JoinCheck,
+    JoinKind,
     LinkageModel,
     LinkageRun,
     PairStatus,
@@ -326,3 +327,21 @@ def linkage_model_get_for_activation(*, user: Any, model_uuid: UUID | str) -> Li
     model = linkage_model_get_for_user(user=user, model_uuid=model_uuid)
     require(user, Perm.ADMIN_PARTNERSHIP)
     return model
+
+
+def joins_of_opened_child(access: Any) -> list[ChildJoin]:
+    """The joins and splits in the history of a child the user opened (`access`, a ChildAccess):
+    the child's own, and splits that sent records to it from another child. Newest first, each
+    with its actor, what undid it and its parts; read once for the request (the child page's
+    history and its chronology both show them). A join names no record, only how many moved."""
+    key = "linkage.joins_of_opened_child"
+    if key not in access.reads:
+        access.reads[key] = list(
+            # access: narrowed to the child the policy opened (ChildAccess)
+            ChildJoin.objects.filter(Q(target=access.child) | Q(kind=JoinKind.UNMERGE, sent_to=access.child))
+            .distinct()
+            .select_related("actor")
+            .prefetch_related("undone_by", "parts")
+        )
+    joins: list[ChildJoin] = access.reads[key]
+    return joins

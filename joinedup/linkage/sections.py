@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from joinedup.children.access import children_visible_among
 from joinedup.children.models import AgencyRecord
-from joinedup.linkage.access import join_checks_for_review
+from joinedup.linkage.access import join_checks_for_review, joins_of_opened_child
 from joinedup.linkage.models import CandidatePair, CheckStatus, ChildJoin, JoinCheck, JoinKind, PairStatus
 from joinedup.linkage.services import SETTLED_WITH
 from joinedup.partnership.access import user_can
@@ -57,13 +57,7 @@ def splits_of(child: Any) -> list[ChildJoin]:
 
 
 def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
-    joins = list(
-        # access: narrowed to the child the policy opened (ChildAccess)
-        ChildJoin.objects.filter(Q(target=access.child) | Q(kind=JoinKind.UNMERGE, sent_to=access.child))
-        .distinct()
-        .select_related("actor")
-        .prefetch_related("undone_by", "parts")
-    )
+    joins = joins_of_opened_child(access)
     # Splits that sent records here from another child (its target is that child): told from
     # this side, and kept out of the count of what this child's own joins brought together.
     own = [j for j in joins if j.target_id == access.child.pk]

@@ -74,6 +74,23 @@ def _may_read(*, access: ChildAccess, holder: Any, consent: str) -> tuple[bool, 
     return via is not None, via
 
 
+def contributions_of_opened_child(access: ChildAccess) -> list[Contribution]:
+    """The opened child's words not withdrawn, newest first, each with who heard them (and their
+    agency), the response, the opportunity and the question: read once for the request (the
+    child page's voices and its chronology both show them; contributions_readable decides which
+    may be read). Kept on the ChildAccess, which lives for one request."""
+    key = "participation.contributions_of_opened_child"
+    if key not in access.reads:
+        access.reads[key] = list(
+            # access: the child the policy opened; contributions_readable decides which show
+            Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True)
+            .select_related("heard_by__membership__agency", "response", "opportunity", "question")
+            .order_by("-heard_on", "-id")
+        )
+    contributions: list[Contribution] = access.reads[key]
+    return contributions
+
+
 def contributions_readable(*, access: ChildAccess, contributions: list[Contribution]) -> list[Shown]:
     """Of a child's contributions, those this user may read, with the partner record each crossed by."""
     shown = []

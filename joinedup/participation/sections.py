@@ -12,8 +12,12 @@ from django.utils import timezone
 from joinedup.audit.services import audit_record
 from joinedup.children.models import Channel
 from joinedup.children.services import disclosures_record
-from joinedup.participation.access import Shown, contributions_readable, referral_words_readable
-from joinedup.participation.models import Contribution
+from joinedup.participation.access import (
+    Shown,
+    contributions_of_opened_child,
+    contributions_readable,
+    referral_words_readable,
+)
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
 from joinedup.referrals.models import Referral, ReferralStatus
@@ -74,12 +78,7 @@ def voices_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
 
     Which words show is `participation.access`'s decision. Withdrawn words are never shown.
     """
-    contributions = list(
-        # access: the opened child's words; participation.access decides which show
-        Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True)
-        .select_related("heard_by__membership__agency", "response", "opportunity", "question")
-        .order_by("-heard_on", "-id")
-    )
+    contributions = contributions_of_opened_child(access)
     referrals = list(
         # access: the opened child's referrals; participation.access decides which words show
         Referral.objects.filter(child=access.child)

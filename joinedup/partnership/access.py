@@ -63,7 +63,7 @@ def membership_for(user: Any) -> Membership | None:
     if not user.is_active:
         return None
     try:
-        membership: Membership = user.membership
+        membership: Membership = _membership_of(user)
     except ObjectDoesNotExist:
         return None
     if not membership.is_active:
@@ -71,6 +71,18 @@ def membership_for(user: Any) -> Membership | None:
     if not membership.agency.is_active:
         return None
     return membership
+
+
+def _membership_of(user: Any) -> Membership:
+    """`user.membership`, read the first time with its agency in one query (every page asks
+    both); raises ObjectDoesNotExist for a user with none, as the attribute does."""
+    relation = Membership._meta.get_field("user").remote_field
+    if not relation.is_cached(user):
+        membership = Membership.objects.select_related("agency").filter(user_id=user.pk).first()
+        relation.set_cached_value(user, membership)
+        if membership is not None:
+            Membership._meta.get_field("user").set_cached_value(membership, user)
+    return user.membership  # type: ignore[no-any-return]
 
 
 def user_can(user: Any, perm: Perm) -> bool:

@@ -114,6 +114,17 @@ def cases_of_opened_child(access: Any) -> QuerySet[Case]:
     return Case.objects.filter(child=access.child)  # access: the child the policy opened (see above)
 
 
+def cases_of_opened_child_read(access: Any) -> list[Case]:
+    """`cases_of_opened_child`, read once for the request with each case's pathway, area and lead
+    agency: the child page's processes and its chronology both show them. Kept on the
+    ChildAccess, which lives for one request, so nothing read here goes stale."""
+    key = "pathways.cases_of_opened_child"
+    if key not in access.reads:
+        access.reads[key] = list(cases_of_opened_child(access).select_related("pathway", "area", "lead_agency"))
+    cases: list[Case] = access.reads[key]
+    return cases
+
+
 def case_get_for_user(*, user: Any, case_uuid: UUID | str, for_change: bool = False) -> Case:
     """A case the user may open in full (404 otherwise); changing it needs the lead agency and a casework role (403)."""
     try:

@@ -36,16 +36,24 @@ def _kind(case: Case) -> str:
 def parallel_processes(cases: QuerySet[Case]) -> list[ParallelFlag]:
     """Children with more than one process at once: CP beside the exploitation pathway, both areas,
     or two meetings about them in the same week."""
-    open_cases = list(cases.filter(status=CaseStatus.OPEN).select_related("pathway", "area", "lead_agency", "child"))
+    return parallel_processes_among(
+        list(cases.filter(status=CaseStatus.OPEN).select_related("pathway", "area", "lead_agency", "child"))
+    )
+
+
+def parallel_processes_among(cases: list[Case]) -> list[ParallelFlag]:
+    """parallel_processes of cases already read (with their pathways and areas): the open ones."""
+    open_cases = [case for case in cases if case.status == CaseStatus.OPEN]
     by_child: dict[int, list[Case]] = defaultdict(list)
     for case in open_cases:
         by_child[case.child_id].append(case)
     flags = []
     meetings_by_child: dict[int, list[Meeting]] = defaultdict(list)
+    # Only children with two processes or more can be flagged: no meetings are read for the others.
+    several = [child_id for child_id, child_cases in by_child.items() if len(child_cases) > 1]
     # access: meetings of the cases the caller already narrowed
-    for meeting in Meeting.objects.filter(case__child_id__in=list(by_child), case__status=CaseStatus.OPEN).order_by(
-        "held_at"
-    ):
+    held = Meeting.objects.filter(case__child_id__in=several, case__status=CaseStatus.OPEN)
+    for meeting in held.select_related("case").order_by("held_at") if several else []:
         meetings_by_child[meeting.case.child_id].append(meeting)
     for child_id, child_cases in by_child.items():
         if len(child_cases) < 2:

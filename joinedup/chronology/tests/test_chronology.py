@@ -359,6 +359,61 @@ def test_a_split_reads_as_a_split_in_the_chronology(world: Any) -> None:
     titles = {
         e.title
         for child in {join.target, split.target}
-        for e in joins_source(world.users["screener"], SimpleNamespace(child=child))
+        for e in joins_source(world.users["screener"], SimpleNamespace(child=child, reads={}))
     }
     assert titles == {"Records joined as one child", "Records split apart"}
+
+
+def test_the_child_page_reads_the_childs_cases_words_and_joins_once(world: Any) -> None:
+    """The processes, the young person's words, the history of joins and the chronology all show
+    the same rows of the opened child: the page reads each table once for all of them, and every
+    section still shows what it showed."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from joinedup.linkage.services import child_merge
+    from joinedup.participation.models import ConsentUse, Contribution
+    from joinedup.pathways.definitions import shipped_definitions
+    from joinedup.pathways.services import case_open
+
+    own = make_record(world, given_names="Ava", family_name="Hughes", date_of_birth=dt.date(2011, 3, 4))
+    other = make_record(world, given_names="Ava", family_name="Hughes", date_of_birth=dt.date(2011, 3, 4))
+    join = child_merge(actor=world.users["screener"], children=[own.child, other.child], reason="Same child.")
+    assert join is not None
+    child = join.target
+    case_open(
+        actor=world.users["screener"],
+        child=child,
+        definition=shipped_definitions()["efh-city@1"],
+        area=world.city,
+        lead_agency=world.agencies["city_csc"],
+    )
+    Contribution.objects.create(
+        kind="idea",
+        words="I want to stay at my school.",
+        heard_by=world.users["practitioner"],
+        heard_on=dt.date(2025, 4, 2),
+        child=child,
+        about_own_plan=True,
+        consent_use=ConsentUse.MY_PLAN_ONLY,
+    )
+    client = _client(world.users["practitioner"])
+    url = reverse("children:detail", args=[child.uuid])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    # Reads of the child's own rows of each table (prefetches of related rows are not counted).
+    for table, column in (
+        ("pathways_case", "child_id"),
+        ("participation_contribution", "child_id"),
+        ("linkage_childjoin", "target_id"),
+    ):
+        reads = [sql for sql in selects if re.search(rf' FROM "{table}" .* WHERE .*"{table}"."{column}" = ', sql)]
+        assert len(reads) == 1, (table, reads)
+    # ... and each section shows them: the process, the words (twice: voices and chronology), the join.
+    assert "Open processes" in page or "open processes" in page.lower()
+    assert page.count("I want to stay at my school.") >= 2
+    assert "Records joined as one child" in page

@@ -85,6 +85,29 @@ def test_inactive_membership_or_agency_sees_nothing(world: Any) -> None:
     assert not access.agency_records_visible_to(other).exists()
 
 
+def test_a_signed_in_users_membership_and_agency_are_read_in_one_query(
+    world: Any, django_assert_num_queries: Any
+) -> None:
+    """Every page asks who the user acts for: one query, whether they have a membership or not,
+    and the same answers as reading the relation itself."""
+    from django.utils.functional import SimpleLazyObject
+
+    from joinedup.core.models import User
+
+    user_id = make_user(world, role=Role.PRACTITIONER).pk
+    user = User.objects.get(pk=user_id)
+    with django_assert_num_queries(1):
+        membership = membership_for(user)
+        assert membership is not None and membership.agency == world.agencies["city_csc"]
+        assert user.membership is membership and membership.user is user
+    lazy = SimpleLazyObject(lambda: User.objects.get(pk=user_id))  # as request.user is
+    assert membership_for(lazy) == membership
+    nobody = User.objects.create_user(username="nobody", password="x")
+    with django_assert_num_queries(1):
+        assert membership_for(nobody) is None
+        assert membership_for(nobody) is None
+
+
 def test_a_dpo_may_see_but_not_change(world: Any) -> None:
     record = make_record(world, agency="county_csc")
     dpo = make_user(world, role=Role.DATA_PROTECTION_OFFICER, agency="county_csc")
