@@ -120,3 +120,31 @@ def test_creating_needs_a_casework_role(world: Any) -> None:
     assert access.agency_for_new_record(world.users["practitioner"]) == world.agencies["city_csc"]
     with pytest.raises(PermissionDenied):
         access.agency_for_new_record(world.users["analyst"])
+
+
+def test_a_child_held_by_the_users_agency_opens_as_the_whole_policy_says(world: Any) -> None:
+    """child_access opens a child the user's agency holds a live record of without building every
+    in-work rule: the same answers as children_visible_to, for a held record, an erased one, a
+    role that may not view children, a partner's child, and ids that are not a child."""
+    from django.utils import timezone
+
+    from joinedup.children.models import AgencyRecord
+
+    practitioner = world.users["practitioner"]
+    held = make_record(world).child
+    erased = make_record(world)
+    AgencyRecord.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
+    partners = make_record(world, agency="police").child
+    analyst = make_user(world, role=Role.ANALYST)
+    for user in (practitioner, analyst):
+        visible = set(access.children_visible_to(user).values_list("pk", flat=True))
+        for child in (held, erased.child, partners):
+            try:
+                opened = access.child_access(user=user, child_uuid=child.uuid, purpose="direct_work")
+            except Http404:
+                opened = None
+            assert (opened is not None) == (child.pk in visible), (user, child)
+    assert held.pk in set(access.children_visible_to(practitioner).values_list("pk", flat=True))
+    for wrong in ("not-a-uuid", "6607554b-4e77-47f1-be88-4dcd21febf06"):
+        with pytest.raises(Http404):
+            access.child_access(user=practitioner, child_uuid=wrong, purpose="direct_work")
