@@ -10,10 +10,14 @@ import os
 
 wsgi_app = "joinedup.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Sync workers with a few threads each: pages spend their time in the
-# database, so threads overlap the waits without a second process's memory.
+# Processes, one thread each by default. A page is mostly Python (the ORM
+# building the access policy's queries) between twenty-odd short queries;
+# two threads of one process then take turns at the interpreter lock, and
+# each query's answer waits for the other's turn to end, which doubled the
+# slowest child pages under load (docs/deployment.md, sizing). The gthread
+# worker still keeps idle connections open without holding its thread.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread"
 # A subject access PDF can take a while; everything longer is a background job.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

@@ -129,6 +129,12 @@ def prepare(args: argparse.Namespace) -> dict[str, object]:
         "agency_records": AgencyRecord.objects.count(),
         "children_in_screener_work": children_visible_to(user).count(),
     }
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # PostgreSQL's own cache: its default (128 MB) holds a tenth of a million children's database.
+        cursor.execute("SHOW shared_buffers")
+        figures["shared_buffers"] = cursor.fetchone()[0]
     targets: dict[str, object] = {
         "sessions": sessions,
         "children": [str(u) for u in rng.sample(children, min(500, len(children)))],
@@ -184,7 +190,12 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=os.environ.get("WEB_LOAD_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--port", type=int, default=8105)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (4 threads each)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="gunicorn worker processes (default: gunicorn.conf.py's, 2 x cores + 1; threads: GUNICORN_THREADS)",
+    )
     args = parser.parse_args()
     try:
         levels = [int(n) for n in args.users.split(",")]
@@ -217,7 +228,7 @@ def main() -> None:
         "DEBUG": "false",
         "HTTPS": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "WEB_CONCURRENCY": str(args.workers),
+        "WEB_CONCURRENCY": str(args.workers or (os.cpu_count() or 1) * 2 + 1),
         "BIND": f"127.0.0.1:{args.port}",
     }
     host = f"http://127.0.0.1:{args.port}"
@@ -253,8 +264,10 @@ def main() -> None:
         raise TypeError("figures")
     print()
     print(f"PostgreSQL, {figures['children']:,} children, {figures['agency_records']:,} agency records; "
-          f"{figures['children_in_screener_work']:,} children in the screener's work")  # fmt: skip
-    print(f"gunicorn: {args.workers} workers x 4 threads; {os.cpu_count()} cores shared with locust")
+          f"{figures['children_in_screener_work']:,} children in the screener's work; "
+          f"shared_buffers {figures.get('shared_buffers', '?')}")  # fmt: skip
+    threads = os.environ.get("GUNICORN_THREADS", "1")
+    print(f"gunicorn: {env['WEB_CONCURRENCY']} workers x {threads} threads; {os.cpu_count()} cores shared with locust")
     print(f"each person pauses {low:g}-{high:g} s between pages; {args.run_time} s at each number of users")
     header = f"{'users':>5}  {'page':<16} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
     print(f"{header} {'errors':>6}")
