@@ -277,3 +277,34 @@ def make_submitted_referral(world: World, child: Any, *, agency: str = "city_sch
         decision_due_at=timezone.now(),
         created_by=world.users["practitioner"],
     )
+
+
+def make_words(world: World, child: Any, words: str = "I want to stay at my school.") -> Any:
+    """The child's own words, heard by City's practitioner, for their own plan only."""
+    import datetime as dt
+
+    from joinedup.participation.models import ConsentUse, Contribution
+
+    return Contribution.objects.create(
+        kind="idea",
+        words=words,
+        heard_by=world.users["practitioner"],
+        heard_on=dt.date(2025, 4, 2),
+        child=child,
+        about_own_plan=True,
+        consent_use=ConsentUse.MY_PLAN_ONLY,
+    )
+
+
+def make_city_case(world: World, child: Any) -> Any:
+    """An exploitation-pathway case on `child`, opened by City's screener and led by City."""
+    from joinedup.pathways.definitions import shipped_definitions
+    from joinedup.pathways.services import case_open
+
+    return case_open(
+        actor=world.users["screener"],
+        child=child,
+        definition=shipped_definitions()["efh-city@1"],
+        area=world.city,
+        lead_agency=world.agencies["city_csc"],
+    )

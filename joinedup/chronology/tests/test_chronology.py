@@ -13,7 +13,7 @@ from django.utils import timezone
 from joinedup.audit.models import AuditEvent
 from joinedup.children.models import IntelligenceItem
 from joinedup.chronology.models import EventKind, RecordCheckRequest, SignificantEvent
-from joinedup.conftest import make_agreement, make_record, make_user, same_child
+from joinedup.conftest import make_agreement, make_city_case, make_record, make_user, make_words, same_child
 from joinedup.notifications.models import Notification
 
 
@@ -324,17 +324,7 @@ class TestAddingAnEvent:
 
 class TestTheChildsOwnWords:
     def test_words_show_as_participation_allows(self, world: Any, shared_child: Any) -> None:
-        from joinedup.participation.models import ConsentUse, Contribution
-
-        Contribution.objects.create(
-            kind="idea",
-            words="I want to stay at my school.",
-            heard_by=world.users["practitioner"],
-            heard_on=dt.date(2025, 4, 2),
-            child=shared_child,
-            about_own_plan=True,
-            consent_use=ConsentUse.MY_PLAN_ONLY,
-        )
+        make_words(world, shared_child)
         url = reverse("chronology:chronology", args=[shared_child.uuid])
         own = _client(world.users["practitioner"]).get(url, {"kind": "words"}).content.decode()
         assert "I want to stay at my school." in own and "In their own words" in own
@@ -374,31 +364,14 @@ def test_the_child_page_reads_the_childs_cases_words_and_joins_once(world: Any) 
     from django.test.utils import CaptureQueriesContext
 
     from joinedup.linkage.services import child_merge
-    from joinedup.participation.models import ConsentUse, Contribution
-    from joinedup.pathways.definitions import shipped_definitions
-    from joinedup.pathways.services import case_open
 
     own = make_record(world, given_names="Ava", family_name="Hughes", date_of_birth=dt.date(2011, 3, 4))
     other = make_record(world, given_names="Ava", family_name="Hughes", date_of_birth=dt.date(2011, 3, 4))
     join = child_merge(actor=world.users["screener"], children=[own.child, other.child], reason="Same child.")
     assert join is not None
     child = join.target
-    case_open(
-        actor=world.users["screener"],
-        child=child,
-        definition=shipped_definitions()["efh-city@1"],
-        area=world.city,
-        lead_agency=world.agencies["city_csc"],
-    )
-    Contribution.objects.create(
-        kind="idea",
-        words="I want to stay at my school.",
-        heard_by=world.users["practitioner"],
-        heard_on=dt.date(2025, 4, 2),
-        child=child,
-        about_own_plan=True,
-        consent_use=ConsentUse.MY_PLAN_ONLY,
-    )
+    make_city_case(world, child)
+    make_words(world, child)
     client = _client(world.users["practitioner"])
     url = reverse("children:detail", args=[child.uuid])
     client.get(url)

@@ -14,9 +14,8 @@ from django.urls import reverse
 
 from joinedup.chronology.models import SignificantEvent
 from joinedup.chronology.sources import category_for
-from joinedup.conftest import make_record
+from joinedup.conftest import make_record, make_words
 from joinedup.core.text import quoted
-from joinedup.participation.models import ConsentUse, Contribution
 
 
 def _client(user: Any) -> Client:
@@ -74,15 +73,7 @@ def test_long_words_are_cut_inside_the_quotes() -> None:
 
 def test_the_childs_words_typed_in_quotes_show_quoted_once(world: Any) -> None:
     child = make_record(world, agency="city_csc").child
-    Contribution.objects.create(
-        kind="idea",
-        words='"I want to stay at my school."',
-        heard_by=world.users["practitioner"],
-        heard_on=dt.date(2025, 4, 2),
-        child=child,
-        about_own_plan=True,
-        consent_use=ConsentUse.MY_PLAN_ONLY,
-    )
+    make_words(world, child, '"I want to stay at my school."')
     client = _client(world.users["practitioner"])
     for url in (reverse("chronology:chronology", args=[child.uuid]), reverse("children:detail", args=[child.uuid])):
         content = client.get(url).content.decode()

@@ -16,10 +16,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from joinedup.conftest import make_agreement, make_record, same_child
+from joinedup.conftest import make_agreement, make_city_case, make_record, same_child
 from joinedup.linkage.models import CandidatePair
-from joinedup.pathways.definitions import shipped_definitions
-from joinedup.pathways.services import case_open
 from joinedup.referrals.services import referral_draft_save, referral_submit
 
 N = 4
@@ -54,13 +52,7 @@ def _grow(world: Any, n: int, start: int) -> list[Any]:
         )
         referral_submit(actor=world.users["practitioner"], referral=draft)
         if i % 2 == 0:
-            case_open(
-                actor=world.users["screener"],
-                child=child,
-                definition=shipped_definitions()["efh-city@1"],
-                area=world.city,
-                lead_agency=world.agencies["city_csc"],
-            )
+            make_city_case(world, child)
         children.append(child)
     return children
 
