@@ -14,11 +14,15 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # building the access policy's queries) between twenty-odd short queries;
 # two threads of one process then take turns at the interpreter lock, and
 # each query's answer waits for the other's turn to end, which doubled the
-# slowest child pages under load (docs/deployment.md, sizing). The gthread
-# worker still keeps idle connections open without holding its thread.
+# slowest child pages under load (docs/deployment.md, sizing).
 workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-worker_class = "gthread"
+# One thread: the sync worker, which takes a connection only when it is free.
+# A one-thread gthread worker goes on accepting connections while it serves a
+# slow request (a PDF pack made in the request), and queues fast pages behind
+# it while other workers sit idle. The sync worker keeps no idle connections
+# open; the TLS proxy in front holds the browsers' (docs/deployment.md).
+worker_class = "sync" if threads == 1 else "gthread"
 # A subject access PDF can take a while; everything longer is a background job.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

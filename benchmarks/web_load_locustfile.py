@@ -8,8 +8,6 @@ import os
 import random
 
 from locust import HttpUser, between, task
-from locust.clients import LocustHttpAdapter
-from urllib3.util.retry import Retry
 
 TARGETS = json.loads(open(os.environ["WEB_LOAD_TARGETS"]).read())  # noqa: SIM115
 SESSIONS = itertools.cycle(TARGETS["sessions"])
@@ -23,13 +21,6 @@ class Screener(HttpUser):
     def on_start(self) -> None:
         # Each simulated person has their own signed-in session (made by web_load.py).
         self.client.cookies.set("sessionid", next(SESSIONS))
-        # A person pauses longer than gunicorn keeps an idle connection open (keepalive, 5 s), so
-        # now and then the server closes it just as the next page is asked for on it. A browser
-        # then asks again on a new connection, once; so does this person, inside the one timed
-        # request. A page that fails on the second asking is an error, as before.
-        retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods={"GET"}, raise_on_status=False)
-        for scheme in ("http://", "https://"):
-            self.client.mount(scheme, LocustHttpAdapter(pool_manager=None, max_retries=retry))
 
     def _get(self, url: str, name: str) -> None:
         with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as response:
