@@ -201,17 +201,13 @@ def child_search(
         # (100 ms); unordered, the database stops at the 200th. Which 200 of so many is no more
         # use to a person either way: the page asks for a date of birth or more of the name.
         first_matches = partner.filter(condition).order_by().values("pk")
-        partner_matches = list(
-            partner.filter(pk__in=first_matches[: SEARCH_LIMIT * 4])
-            .select_related("area", "child")
-            # Prefetched rather than joined: a handful of agencies hold the matches, and each is
-            # then one object with its areas, not one per record.
-            .prefetch_related("agency__areas")
-        )
+        # Ids only, in the records' order: most of a common name's matches are of children the
+        # user will not open, and only the known-elsewhere list's handful are read whole below.
+        partner_hits = list(partner.filter(pk__in=first_matches[: SEARCH_LIMIT * 4]).values_list("pk", "child_id"))
         # The candidates first, each list bounded, then the policy asked of them alone: asked of
         # every child at once ("in my work and matching"), it reads the whole of the agency's work.
         candidates = list(dict.fromkeys(matching_own.order_by().values_list("child_id", flat=True)[:SEARCH_LIMIT]))
-        candidates += [r.child_id for r in partner_matches]
+        candidates += [child_id for _, child_id in partner_hits]
         children = list(
             children_visible_among(user, list(dict.fromkeys(candidates)))
             .prefetch_related(
@@ -253,10 +249,18 @@ def child_search(
                 shown.append((child, items))
         for shown_child, items in shown:
             disclosures_record(user=user, child=shown_child, items=items, purpose=purpose, channel=Channel.PAGE)
+        # Children known elsewhere: the first of the matches' children the user may not open.
+        outside = set(list(dict.fromkeys(c for _, c in partner_hits if c not in visible_ids))[:KNOWN_ELSEWHERE_LIMIT])
+        partner_matches = list(
+            partner.filter(pk__in=[pk for pk, child_id in partner_hits if child_id in outside])
+            .select_related("area", "child")
+            # Prefetched rather than joined: a handful of agencies hold the matches, and each is
+            # then one object with its areas, not one per record.
+            .prefetch_related("agency__areas")
+        )
         by_child: dict[int, list[AgencyRecord]] = {}
         for record in partner_matches:
-            if record.child_id not in visible_ids:
-                by_child.setdefault(record.child_id, []).append(record)
+            by_child.setdefault(record.child_id, []).append(record)
         for records in list(by_child.values())[:KNOWN_ELSEWHERE_LIMIT]:
             know = scope.know_of(records)
             if know:

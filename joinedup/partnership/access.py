@@ -26,6 +26,7 @@ The rules:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -76,13 +77,19 @@ def membership_for(user: Any) -> Membership | None:
 def _membership_of(user: Any) -> Membership:
     """`user.membership`, read the first time with its agency in one query (every page asks
     both); raises ObjectDoesNotExist for a user with none, as the attribute does."""
-    relation = Membership._meta.get_field("user").remote_field
-    if not relation.is_cached(user):
+    field = _membership_user_field()
+    if not field.remote_field.is_cached(user):
         membership = Membership.objects.select_related("agency").filter(user_id=user.pk).first()
-        relation.set_cached_value(user, membership)
+        field.remote_field.set_cached_value(user, membership)
         if membership is not None:
-            Membership._meta.get_field("user").set_cached_value(membership, user)
+            field.set_cached_value(membership, user)
     return user.membership  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _membership_user_field() -> Any:
+    """Membership.user, looked up once (a page asks who the user acts for some twenty times)."""
+    return Membership._meta.get_field("user")
 
 
 def user_can(user: Any, perm: Perm) -> bool:
