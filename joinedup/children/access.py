@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -144,6 +144,15 @@ class ChildAccess:
     @property
     def all_records(self) -> list[AgencyRecord]:
         return [*self.own_records, *(s.record for s in self.shared)]
+
+
+def read_once(access: Any, key: Any, load: Callable[[], list[Any]]) -> list[Any]:
+    """`load()` the first time a part of one request asks for `key` of the opened child (`access`,
+    a ChildAccess, which lives for one request), and the same rows for every later part."""
+    if key not in access.reads:
+        access.reads[key] = load()
+    rows: list[Any] = access.reads[key]
+    return rows
 
 
 def _shared_view(record: AgencyRecord, grant: Grant) -> SharedRecord:

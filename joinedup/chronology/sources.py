@@ -29,6 +29,7 @@ from typing import Any
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from joinedup.children.access import read_once
 from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
@@ -167,13 +168,13 @@ def intelligence_source(user: Any, access: Any) -> list[Entry]:
 def _child_referrals(user: Any, access: Any) -> list[Any]:
     """The opened child's referrals the user may read (`referrals_visible_to`), read once for the
     sources that show them. Kept on the ChildAccess, which lives for one request."""
-    key = ("chronology.referrals", user.pk)
-    if key not in access.reads:
-        access.reads[key] = list(
+    return read_once(
+        access,
+        ("chronology.referrals", user.pk),
+        lambda: list(
             referrals_visible_to(user).filter(child=access.child).select_related("referring_agency", "home_area")
-        )
-    referrals: list[Any] = access.reads[key]
-    return referrals
+        ),
+    )
 
 
 def referrals_source(user: Any, access: Any) -> list[Entry]:

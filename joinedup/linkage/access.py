@@ -16,6 +16,7 @@ from joinedup.children.access import (
     agency_record_get_for_user,
     child_ids_visible_to,
     children_visible_to,
+    read_once,
 )
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, BreakGlassGrant
 from joinedup.linkage.models import (
@@ -334,14 +335,14 @@ def joins_of_opened_child(access: Any) -> list[ChildJoin]:
     the child's own, and splits that sent records to it from another child. Newest first, each
     with its actor, what undid it and its parts; read once for the request (the child page's
     history and its chronology both show them). A join names no record, only how many moved."""
-    key = "linkage.joins_of_opened_child"
-    if key not in access.reads:
-        access.reads[key] = list(
+    return read_once(
+        access,
+        "linkage.joins_of_opened_child",
+        lambda: list(
             # access: narrowed to the child the policy opened (ChildAccess)
             ChildJoin.objects.filter(Q(target=access.child) | Q(kind=JoinKind.UNMERGE, sent_to=access.child))
             .distinct()
             .select_related("actor")
             .prefetch_related("undone_by", "parts")
-        )
-    joins: list[ChildJoin] = access.reads[key]
-    return joins
+        ),
+    )

@@ -29,7 +29,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
-from joinedup.children.access import ChildAccess, SharedRecord
+from joinedup.children.access import ChildAccess, SharedRecord, read_once
 from joinedup.participation.models import Cohort, CohortStatus, ConsentUse, Contribution, Opportunity
 from joinedup.partnership.access import (
     _NOT_FOUND,
@@ -79,16 +79,16 @@ def contributions_of_opened_child(access: ChildAccess) -> list[Contribution]:
     agency), the response, the opportunity and the question: read once for the request (the
     child page's voices and its chronology both show them; contributions_readable decides which
     may be read). Kept on the ChildAccess, which lives for one request."""
-    key = "participation.contributions_of_opened_child"
-    if key not in access.reads:
-        access.reads[key] = list(
+    return read_once(
+        access,
+        "participation.contributions_of_opened_child",
+        lambda: list(
             # access: the child the policy opened; contributions_readable decides which show
             Contribution.objects.filter(child=access.child, withdrawn_at__isnull=True)
             .select_related("heard_by__membership__agency", "response", "opportunity", "question")
             .order_by("-heard_on", "-id")
-        )
-    contributions: list[Contribution] = access.reads[key]
-    return contributions
+        ),
+    )
 
 
 def contributions_readable(*, access: ChildAccess, contributions: list[Contribution]) -> list[Shown]:

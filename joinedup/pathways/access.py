@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from joinedup.children.access import children_visible_to
+from joinedup.children.access import children_visible_to, read_once
 from joinedup.partnership.access import (
     _NOT_FOUND,
     membership_for,
@@ -118,11 +118,11 @@ def cases_of_opened_child_read(access: Any) -> list[Case]:
     """`cases_of_opened_child`, read once for the request with each case's pathway, area and lead
     agency: the child page's processes and its chronology both show them. Kept on the
     ChildAccess, which lives for one request, so nothing read here goes stale."""
-    key = "pathways.cases_of_opened_child"
-    if key not in access.reads:
-        access.reads[key] = list(cases_of_opened_child(access).select_related("pathway", "area", "lead_agency"))
-    cases: list[Case] = access.reads[key]
-    return cases
+    return read_once(
+        access,
+        "pathways.cases_of_opened_child",
+        lambda: list(cases_of_opened_child(access).select_related("pathway", "area", "lead_agency")),
+    )
 
 
 def case_get_for_user(*, user: Any, case_uuid: UUID | str, for_change: bool = False) -> Case:
