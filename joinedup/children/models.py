@@ -99,7 +99,13 @@ class AgencyRecord(PublicModel):
         ordering = ["family_name", "given_names"]
         constraints = [models.UniqueConstraint(fields=["agency", "local_id"], name="agency_record_local_id_unique")]
         indexes = [
-            models.Index(fields=["agency", "family_key"]),
+            # Search within the agency's own records: a name's prefix among one agency's rows.
+            # varchar_pattern_ops so PostgreSQL can answer `LIKE 'maj%'` from the index under any
+            # collation (the plain btree serves only equality there); other databases ignore it.
+            *(
+                models.Index(fields=["agency", key], name=name, opclasses=["int8_ops", "varchar_pattern_ops"])
+                for key, name in (("family_key", "record_agency_family"), ("given_key", "record_agency_given"))
+            ),
             models.Index(fields=["date_of_birth"]),
             # Intake matching's exact-block lookups (see linkage/intake.py). Each index also
             # holds the columns the lookup then filters on, so no table row is read to reject one.

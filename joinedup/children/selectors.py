@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,9 +34,11 @@ from joinedup.children.access import (
 from joinedup.children.models import FIELD_CATEGORIES, AgencyRecord, Channel, Child, Disclosure
 from joinedup.children.reassign import split_destinations
 from joinedup.children.services import disclosures_record, disclosures_record_many
+from joinedup.core.lookups import ids_in
 from joinedup.core.text import name_key
 from joinedup.core.validators import format_nhs_number, normalise_nhs_number
 from joinedup.partnership.access import Grant, membership_for, partner_grants, require
+from joinedup.partnership.models import Agency, Area
 from joinedup.partnership.roles import DataCategory, Perm, default_purpose, role_may_act_for
 
 SEARCH_LIMIT = 50
@@ -175,6 +177,30 @@ def _search_filter(terms: SearchTerms) -> Q:
     return condition
 
 
+def records_by_child(
+    children: list[Child], *querysets: QuerySet[AgencyRecord, AgencyRecord]
+) -> list[dict[int, list[AgencyRecord]]]:
+    """For each queryset, each child's records in it, newest first: one query per queryset,
+    asked by the children's ids as one array, with the agencies and areas the records name read
+    once for all of them. A page of fifty children holds a few hundred records of a handful of
+    agencies and areas: joined, each record would build its own copy of both."""
+    ids = [child.pk for child in children]
+    found = [list(rows.filter(ids_in("child_id", ids)).order_by("-updated_at", "-id")) for rows in querysets]
+    agencies = Agency.objects.in_bulk({record.agency_id for rows in found for record in rows})
+    areas = Area.objects.in_bulk({record.area_id for rows in found for record in rows if record.area_id})
+    by_pk = {child.pk: child for child in children}
+    grouped: list[dict[int, list[AgencyRecord]]] = []
+    for rows in found:
+        by_child: dict[int, list[AgencyRecord]] = {pk: [] for pk in ids}
+        for record in rows:
+            record.agency = agencies[record.agency_id]
+            record.area = areas[record.area_id] if record.area_id else None
+            record.child = by_pk[record.child_id]
+            by_child[record.child_id].append(record)
+        grouped.append(by_child)
+    return grouped
+
+
 def child_search(
     *, user: Any, query: str, date_of_birth: dt.date | None = None, purpose: str | None = None
 ) -> SearchResults:
@@ -209,27 +235,15 @@ def child_search(
         candidates = list(dict.fromkeys(matching_own.order_by().values_list("child_id", flat=True)[:SEARCH_LIMIT]))
         candidates += [child_id for _, child_id in partner_hits]
         children = list(
-            children_visible_among(user, list(dict.fromkeys(candidates)))
-            .prefetch_related(
-                Prefetch(
-                    "records",
-                    queryset=own.select_related("agency", "area").order_by("-updated_at"),
-                    to_attr="visible_records",
-                ),
-                Prefetch(
-                    "records",
-                    queryset=partner.select_related("agency", "area").order_by("-updated_at"),
-                    to_attr="partner_records",
-                ),
-            )
-            .order_by("-updated_at")[:SEARCH_LIMIT]
+            children_visible_among(user, list(dict.fromkeys(candidates))).order_by("-updated_at")[:SEARCH_LIMIT]
         )
+        own_records, partner_records = records_by_child(children, own, partner)
         visible_ids = {child.pk for child in children}
         shown: list[tuple[Child, list[tuple[AgencyRecord, list[str], Grant]]]] = []
         for child in children:
-            know = scope.know_of(child.partner_records)
-            if child.visible_records:
-                results.append(ChildResult(child=child, records=child.visible_records, know_of=know))
+            know = scope.know_of(partner_records[child.pk])
+            if own_records[child.pk]:
+                results.append(ChildResult(child=child, records=own_records[child.pk], know_of=know))
                 continue
             # In the user's work while their agency holds no record (a case handed over to it,
             # a referral it made, break-glass): found as the child page would show them.
@@ -409,19 +423,9 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
             recent.append(child_uuid)
         if len(recent) == limit:
             break
-    visible = agency_records_visible_to(user)
-    children = {
-        c.uuid: c
-        for c in children_visible_to(user)
-        .filter(uuid__in=recent)
-        .prefetch_related(
-            Prefetch(
-                "records",
-                queryset=visible.select_related("agency", "area").order_by("-updated_at"),
-                to_attr="visible_records",
-            )
-        )
-    }
+    found = list(children_visible_to(user).filter(uuid__in=recent))
+    (visible_records,) = records_by_child(found, agency_records_visible_to(user))
+    children = {c.uuid: c for c in found}
     membership = membership_for(user)
     purpose = (default_purpose(membership.role) if membership else None) or ""
     results: list[ChildResult] = []
@@ -432,8 +436,8 @@ def recent_children_for(*, user: Any, limit: int = 10) -> list[ChildResult]:
             child = children.get(u)
             if child is None:
                 continue
-            if child.visible_records:
-                results.append(ChildResult(child=child, records=child.visible_records))
+            if visible_records[child.pk]:
+                results.append(ChildResult(child=child, records=visible_records[child.pk]))
                 continue
             try:
                 # `child` was read through children_visible_to above, in this request.

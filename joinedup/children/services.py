@@ -284,20 +284,22 @@ def disclosures_record_many(
     if not items:
         return
     now = timezone.now()
-    recipient = user.membership.agency
+    recipient_id = user.membership.agency_id
+    # By ids: a search writes up to a hundred of these, and each related object set through its
+    # descriptor is checked and cached for a row that is only ever inserted.
     Disclosure.objects.bulk_create(
         [
             Disclosure(
                 occurred_at=now,
-                user=user,
-                recipient_agency=recipient,
-                holder_agency=record.agency,
-                child=child,
-                record=record,
+                user_id=user.pk,
+                recipient_agency_id=recipient_id,
+                holder_agency_id=record.agency_id,
+                child_id=child.pk,
+                record_id=record.pk,
                 categories=categories,
                 purpose=purpose,
-                agreement=grant.agreement,
-                break_glass=grant.break_glass,
+                agreement_id=grant.agreement.pk if grant.agreement else None,
+                break_glass_id=grant.break_glass.pk if grant.break_glass else None,
                 channel=channel,
             )
             for child, record, categories, grant in items

@@ -37,6 +37,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from joinedup.core.lookups import ids_in
 from joinedup.partnership.models import Agency, AgreementStatus, InformationSharingAgreement, Membership
 from joinedup.partnership.roles import DataCategory, Perm, Purpose, role_can, role_may_act_for
 
@@ -218,7 +219,7 @@ def children_in_work(membership: Membership) -> Q:
 def _among(rows: QuerySet[Any], ids: list[int]) -> QuerySet[Any]:
     """`rows` (a rule's `.values("child_id")`) narrowed to children `ids`, where it names its field."""
     if len(rows.query.values_select) == 1:
-        return rows.filter(**{f"{rows.query.values_select[0]}__in": ids})
+        return rows.filter(ids_in(rows.query.values_select[0], ids))
     return rows
 
 
@@ -230,7 +231,7 @@ def children_in_work_among(membership: Membership, ids: list[int]) -> Q:
     condition = Q(pk__in=[])
     for rows in _rules_for(membership):
         condition |= Q(pk__in=_among(rows, ids))
-    return Q(pk__in=ids) & condition
+    return Q(ids_in("pk", ids)) & condition
 
 
 def child_ids_in_work(membership: Membership, field: str) -> Q:

@@ -68,3 +68,33 @@ def test_a_name_matching_more_records_than_a_search_reads_still_finds_the_childs
     client.force_login(world.users["practitioner"])
     page = client.get(reverse("children:search"), {"q": "Quarrie"}).content.decode()
     assert "Only 25 of the matches are shown. Add a date of birth or more of the name" in page
+
+
+def test_a_result_lists_the_childs_records_newest_first_and_only_those_the_user_may_see(world: Any) -> None:
+    """records_by_child: each child's own-agency records, newest first, and partners' only as
+    know-of; never another child's, and the agency and area each record names are read whole."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from joinedup.children.models import AgencyRecord
+
+    make_agreement(world, parties=("city_csc", "police"), know_of_only=True)
+    older = make_record(world, given_names="Ottilie", family_name="Brackwater", local_id="OLD-1")
+    newer = make_record(world, given_names="Ottilie", family_name="Brackwater", local_id="NEW-1", postcode="NG2 1AA")
+    police = make_record(world, agency="police", given_names="Ottilie", family_name="Brackwater")
+    child = same_child(older, newer, police)
+    other = make_record(world, given_names="Ottilie", family_name="Brackwater", date_of_birth=dt.date(2012, 1, 2))
+    now = timezone.now()
+    # test set-up only: fix which record is newest
+    AgencyRecord.objects.filter(pk=older.pk).update(updated_at=now - dt.timedelta(days=3))
+    AgencyRecord.objects.filter(pk=newer.pk).update(updated_at=now - dt.timedelta(days=1))
+
+    results = child_search(user=world.users["practitioner"], query="ottilie brackwater")
+    by_child = {r.child.pk: r for r in results.children}
+    assert set(by_child) == {child.pk, other.child_id}
+    mine = by_child[child.pk]
+    assert [r.local_id for r in mine.records] == ["NEW-1", "OLD-1"]
+    assert [r.local_id for r in by_child[other.child_id].records] == [other.local_id]
+    assert [record.agency.name for record, _ in mine.know_of] == ["Shire Police"]
+    assert mine.areas == ["City"] and mine.records[0].agency.name == "City Children's Services"

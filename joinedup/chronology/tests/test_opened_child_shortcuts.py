@@ -405,13 +405,13 @@ def test_the_children_visible_among_a_handful_are_narrowed_to_them_outermost(web
     """`pk IN ids` is a condition of the whole query, not only of one side of its OR (the
     in-work rules OR break-glass): under the OR alone PostgreSQL reads the whole child table
     for a handful of candidates (a parallel scan of a million rows, 60 ms, for each search)."""
-    from django.db.models.lookups import In
     from django.db.models.sql.where import AND
 
     from joinedup.children.access import children_visible_among
+    from joinedup.core.lookups import AnyOf
 
     ids = sorted(web.glass.__class__.objects.values_list("pk", flat=True))[:3]
     where = children_visible_among(web.county_worker, ids).query.where
     assert where.connector == AND
-    outermost = [c for c in where.children if isinstance(c, In)]
+    outermost = [c for c in where.children if isinstance(c, AnyOf)]
     assert [(c.lhs.target.name, sorted(c.rhs)) for c in outermost] == [("id", ids)]
