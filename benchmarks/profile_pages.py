@@ -37,6 +37,9 @@ def main() -> None:
     )
     parser.add_argument("--page", default="", help="only pages whose name contains this")
     parser.add_argument("--cprofile", action="store_true", help="also print where Python spends the time")
+    parser.add_argument(
+        "--callers", default="", help="with --cprofile, who calls the functions matching this (a pstats pattern)"
+    )
     parser.add_argument("--user", default="screener.city", help="who opens the pages")
     parser.add_argument(
         "--case-user", default="sw.city", help="who opens the case page (a caseworker; empty for --user)"
@@ -99,9 +102,10 @@ def main() -> None:
 
             profiler = cProfile.Profile()
             profiler.runcall(client.get, url)
-            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
-                int(os.environ.get("PROFILE_LINES", "25"))
-            )
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "25")))
+            if args.callers:
+                stats.print_callers(args.callers)
         total, sql = statistics.median(times), statistics.median(sql_times)
         python = statistics.median(t - q for t, q in zip(times, sql_times, strict=True))
         cpu = statistics.median(cpu_times)
