@@ -257,6 +257,19 @@ FAMILY = Comparison(
                 and max(_jw(a["given"], b["family"]), _jw(a["family"], b["given"])) >= 0.92
             ),
         ),
+        # One record's forename is the other's family name, the other name not matching: a
+        # name column read into the wrong fields ("TENNENT Chloe Alannah" parsed as forename
+        # Tennent, family name Alannah), or a family name one system records as a forename
+        # (naming customs where the father's or grandfather's name serves as the surname).
+        # A brother or sister shares the family name, never carries it as a forename.
+        Level(
+            "Family name given as a forename",
+            '"given_l" = "family_r" OR "family_l" = "given_r"',
+            lambda a, b: (
+                (a["given"] is not None and a["given"] == b["family"])
+                or (b["given"] is not None and a["family"] == b["given"])
+            ),
+        ),
         Level("Shares a part (hyphenated)", 'list_has_any("family_parts_l", "family_parts_r")', _any("family_parts")),
         Level(
             "Previous or other surname",

@@ -61,7 +61,8 @@ class Rules:
                 by, "given", ("Close spelling", "Sounds alike", "Initial", "Mistyped nickname or its initial")
             ),
             family_exact=_gammas(by, "family", ("Exact",)),
-            family_swapped=_gammas(by, "family", ("Given and family swapped",)),
+            # The names in each other's places, whole or one of them (the other replaced).
+            family_swapped=_gammas(by, "family", ("Given and family swapped", "Family name given as a forename")),
             # A slip apart, or a gendered form of one name (Kowalska and Kowalski, Novák and Nováková).
             family_close=_gammas(by, "family", ("Very close spelling", "Close spelling", "Shares a part (hyphenated)")),
             dob_exact=_gammas(by, "dob", ("Exact",)),

@@ -9,7 +9,8 @@ The comparisons are described once, in comparisons.py; in short:
   mistyped nickname or its initial;
 - family name: exact (term-frequency adjusted), one part of a hyphenated or
   double-barrelled name, a previous surname recorded as another name, close
-  spellings, given and family names swapped;
+  spellings, given and family names swapped, the family name given as the
+  other record's forename;
 - date of birth: exact, day and month swapped, one character off, year
   out by one, same year and month;
 - sex; address and postcode: the same address (first line and postcode),
@@ -31,7 +32,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from splink import Linker, SettingsCreator, block_on
 from splink.backends.duckdb import DuckDBAPI
@@ -41,6 +42,8 @@ from joinedup.linkage.comparisons import BY_NAME, COMPARISONS, PRIOR_LABEL, labe
 from joinedup.linkage.features import to_arrow
 
 logger = logging.getLogger(__name__)
+
+LinkType = Literal["dedupe_only", "link_only"]
 
 
 def comparisons() -> list[Any]:
@@ -82,9 +85,9 @@ BLOCKING_RULES: list[Any] = [
 ]
 
 
-def settings() -> SettingsCreator:
+def settings(link_type: LinkType = "dedupe_only") -> SettingsCreator:
     return SettingsCreator(
-        link_type="dedupe_only",
+        link_type=link_type,
         comparisons=comparisons(),
         blocking_rules_to_generate_predictions=BLOCKING_RULES,
         retain_intermediate_calculation_columns=True,
@@ -92,7 +95,32 @@ def settings() -> SettingsCreator:
     )
 
 
-Rows = list[dict[str, Any]] | Any  # feature dicts, or an Arrow table of them (features.records_to_table)
+@dataclass(frozen=True)
+class Files:
+    """Arrow tables of feature rows to link to each other and never within one: Splink's
+    link_only, for files each free of duplicates (link_files --mode link). Splink then
+    forms, trains on and scores only pairs across files, which a pool of all the records
+    would form too and then throw away."""
+
+    tables: tuple[Any, ...]
+
+    @property
+    def num_rows(self) -> int:
+        return sum(int(t.num_rows) for t in self.tables)
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+    def column(self, name: str) -> Any:
+        import pyarrow as pa
+
+        return pa.chunked_array(
+            [chunk for t in self.tables for chunk in t.column(name).chunks], type=self.tables[0].schema.field(name).type
+        )
+
+
+# Feature dicts, an Arrow table of them (features.records_to_table), or Files to link.
+Rows = list[dict[str, Any]] | Files | Any
 
 
 def duckdb_connection() -> Any:
@@ -111,14 +139,24 @@ def duckdb_connection() -> Any:
     )
 
 
+def link_type_of(rows: Rows) -> LinkType:
+    """Splink's link type for these rows: the rows decide it, not the model, so one model
+    scores a pool of records (dedupe_only) or files to link (link_only) alike."""
+    return "link_only" if isinstance(rows, Files) else "dedupe_only"
+
+
 def linker_for(rows: Rows, model: dict[str, Any] | SettingsCreator, *, connection: Any = None) -> Linker:
     """A Linker over these rows (registered with DuckDB first, as Splink 5 requires)."""
     db_api = DuckDBAPI(connection=connection or duckdb_connection())
-    table = to_arrow(rows) if isinstance(rows, list) else rows
-    frame = db_api.register(table, dataset_display_name="records")
+    if isinstance(rows, Files):
+        frames: Any = [db_api.register(t, dataset_display_name=f"file_{i}") for i, t in enumerate(rows.tables)]
+    else:
+        frames = db_api.register(to_arrow(rows) if isinstance(rows, list) else rows, dataset_display_name="records")
+    if isinstance(model, dict):
+        model = {**model, "link_type": link_type_of(rows)}
     # Splink's settings validation only logs warnings (hidden at ERROR) after parsing every
     # level's SQL with sqlglot: a quarter of a second a linker, for the same fixed comparisons.
-    return Linker(frame, model, log_level=logging.ERROR, validate_settings=False)
+    return Linker(frames, model, log_level=logging.ERROR, validate_settings=False)
 
 
 # Levels that random pairs almost never reach, so u cannot be estimated from
@@ -189,6 +227,9 @@ def _stable(model: dict[str, Any]) -> dict[str, Any]:
     """The trained model without what differs from run to run on the same rows: Splink's
     random linker id, and the last bits of EM's floating-point sums."""
     model.pop("linker_uid", None)
+    # The rows a model runs on set its link type (linker_for): a model trained on files to
+    # link is the same model for a pool, and is stored as one.
+    model["link_type"] = "dedupe_only"
 
     def rounded(value: Any) -> Any:
         return float(f"{value:.10g}") if isinstance(value, float) else value
@@ -241,7 +282,7 @@ def train(rows: Rows, *, seed: int = 1) -> TrainingResult:
     figures, far below anything that moves a decision.
     """
     connection = duckdb_connection()
-    linker = linker_for(rows, settings(), connection=connection)
+    linker = linker_for(rows, settings(link_type_of(rows)), connection=connection)
     # The prior from the pairs that are surely one person: the same NHS number, UPN, or name
     # and date of birth (names alone where no record has a date of birth, as on a W-2).
     sure_names = block_on("given", "family", "dob") if _any_value(rows, "dob") else block_on("given", "family")
@@ -302,6 +343,8 @@ def spark_linker_for(rows: Rows, model: dict[str, Any]) -> Linker:
 
     from joinedup.linkage.spark import for_spark, spark_frame, spark_session
 
+    if isinstance(rows, Files):
+        raise ValueError("Files to link (link_only) run on DuckDB: pass engine='duckdb'.")
     db_api = SparkAPI(spark_session=spark_session())
     # The session outlives one run: each run registers its records under a name of its own.
     listed = rows if isinstance(rows, list) else rows.to_pylist()

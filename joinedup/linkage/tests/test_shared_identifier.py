@@ -298,3 +298,38 @@ def test_a_twin_under_a_step_parents_name_carrying_her_sisters_upn_stays_with_he
     for rows in ([TWIN_A, school, health], [health, school, TWIN_A]):
         components, review = _cluster(trained, rows)
         assert not components.same("1", "3") and not components.same("1", "9")
+
+
+def test_names_read_into_the_wrong_fields_beside_the_same_upn_are_one_child(trained: dict[str, Any]) -> None:
+    """'SMITH Amelia Rose' read as forename Smith, family name Rose: the family name given as
+    the forename is what a misread name column looks like, not a brother's or sister's number
+    (a sibling shares the family name, never carries it as a forename)."""
+    misread = row("8", "Smith", "Rose", D(2014, 5, 6), sex="F", address="12 Elm Road", upn="H801200001001")
+    pair = _pair(trained, TWIN_A, misread)
+    family = next(c for c in trained["comparisons"] if c["output_column_name"] == "family")
+    labels = [lv["label_for_charts"] for lv in family["comparison_levels"] if not lv.get("is_null_level")]
+    assert labels[len(labels) - 1 - pair["gamma_family"]] == "Family name given as a forename"
+    assert review_reason(pair) == ""
+    # Without the shared number it is not enough to join: only the birth date and address agree.
+    stranger = row("9", "Smith", "Rose", D(2014, 5, 6), sex="F", address="12 Elm Road")
+    assert _pair(trained, TWIN_A, stranger)["match_probability"] < _pair(trained, TWIN_A, misread)["match_probability"]
+
+
+def test_files_to_link_are_paired_only_across_files(trained: dict[str, Any]) -> None:
+    """model.Files runs Splink's link_only: two records within one file are never a pair,
+    however alike (each file is free of duplicates), while the same rows as one pool are."""
+    from joinedup.linkage.features import to_arrow
+
+    first = to_arrow([TWIN_A, {**TWIN_A, "unique_id": "11"}])
+    second = to_arrow([{**TWIN_A, "unique_id": "21"}])
+    pooled = {
+        (p["unique_id_l"], p["unique_id_r"])
+        for p in splink_model.predict(
+            to_arrow([TWIN_A, {**TWIN_A, "unique_id": "11"}, {**TWIN_A, "unique_id": "21"}]), trained, threshold=0.0
+        )
+    }
+    linked = splink_model.predict(splink_model.Files((first, second)), trained, threshold=0.0, engine="duckdb")
+    across = {frozenset((p["unique_id_l"], p["unique_id_r"])) for p in linked}
+    assert across == {frozenset(("1", "21")), frozenset(("11", "21"))}
+    assert len(pooled) == 3
+    assert splink_model.Files((first, second)).num_rows == 3

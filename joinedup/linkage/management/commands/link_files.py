@@ -158,9 +158,10 @@ class Command(BaseCommand):
         table = to_arrow(extracts.rows)
         # The record and row dicts take several times the table's memory, and nothing reads them again.
         extracts.records, extracts.rows = [], []
-        model, stored_threshold = self._model(options, extracts, table)
+        data = _by_file(table, extracts.origin) if mode == "link" else table
+        model, stored_threshold = self._model(options, extracts, table, data)
         threshold = threshold or stored_threshold or DEFAULT_THRESHOLD
-        clusters, best, joined_across, held = self._link(extracts, table, model, threshold, mode)
+        clusters, best, joined_across, held = self._link(extracts, data, model, threshold, mode)
         if options.get("review"):
             _write(options["review"], _review_csv(held, extracts.origin), "the pairs to review")
         lines = io.StringIO()
@@ -202,8 +203,11 @@ class Command(BaseCommand):
         if POSTCODE_INVALID in counts:
             self.stdout.write('  (addresses outside the UK? map the postcode as { column = "...", country = "any" })')
 
-    def _model(self, options: dict[str, Any], extracts: Extracts, table: Any) -> tuple[dict[str, Any], float | None]:
-        """The model to use, and a stored model's own threshold; says which on screen."""
+    def _model(
+        self, options: dict[str, Any], extracts: Extracts, table: Any, data: Any
+    ) -> tuple[dict[str, Any], float | None]:
+        """The model to use, and a stored model's own threshold; says which on screen. `data` is
+        what it trains on: the table, or in link mode the table's files (model.Files)."""
         if options.get("model_file"):
             try:
                 parameters, summary, source = read_model_file(options["model_file"])
@@ -229,7 +233,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Model: training one on these files ({len(table):,} records, seed {seed})...")
         started = time.monotonic()
         try:
-            result = splink_model.train(table, seed=seed)
+            result = splink_model.train(data, seed=seed)
         except SplinkException as exc:
             raise CommandError(_training_failed(exc, extracts, table)) from exc
         except ValueError as exc:
@@ -272,7 +276,12 @@ class Command(BaseCommand):
         """Each record's cluster number (in input order), best score, joins made, and the pairs
         held apart for a person (the two records, the score and why)."""
         origin = extracts.origin
-        found = splink_model.predict_pairs(table, model, threshold=min(threshold, 0.5)) if len(table) > 1 else iter(())
+        found = (
+            # Files to link run on DuckDB whatever LINKAGE_ENGINE says (Spark is for the partnership's pool).
+            splink_model.predict_pairs(table, model, threshold=min(threshold, 0.5), engine="duckdb")
+            if len(table) > 1
+            else iter(())
+        )
         # The model's own levels: a stored model (--model) may number them differently from today's.
         rules = rules_for(model)
         scored = []
@@ -333,6 +342,17 @@ class Command(BaseCommand):
         clusters: dict[str, int] = {}
         numbers = {uid: clusters.setdefault(components.component[uid], len(clusters) + 1) for uid in origin}
         return numbers, best, joins, _one_per_two_clusters(held, components)
+
+
+def _by_file(table: Any, origin: dict[str, tuple[str, str]]) -> splink_model.Files:
+    """The rows as one table per file, for link mode: read_extracts numbers the rows file by
+    file, so each file's rows are one slice of the table (no copy)."""
+    lengths = Counter(name for name, _ in origin.values())
+    tables, start = [], 0
+    for name in dict.fromkeys(name for name, _ in origin.values()):
+        tables.append(table.slice(start, lengths[name]))
+        start += lengths[name]
+    return splink_model.Files(tuple(tables))
 
 
 def _one_per_two_clusters(
