@@ -277,8 +277,10 @@ class Command(BaseCommand):
         held apart for a person (the two records, the score and why)."""
         origin = extracts.origin
         found = (
-            # Files to link run on DuckDB whatever LINKAGE_ENGINE says (Spark is for the partnership's pool).
-            splink_model.predict_pairs(table, model, threshold=min(threshold, 0.5), engine="duckdb")
+            # Files to link (link mode) run on DuckDB whatever LINKAGE_ENGINE says; a pool on either.
+            splink_model.predict_pairs(
+                table, model, threshold=min(threshold, 0.5), engine="duckdb" if mode == "link" else None
+            )
             if len(table) > 1
             else iter(())
         )
@@ -286,9 +288,8 @@ class Command(BaseCommand):
         rules = rules_for(model)
         scored = []
         for pair in found:
+            # Link mode runs as Splink's link_only (model.Files): no pair within one file comes back.
             left, right = str(pair["unique_id_l"]), str(pair["unique_id_r"])
-            if mode == "link" and origin[left][0] == origin[right][0]:
-                continue  # link mode: each file is free of duplicates, so a pair within one is not scored
             scored.append(
                 (
                     float(pair["match_probability"]),
