@@ -33,31 +33,31 @@ def significant_events_visible(*, access: ChildAccess) -> QuerySet[SignificantEv
     return events.filter(allowed)
 
 
-def check_requests_for_holder(*, access: ChildAccess) -> list[RecordCheckRequest]:
-    """Requests to check a detail of this child's record made to the user's own agency: the
-    holder sees what it was asked (which detail, by which agency, when, the note), newest first.
-    Only an agency holding a record of the child is asked, so these name nothing the user may not see."""
-    if not access.own_records:
-        return []
-    return list(
-        RecordCheckRequest.objects.filter(child=access.child, to_agency_id=access.membership.agency_id)
-        .select_related("asked_by__membership__agency")
-        .order_by("-created_at")[:10]
-    )
+def check_requests_of_opened_child(*, access: ChildAccess) -> tuple[list[RecordCheckRequest], list[RecordCheckRequest]]:
+    """The check requests the child page's summary shows, read in one query: those standing
+    (asked in the last CHECK_STANDS_DAYS, newest first, with who asked: shown beside the detail so
+    nobody asks twice) and the ten newest asked of the user's own agency, which the holder sees
+    (which detail, by which agency, when, the note).
 
+    Requests to an agency whose record the user may not read are left out: the policy hides that
+    it holds one, and so that it was asked. Only an agency holding a record of the child is
+    asked, so the holder's list names nothing the user may not see.
 
-def check_requests_standing(*, access: ChildAccess) -> list[RecordCheckRequest]:
-    """Checks asked in the last CHECK_STANDS_DAYS of the agencies whose records of this child the user
-    may read (own and shared), newest first, with who asked: shown beside the detail so nobody asks
-    twice. Requests to an agency whose record the user may not read are left out: the policy hides
-    that it holds one, and so that it was asked."""
+    Both are requests on this child to agencies whose records of it the user may read: the
+    holder's own agency is one of them whenever the user's agency holds a record (and only then
+    is it shown what it was asked), so one read of those agencies' requests, recent or to the
+    user's own agency, holds every row of either list."""
     readable = {r.agency_id for r in access.own_records} | {s.record.agency_id for s in access.shared}
-    return list(
-        RecordCheckRequest.objects.filter(
-            child=access.child,
-            to_agency_id__in=sorted(readable),
-            created_at__gte=timezone.now() - dt.timedelta(days=CHECK_STANDS_DAYS),
-        )
+    since = timezone.now() - dt.timedelta(days=CHECK_STANDS_DAYS)
+    own_agency = access.membership.agency_id if access.own_records else None
+    wanted = Q(created_at__gte=since)
+    if own_agency is not None:
+        wanted |= Q(to_agency_id=own_agency)
+    rows = list(
+        RecordCheckRequest.objects.filter(wanted, child=access.child, to_agency_id__in=sorted(readable))
         .select_related("asked_by__membership__agency", "to_agency")
         .order_by("-created_at")
     )
+    standing = [r for r in rows if r.created_at >= since]
+    for_holder = [r for r in rows if r.to_agency_id == own_agency][:10] if own_agency is not None else []
+    return standing, for_holder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from joinedup.chronology.access import check_requests_for_holder, check_requests_standing
+from joinedup.chronology.access import check_requests_of_opened_child
 from joinedup.chronology.glance import child_glance
 from joinedup.chronology.selectors import chronology_entries
 from joinedup.partnership.access import user_can
@@ -17,13 +17,14 @@ def glance_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
     glance = child_glance(access)
     if not glance.details:
         return None
-    glance.mark_asked(check_requests_standing(access=access))
+    standing, asked = check_requests_of_opened_child(access=access)
+    glance.mark_asked(standing)
     return (
         "chronology/partials/glance.html",
         {
             "glance": glance,
             "child": access.child,
-            "asked": check_requests_for_holder(access=access),
+            "asked": asked,
             "purpose": access.purpose,
         },
     )
