@@ -29,7 +29,6 @@ from typing import Any
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from joinedup.children.access import read_once
 from joinedup.children.models import RECORD_TYPE_CATEGORY
 from joinedup.chronology.access import significant_events_visible
 from joinedup.chronology.models import EventKind
@@ -43,7 +42,7 @@ from joinedup.participation.access import (
 )
 from joinedup.pathways.access import case_access_levels, cases_of_opened_child_read
 from joinedup.pathways.models import Handover, Meeting
-from joinedup.referrals.access import referrals_visible_to
+from joinedup.referrals.access import referrals_of_opened_child
 from joinedup.referrals.models import Decision
 
 KINDS: dict[str, str] = {
@@ -166,15 +165,12 @@ def intelligence_source(user: Any, access: Any) -> list[Entry]:
 
 
 def _child_referrals(user: Any, access: Any) -> list[Any]:
-    """The opened child's referrals the user may read (`referrals_visible_to`), read once for the
-    sources that show them. Kept on the ChildAccess, which lives for one request."""
-    return read_once(
-        access,
-        ("chronology.referrals", user.pk),
-        lambda: list(
-            referrals_visible_to(user).filter(child=access.child).select_related("referring_agency", "home_area")
-        ),
-    )
+    """The opened child's referrals the user may read (`referrals_visible_to`), in that
+    queryset's order (the model's: by decision due, then created; a missing due date last, as
+    PostgreSQL sorts it). Of the child's referrals read once for the request
+    (`referrals_of_opened_child`), which mark each with referrals_visible_to's rule."""
+    visible = [r for r in referrals_of_opened_child(user, access) if r.visible_to_user]
+    return sorted(visible, key=lambda r: (r.decision_due_at is None, r.decision_due_at or r.created_at, r.created_at))
 
 
 def referrals_source(user: Any, access: Any) -> list[Entry]:

@@ -20,7 +20,7 @@ from joinedup.participation.access import (
 )
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
-from joinedup.referrals.models import Referral, ReferralStatus
+from joinedup.referrals.access import referrals_of_opened_child
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,8 @@ def voices_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
     Which words show is `participation.access`'s decision. Withdrawn words are never shown.
     """
     contributions = contributions_of_opened_child(access)
-    referrals = list(
-        # access: the opened child's referrals; participation.access decides which words show
-        Referral.objects.filter(child=access.child)
-        .exclude(status=ReferralStatus.DRAFT)
-        .exclude(child_says="")
-        .select_related("referring_agency", "created_by")
-        .order_by("-received_at", "-id")
-    )
+    # The opened child's submitted referrals carrying words; participation.access decides which show.
+    referrals = [r for r in referrals_of_opened_child(user, access) if r.child_says != ""]
     shown_contributions = contributions_readable(access=access, contributions=contributions)
     shown_referrals = referral_words_readable(access=access, referrals=referrals)
     shown = [*shown_contributions, *shown_referrals]

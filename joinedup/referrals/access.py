@@ -6,9 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404
 
+from joinedup.children.access import ChildAccess, read_once
 from joinedup.partnership.access import (
     _NOT_FOUND,
     membership_for,
@@ -52,14 +53,44 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     membership = membership_for(user)
     if membership is None:
         return Referral.objects.none()
-    submitted = Referral.objects.exclude(status=ReferralStatus.DRAFT)
+    return Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(_visible_rule(membership))
+
+
+def _visible_rule(membership: Any) -> Q:
+    """referrals_visible_to's rule among submitted referrals, for a member."""
     rule = Q(pk__in=[])
     if role_can(membership.role, Perm.RAISE_REFERRAL):
         rule |= Q(referring_agency_id=membership.agency_id)
     if role_can(membership.role, Perm.SCREEN_REFERRALS):
         areas = list(membership.agency.areas.values_list("pk", flat=True))
         rule |= Q(home_area_id__in=areas) | Q(found_area_id__in=areas)
-    return submitted.filter(rule)
+    return rule
+
+
+def referrals_of_opened_child(user: Any, access: ChildAccess) -> list[Referral]:
+    """The submitted referrals of a child the user has opened (`access`, a ChildAccess), newest
+    received first, each with `visible_to_user`: whether `referrals_visible_to(user)` holds it.
+    Read once for the request: the chronology shows the visible ones; the voices section
+    (participation.access decides) the words any of them carried. Kept on the ChildAccess,
+    which lives for one request."""
+
+    def load() -> list[Referral]:
+        membership = membership_for(user)
+        visible = (
+            Case(When(_visible_rule(membership), then=Value(True)), default=Value(False))
+            if membership is not None
+            else Value(False)
+        )
+        return list(
+            # access: the opened child's referrals, each marked with referrals_visible_to's rule
+            Referral.objects.filter(child=access.child)
+            .exclude(status=ReferralStatus.DRAFT)
+            .annotate(visible_to_user=visible)
+            .select_related("referring_agency", "created_by", "home_area")
+            .order_by("-received_at", "-id")
+        )
+
+    return read_once(access, ("referrals.of_opened_child", user.pk), load)
 
 
 def screening_queue_for(user: Any) -> QuerySet[Referral]:
