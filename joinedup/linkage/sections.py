@@ -15,6 +15,18 @@ from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
 
 KEPT_APART_SHOWN = 20
+# The fields linkage/partials/child_history.html shows of a pair kept apart (and settled_with reads).
+KEPT_APART_FIELDS = (
+    "uuid",
+    "conflict",
+    "decided_at",
+    "decision_note",
+    "record_a__agency__name",
+    "record_b__agency__name",
+    "decided_by__username",
+    "decided_by__first_name",
+    "decided_by__last_name",
+)
 
 
 def records_joined(joins: list[ChildJoin], *, held_now: set[int]) -> dict[int, int]:
@@ -70,6 +82,8 @@ def history_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None
             # access: pairs of the records the policy opened on this child (own, shared, know-of), for a reviewer
             CandidatePair.objects.filter(Q(record_a_id__in=ids) | Q(record_b_id__in=ids), status=PairStatus.NOT_SAME)
             .select_related("record_a__agency", "record_b__agency", "decided_by")
+            # What the list shows of each pair, and no more: two records and a user are wide rows.
+            .only(*KEPT_APART_FIELDS)
             .order_by("-decided_at", "pk")[:KEPT_APART_SHOWN]
         )
     for pair in kept_apart:
