@@ -56,13 +56,15 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     return Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(_visible_rule(membership))
 
 
-def _visible_rule(membership: Any) -> Q:
-    """referrals_visible_to's rule among submitted referrals, for a member."""
+def _visible_rule(membership: Any, *, areas: list[int] | None = None) -> Q:
+    """referrals_visible_to's rule among submitted referrals, for a member. `areas`, when given,
+    must be the ids of the areas the member's agency serves, read in this request."""
     rule = Q(pk__in=[])
     if role_can(membership.role, Perm.RAISE_REFERRAL):
         rule |= Q(referring_agency_id=membership.agency_id)
     if role_can(membership.role, Perm.SCREEN_REFERRALS):
-        areas = list(membership.agency.areas.values_list("pk", flat=True))
+        if areas is None:
+            areas = list(membership.agency.areas.values_list("pk", flat=True))
         rule |= Q(home_area_id__in=areas) | Q(found_area_id__in=areas)
     return rule
 
@@ -76,11 +78,14 @@ def referrals_of_opened_child(user: Any, access: ChildAccess) -> list[Referral]:
 
     def load() -> list[Referral]:
         membership = membership_for(user)
-        visible = (
-            Case(When(_visible_rule(membership), then=Value(True)), default=Value(False))
-            if membership is not None
-            else Value(False)
-        )
+        if membership is None:
+            visible: Any = Value(False)
+        else:
+            # The areas the user's agency serves, as opening the child read them with the agency's own
+            # records (the same agency, in this request); read here where it holds none.
+            own = next((r for r in access.own_records if r.agency_id == membership.agency_id), None)
+            areas = [a.pk for a in own.agency.areas.all()] if own is not None else None
+            visible = Case(When(_visible_rule(membership, areas=areas), then=Value(True)), default=Value(False))
         return list(
             # access: the opened child's referrals, each marked with referrals_visible_to's rule
             Referral.objects.filter(child=access.child)
