@@ -25,7 +25,6 @@ The rules:
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -126,20 +125,32 @@ class Grant:
         return self.level == "content" and category in self.categories
 
 
-def agreements_in_force(
-    *, agency: Agency, purpose: str, on: dt.date | None = None
-) -> list[InformationSharingAgreement]:
-    """Agreements in force today that include `agency` as a party and allow `purpose`."""
-    today = on or timezone.localdate()
-    candidates = (
-        InformationSharingAgreement.objects.filter(parties=agency, status=AgreementStatus.ACTIVE)
-        .filter(start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .prefetch_related("parties")
-        .order_by("id")
+def _agreements_in_force_with_parties(
+    *, agency_id: int, purpose: str
+) -> list[tuple[InformationSharingAgreement, list[int]]]:
+    """The agreements in force today that include the agency as a party and allow `purpose`,
+    oldest first, each with the ids of its parties, read in one query (every page that opens a
+    child asks): a row for each party of each agreement in force that the agency is party to."""
+    today = timezone.localdate()
+    through = InformationSharingAgreement.parties.through
+    rows = (
+        through.objects.filter(
+            informationsharingagreement__parties=agency_id,
+            informationsharingagreement__status=AgreementStatus.ACTIVE,
+            informationsharingagreement__start_date__lte=today,
+        )
+        .filter(
+            Q(informationsharingagreement__end_date__isnull=True) | Q(informationsharingagreement__end_date__gte=today)
+        )
+        .select_related("informationsharingagreement")
+        .order_by("informationsharingagreement_id", "agency_id")
     )
+    found: dict[int, tuple[InformationSharingAgreement, list[int]]] = {}
+    for row in rows:
+        agreement = row.informationsharingagreement
+        found.setdefault(agreement.pk, (agreement, []))[1].append(row.agency_id)
     # Purposes are a JSON list; filtered here so SQLite and PostgreSQL agree.
-    return [a for a in candidates if purpose in a.purposes]
+    return [(a, parties) for a, parties in found.values() if purpose in a.purposes]
 
 
 def partner_grants(*, membership: Membership, purpose: str) -> dict[int, Grant]:
@@ -148,16 +159,16 @@ def partner_grants(*, membership: Membership, purpose: str) -> dict[int, Grant]:
         return {}
     content: dict[int, tuple[set[str], InformationSharingAgreement, bool]] = {}
     know_of: dict[int, InformationSharingAgreement] = {}
-    for agreement in agreements_in_force(agency=membership.agency, purpose=purpose):
-        for party in agreement.parties.all():
-            if party.pk == membership.agency_id:
+    for agreement, party_ids in _agreements_in_force_with_parties(agency_id=membership.agency_id, purpose=purpose):
+        for party_id in party_ids:
+            if party_id == membership.agency_id:
                 continue
             if agreement.know_of_only:
-                know_of.setdefault(party.pk, agreement)
+                know_of.setdefault(party_id, agreement)
                 continue
-            categories, basis, conditional = content.get(party.pk, (set(), agreement, False))
+            categories, basis, conditional = content.get(party_id, (set(), agreement, False))
             categories |= set(agreement.categories)
-            content[party.pk] = (categories, basis, conditional or agreement.accepts_conditional_intelligence)
+            content[party_id] = (categories, basis, conditional or agreement.accepts_conditional_intelligence)
     grants: dict[int, Grant] = {
         pk: Grant(level="know_of", categories=frozenset(), agreement=agreement) for pk, agreement in know_of.items()
     }
