@@ -165,12 +165,14 @@ def intelligence_source(user: Any, access: Any) -> list[Entry]:
 
 
 def _child_referrals(user: Any, access: Any) -> list[Any]:
-    """The opened child's referrals the user may read (`referrals_visible_to`), in that
-    queryset's order (the model's: by decision due, then created; a missing due date last, as
-    PostgreSQL sorts it). Of the child's referrals read once for the request
+    """The opened child's referrals the user may read (`referrals_visible_to`), by decision due,
+    then created (the model's order), a missing due date last and the id breaking ties, on
+    SQLite as on PostgreSQL. Of the child's referrals read once for the request
     (`referrals_of_opened_child`), which mark each with referrals_visible_to's rule."""
     visible = [r for r in referrals_of_opened_child(user, access) if r.visible_to_user]  # type: ignore[attr-defined]
-    return sorted(visible, key=lambda r: (r.decision_due_at is None, r.decision_due_at or r.created_at, r.created_at))
+    return sorted(
+        visible, key=lambda r: (r.decision_due_at is None, r.decision_due_at or r.created_at, r.created_at, r.pk)
+    )
 
 
 def referrals_source(user: Any, access: Any) -> list[Entry]:
