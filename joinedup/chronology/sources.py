@@ -305,7 +305,10 @@ def words_source(user: Any, access: Any) -> list[Entry]:
         )
         for shown in contributions_readable(access=access, contributions=contributions)
     ]
-    referrals = [referral for referral in _child_referrals(user, access) if referral.child_says != ""]
+    # Every submitted referral of the child that carried words, as the child page's voices
+    # section reads them: whether the words show is participation's rule (the referrer's own
+    # plan, crossing by the agreements), not whether the user may open the referral itself.
+    referrals = [referral for referral in referrals_of_opened_child(user, access) if referral.child_says != ""]
     for shown in referral_words_readable(access=access, referrals=referrals):
         entries.append(
             Entry(

@@ -167,6 +167,23 @@ class TestReferralWords:
         disclosure = Disclosure.objects.get(user=officer, categories=["social_care"])
         assert disclosure.holder_agency == world.agencies["city_csc"]
 
+    def test_the_chronology_shows_a_partner_the_words_the_voices_section_does(
+        self, world: Any, youth: dict[str, Any]
+    ) -> None:
+        # The officer may not open City's referral itself, yet the agreement shares City's social
+        # care data: the words show in the voices section, so in the chronology too.
+        self._referral(world, youth)
+        officer = make_user(world, role="practitioner", agency="police")
+        chronology = reverse("chronology:chronology", args=[youth["child"].uuid])
+        client = Client()
+        client.force_login(officer)
+        make_agreement(world, parties=("city_csc", "police"), categories=("identity", "contact"))
+        assert self.WORDS not in client.get(chronology).content.decode()
+        make_agreement(world, parties=("city_csc", "police"), categories=("social_care",))
+        page = client.get(chronology).content.decode()
+        assert self.WORDS in page and "in a referral" in page
+        assert self.WORDS in _child_page(officer, youth["child"])
+
 
 class TestRecordingWordsFromTheChildPage:
     def _post(self, user: Any, child: Any, **data: Any) -> Any:
