@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.children import selectors, services
@@ -51,6 +53,10 @@ def search(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         return render(request, "children/partials/search_results.html", context)
     return render(request, "children/search.html", context)
+
+
+# "14:05 on 4 December" (Django's date format; the escapes keep "on" as words).
+UNTIL_FORMAT = r"H:i \o\n j F"
 
 
 def _purposes_for(request: HttpRequest) -> list[tuple[str, str]]:
@@ -115,7 +121,8 @@ def break_glass(request: HttpRequest, child_uuid: str) -> HttpResponse:
         )
         messages.warning(
             request,
-            f"Emergency access is open until {grant.expires_at:%H:%M on %d %B}. "
+            # In the partnership's time (UK time, an hour ahead in summer), as the page's banner says it.
+            f"Emergency access is open until {date_format(timezone.localtime(grant.expires_at), UNTIL_FORMAT)}. "
             "The data protection officer will review it.",
         )
         return redirect("children:detail", child_uuid=child.uuid)
