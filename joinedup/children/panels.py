@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Max
 from django.http import HttpRequest
+from django.utils import timezone
 
+from joinedup.children.models import BreakGlassGrant
 from joinedup.children.selectors import recent_children_for
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
@@ -16,8 +19,22 @@ def recent_children_panel(request: HttpRequest) -> dict[str, Any] | None:
     can_create = user_can(request.user, Perm.CREATE_AGENCY_RECORD)
     if not (can_search or can_create):
         return None
+    recent = recent_children_for(user=request.user) if can_search else []
+    now = timezone.now()
+    # The user's own emergency access still open, by child: said at the top and on each card, so
+    # nobody forgets that what they open now is seen by break-glass and reviewed.
+    emergency = dict(
+        BreakGlassGrant.objects.filter(user=request.user, starts_at__lte=now, expires_at__gt=now)
+        .values("child_id")
+        .annotate(until=Max("expires_at"))
+        .values_list("child_id", "until")
+    )
+    for result in recent:
+        result.emergency_until = emergency.get(result.child.pk)
     return {
         "can_search": can_search,
         "can_create": can_create,
-        "recent": recent_children_for(user=request.user) if can_search else [],
+        "recent": recent,
+        "emergency_open": len(emergency),
+        "emergency_until": max(emergency.values()) if emergency else None,
     }

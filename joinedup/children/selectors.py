@@ -113,6 +113,9 @@ class ChildResult:
     # Partners' records the user may see (break-glass, or a case or referral puts the child in
     # their work while their agency holds no record): what identifies the child, if shared.
     shared: list[SharedRecord] = field(default_factory=list)
+    # When the user's open emergency access (break-glass) to this child ends, where it is open:
+    # the card then says so, as the child page's banner does (set by the list that shows it).
+    emergency_until: dt.datetime | None = None
 
     @property
     def primary(self) -> AgencyRecord | None:

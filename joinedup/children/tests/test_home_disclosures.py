@@ -76,3 +76,28 @@ def test_under_an_agreement_the_home_card_is_logged_once_a_day(world: Any) -> No
     client.get(reverse("home"))
     client.get(reverse("home"))
     assert Disclosure.objects.filter(user=worker).count() == after_page + 1
+
+
+def test_home_says_emergency_access_is_open_on_a_child_the_agency_holds(world: Any) -> None:
+    # The user's agency holds a record, so the card lists its own; it must still say that what
+    # they open of this child now is emergency access, until when, as the child page does.
+    mine = make_record(world, agency="city_csc", given_names="Tyler", family_name="Marsh")
+    police = make_record(world, agency="police", given_names="Tyler", family_name="Marsh")
+    police.child = mine.child
+    police.save()
+    user = world.users["practitioner"]
+    client = _client(user)
+    assert client.get(reverse("children:detail", args=[mine.child.uuid])).status_code == 200
+    home = client.get(reverse("home")).content.decode()
+    assert "Tyler Marsh" in home and "Your agency's records" in home
+    assert "emergency access (break-glass) open" not in home and "Emergency access until" not in home
+    grant = break_glass_open(actor=user, child=mine.child, reason="missing", explanation="Missing overnight.")
+    home = client.get(reverse("home")).content.decode()
+    ends = timezone.localtime(grant.expires_at)
+    until = f"{ends:%H:%M} on {ends.day} {ends:%B}"
+    assert f"You have emergency access (break-glass) open to 1 child, until {until}." in home
+    assert f"Emergency access until {until}" in home
+    grant.expires_at = timezone.now() - dt.timedelta(minutes=1)
+    grant.save()
+    home = client.get(reverse("home")).content.decode()
+    assert "emergency access (break-glass) open" not in home and "Emergency access until" not in home
