@@ -118,6 +118,12 @@ class ChildResult:
     emergency_until: dt.datetime | None = None
 
     @property
+    def know_of_agencies(self) -> list[str]:
+        """The agencies the user may only know hold a record, each named once (an agency can hold
+        several records of one child: a referral, a case, a contact)."""
+        return list(dict.fromkeys(record.agency.name for record, _ in self.know_of))
+
+    @property
     def primary(self) -> AgencyRecord | None:
         return self.records[0] if self.records else None
 

@@ -116,3 +116,16 @@ def test_the_dpo_has_a_list_of_records_that_would_have_opened_a_child(world: Any
     other = world.user("practitioner", agency="city_csc")
     with pytest.raises(PermissionDenied):
         list(joins_outside_work_for(other))
+
+
+def test_a_card_names_an_agency_it_may_only_know_of_once(world: Any) -> None:
+    # The police hold two records of the child (a contact and a referral): the search card says
+    # the police also know the child, once.
+    own = make_record(world, agency="city_csc", given_names="Kieran", family_name="Oduya")
+    first = make_record(world, agency="police", given_names="Kieran", family_name="Oduya")
+    second = make_record(world, agency="police", given_names="Kieran", family_name="Oduya")
+    same_child(own, first, second)
+    make_agreement(world, parties=("city_csc", "police"), know_of_only=True)
+    page = _client(world.users["practitioner"]).get(reverse("children:search"), {"q": "Oduya"}).content.decode()
+    assert "Kieran Oduya" in page
+    assert page.count("Shire Police") == 1
