@@ -34,8 +34,8 @@ def significant_events_visible(*, access: ChildAccess) -> QuerySet[SignificantEv
 
 
 def check_requests_of_opened_child(*, access: ChildAccess) -> tuple[list[RecordCheckRequest], list[RecordCheckRequest]]:
-    """The check requests the child page's summary shows, read in one query: those standing
-    (asked in the last CHECK_STANDS_DAYS, newest first, with who asked: shown beside the detail so
+    """The check requests the child page's summary shows, read in one query, not yet answered:
+    those standing (asked in the last CHECK_STANDS_DAYS, newest first, with who asked: shown beside the detail so
     nobody asks twice) and the ten newest asked of the user's own agency, which the holder sees
     (which detail, by which agency, when, the note).
 
@@ -54,7 +54,10 @@ def check_requests_of_opened_child(*, access: ChildAccess) -> tuple[list[RecordC
     if own_agency is not None:
         wanted |= Q(to_agency_id=own_agency)
     rows = list(
-        RecordCheckRequest.objects.filter(wanted, child=access.child, to_agency_id__in=sorted(readable))
+        # An answered request no longer stands, nor waits in the holder's box.
+        RecordCheckRequest.objects.filter(
+            wanted, child=access.child, to_agency_id__in=sorted(readable), checked_at__isnull=True
+        )
         .select_related("asked_by__membership__agency", "to_agency")
         .order_by("-created_at")
     )

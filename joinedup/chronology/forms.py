@@ -66,6 +66,10 @@ class RecordCheckForm(GovukForm):
     note = forms.CharField(label="Note for the agency (optional)", required=False, max_length=1000)
 
 
+class RecordCheckAnswerForm(GovukForm):
+    note = forms.CharField(label="What you found (optional)", required=False, max_length=1000)
+
+
 class MacePackForm(GovukForm):
     """The meeting a MACE pack is prepared for: its title and date go on the cover and in the file's name."""
 

@@ -71,6 +71,13 @@ class RecordCheckRequest(PublicModel):
     field = models.CharField(max_length=20, choices=CheckField.choices)
     note = models.TextField(max_length=1000, blank=True)
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The holder's answer: someone there checked the detail (and corrected their record if it was
+    # wrong). An answered request no longer stands: the holder's box clears, and it may be asked again.
+    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    checked_note = models.TextField(max_length=1000, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -25,6 +25,8 @@ def glance_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
             "glance": glance,
             "child": access.child,
             "asked": asked,
+            # Who may correct the agency's record may say it was checked (chronology.services decides).
+            "can_answer": user_can(user, Perm.EDIT_AGENCY_RECORD),
             "purpose": access.purpose,
         },
     )

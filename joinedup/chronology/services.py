@@ -73,6 +73,7 @@ def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str,
             to_agency=to_agency,
             field=field,
             created_at__gte=timezone.now() - dt.timedelta(days=CHECK_STANDS_DAYS),
+            checked_at__isnull=True,
         )
         .select_related("asked_by__membership__agency")
         .first()
@@ -131,3 +132,55 @@ def record_check_for_a_join(*, actor: Any, child: Any, agency: Any, field: str, 
             "or leave it for a reviewer whose agency holds one of the records."
         ) from exc
     record_check_request(actor=actor, access=access, to_agency=agency, field=field, note=note)
+
+
+def record_check_answer(*, actor: Any, access: Any, request_uuid: Any, note: str) -> RecordCheckRequest:
+    """The holding agency says it has checked the detail it was asked about (and corrected its
+    record if it was wrong): the request stops standing, and whoever asked is told, with the note.
+
+    `access` is the actor's ChildAccess to the child; only a member of the agency asked, whose
+    role may correct its records, and whose agency holds a live record of the child, may answer.
+    Anyone else gets 404 (the request is not theirs to see) or, at the agency asked, a refusal.
+    """
+    membership = access.membership
+    if not access.own_records:
+        raise Http404
+    with transaction.atomic():
+        request = (
+            # access: a request on the opened child to the actor's own agency, which holds a record of it
+            RecordCheckRequest.objects.select_for_update()
+            .filter(uuid=request_uuid, child=access.child, to_agency_id=membership.agency_id)
+            .first()
+        )
+        if request is None:
+            raise Http404
+        if not role_can(membership.role, Perm.EDIT_AGENCY_RECORD):
+            raise ValidationError("Only someone who may correct your agency's records can say this was checked.")
+        if request.checked_at is not None:
+            return request
+        request.checked_at = timezone.now()
+        request.checked_by = actor
+        request.checked_note = note.strip()
+        request.full_clean()
+        request.save(update_fields=["checked_at", "checked_by", "checked_note", "updated_at"])
+        audit_record(
+            actor=actor,
+            event="record_check.answered",
+            obj=request,
+            child_uuid=access.child.uuid,
+            new={"field": request.field, "to_agency": membership.agency.name},
+        )
+        label = CheckField(request.field).label.lower()
+        asker = request.asked_by
+        url = reverse("children:detail", args=[access.child.uuid])
+        body = f"{membership.agency.name} checked the {label} on its record. {request.checked_note}".strip()
+        transaction.on_commit(
+            lambda: notify(
+                users=[asker],
+                kind="record_check",
+                title=f"{membership.agency.name} checked the {label} you asked about",
+                body=body,
+                url=url,
+            )
+        )
+    return request

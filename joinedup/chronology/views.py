@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +16,16 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinedup.audit.exports import RecordedRead, pdf_response
+from joinedup.children.access import child_access
 from joinedup.children.selectors import child_view
 from joinedup.chronology import services
-from joinedup.chronology.forms import ChronologyFilterForm, MacePackForm, RecordCheckForm, SignificantEventForm
+from joinedup.chronology.forms import (
+    ChronologyFilterForm,
+    MacePackForm,
+    RecordCheckAnswerForm,
+    RecordCheckForm,
+    SignificantEventForm,
+)
 from joinedup.chronology.packs import MACE_PACK
 from joinedup.chronology.selectors import ChronologyFilter, chronology_for
 from joinedup.core.forms import add_service_errors
@@ -141,10 +148,36 @@ def check_ask(request: HttpRequest, child_uuid: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, f"{agencies[form.cleaned_data['to_agency']].name} has been asked to check.")
+    elif "note" in form.errors:
+        messages.error(request, "Nobody was asked: keep the note to 1,000 characters or fewer, then ask again.")
     else:
         messages.error(request, "Choose an agency whose record you can see, and the detail to check.")
     back = reverse("children:detail", args=[view.child.uuid])
     return redirect(back if purpose == _purpose(request) else f"{back}?{urlencode({'purpose': purpose})}")
+
+
+@require_POST
+@login_required
+def check_answer(request: HttpRequest, child_uuid: str, request_uuid: str) -> HttpResponse:
+    """The agency asked to check a detail says it has: the request stops standing, the asker is told."""
+    purpose = request.POST.get("purpose") or _purpose(request)
+    # Who may open the child (404 otherwise), asked of the policy alone: nothing of the child is
+    # shown here, so nothing is recorded as read. The service decides whose request it is to answer.
+    access = child_access(user=request.user, child_uuid=child_uuid, purpose=purpose)
+    back = reverse("children:detail", args=[access.child.uuid])
+    back = back if purpose == _purpose(request) else f"{back}?{urlencode({'purpose': purpose})}"
+    form = RecordCheckAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was saved: keep what you found to 1,000 characters or fewer.")
+        return redirect(back)
+    try:
+        answered = services.record_check_answer(
+            actor=request.user, access=access, request_uuid=request_uuid, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        raise PermissionDenied(" ".join(exc.messages)) from exc
+    messages.success(request, f"Marked as checked: {answered.asked_by.membership.agency.name} has been told.")
+    return redirect(back)
 
 
 @require_http_methods(["GET", "POST"])

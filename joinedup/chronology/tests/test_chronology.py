@@ -151,6 +151,67 @@ class TestAtAGlance:
         assert "Shire Police has been asked to check" in response.content.decode()
         assert RecordCheckRequest.objects.filter(to_agency=world.agencies["police"]).exists()
 
+    def test_the_page_offers_a_note_with_the_ask_and_a_long_note_is_refused_in_words(
+        self, world: Any, shared_child: Any
+    ) -> None:
+        client = _client(world.users["practitioner"])
+        page = client.get(reverse("children:detail", args=[shared_child.uuid])).content.decode()
+        police = world.agencies["police"]
+        form = page[page.index(f'value="{police.uuid}"') :][:1500]
+        assert "Note for Shire Police (optional)" in form and 'name="note"' in form and 'maxlength="1000"' in form
+        body = {"to_agency": str(police.uuid), "field": "date_of_birth", "note": "x" * 1001}
+        response = client.post(reverse("chronology:check_ask", args=[shared_child.uuid]), body, follow=True)
+        assert "keep the note to 1,000 characters or fewer" in response.content.decode()
+        assert not RecordCheckRequest.objects.exists()
+
+    def test_the_holder_marks_it_checked_the_box_clears_and_the_asker_is_told(
+        self, world: Any, shared_child: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        asker = world.users["practitioner"]
+        officer = make_user(world, role="practitioner", agency="police")
+        ask = reverse("chronology:check_ask", args=[shared_child.uuid])
+        body = {"to_agency": str(world.agencies["police"].uuid), "field": "date_of_birth", "note": "Ours: certificate."}
+        _client(asker).post(ask, body)
+        request = RecordCheckRequest.objects.get()
+        page = reverse("children:detail", args=[shared_child.uuid])
+        held = _client(officer).get(page).content.decode()
+        assert 'id="check-requests"' in held and "Mark as checked" in held
+        answer = reverse("chronology:check_answer", args=[shared_child.uuid, request.uuid])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _client(officer).post(answer, {"note": "Corrected from the custody record."}, follow=True)
+        text = response.content.decode()
+        assert "Marked as checked: City Children&#x27;s Services has been told." in text
+        assert 'id="check-requests"' not in text  # the box has cleared
+        request.refresh_from_db()
+        assert request.checked_by == officer and request.checked_note == "Corrected from the custody record."
+        assert AuditEvent.objects.filter(event="record_check.answered", child_uuid=shared_child.uuid).exists()
+        told = Notification.objects.get(user=asker, kind="record_check")
+        assert "Shire Police checked the date of birth" in told.title and "custody record" in told.body
+        # Answered, the request no longer stands: the asker may ask again (the records may still differ).
+        again = _client(asker).post(ask, body, follow=True)
+        assert "Shire Police has been asked to check" in again.content.decode()
+        assert RecordCheckRequest.objects.count() == 2
+
+    def test_only_the_agency_asked_may_mark_it_checked_and_only_who_may_correct_its_record(
+        self, world: Any, shared_child: Any
+    ) -> None:
+        body = {"to_agency": str(world.agencies["police"].uuid), "field": "date_of_birth"}
+        _client(world.users["practitioner"]).post(reverse("chronology:check_ask", args=[shared_child.uuid]), body)
+        request = RecordCheckRequest.objects.get()
+        answer = reverse("chronology:check_answer", args=[shared_child.uuid, request.uuid])
+        # The asker's agency (not the one asked) is told no such request exists.
+        assert _client(world.users["practitioner"]).post(answer).status_code == 404
+        # At the police, a role that may read the record but not correct it (the DPO) sees the request
+        # without the button, and is refused.
+        dpo = _client(make_user(world, role="dpo", agency="police"))
+        held = dpo.get(reverse("children:detail", args=[shared_child.uuid])).content.decode()
+        assert 'id="check-requests"' in held and "Mark as checked" not in held
+        assert dpo.post(answer).status_code == 403
+        # Someone who may not open the child at all is told nothing exists.
+        assert _client(make_user(world, role="practitioner", agency="county_csc")).post(answer).status_code == 404
+        request.refresh_from_db()
+        assert request.checked_at is None
+
     def test_an_agency_whose_record_is_hidden_cannot_be_asked(self, world: Any, shared_child: Any) -> None:
         body = {"to_agency": str(world.agencies["health"].uuid), "field": "nhs_number"}
         _client(world.users["practitioner"]).post(reverse("chronology:check_ask", args=[shared_child.uuid]), body)

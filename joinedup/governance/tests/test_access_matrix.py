@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from joinedup.children.models import AgencyRecord, IntelligenceItem
 from joinedup.children.services import break_glass_open
+from joinedup.chronology.models import RecordCheckRequest
 from joinedup.conftest import make_agreement, make_record, make_user, same_child
 from joinedup.governance.jobs import SUBJECT_ACCESS_PACK
 from joinedup.imports.models import ImportProblem, RecordImport
@@ -312,6 +313,9 @@ MATRIX: dict[str, Row] = {
     ),
     "chronology:event_add": Row(lambda w: reverse("chronology:event_add", args=[w.child.uuid]), event_add_rule),
     "chronology:check_ask": Row(lambda w: reverse("chronology:check_ask", args=[w.child.uuid]), always(405)),
+    "chronology:check_answer": Row(
+        lambda w: reverse("chronology:check_answer", args=[w.child.uuid, w.record_check.uuid]), always(405)
+    ),
     "chronology:mace_pack_new": Row(lambda w: reverse("chronology:mace_pack_new"), page(Perm.RUN_PANELS)),
     "children:break_glass": Row(lambda w: reverse("children:break_glass", args=[w.child.uuid]), page(Perm.BREAK_GLASS)),
     "governance:index": Row(lambda w: reverse("governance:index"), page(Perm.VIEW_AUDIT)),
@@ -519,6 +523,7 @@ class Fixture:
     record_import: Any = None
     token: Any = None
     job_file: Any = None
+    record_check: Any = None
 
 
 @pytest.fixture
@@ -631,7 +636,15 @@ def matrix_world(world: Any, trained: dict[str, Any]) -> Any:
         purpose="data_protection",
         child_uuid=child.uuid,
     )
+    # The police asked City to check the child's date of birth: City's to answer.
+    record_check = RecordCheckRequest.objects.create(
+        child=child,
+        to_agency=world.agencies["city_csc"],
+        field="date_of_birth",
+        asked_by=make_user(world, role="practitioner", agency="police"),
+    )
     return Fixture(
+        record_check=record_check,
         token=token,
         job_file=job_file,
         record_import=record_import,

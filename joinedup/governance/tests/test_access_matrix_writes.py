@@ -77,6 +77,8 @@ POST_RULES: dict[str, Callable[[Who], bool]] = {
     "participation:cohort_confirm": _may(Perm.MANAGE_PARTICIPATION),
     "api:create_record": _may(Perm.CREATE_AGENCY_RECORD),
     "chronology:check_ask": lambda who: child_rule(302)(who) == 200,
+    # The request was made to City: its members who may correct City's record answer it.
+    "chronology:check_answer": lambda who: who.relation == "own_agency" and who.can(Perm.EDIT_AGENCY_RECORD),
     # The case's actions: its lead agency's casework roles (the fixture's case is City's, at its first stage).
     "pathways:case_meeting": _lead_casework,
     "pathways:case_event": _lead_casework,

@@ -82,6 +82,7 @@ NOT_PERSONAL: dict[str, str] = {
     "api:list_referrals": "the user's agency's own referrals list",
     "api:create_referral": "same path as the list",
     "chronology:check_ask": "POST only",
+    "chronology:check_answer": "POST only",
     "chronology:mace_pack_new": "a form naming the meeting; the pack's reads are audited by the job",
     "children:break_glass": "the emergency-access form names no one; what is opened after it is audited",
     "children:intelligence_add": "a form showing only the user's own agency's record reference",
