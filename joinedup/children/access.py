@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -51,6 +52,17 @@ def _break_glass_children(user: Any) -> QuerySet[BreakGlassGrant, Any]:
     return BreakGlassGrant.objects.filter(
         user=user, starts_at__lte=timezone.now(), expires_at__gt=timezone.now()
     ).values("child_id")
+
+
+def break_glass_open_until(*, user: Any) -> dict[int, dt.datetime]:
+    """The user's own emergency access still open: for each child, when the latest grant ends."""
+    now = timezone.now()
+    return dict(
+        BreakGlassGrant.objects.filter(user=user, starts_at__lte=now, expires_at__gt=now)
+        .values("child_id")
+        .annotate(until=Max("expires_at"))
+        .values_list("child_id", "until")
+    )
 
 
 def active_break_glass(*, user: Any, child: Child) -> BreakGlassGrant | None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max
 from django.http import HttpRequest
-from django.utils import timezone
 
-from joinedup.children.models import BreakGlassGrant
+from joinedup.children.access import break_glass_open_until
 from joinedup.children.selectors import recent_children_for
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
@@ -20,15 +18,9 @@ def recent_children_panel(request: HttpRequest) -> dict[str, Any] | None:
     if not (can_search or can_create):
         return None
     recent = recent_children_for(user=request.user) if can_search else []
-    now = timezone.now()
     # The user's own emergency access still open, by child: said at the top and on each card, so
     # nobody forgets that what they open now is seen by break-glass and reviewed.
-    emergency = dict(
-        BreakGlassGrant.objects.filter(user=request.user, starts_at__lte=now, expires_at__gt=now)
-        .values("child_id")
-        .annotate(until=Max("expires_at"))
-        .values_list("child_id", "until")
-    )
+    emergency = break_glass_open_until(user=request.user)
     for result in recent:
         result.emergency_until = emergency.get(result.child.pk)
     return {
