@@ -21,7 +21,7 @@ from joinedup.core.validators import normalise_nhs_number, normalise_postcode, n
 
 class ChildSearchForm(GovukForm):
     q = forms.CharField(
-        label="Name, NHS number or your agency's reference",
+        label="Name, NHS number or an agency's reference",
         required=False,
         max_length=200,
         help_text="For example: Jordan Smith, 943 476 5919, or a case number.",
