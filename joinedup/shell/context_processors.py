@@ -40,6 +40,11 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
                 "badge_label": entry.badge_label,
             }
         )
+    # One section is current: where two entries' addresses both lead to the page (Pathways at
+    # /pathways/ and Screening at /pathways/screening/), the nearer one, the longer address.
+    current = max((item for item in items if item["active"]), key=lambda item: len(item["href"]), default=None)
+    for item in items:
+        item["active"] = item is current
     return items
 
 

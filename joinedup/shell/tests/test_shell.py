@@ -147,3 +147,12 @@ def test_the_referral_steps_speak_plainly_when_empty(world: Any) -> None:
     assert "Enter what you have seen or been told." in messages
     assert "Choose whether the family has been told about this referral." in messages
     assert "Choose what are" not in messages and "Enter what have" not in messages
+
+
+def test_the_menu_marks_one_section_current(world: Any) -> None:
+    # Screening lives under Pathways' address: on the queue only Screening is the current section.
+    client = Client()
+    client.force_login(world.users["screener"])
+    page = client.get(reverse("pathways:screening")).content.decode()
+    assert page.count('aria-current="page"') == 1
+    assert 'id="screening-link" href="/pathways/screening/" aria-current="page"' in page
