@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -377,6 +377,34 @@ class BreakGlassReview:
     child: ChildLabel
     disclosures: list[Disclosure]
     child_page_open: bool
+
+    @property
+    def seen(self) -> list[Seen]:
+        """What was seen under the grant, once for each agency's records and the categories shown,
+        with how many times and when first and last: each page opened writes a row per record."""
+        groups: dict[tuple[int, tuple[str, ...]], Seen] = {}
+        for d in self.disclosures:  # oldest first
+            key = (d.holder_agency_id, tuple(sorted(d.categories)))
+            group = groups.get(key)
+            if group is None:
+                groups[key] = Seen(agency=d.holder_agency.name, categories=list(key[1]), first=d.occurred_at)
+                group = groups[key]
+            group.last = d.occurred_at
+            group.times += 1
+            group.records.add(d.record_id)
+        return list(groups.values())
+
+
+@dataclass
+class Seen:
+    """One agency's records seen under a break-glass grant, for the same categories."""
+
+    agency: str
+    categories: list[str]
+    first: dt.datetime
+    last: dt.datetime | None = None
+    times: int = 0
+    records: set[int] = field(default_factory=set)
 
 
 def break_glass_review_view(*, user: Any, grant: BreakGlassGrant) -> BreakGlassReview:

@@ -485,3 +485,19 @@ class TestRetention:
             as_user(world.users["practitioner"]).get(reverse("children:detail", args=[old.child.uuid])).status_code
             == 404
         )
+
+
+def test_the_review_says_what_was_seen_once_for_each_agency_with_how_often(world: Any) -> None:
+    police = make_record(world, agency="police", given_names="Nathaniel", family_name="Osei")
+    health = make_record(world, agency="health", given_names="Nathaniel", family_name="Osei")
+    child = same_child(police, health)
+    grant = break_glass_open(
+        actor=world.users["practitioner"], child=child, reason="missing", explanation="Missing since last night."
+    )
+    worker = as_user(world.users["practitioner"])
+    for _ in range(3):
+        assert worker.get(reverse("children:detail", args=[child.uuid])).status_code == 200
+    page = as_user(world.users["dpo"]).get(reverse("governance:break_glass_review", args=[grant.uuid]))
+    seen = page.content.decode().split("What was seen")[1].split("</dd>")[0]
+    assert seen.count("Shire Police, 1 record") == 1 and seen.count("Shire Health Trust, 1 record") == 1
+    assert seen.count("seen 3 times") == 2
