@@ -152,8 +152,13 @@ def check_ask(request: HttpRequest, child_uuid: str) -> HttpResponse:
         messages.error(request, "Nobody was asked: keep the note to 1,000 characters or fewer, then ask again.")
     else:
         messages.error(request, "Choose an agency whose record you can see, and the detail to check.")
-    back = reverse("children:detail", args=[view.child.uuid])
-    return redirect(back if purpose == _purpose(request) else f"{back}?{urlencode({'purpose': purpose})}")
+    return redirect(_child_page(request, view.child, purpose))
+
+
+def _child_page(request: HttpRequest, child: Any, purpose: str) -> str:
+    """The child page to go back to, under the purpose the action was taken for."""
+    back = reverse("children:detail", args=[child.uuid])
+    return back if purpose == _purpose(request) else f"{back}?{urlencode({'purpose': purpose})}"
 
 
 @require_POST
@@ -164,8 +169,7 @@ def check_answer(request: HttpRequest, child_uuid: str, request_uuid: str) -> Ht
     # Who may open the child (404 otherwise), asked of the policy alone: nothing of the child is
     # shown here, so nothing is recorded as read. The service decides whose request it is to answer.
     access = child_access(user=request.user, child_uuid=child_uuid, purpose=purpose)
-    back = reverse("children:detail", args=[access.child.uuid])
-    back = back if purpose == _purpose(request) else f"{back}?{urlencode({'purpose': purpose})}"
+    back = _child_page(request, access.child, purpose)
     form = RecordCheckAnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Nothing was saved: keep what you found to 1,000 characters or fewer.")
