@@ -48,6 +48,12 @@ def _check(agreement: InformationSharingAgreement, parties: list[Agency]) -> Non
         errors["purposes"] = "Choose purposes from the list."
     if not agreement.know_of_only and not agreement.categories:
         errors["categories"] = "Choose the categories shared, or make the agreement know-of only."
+    elif agreement.know_of_only and agreement.categories:
+        # Never drop what the officer chose without saying so: the two
+        # answers contradict each other, and only they know which is meant.
+        errors["categories"] = (
+            "A know-of only agreement shares no content: untick the categories, or untick know-of only to share them."
+        )
     elif set(agreement.categories) - set(DataCategory.values):
         errors["categories"] = "Choose categories from the list."
     if agreement.review_date and agreement.start_date and agreement.review_date < agreement.start_date:
@@ -68,8 +74,6 @@ def agreement_create(
     *, actor: Any, partnership: Partnership, parties: list[Agency], data: dict[str, Any]
 ) -> InformationSharingAgreement:
     agreement = InformationSharingAgreement(partnership=partnership, created_by=actor, **data)
-    if agreement.know_of_only:
-        agreement.categories = []
     _check(agreement, parties)
     agreement.full_clean()
     agreement.save()
@@ -97,8 +101,6 @@ def agreement_update(
         if name not in AGREEMENT_FIELDS:
             raise ValueError(f"Not editable: {name}")
         setattr(current, name, value)
-    if current.know_of_only:
-        current.categories = []
     _check(current, parties)
     current.full_clean()
     current.save()

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -71,6 +72,37 @@ class TestAgreements:
         assert "The review date must be on or after the start date" in content
         assert 'value="Exploitation panel sharing"' in content
         assert not InformationSharingAgreement.objects.filter(reference="ISA-NEW").exists()
+
+    def test_know_of_only_with_categories_is_refused_and_nothing_is_dropped(self, world: Any) -> None:
+        client = as_user(world.users["dpo"])
+        form = _agreement_form(world, know_of_only="on")
+        response = client.post(reverse("governance:agreement_create"), form)
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert "A know-of only agreement shares no content" in content
+        # What was ticked is still ticked, for the officer to choose between.
+        for value in ("identity", "police_intelligence"):
+            assert re.search(rf'value="{value}"[^>]*checked', content), value
+        assert re.search(r'name="know_of_only"[^>]*checked', content)
+        assert not InformationSharingAgreement.objects.filter(reference="ISA-NEW").exists()
+
+        response = client.post(
+            reverse("governance:agreement_create"), _agreement_form(world, know_of_only="on", categories=[])
+        )
+        assert response.status_code == 302
+        agreement = InformationSharingAgreement.objects.get(reference="ISA-NEW")
+        assert agreement.know_of_only and agreement.categories == []
+
+    def test_making_a_content_agreement_know_of_only_asks_to_untick_its_categories(self, world: Any) -> None:
+        agreement = make_agreement(world, reference="ISA-EDIT")
+        before = list(agreement.categories)
+        client = as_user(world.users["dpo"])
+        form = _agreement_form(world, reference="ISA-EDIT", know_of_only="on", categories=before)
+        response = client.post(reverse("governance:agreement_edit", args=[agreement.uuid]), form)
+        assert response.status_code == 200
+        assert "A know-of only agreement shares no content" in response.content.decode()
+        agreement.refresh_from_db()
+        assert not agreement.know_of_only and agreement.categories == before
 
     def test_the_register_highlights_due_and_overdue_reviews(self, world: Any) -> None:
         today = dt.date.today()
