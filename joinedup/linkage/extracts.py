@@ -137,7 +137,8 @@ PLACEHOLDER_NAME = "placeholder name, treated as missing"
 PLACEHOLDER_DATE = "placeholder date of birth, passed on as weak evidence"
 PARTIAL_POSTCODE = "partial postcode, kept at the precision given"
 NFA = "no fixed abode, postcode left blank"
-NOTES = frozenset({PLACEHOLDER_NAME, PLACEHOLDER_DATE, PARTIAL_POSTCODE, NFA})
+MIDDLE_WITHOUT_FIRST = "no first given name, so the middle names are not compared in its place"
+NOTES = frozenset({PLACEHOLDER_NAME, PLACEHOLDER_DATE, PARTIAL_POSTCODE, NFA, MIDDLE_WITHOUT_FIRST})
 
 PROBLEM_COLUMNS = ("file", "row", "field", "column", "value", "problem")
 
@@ -523,8 +524,16 @@ def _record(values: dict[str, str], row: _Row, today: dt.date) -> dict[str, Any]
     if given and is_placeholder_name(given, row.spec.placeholder_names):
         row.problem(given_key, given, PLACEHOLDER_NAME)
         given = ""
+    middle = values.get("middle_names", "")
+    if middle and not given:
+        # A middle name is not the forename the child goes by. Put first, it would be compared
+        # as the forename, and beside another record's ("Mona S." against "Stephanie", her
+        # middle name) read as a sibling's: the rules would hold one child's records apart. The
+        # first name is missing, as the record says; the middle names wait for it.
+        row.problem("middle_names", middle, MIDDLE_WITHOUT_FIRST)
+        middle = ""
     # Middle names after the first given name, so the first stays first: "Robert" + "James Paul".
-    given_names = " ".join(part for part in (given, values.get("middle_names", "")) if part)
+    given_names = " ".join(part for part in (given, middle) if part)
     if not (given_names or family):
         row.problem(given_key if given_key in row.spec.columns else "full_name", "", NO_NAME)
     others = [values.get("preferred_name", ""), values.get("other_names", "")]

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from joinedup.linkage.decisions import review_reason
 from joinedup.linkage.extracts import (
     DATE_FUTURE,
+    MIDDLE_WITHOUT_FIRST,
     NFA,
     PARTIAL_POSTCODE,
     PLACEHOLDER_DATE,
@@ -20,6 +22,7 @@ from joinedup.linkage.extracts import (
     normalise_partial_postcode,
     read_extracts,
 )
+from joinedup.linkage.intake import Scorer
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -45,6 +48,27 @@ def test_middle_names_follow_the_first_given_name_and_preferred_names_are_other_
     assert first["other_names"] == "Bobby, Rob Okafor"
     assert extracts.rows[0]["given"] == "robert"  # the first given name stays first
     assert second["given_names"] == "Ava" and second["other_names"] == ""
+
+
+def test_a_middle_name_never_stands_in_for_a_missing_first_name(tmp_path: Path, trained: dict[str, Any]) -> None:
+    """Mona Stephanie Stillwell's W-2 names her "Mona"; her social security record lost its first
+    name and kept "Stephanie". Put first, the middle name would be read as her forename, and
+    beside the same number the rules would take "Stephanie" and "Mona" for two sisters."""
+    extracts = read(
+        tmp_path,
+        "id,first,middle,last,number",
+        ["1,,Stephanie,Stillwell,346872456", "2,Mona,,Stillwell,346872456"],
+        {**NAMES, "middle_names": "middle", "identifier": "number"},
+    )
+    lost, mona = extracts.records
+    assert lost["given_names"] == "" and extracts.rows[0]["given"] is None
+    assert [(p.row, p.field, p.value, p.kind) for p in extracts.problems] == [
+        (2, "middle_names", "Stephanie", MIDDLE_WITHOUT_FIRST)
+    ]
+    assert all(p.is_note for p in extracts.problems)
+    pair = Scorer.from_parameters(trained).score(extracts.rows[0], extracts.rows[1], lambda column, value: None)
+    assert review_reason(pair) == ""
+    assert mona["given_names"] == "Mona"
 
 
 @pytest.mark.parametrize(
