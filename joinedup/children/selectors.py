@@ -276,7 +276,9 @@ def child_search(
         outside = set(list(dict.fromkeys(c for _, c in partner_hits if c not in visible_ids))[:KNOWN_ELSEWHERE_LIMIT])
         partner_matches = list(
             partner.filter(pk__in=[pk for pk, child_id in partner_hits if child_id in outside])
-            .select_related("area", "child")
+            # Not the record's area (where the child lives): knowing of a record shows the
+            # agencies' areas served, as the child page and the API do, never its content.
+            .select_related("child")
             # Prefetched rather than joined: a handful of agencies hold the matches, and each is
             # then one object with its areas, not one per record.
             .prefetch_related("agency__areas")

@@ -33,6 +33,24 @@ def significant_events_visible(*, access: ChildAccess) -> QuerySet[SignificantEv
     return events.filter(allowed)
 
 
+def asker_as_seen(*, access: ChildAccess, request: RecordCheckRequest) -> str:
+    """Who asked for a check, as the user who opened the child may be told.
+
+    Asking says the asker's agency works with the child. The agency asked learns it (it has to
+    answer), and so may the asker's colleagues and anyone already told that agency holds a record
+    of the child (its record shared with them, or known of). Anyone else reading the asked
+    agency's record is told only that another agency asked: never who, which would tell them
+    what no agreement lets them know."""
+    own = access.membership.agency_id
+    if request.to_agency_id == own:
+        return request.asker
+    known = {own} | {r.agency_id for r in access.all_records} | {r.agency_id for r, _ in access.know_of}
+    membership = getattr(request.asked_by, "membership", None)
+    if membership is not None and membership.agency_id in known:
+        return request.asker
+    return "another agency"
+
+
 def check_requests_of_opened_child(*, access: ChildAccess) -> tuple[list[RecordCheckRequest], list[RecordCheckRequest]]:
     """The check requests the child page's summary shows, read in one query, not yet answered:
     those standing (asked in the last CHECK_STANDS_DAYS, newest first, with who asked: shown beside the detail so

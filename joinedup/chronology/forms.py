@@ -63,11 +63,21 @@ class SignificantEventForm(GovukForm):
 class RecordCheckForm(GovukForm):
     to_agency = forms.UUIDField(widget=forms.HiddenInput)
     field = forms.ChoiceField(choices=CheckField.choices, widget=forms.HiddenInput)
-    note = forms.CharField(label="Note for the agency (optional)", required=False, max_length=1000)
+    note = forms.CharField(
+        label="Note for the agency (optional)",
+        required=False,
+        max_length=1000,
+        error_messages={"max_length": "Keep the note to 1,000 characters or fewer."},
+    )
 
 
 class RecordCheckAnswerForm(GovukForm):
-    note = forms.CharField(label="What you found (optional)", required=False, max_length=1000)
+    note = forms.CharField(
+        label="What you found (optional)",
+        required=False,
+        max_length=1000,
+        error_messages={"max_length": "Keep what you found to 1,000 characters or fewer."},
+    )
 
 
 class MacePackForm(GovukForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from joinedup.chronology.access import check_requests_of_opened_child
+from joinedup.chronology.access import asker_as_seen, check_requests_of_opened_child
 from joinedup.chronology.glance import child_glance
 from joinedup.chronology.selectors import chronology_entries
 from joinedup.partnership.access import user_can
@@ -18,6 +18,8 @@ def glance_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
     if not glance.details:
         return None
     standing, asked = check_requests_of_opened_child(access=access)
+    for request in standing:
+        request.asker_shown = asker_as_seen(access=access, request=request)  # type: ignore[attr-defined]
     glance.mark_asked(standing)
     return (
         "chronology/partials/glance.html",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from joinedup.audit.services import audit_record
 from joinedup.children.access import child_access
+from joinedup.chronology.access import asker_as_seen
 from joinedup.chronology.models import CHECK_STANDS_DAYS, CheckField, RecordCheckRequest, SignificantEvent
 from joinedup.chronology.sources import category_for
 from joinedup.linkage.access import review_purpose
@@ -66,6 +67,8 @@ def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str,
     held = {r.agency_id for r in access.all_records}
     if to_agency.pk not in held:
         raise ValidationError({"to_agency": "Ask an agency whose record you can see."})
+    if to_agency.pk == access.membership.agency_id:
+        raise ValidationError({"to_agency": "This is your agency's own record: check and correct it yourself."})
     # Anyone's request stands for CHECK_STANDS_DAYS: the holder is asked once, not by each reader in turn.
     recent = (
         RecordCheckRequest.objects.filter(
@@ -82,8 +85,9 @@ def record_check_request(*, actor: Any, access: Any, to_agency: Any, field: str,
         when = f"{timezone.localtime(recent.created_at):%-d %B %Y}"
         if recent.asked_by_id == actor.pk:
             raise ValidationError(f"You asked {to_agency.name} to check this on {when}.")
+        asker = asker_as_seen(access=access, request=recent)
         raise ValidationError(
-            f"{recent.asker} asked {to_agency.name} to check this on {when}: it need not be asked again."
+            f"{asker[0].upper()}{asker[1:]} asked {to_agency.name} to check this on {when}: it need not be asked again."
         )
     request = RecordCheckRequest(
         child=access.child, to_agency=to_agency, field=field, note=note.strip(), asked_by=actor
@@ -134,6 +138,15 @@ def record_check_for_a_join(*, actor: Any, child: Any, agency: Any, field: str, 
     record_check_request(actor=actor, access=access, to_agency=agency, field=field, note=note)
 
 
+class AlreadyCheckedError(Exception):
+    """The request was marked as checked before (by a colleague, or twice): nothing more is saved."""
+
+    def __init__(self, request: RecordCheckRequest) -> None:
+        self.request = request
+        who = request.checked_by.get_full_name() or request.checked_by.username if request.checked_by else "someone"
+        super().__init__(f"{who} marked this as checked on {timezone.localtime(request.checked_at):%-d %B %Y}.")
+
+
 def record_check_answer(*, actor: Any, access: Any, request_uuid: Any, note: str) -> RecordCheckRequest:
     """The holding agency says it has checked the detail it was asked about (and corrected its
     record if it was wrong): the request stops standing, and whoever asked is told, with the note.
@@ -157,7 +170,7 @@ def record_check_answer(*, actor: Any, access: Any, request_uuid: Any, note: str
         if not role_can(membership.role, Perm.EDIT_AGENCY_RECORD):
             raise ValidationError("Only someone who may correct your agency's records can say this was checked.")
         if request.checked_at is not None:
-            return request
+            raise AlreadyCheckedError(request)
         request.checked_at = timezone.now()
         request.checked_by = actor
         request.checked_note = note.strip()

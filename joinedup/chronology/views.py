@@ -26,6 +26,7 @@ from joinedup.chronology.forms import (
     RecordCheckForm,
     SignificantEventForm,
 )
+from joinedup.chronology.glance import child_glance
 from joinedup.chronology.packs import MACE_PACK
 from joinedup.chronology.selectors import ChronologyFilter, chronology_for
 from joinedup.core.forms import add_service_errors
@@ -129,30 +130,52 @@ def event_add(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @login_required
 def check_ask(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Ask the agency holding a record that disagrees with others to check one detail."""
-    # Who may open the child (child_view, 404 otherwise) may ask its holders to check, for the
-    # purpose the child page was opened under (which decided which records it showed).
+    # Who may open the child (404 otherwise) may ask its holders to check, for the purpose the
+    # child page was opened under (which decided which records it showed). Asked of the policy
+    # alone: the page that offered the question recorded what was seen; asking reads no more
+    # (the request itself is audited).
     form = RecordCheckForm(request.POST)
     purpose = request.POST.get("purpose") or _purpose(request)
-    view = child_view(user=request.user, child_uuid=child_uuid, purpose=purpose)
-    agencies = {r.agency.uuid: r.agency for r in view.access.all_records}
-    if form.is_valid() and form.cleaned_data["to_agency"] in agencies:
-        try:
-            services.record_check_request(
-                actor=request.user,
-                access=view.access,
-                to_agency=agencies[form.cleaned_data["to_agency"]],
-                field=form.cleaned_data["field"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+    access = child_access(user=request.user, child_uuid=child_uuid, purpose=purpose)
+    back = _child_page(request, access.child, purpose)
+    if not form.is_valid():
+        if "note" in form.errors:
+            messages.error(request, f"Nobody was asked: {_lower_first(form.errors['note'][0])}")
         else:
-            messages.success(request, f"{agencies[form.cleaned_data['to_agency']].name} has been asked to check.")
-    elif "note" in form.errors:
-        messages.error(request, "Nobody was asked: keep the note to 1,000 characters or fewer, then ask again.")
+            messages.error(request, "Choose an agency whose record you can see, and the detail to check.")
+        return redirect(back)
+    # Only what the page offers: an agency whose record of this detail disagrees with others.
+    offered = {
+        (agency.uuid, detail.check_field): agency
+        for detail in child_glance(access).details
+        if detail.disagrees and detail.check_field
+        for agency in detail.agencies_to_ask
+    }
+    agency = offered.get((form.cleaned_data["to_agency"], form.cleaned_data["field"]))
+    if agency is None:
+        messages.error(
+            request,
+            "Nobody was asked: only an agency whose record disagrees with the others on this detail can be "
+            "asked to check it.",
+        )
+        return redirect(back)
+    try:
+        services.record_check_request(
+            actor=request.user,
+            access=access,
+            to_agency=agency,
+            field=form.cleaned_data["field"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, "Choose an agency whose record you can see, and the detail to check.")
-    return redirect(_child_page(request, view.child, purpose))
+        messages.success(request, f"{agency.name} has been asked to check.")
+    return redirect(back)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _child_page(request: HttpRequest, child: Any, purpose: str) -> str:
@@ -172,7 +195,7 @@ def check_answer(request: HttpRequest, child_uuid: str, request_uuid: str) -> Ht
     back = _child_page(request, access.child, purpose)
     form = RecordCheckAnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Nothing was saved: keep what you found to 1,000 characters or fewer.")
+        messages.error(request, f"Nothing was saved: {_lower_first(form.errors['note'][0])}")
         return redirect(back)
     try:
         answered = services.record_check_answer(
@@ -180,6 +203,9 @@ def check_answer(request: HttpRequest, child_uuid: str, request_uuid: str) -> Ht
         )
     except ValidationError as exc:
         raise PermissionDenied(" ".join(exc.messages)) from exc
+    except services.AlreadyCheckedError as exc:
+        messages.info(request, f"Nothing more was saved: {exc}")
+        return redirect(back)
     messages.success(request, f"Marked as checked: {answered.asked_by.membership.agency.name} has been told.")
     return redirect(back)
 

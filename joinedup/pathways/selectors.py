@@ -29,6 +29,10 @@ class ParallelFlag:
     reasons: list[str] = field(default_factory=list)
 
 
+# The warning reads "this child is <reasons>".
+MORE_THAN_ONE = "in more than one open process"
+
+
 def _kind(case: Case) -> str:
     return case.pathway.definition_id.split("-")[0]
 
@@ -70,7 +74,7 @@ def parallel_processes_among(cases: list[Case]) -> list[ParallelFlag]:
                 flag.reasons.append(f"two meetings in the same week ({first.name} and {second.name})")
                 break
         if not flag.reasons:
-            flag.reasons.append("more than one open process")
+            flag.reasons.append(MORE_THAN_ONE)
         flags.append(flag)
     return flags
 

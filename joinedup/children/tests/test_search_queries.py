@@ -98,3 +98,17 @@ def test_a_result_lists_the_childs_records_newest_first_and_only_those_the_user_
     assert [r.local_id for r in by_child[other.child_id].records] == [other.local_id]
     assert [record.agency.name for record, _ in mine.know_of] == ["Shire Police"]
     assert mine.areas == ["City"] and mine.records[0].agency.name == "City Children's Services"
+
+
+def test_a_record_known_of_shows_the_areas_its_agency_serves_not_where_the_child_lives(world: Any, client: Any) -> None:
+    """Knowing of a record is knowing who holds it, never what it says: where the child lives is
+    the record's content. The table names the holder's areas served, as the child page does."""
+    from django.urls import reverse
+
+    make_agreement(world, parties=("city_csc", "police"), know_of_only=True)
+    make_record(world, agency="police", given_names="Kayden", family_name="Far", postcode="S80 1AB")
+    client.force_login(world.users["practitioner"])
+    page = client.get(reverse("children:search"), {"q": "kayden far"}).content.decode()
+    table = page[page.index('id="known-elsewhere"') :][:3000]
+    row = table[table.index("Shire Police") :].split("</tr>")[0]
+    assert "Areas served" in table and "City, County" in row

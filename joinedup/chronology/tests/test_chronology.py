@@ -218,6 +218,84 @@ class TestAtAGlance:
         assert not RecordCheckRequest.objects.exists()
 
 
+class TestAskingSaysNoMoreThanTheAgreementsAllow:
+    """Asking for a check says the asker's agency works with the child: only those who may know
+    that are told who asked; and only what the page offers can be asked, once answered."""
+
+    def _ask(self, world: Any, child: Any, **body: str) -> Any:
+        ask = reverse("chronology:check_ask", args=[child.uuid])
+        data = {"to_agency": str(world.agencies["police"].uuid), "field": "date_of_birth", **body}
+        return _client(world.users["practitioner"]).post(ask, data, follow=True)
+
+    def test_a_reader_of_the_record_asked_about_is_not_told_which_agency_asked(
+        self, world: Any, shared_child: Any
+    ) -> None:
+        # Health reads the police record (its own agreement) but has none with City.
+        make_agreement(world, parties=("health", "police"), purposes=("direct_work",), categories=("identity",))
+        self._ask(world, shared_child)
+        nurse = make_user(world, role="practitioner", agency="health")
+        page = _client(nurse).get(reverse("children:detail", args=[shared_child.uuid])).content.decode()
+        asked = page[page.index('id="asked-date_of_birth-') :][:400]
+        assert "was asked to check the date of birth by another agency" in asked
+        assert "City Children" not in page and "Practitioner" not in asked
+        # The agency asked, and the asker's colleagues, are told who asked.
+        officer = make_user(world, role="practitioner", agency="police")
+        held = _client(officer).get(reverse("children:detail", args=[shared_child.uuid])).content.decode()
+        assert "City Children&#x27;s Services asked on" in held
+        colleague = make_user(world, role="practitioner", agency="city_csc")
+        theirs = _client(colleague).get(reverse("children:detail", args=[shared_child.uuid])).content.decode()
+        assert "by Practitioner (City Children&#x27;s Services)" in theirs
+        # Nor does a second ask, refused, name who asked first.
+        second = _client(nurse).post(
+            reverse("chronology:check_ask", args=[shared_child.uuid]),
+            {"to_agency": str(world.agencies["police"].uuid), "field": "date_of_birth"},
+            follow=True,
+        )
+        assert "Another agency asked Shire Police to check this on" in second.content.decode()
+        assert RecordCheckRequest.objects.count() == 1
+
+    def test_only_an_agency_whose_record_disagrees_can_be_asked_and_never_ones_own(
+        self, world: Any, shared_child: Any
+    ) -> None:
+        own = self._ask(world, shared_child, to_agency=str(world.agencies["city_csc"].uuid))
+        assert "only an agency whose record disagrees with the others" in own.content.decode()
+        same = self._ask(world, shared_child, field="sex")  # both record M
+        assert "only an agency whose record disagrees with the others" in same.content.decode()
+        assert not RecordCheckRequest.objects.exists()
+        assert not Notification.objects.filter(kind="record_check").exists()
+
+    def test_asking_is_audited_as_asking_not_as_another_view_of_the_child(self, world: Any, shared_child: Any) -> None:
+        before = AuditEvent.objects.filter(event="child.viewed").count()
+        ask = reverse("chronology:check_ask", args=[shared_child.uuid])
+        body = {"to_agency": str(world.agencies["police"].uuid), "field": "date_of_birth"}
+        _client(world.users["practitioner"]).post(ask, body)
+        assert AuditEvent.objects.filter(event="child.viewed").count() == before
+        assert AuditEvent.objects.filter(event="record_check.requested").count() == 1
+
+    def test_a_note_with_a_null_character_is_refused_for_what_it_is(self, world: Any, shared_child: Any) -> None:
+        response = self._ask(world, shared_child, note="bad\x00note")
+        assert "Nobody was asked: null characters are not allowed." in response.content.decode()
+        assert not RecordCheckRequest.objects.exists()
+
+    def test_marking_it_checked_a_second_time_says_it_was_done_and_saves_nothing(
+        self, world: Any, shared_child: Any
+    ) -> None:
+        self._ask(world, shared_child)
+        request = RecordCheckRequest.objects.get()
+        answer = reverse("chronology:check_answer", args=[shared_child.uuid, request.uuid])
+        first = make_user(world, role="practitioner", agency="police")
+        _client(first).post(answer, {"note": "Corrected."})
+        again = _client(make_user(world, role="practitioner", agency="police")).post(
+            answer, {"note": "Also corrected."}, follow=True
+        )
+        text = again.content.decode()
+        assert "Nothing more was saved: Practitioner marked this as checked on" in text
+        assert "has been told" not in text
+        request.refresh_from_db()
+        assert request.checked_by == first and request.checked_note == "Corrected."
+        assert AuditEvent.objects.filter(event="record_check.answered").count() == 1
+
+
 class TestChronology:
     def test_a_past_dated_event_sorts_by_when_it_happened(self, world: Any, shared_child: Any) -> None:
         user = world.users["practitioner"]

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from joinedup.audit.models import AuditEvent
-from joinedup.conftest import make_record, make_user
+from joinedup.children.models import AgencyRecord
+from joinedup.conftest import make_agreement, make_record, make_user, same_child
 from joinedup.core.datafiles import DataFileError
 from joinedup.partnership.roles import Role
 from joinedup.pathways import alignment, selectors, services
@@ -283,10 +284,40 @@ class TestParallel:
         assert "on the child protection pathway and the exploitation pathway at once" in flag.reasons
         assert "open in both areas" in flag.reasons
         assert any("two meetings in the same week" in r for r in flag.reasons)
+        # The two councils share social care records: each sees the other's process in full.
+        make_agreement(world, parties=("city_csc", "county_csc"), categories=("identity", "social_care"))
         client = Client()
         client.force_login(world.users["screener"])
         page = client.get(reverse("children:detail", args=[first.child.uuid])).content.decode()
         assert "Parallel processes: this child is on the child protection pathway" in page
+
+    def test_the_warning_says_no_more_of_a_process_than_the_user_may_see(self, world: Any) -> None:
+        """Which pathway a process is on, in which area, and its meetings are the lead agency's
+        records: someone who may only know of a process is told it is open, and by whom."""
+        first = open_case(world)
+        services.case_open(
+            actor=world.users["screener"],
+            child=first.child,
+            definition=shipped_definitions()["efh-county@1"],
+            area=world.county,
+            lead_agency=world.agencies["county_csc"],
+            started_at=at(2025, 12, 23),
+        )
+        make_record(world, agency="police", given_names="Jordan", family_name="Test-Child")
+        same_child(*first.child.records.all(), *AgencyRecord.objects.filter(agency=world.agencies["police"]))
+        make_agreement(world, parties=("city_csc", "police"), know_of_only=True)
+        for user in (world.users["screener"], make_user(world, role="practitioner", agency="police")):
+            client = Client()
+            client.force_login(user)
+            page = client.get(reverse("children:detail", args=[first.child.uuid])).content.decode()
+            assert "Parallel processes: this child is in more than one open process." in page
+            assert "exploitation pathway" not in page.split('id="parallel-flag"')[1][:400]
+            assert "open in both areas" not in page
+        police_page = page
+        assert (
+            "Also open: a process led by City Children&#x27;s Services, County Children&#x27;s Social Care"
+            in police_page
+        )
 
     def test_one_process_is_not_flagged(self, world: Any) -> None:
         open_case(world)
