@@ -382,6 +382,19 @@ def pair_decide(*, actor: Any, pair: CandidatePair, decision: str, reason: str =
         raise ValidationError({"decision": ONE_CHILD_NOT_SAME})
     opened: list[Child] = []
     if decision == PairStatus.SAME:
+        # A person decided records of these two children are not one child (twins, say, reached
+        # through a third record that matched both): "same" here would join them after all.
+        apart = kept_apart_between(pair)
+        if apart is not None:
+            who = apart.decided_by.get_full_name() or apart.decided_by.username if apart.decided_by else "A reviewer"
+            when = f"{timezone.localtime(apart.decided_at):%-d %B %Y}" if apart.decided_at else "earlier"
+            raise ValidationError(
+                {
+                    "decision": f"{who} decided on {when} that records of these two children are not the same "
+                    "child, so they cannot be joined. If that decision was wrong, a reviewer reopens it from "
+                    "the child's page (Records decided not the same child); otherwise choose not the same child."
+                }
+            )
         both = list(AgencyRecord.objects.select_related("child").filter(pk__in=[pair.record_a_id, pair.record_b_id]))
         opened = join_opens_for(actor=actor, records=both)
         if opened and not reason.strip():
@@ -427,6 +440,21 @@ def pairs_between(pair: CandidatePair) -> models.Q | None:
     if x == y:
         return None
     return models.Q(record_a__child_id=x, record_b__child_id=y) | models.Q(record_a__child_id=y, record_b__child_id=x)
+
+
+def kept_apart_between(pair: CandidatePair) -> CandidatePair | None:
+    """Another pair between the two children of `pair` that a person decided is not the same child."""
+    between = pairs_between(pair)
+    if between is None:
+        return None
+    return (
+        # access: pairs between the two children of a pair the caller may decide
+        CandidatePair.objects.filter(between, status=PairStatus.NOT_SAME)
+        .exclude(pk=pair.pk)
+        .select_related("decided_by")
+        .order_by("-decided_at")
+        .first()
+    )
 
 
 def _escalated_between(*, actor: Any, pair: CandidatePair) -> bool:
