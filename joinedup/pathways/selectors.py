@@ -392,15 +392,30 @@ def task_list(*, user: Any, limit: int = 200) -> TaskList:
     )
 
 
-def handover_opened(*, user: Any, handover: Handover) -> Handover:
-    """The receiving agency opens a handover offered to it: the page names the child, so it is audited
-    (the offer is the basis for what it shows, not an agreement)."""
-    audit_record(
-        actor=user,
-        event="handover.viewed",
-        obj=handover,
-        child_uuid=handover.case.child.uuid,
-        purpose=Purpose.DIRECT_WORK,
-        detail={"from_area": handover.from_area.name, "to_area": handover.to_area.name},
+def handover_opened(*, user: Any, handover: Handover) -> str:
+    """The receiving agency opens a handover offered to it: the page names the child (from its
+    own record, or a partner's whose agreement shares identity; else a pseudonymous reference),
+    so it is audited, with the disclosure of a partner's name (the offer is the basis for what
+    it shows, not an agreement). Returns the child's label."""
+    child = handover.case.child
+    names = child_names(
+        user=user, children=[child], purpose=Purpose.DIRECT_WORK, opened=frozenset({handover.case.child_id})
     )
-    return handover
+    with transaction.atomic():
+        for record, grant in names.from_partners.values():
+            disclosures_record(
+                user=user,
+                child=child,
+                items=[(record, [DataCategory.IDENTITY], grant)],
+                purpose=Purpose.DIRECT_WORK,
+                channel=Channel.PAGE,
+            )
+        audit_record(
+            actor=user,
+            event="handover.viewed",
+            obj=handover,
+            child_uuid=child.uuid,
+            purpose=Purpose.DIRECT_WORK,
+            detail={"from_area": handover.from_area.name, "to_area": handover.to_area.name},
+        )
+    return names.label(handover.case.child_id)

@@ -361,12 +361,19 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
         old=old,
         new={"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key},
     )
+    # The case is the receiving agency's now: the sending team keeps a link to it only where
+    # an agreement still lets them read it (a link to a page they may not open is a 404).
+    from joinedup.pathways.access import case_access_level
+
+    still_theirs = case_access_level(user=handover.offered_by, case=case) == "full"
+    ask = handover.to_agency.contact_route or "their contact route"
     _tell_on_commit(
         users=[*_casework_team(handover.from_agency, team_of=handover.offered_by), handover.offered_by],
         kind="handover_accepted",
         title=f"{handover.to_agency.name} accepted the case you handed over",
-        body=f"The case is with {handover.to_agency.name} in {handover.to_area.name} now: {clocks}.",
-        url=reverse("pathways:case", args=[case.uuid]),
+        body=f"The case is with {handover.to_agency.name} in {handover.to_area.name} now: {clocks}."
+        + ("" if still_theirs else f" For news of it, ask {handover.to_agency.name} ({ask})."),
+        url=reverse("pathways:case", args=[case.uuid]) if still_theirs else "",
     )
     return case
 

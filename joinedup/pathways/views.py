@@ -303,16 +303,25 @@ def handover_decide(request: HttpRequest, handover_uuid: str) -> HttpResponse:
             return redirect("pathways:tasks")
         except ValidationError as exc:
             add_service_errors(form, exc)
-    if request.method == "GET":
-        selectors.handover_opened(user=request.user, handover=handover)
+    # Named on every showing (a form returned with its errors too), and audited each time.
+    child_label = selectors.handover_opened(user=request.user, handover=handover)
     try:
         receiving = services.receiving_definition(handover.case, handover.to_area)
     except LookupError:
         receiving = None
+    definition = definition_of(handover.case)
     return render(
         request,
         "pathways/handover.html",
-        {"handover": handover, "form": form, "receiving": receiving, "page_title": "Handover"},
+        {
+            "handover": handover,
+            "form": form,
+            "receiving": receiving,
+            "child_label": child_label,
+            "definition": definition,
+            "stage": definition.stage(handover.case.stage_id),
+            "page_title": "Handover",
+        },
     )
 
 

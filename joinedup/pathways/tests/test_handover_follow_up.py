@@ -9,9 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from joinedup.audit.models import AuditEvent
+from joinedup.children.models import Disclosure
 from joinedup.conftest import make_agreement, make_record, make_user
 from joinedup.notifications.models import Notification
-from joinedup.partnership.models import Team
+from joinedup.partnership.models import InformationSharingAgreement, Team
 from joinedup.partnership.roles import Role
 from joinedup.pathways import services
 from joinedup.pathways.definitions import shipped_definitions
@@ -97,6 +99,14 @@ class TestHandoverNotifications:
         assert "Amara" not in note.title + note.body  # no names in a notification
         assert _client(world.county_worker).get(note.url).status_code == 200
 
+    def test_the_offer_names_the_child_the_pathway_and_the_stage_and_is_audited(self, world: Any, offered: Any) -> None:
+        page = _client(world.county_worker).get(reverse("pathways:handover", args=[offered.uuid])).content.decode()
+        summary = page[page.index('id="handover-summary"') :][:3000]
+        assert "Amara Okafor" in summary and "version" in summary and "Stage" in summary
+        assert AuditEvent.objects.filter(event="handover.viewed", child_uuid=offered.case.child.uuid).exists()
+        # The name came from City's record, under the councils' agreement: recorded as disclosed.
+        assert Disclosure.objects.filter(user=world.county_worker, child=offered.case.child).exists()
+
     def test_the_sending_team_is_told_of_acceptance(
         self, world: Any, offered: Any, django_capture_on_commit_callbacks: Any
     ) -> None:
@@ -106,6 +116,21 @@ class TestHandoverNotifications:
         told = set(Notification.objects.filter(kind="handover_accepted").values_list("user", flat=True))
         assert {world.users["practitioner"].pk, colleague.pk} <= told
         assert world.county_worker.pk not in told
+        # The councils' agreement shares social care records: City can still read the case.
+        note = Notification.objects.get(kind="handover_accepted", user=world.users["practitioner"])
+        assert note.url == reverse("pathways:case", args=[offered.case.uuid])
+        assert _client(world.users["practitioner"]).get(note.url).status_code == 200
+
+    def test_without_an_agreement_the_sending_team_is_told_whom_to_ask_not_given_a_dead_link(
+        self, world: Any, offered: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        InformationSharingAgreement.objects.update(status="ended")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.handover_accept(actor=world.county_worker, handover=offered)
+        note = Notification.objects.get(kind="handover_accepted", user=world.users["practitioner"])
+        assert note.url == "" and "For news of it, ask County Children" in note.body
+        opened = _client(world.users["practitioner"]).post(reverse("notifications:open", args=[note.uuid]))
+        assert opened["Location"] == reverse("notifications:list")
 
     def test_only_the_offering_team_when_the_offerer_has_one(
         self, world: Any, offered: Any, django_capture_on_commit_callbacks: Any
