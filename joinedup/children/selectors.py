@@ -129,19 +129,40 @@ class ChildResult:
 
     @property
     def identity(self) -> dict[str, Any]:
-        """The name, date of birth and NHS number as the user may see them (empty: none shared)."""
+        """The name, date of birth and NHS number as the user may see them (empty: none shared).
+
+        The name is the first record's; a date of birth or NHS number that record lacks comes
+        from the next record that holds one, as the child page's summary finds it (an NHS
+        number is often on the health record alone)."""
+        return self._identity()[0]
+
+    @property
+    def identity_sources(self) -> list[SharedRecord]:
+        """The partners' records a card's identity is read from (recorded as disclosed)."""
+        return self._identity()[1]
+
+    def _identity(self) -> tuple[dict[str, Any], list[SharedRecord]]:
         if self.records:
             r = self.records[0]
-            return {"name": r.full_name, "date_of_birth": r.date_of_birth, "nhs_number": r.nhs_number_display}
-        for shared in self.shared:
-            if "given_names" in shared.fields:
-                f = shared.fields
-                return {
-                    "name": f"{f['given_names']} {f['family_name']}",
-                    "date_of_birth": f.get("date_of_birth"),
-                    "nhs_number": format_nhs_number(f.get("nhs_number") or ""),
-                }
-        return {}
+            born = next((x.date_of_birth for x in self.records if x.date_of_birth), None)
+            number = next((x.nhs_number for x in self.records if x.nhs_number), "")
+            return {"name": r.full_name, "date_of_birth": born, "nhs_number": format_nhs_number(number)}, []
+        named = next((s for s in self.shared if "given_names" in s.fields), None)
+        if named is None:
+            return {}, []
+        f = named.fields
+        out = {"name": f"{f['given_names']} {f['family_name']}", "date_of_birth": f.get("date_of_birth"),
+               "nhs_number": f.get("nhs_number") or ""}  # fmt: skip
+        used = [named]
+        for key in ("date_of_birth", "nhs_number"):
+            if not out[key]:
+                other = next((s for s in self.shared if s.fields.get(key)), None)
+                if other is not None:
+                    out[key] = other.fields[key]
+                    if other not in used:
+                        used.append(other)
+        out["nhs_number"] = format_nhs_number(out["nhs_number"])
+        return out, used
 
     @property
     def name(self) -> str:
@@ -375,9 +396,11 @@ def _partner_card(child: Child, access: ChildAccess) -> tuple[ChildResult, list[
     and the know-of list."""
     result = ChildResult(child=child, records=[], know_of=access.know_of, shared=[s for s in access.shared if s.fields])
     items = [(r, ["know_of"], g) for r, g in access.know_of]
-    named = next((s for s in result.shared if "given_names" in s.fields), None)
-    if named is not None:
-        items.append((named.record, sorted({FIELD_CATEGORIES[n] for n in named.fields}), named.grant))
+    for i, source in enumerate(result.identity_sources):
+        # The record that names the child, and any that gave the card a date of birth or NHS
+        # number the first lacks (identity only).
+        shown = sorted({FIELD_CATEGORIES[n] for n in source.fields}) if i == 0 else [DataCategory.IDENTITY]
+        items.append((source.record, shown, source.grant))
     return result, items
 
 

@@ -112,3 +112,37 @@ def test_a_record_known_of_shows_the_areas_its_agency_serves_not_where_the_child
     table = page[page.index('id="known-elsewhere"') :][:3000]
     row = table[table.index("Shire Police") :].split("</tr>")[0]
     assert "Areas served" in table and "City, County" in row
+
+
+def test_a_card_takes_the_nhs_number_from_the_record_that_holds_it_and_records_it_shown(
+    world: Any, client: Any
+) -> None:
+    """Under emergency access the home page's card of a child just opened is named from the
+    police record, which holds no NHS number; the health record holds it. The card shows it,
+    as the child page's summary does, and the health record is recorded as disclosed."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from joinedup.children.services import break_glass_open
+
+    health = make_record(
+        world,
+        agency="health",
+        given_names="Ruby",
+        family_name="Odonnell",
+        nhs_number="9434765919",
+        date_of_birth=dt.date(2011, 3, 27),
+    )
+    # The police record, changed last, comes first.
+    police = make_record(world, agency="police", given_names="Ruby", family_name="Odonnell", nhs_number="")
+    child = same_child(police, health)
+    user = world.users["practitioner"]
+    break_glass_open(actor=user, child=child, reason="missing", explanation="Missing since last night.")
+    client.force_login(user)
+    client.get(reverse("children:detail", args=[child.uuid]))
+    Disclosure.objects.all().delete()  # test set-up only: count what the card discloses
+    page = client.get(reverse("home")).content.decode()
+    card = page[page.index("app-search-results") :][:3000]
+    assert "943 476 5919" in card and "Not recorded" not in card
+    assert Disclosure.objects.filter(user=user, record=health).exists()
