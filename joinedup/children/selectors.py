@@ -161,7 +161,7 @@ class ChildResult:
                     out[key] = other.fields[key]
                     if other not in used:
                         used.append(other)
-        out["nhs_number"] = format_nhs_number(out["nhs_number"])
+        out["nhs_number"] = format_nhs_number(str(out["nhs_number"] or ""))
         return out, used
 
     @property
@@ -399,7 +399,7 @@ def _partner_card(child: Child, access: ChildAccess) -> tuple[ChildResult, list[
     for i, source in enumerate(result.identity_sources):
         # The record that names the child, and any that gave the card a date of birth or NHS
         # number the first lacks (identity only).
-        shown = sorted({FIELD_CATEGORIES[n] for n in source.fields}) if i == 0 else [DataCategory.IDENTITY]
+        shown = sorted({FIELD_CATEGORIES[n] for n in source.fields}) if i == 0 else [str(DataCategory.IDENTITY)]
         items.append((source.record, shown, source.grant))
     return result, items
 
