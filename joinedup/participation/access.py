@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -33,9 +34,10 @@ from joinedup.children.access import ChildAccess, SharedRecord, read_once
 from joinedup.participation.models import Cohort, CohortStatus, ConsentUse, Contribution, Opportunity
 from joinedup.partnership.access import (
     _NOT_FOUND,
+    membership_for,
     require,
 )
-from joinedup.partnership.roles import Perm
+from joinedup.partnership.roles import Perm, role_can
 
 # Consents that let a young person's words travel with their name beyond the agency that heard them.
 IDENTIFIABLE_USE = frozenset({ConsentUse.MY_PLAN_ONLY, ConsentUse.NAMED})
@@ -145,6 +147,32 @@ def opportunity_get_for_change(*, user: Any, opportunity_uuid: UUID | str) -> Op
         return Opportunity.objects.get(uuid=opportunity_uuid, provider__partnership_id=membership.agency.partnership_id)
     except _NOT_FOUND as exc:
         raise Http404 from exc
+
+
+def contribution_get_for_withdrawal(*, user: Any, contribution_uuid: UUID | str) -> tuple[Contribution, bool]:
+    """Words a young person asks to take back, and whether the user withdraws them as the agency
+    that heard them (from the child's page) rather than as the participation officer who closes
+    the loop on them. 403 for roles that may do neither, 404 for words that are not theirs."""
+    membership = membership_for(user)
+    officer = membership is not None and role_can(membership.role, Perm.MANAGE_PARTICIPATION)
+    holder = membership is not None and role_can(membership.role, Perm.CREATE_AGENCY_RECORD)
+    if membership is None or not (officer or holder):
+        raise PermissionDenied
+    try:
+        contribution = Contribution.objects.select_related("heard_by__membership").get(
+            uuid=contribution_uuid, heard_by__membership__agency__partnership_id=membership.agency.partnership_id
+        )
+    except _NOT_FOUND as exc:
+        raise Http404 from exc
+    heard_here = getattr(contribution.heard_by, "membership", None)
+    if holder and contribution.child_id and heard_here is not None and heard_here.agency_id == membership.agency_id:
+        return contribution, True
+    if officer:
+        from joinedup.participation.selectors import for_the_officer
+
+        if for_the_officer(user=user, partnership=membership.agency.partnership).filter(pk=contribution.pk).exists():
+            return contribution, False
+    raise Http404
 
 
 def contribution_get_for_officer(*, user: Any, contribution_uuid: UUID | str) -> Contribution:

@@ -208,10 +208,12 @@ class ChildWordsForm(GovukForm):
     consent_use = forms.ChoiceField(
         label="Who they agreed may see their words",
         choices=[
-            (ConsentUse.MY_PLAN_ONLY, "The people working on my plan (partner agencies may see them)"),
+            (ConsentUse.MY_PLAN_ONLY, "Only for my own plan: the people working on it"),
             (ConsentUse.NAMED, "Anyone working with me, and with my name to help change services"),
             (ConsentUse.ANONYMISED, "Only your agency; anonymised to help change services"),
         ],
+        help_text="Other agencies working with them see their words only where an information-sharing "
+        "agreement shares your agency's records with them; tell them so if they ask who will read them.",
         widget=forms.RadioSelect,
     )
 

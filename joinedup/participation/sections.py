@@ -18,6 +18,7 @@ from joinedup.participation.access import (
     contributions_readable,
     referral_words_readable,
 )
+from joinedup.participation.models import ConsentUse
 from joinedup.partnership.access import user_can
 from joinedup.partnership.roles import Perm
 from joinedup.referrals.access import referrals_of_opened_child
@@ -36,9 +37,11 @@ class Words:
     consent: str = ""
     response: Any = None
     awaiting_feedback: bool = False
+    # The contribution, where the user's agency heard it and may withdraw it at the young person's request.
+    withdraw_uuid: Any = None
 
 
-def _from_contribution(shown: Shown) -> Words:
+def _from_contribution(shown: Shown, *, withdraws: bool = False) -> Words:
     c = shown.item
     if c.opportunity_id:
         source = f"at {c.opportunity.title}"
@@ -56,7 +59,10 @@ def _from_contribution(shown: Shown) -> Words:
         kind=c.get_kind_display(),
         consent=c.get_consent_use_display(),
         response=response,
-        awaiting_feedback=response is None,
+        # Someone closes the loop on words given to an opportunity or a question, or agreed to
+        # help change services; words for their own plan only are answered within that work.
+        awaiting_feedback=response is None and not (c.about_own_plan and c.consent_use == ConsentUse.MY_PLAN_ONLY),
+        withdraw_uuid=c.uuid if withdraws and shown.via is None and c.child_id else None,
     )
 
 
@@ -107,7 +113,11 @@ def voices_section(user: Any, access: Any) -> tuple[str, dict[str, Any]] | None:
                 },
             )
     words = sorted(
-        [*map(_from_contribution, shown_contributions), *map(_from_referral, shown_referrals)],
+        [
+            # The agency that heard the words withdraws them when the young person asks.
+            *(_from_contribution(s, withdraws=user_can(user, Perm.CREATE_AGENCY_RECORD)) for s in shown_contributions),
+            *map(_from_referral, shown_referrals),
+        ],
         key=lambda w: w.said_on,
         reverse=True,
     )

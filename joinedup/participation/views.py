@@ -24,6 +24,7 @@ from joinedup.participation.access import (
     cohort_get_for_officer,
     cohorts_open_to,
     contribution_get_for_officer,
+    contribution_get_for_withdrawal,
     opportunity_get_for_change,
 )
 from joinedup.participation.forms import (
@@ -566,9 +567,15 @@ def feedback(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
 @require_POST
 @login_required
 def withdraw(request: HttpRequest, contribution_uuid: str) -> HttpResponse:
-    contribution = _contribution_for_officer(request, contribution_uuid)
+    """The young person takes their words back: asked of the agency that heard them (from the
+    child's page) or of the participation officer closing the loop (from the voices page)."""
+    contribution, from_child_page = contribution_get_for_withdrawal(
+        user=request.user, contribution_uuid=contribution_uuid
+    )
     services.contribution_withdraw(actor=request.user, contribution=contribution)
-    messages.success(request, "The young person's contribution is withdrawn and no longer shown or counted.")
+    messages.success(request, "The young person's words are withdrawn: they are no longer shown or counted.")
+    if from_child_page:
+        return redirect(reverse("children:detail", args=[contribution.child.uuid]) + "#own-words")
     return redirect("participation:voices")
 
 

@@ -249,15 +249,50 @@ class TestRecordingWordsFromTheChildPage:
         assert response.status_code == 302 and "sign-in" in response["Location"]
 
 
-def test_words_about_a_childs_own_plan_stay_off_the_officers_voices_page(world: Any, youth: dict[str, Any]) -> None:
+def test_words_for_their_own_plan_stay_off_the_officers_page_and_words_to_change_services_reach_it(
+    world: Any, youth: dict[str, Any]
+) -> None:
+    """The young person chose: words for their own plan only stay with those working on it; words
+    they agreed may help change services (named or anonymised) reach the participation officer,
+    who closes the loop on them (the voices page names nobody)."""
     officer = make_user(world, role="participation_officer", agency="county_csc")
     client = Client()
     client.force_login(officer)
     page = client.get(reverse("participation:voices")).content.decode()
-    for words in (ANON, NAMED, PLAN):
-        assert words not in page
+    assert PLAN not in page and ANON in page and NAMED in page
     plan = Contribution.objects.get(words=PLAN)
     assert client.get(reverse("participation:feedback", args=[plan.uuid])).status_code == 404
     assert client.post(reverse("participation:withdraw", args=[plan.uuid])).status_code == 404
     plan.refresh_from_db()
     assert plan.withdrawn_at is None
+    named = Contribution.objects.get(words=NAMED)
+    assert client.get(reverse("participation:feedback", args=[named.uuid])).status_code == 200
+    # On the child's page, only the words waiting for someone to close the loop say so.
+    own = _child_page(youth["worker"], youth["child"])
+    plan_block = own[own.index(PLAN) :].split('class="govuk-inset-text"')[0]
+    named_block = own[own.index(NAMED) :].split('class="govuk-inset-text"')[0]
+    assert "Not yet fed back" not in plan_block and "Not yet fed back" in named_block
+
+
+def test_the_agency_that_heard_the_words_withdraws_them_from_the_childs_page(world: Any, youth: dict[str, Any]) -> None:
+    colleague = make_user(world, role="practitioner", agency="youth")
+    page = _child_page(colleague, youth["child"])
+    assert page.count("Withdraw at their request") == 3
+    plan = Contribution.objects.get(words=PLAN)
+    client = Client()
+    client.force_login(colleague)
+    response = client.post(reverse("participation:withdraw", args=[plan.uuid]))
+    assert response["Location"].endswith(f"/children/{youth['child'].uuid}/#own-words")
+    plan.refresh_from_db()
+    assert plan.withdrawn_at is not None
+    assert PLAN not in _child_page(colleague, youth["child"])
+    assert AuditEvent.objects.filter(event="contribution.withdrawn", actor=colleague).exists()
+    # Another agency working with the child may not take back words it did not hear.
+    named = Contribution.objects.get(words=NAMED)
+    social_worker = make_user(world, role="practitioner", agency="city_csc")
+    other = Client()
+    other.force_login(social_worker)
+    assert "Withdraw at their request" not in _child_page(social_worker, youth["child"])
+    assert other.post(reverse("participation:withdraw", args=[named.uuid])).status_code == 404
+    named.refresh_from_db()
+    assert named.withdrawn_at is None
