@@ -190,8 +190,25 @@ def child_labels(*, partnership_id: int, child_ids: Iterable[int]) -> dict[int, 
             date_of_birth=_agreed([r.date_of_birth for r in label.records if r.date_of_birth]),
             records=label.records,
         )
-    for child in Child.objects.filter(pk__in=ids - set(labels)):
-        labels[child.pk] = ChildLabel(uuid=child.uuid, name="Name erased (records past retention)", date_of_birth=None)
+    rest = list(Child.objects.filter(pk__in=ids - set(labels)).values_list("pk", "uuid", "joined_into_id"))
+    # A child whose records were all moved into another by a join is named by where they went:
+    # "erased" would tell a DPO reviewing access that records were destroyed.
+    moved_to = {pk: into for pk, _, into in rest if into is not None}
+    targets = child_labels(partnership_id=partnership_id, child_ids=set(moved_to.values())) if moved_to else {}
+    erased = set(
+        AgencyRecord.objects.filter(child_id__in=[pk for pk, _, into in rest if into is None], erased_at__isnull=False)
+        .values_list("child_id", flat=True)
+        .distinct()
+    )
+    for pk, public_id, into in rest:
+        if into is not None:
+            target = targets.get(into)
+            name = f"Records moved to another child: {target.name}" if target else "Records moved to another child"
+        elif pk in erased:
+            name = "Name erased (records past retention)"
+        else:
+            name = "No records held"
+        labels[pk] = ChildLabel(uuid=public_id, name=name, date_of_birth=None)
     return labels
 
 
