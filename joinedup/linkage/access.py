@@ -346,3 +346,16 @@ def joins_of_opened_child(access: Any) -> list[ChildJoin]:
             .prefetch_related("undone_by", "parts")
         ),
     )
+
+
+def matches_waiting_for(child: Any) -> list[CandidatePair]:
+    """The possible matches of a child's records still waiting for a person (newest first): until
+    they are decided, the child may be one already known, with processes of their own."""
+    return list(
+        # access: pairs of the records of a child the caller opened; the caller names no record of them
+        CandidatePair.objects.filter(
+            Q(record_a__child=child) | Q(record_b__child=child), status__in=[PairStatus.PENDING, PairStatus.UNSURE]
+        )
+        .only("uuid", "probability", "created_at")
+        .order_by("-probability", "pk")
+    )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from joinedup.audit.exports import ExportEvent, pdf_response
 from joinedup.core.forms import add_service_errors
+from joinedup.linkage.access import matches_waiting_for
 from joinedup.partnership.access import membership_for, require, user_can
 from joinedup.partnership.roles import Perm, Purpose
 from joinedup.pathways import alignment, selectors, services
@@ -96,6 +97,9 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
     full = [c for c in open_cases if levels[c.pk] == "full"]
     known_of = sorted({c.lead_agency.name for c in open_cases if c not in full})
     referral_shown(user=request.user, referral=referral, purpose=Purpose.SCREENING, event="referral.screening_viewed")
+    # A possible match still waiting: the child may be one already known, whose processes the
+    # list above cannot show until a person decides. Said, so nobody screens a duplicate blind.
+    waiting = matches_waiting_for(referral.child) if referral.child else []
     return render(
         request,
         "pathways/screen.html",
@@ -104,6 +108,8 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
             "form": form,
             "open_cases": [selectors.describe(c) for c in full],
             "known_of": known_of,
+            "waiting_matches": waiting,
+            "can_review": user_can(request.user, Perm.REVIEW_MATCHES),
             "page_title": "Screen a referral",
         },
     )

@@ -336,3 +336,29 @@ def test_leaving_the_mace_stage_ends_its_review_cycle(world: Any) -> None:
     services.case_move(actor=world.users["screener"], case=case, to_stage="plan", reason="Disruption plan agreed")
     assert not case.tasks.filter(clock_id="mace_review", completed_at__isnull=True, cancelled_at__isnull=True).exists()
     assert case.tasks.filter(clock_id="mace_review", cancelled_at__isnull=False).exists()
+
+
+class TestScreeningSaysAMatchIsWaiting:
+    """Walking a police referral: its child matched one already known, with an open process,
+    but the match waited for a reviewer; the screening page said 'No open process' and the
+    screener opened a second process on a duplicate."""
+
+    def test_the_screener_is_told_a_possible_match_waits_and_a_reviewer_can_open_it(self, world: Any) -> None:
+        from joinedup.linkage.models import CandidatePair
+
+        nurse = make_user(world, role=Role.PRACTITIONER, agency="health")
+        referral = _referral(world, referrer=nurse, home=world.county)
+        known = make_record(world, agency="county_csc")
+        mine = referral.child.records.first()
+        low, high = sorted((mine, known), key=lambda r: r.pk)
+        pair = CandidatePair.objects.create(record_a=low, record_b=high, probability=0.99, match_weight=9, waterfall=[])
+        screener = make_user(world, role=Role.SCREENER, agency="county_csc")
+        page = _client(screener).get(reverse("pathways:screen", args=[referral.uuid])).content.decode()
+        warning = page[page.index('id="matches-waiting"') :][:1200]
+        assert "This child may already be known: 1 possible match" in warning
+        assert reverse("linkage:pair", args=[pair.uuid]) in warning
+        assert "No open process shown for this child" in page
+        pair.status = "not_same"
+        pair.save(update_fields=["status"])
+        page = _client(screener).get(reverse("pathways:screen", args=[referral.uuid])).content.decode()
+        assert 'id="matches-waiting"' not in page

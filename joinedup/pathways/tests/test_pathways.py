@@ -315,7 +315,7 @@ class TestParallel:
             assert "open in both areas" not in page
         police_page = page
         assert (
-            "Also open: a process led by City Children&#x27;s Services, County Children&#x27;s Social Care"
+            "Also open: processes led by City Children&#x27;s Services, County Children&#x27;s Social Care"
             in police_page
         )
 
