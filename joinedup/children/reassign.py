@@ -41,6 +41,45 @@ def register_child_follower(model: type[models.Model], field: str = "child") -> 
         _FOLLOWERS.append(follower)
 
 
+@dataclass(frozen=True)
+class Dependent:
+    """Rows that belong with another follower row: a case with the referral that opened it."""
+
+    model: type[models.Model]
+    parent: str  # the foreign key to the row it belongs with (itself a follower on "child")
+    field: str = "child"
+
+
+_DEPENDENTS: list[Dependent] = []
+
+
+def register_child_dependent(model: type[models.Model], *, parent: str, field: str = "child") -> None:
+    """Rows of `model` (a follower) go with the row their `parent` points at when a split sends
+    that row to another child, though they were made after the join (so the join never moved
+    them): a case opened from a referral after the records were joined goes with the referral."""
+    dependent = Dependent(model=model, parent=parent, field=field)
+    if dependent not in _DEPENDENTS:
+        _DEPENDENTS.append(dependent)
+
+
+def dependents_follow(*, on: int) -> Moved:
+    """Point each dependent row still on child `on` whose parent row is now on another child at
+    that child; returns what moved, as `followers_move` does (row, the child it came from)."""
+    moved: Moved = {}
+    for dependent in _DEPENDENTS:
+        attname = dependent.model._meta.get_field(dependent.field).attname  # type: ignore[union-attr]
+        parent_child = f"{dependent.parent}__child_id"
+        rows = list(
+            dependent.model._default_manager.filter(**{attname: on, f"{dependent.parent}__isnull": False})
+            .exclude(**{parent_child: on})
+            .values_list("pk", parent_child)
+        )
+        if rows:
+            _point(dependent.model, dependent.field, rows)
+            moved[dependent.model._meta.label] = [[pk, on] for pk, _ in rows]
+    return moved
+
+
 def followers() -> list[Follower]:
     return list(_FOLLOWERS)
 

@@ -21,7 +21,12 @@ from joinedup.audit.models import AuditEvent
 from joinedup.audit.services import audit_record, audit_record_many
 from joinedup.children.access import children_visible_to
 from joinedup.children.models import AgencyRecord, Child, Sex
-from joinedup.children.reassign import followers_left_behind, followers_move, followers_restore
+from joinedup.children.reassign import (
+    dependents_follow,
+    followers_left_behind,
+    followers_move,
+    followers_restore,
+)
 from joinedup.children.selectors import HELD_OUTSIDE_WORK_EVENT, JOINED_OUTSIDE_WORK_EVENT
 from joinedup.core.bulk import insert_many
 from joinedup.linkage import explain
@@ -283,6 +288,8 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
             counts[move["from"]] = counts.get(move["from"], 0) + 1
         main = max(sorted(counts), key=lambda child: counts[child])
         left_behind = followers_left_behind(on=join.target_id, to=main)
+    # A case opened after the join from a referral the split sent back goes with the referral.
+    with_their_referrals = dependents_follow(on=join.target_id)
     Child.objects.filter(pk__in=back_to).update(joined_into=None, updated_at=timezone.now())
     split = ChildJoin.objects.create(
         kind=JoinKind.UNMERGE,
@@ -307,6 +314,7 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
             "back_to": [str(u) for u in Child.objects.filter(pk__in=back_to).values_list("uuid", flat=True)],
             "also_restored": restored,
             "left_behind_moved": {label: len(rows) for label, rows in left_behind.items()},
+            "followed_their_referral": {label: len(rows) for label, rows in with_their_referrals.items()},
             "pairs_kept_apart": kept_apart,
         },
     )
@@ -1070,6 +1078,8 @@ def records_split_off(*, actor: Any, join: ChildJoin, records: Iterable[AgencyRe
         for label, rows in (join.related or {}).items()
     }
     moved = followers_restore({label: rows for label, rows in going.items() if rows}, now_on=child.pk)
+    # A case opened after the join from a referral going to the new child goes with it.
+    moved += sum(len(rows) for rows in dependents_follow(on=child.pk).values())
     related = {label: [[row, child.pk] for row, _ in rows] for label, rows in going.items() if rows}
     split = ChildJoin.objects.create(
         kind=JoinKind.UNMERGE,

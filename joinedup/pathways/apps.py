@@ -75,11 +75,13 @@ class PathwaysConfig(AppConfig):
             )
         )
 
-        from joinedup.children.reassign import register_child_follower
+        from joinedup.children.reassign import register_child_dependent, register_child_follower
         from joinedup.pathways.models import Case
 
-        # A case follows its child through joins and splits of records.
+        # A case follows its child through joins and splits of records, and a split that sends
+        # the referral that opened it to another child sends the case with it.
         register_child_follower(Case)
+        register_child_dependent(Case, parent="referral")
 
         from joinedup.linkage.priority import register_open_process
         from joinedup.pathways.rules import children_with_open_cases

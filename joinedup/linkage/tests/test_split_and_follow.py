@@ -73,6 +73,40 @@ class TestEverythingFollows:
             row.refresh_from_db()
             assert row.child_id == child.pk
 
+    def test_a_case_opened_after_the_join_from_a_referral_goes_with_the_referral(self, world: Any) -> None:
+        """Walking a split: the youth project's referral went back to the child split off, but the
+        case screening opened from it after the join stayed behind, so the split-off child's page
+        said 'Screened' and 'No open process'. The case goes where its referral goes."""
+        kept = make_record(world, agency="health")
+        moving = make_record(world, agency="police")
+        target, source = kept.child, moving.child
+        referral = _referral(world, source)
+        join = child_merge(actor=world.users["screener"], children=[target, source], reason="same child")
+        assert join is not None
+        referral.refresh_from_db()
+        assert referral.child_id == target.pk
+        case = case_open(
+            actor=world.users["screener"],
+            child=target,
+            definition=shipped_definitions()["efh-city@1"],
+            area=world.city,
+            lead_agency=world.agencies["city_csc"],
+            referral=referral,
+        )
+        unrelated = case_open(
+            actor=world.users["screener"],
+            child=target,
+            definition=shipped_definitions()["efh-city@1"],
+            area=world.city,
+            lead_agency=world.agencies["city_csc"],
+        )
+        child_unmerge(actor=world.users["screener"], join=join, reason="Different dates of birth, confirmed")
+        for row, child in ((referral, source), (case, source), (unrelated, target)):
+            row.refresh_from_db()
+            assert row.child_id == child.pk
+        event = AuditEvent.objects.get(event="child.unmerged")
+        assert event.detail["followed_their_referral"] == {"pathways.Case": 1}
+
     def test_a_linkage_run_carries_them_too(self, world: Any) -> None:
         a, b = make_record(world), make_record(world, agency="police")
         case, referral, words = _everything_about(world, b.child)
