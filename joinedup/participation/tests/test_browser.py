@@ -319,3 +319,55 @@ def test_htmx_ignores_injected_markup(live_world: Any, browser_checks: BrowserCh
     page.wait_for_timeout(800)
     assert probes == ["control"]
     assert not ApiToken.objects.exists() and not posts
+
+
+def test_words_to_change_services_go_from_a_childs_page_to_the_officer_and_back_then_are_withdrawn(
+    live_world: Any, browser_checks: BrowserChecks
+) -> None:
+    """A practitioner records a child's idea on their page, with their name, to help change
+    services; the participation officer closes the loop; the practitioner reads what changed on
+    the child's page, and withdraws the words when the young person asks."""
+    ui, page = browser_checks, browser_checks.page
+    child = make_record(live_world, given_names="Mia", family_name="Hart").child
+    today = dt.date.today()
+    ui.sign_in("practitioner")
+    ui.goto(f"/participation/children/{child.uuid}/words/")
+    page.check("input[name=kind][value=idea]")
+    page.fill("#id_words", "Keep the skate park lights on until nine.")
+    page.fill("#id_heard_on_day", str(today.day))
+    page.fill("#id_heard_on_month", str(today.month))
+    page.fill("#id_heard_on_year", str(today.year))
+    page.check("input[name=consent_use][value=named]")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**/children/{child.uuid}/**")
+    ui.check()
+    words = page.inner_text("#child-words")
+    assert "Keep the skate park lights on until nine." in words and "Not yet fed back" in words
+    page.click("text=Sign out")
+
+    ui.sign_in("participation_officer")
+    ui.goto("/participation/voices/")
+    assert "Keep the skate park lights on until nine." in page.inner_text("#awaiting")
+    assert "Mia" not in page.inner_text("#awaiting")  # the voices page names nobody
+    page.click("#awaiting a:has-text('Record what changed')")
+    ui.check()
+    page.fill("#id_what_changed", "The lights now stay on until nine.")
+    page.fill("#id_decided_by", "Parks committee")
+    for prefix in ("decided_on", "told_on"):
+        page.fill(f"#id_{prefix}_day", str(today.day))
+        page.fill(f"#id_{prefix}_month", str(today.month))
+        page.fill(f"#id_{prefix}_year", str(today.year))
+    page.fill("#id_told_how", "By their youth worker")
+    page.click("text=Record feedback")
+    ui.check()
+    page.click("text=Sign out")
+
+    ui.sign_in("practitioner")
+    ui.goto(f"/children/{child.uuid}/")
+    words = page.inner_text("#child-words")
+    assert "What changed: The lights now stay on until nine." in words and "Not yet fed back" not in words
+    page.click("#child-words button:has-text('Withdraw at their request')")
+    page.wait_for_url(f"**/children/{child.uuid}/**")
+    ui.check()
+    assert "withdrawn" in page.inner_text(".govuk-notification-banner")
+    assert "Keep the skate park lights on until nine." not in page.inner_text("main")
