@@ -75,3 +75,45 @@ def test_the_possible_matches_page_says_why_and_keeps_the_twins_apart(world: Any
     assert "not the same child, so they cannot be joined" in text
     assert "Records decided not the same child" in text  # where to reopen it, if it was wrong
     assert _child_of(cameron) != _child_of(christine) and _child_of(record) == _child_of(cameron)
+
+
+@pytest.mark.browser
+def test_keep_apart_then_confirm_in_the_browser(transactional_db: Any, world: Any, browser_checks: Any) -> None:
+    """The screener decides the twins are two children on the pair's page; a police officer
+    then confirms the possible matches of a record that matches both; the second is refused
+    in words, and the screener's page still shows the twins apart."""
+    ui, page = browser_checks, browser_checks.page
+    make_agreement(world, parties=("city_csc", "police"), categories=("identity", "contact"))
+    cameron = make_record(world, given_names="Cameron", family_name="Fletcher", date_of_birth=BORN, sex="M")
+    christine = make_record(world, given_names="Christine", family_name="Fletcher", date_of_birth=BORN, sex="F")
+    twins = _pair(cameron, christine)
+    ui.sign_in("screener")
+    ui.goto(f"/linkage/review/{twins.uuid}/")
+    page.click("main button[name=decision][value=not_same]")
+    page.wait_for_load_state()
+    ui.check()
+    twins.refresh_from_db()
+    assert twins.status == PairStatus.NOT_SAME
+    page.click("text=Sign out")
+
+    officer = make_user(world, role="practitioner", agency="police")
+    record = make_record(
+        world, agency="police", actor=officer, given_names="C", family_name="Fletcher", date_of_birth=BORN, sex="U"
+    )
+    _pair(record, cameron), _pair(record, christine)
+    ui.sign_in(officer.username)
+    ui.goto(f"/linkage/records/{record.uuid}/matches/")
+    for _ in range(2):
+        card = page.locator("#match-1")
+        if card.locator("textarea").count():
+            card.locator("textarea").fill("Same birth date and address as our record.")
+        card.locator("button[name=decision][value=same]").click()
+        page.wait_for_load_state()
+        ui.check()
+    assert "not the same child, so they cannot be joined" in page.inner_text(".govuk-notification-banner")
+    assert _child_of(cameron) != _child_of(christine)
+    page.click("text=Sign out")
+
+    ui.sign_in("screener")
+    ui.goto(f"/children/{AgencyRecord.objects.get(pk=christine.pk).child.uuid}/")
+    assert "Records decided not the same child" in page.inner_text("main")
