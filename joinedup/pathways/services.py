@@ -316,16 +316,23 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
     case = Case.objects.select_for_update().get(pk=handover.case_id)
     target = receiving_definition(case, handover.to_area)
     now = at or timezone.now()
-    old = {"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key}
+    old = {
+        "area": case.area.short_name,
+        "lead_agency": case.lead_agency.name,
+        "pathway": case.pathway.key,
+        "home_area": case.home_area.short_name if case.home_area else None,
+    }
     current = definition_of(case)
     case.area = handover.to_area
     case.lead_agency = handover.to_agency
+    # A case is handed over because the child moved: the area taking it is their home authority now.
+    case.home_area = handover.to_area
     if target.key != current.key:
         case.pathway = version_for(target)
         # Keep the stage where the receiving pathway has one of the same purpose.
         purpose = current.stage(case.stage_id).purpose
         case.stage_id = next((s.id for s in target.stages if s.purpose == purpose), target.stages[0].id)
-    case.save(update_fields=["area", "lead_agency", "pathway", "stage_id", "updated_at"])
+    case.save(update_fields=["area", "lead_agency", "home_area", "pathway", "stage_id", "updated_at"])
     open_tasks = case.tasks.filter(completed_at__isnull=True, cancelled_at__isnull=True)
     restarted: list[Task] = []
     if target.on_handover == "restart":
@@ -359,7 +366,12 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
         obj=handover,
         child_uuid=case.child.uuid,
         old=old,
-        new={"area": case.area.short_name, "lead_agency": case.lead_agency.name, "pathway": case.pathway.key},
+        new={
+            "area": case.area.short_name,
+            "lead_agency": case.lead_agency.name,
+            "pathway": case.pathway.key,
+            "home_area": case.home_area.short_name,
+        },
     )
     # The case is the receiving agency's now: the sending team keeps a link to it only where
     # an agreement still lets them read it (a link to a page they may not open is a 404).

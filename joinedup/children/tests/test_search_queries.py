@@ -112,6 +112,7 @@ def test_a_record_known_of_shows_the_areas_its_agency_serves_not_where_the_child
     table = page[page.index('id="known-elsewhere"') :][:3000]
     row = table[table.index("Shire Police") :].split("</tr>")[0]
     assert "Areas served" in table and "City, County" in row
+    assert '>Child 1</td><td class="govuk-table__cell">Shire Police' in table  # rows of one child share its number
 
 
 def test_a_card_takes_the_nhs_number_from_the_record_that_holds_it_and_records_it_shown(

@@ -201,6 +201,7 @@ class TestHandover:
         receiver = make_user(world, role=Role.SCREENER, agency="county_csc")
         accepted = services.handover_accept(actor=receiver, handover=handover)
         assert accepted.area == world.county and accepted.lead_agency == world.agencies["county_csc"]
+        assert accepted.home_area == world.county  # the child moved: County is their home authority now
         assert accepted.pathway.definition_id == "efh-county"
         assert set(accepted.tasks.values_list("pk", flat=True)) == before_tasks
         assert accepted.meetings.count() == 1
