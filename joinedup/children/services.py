@@ -23,6 +23,7 @@ from joinedup.children.models import (
 )
 from joinedup.core.text import first_name_key, name_key
 from joinedup.core.validators import normalise_nhs_number, normalise_postcode, normalise_upn
+from joinedup.notifications.services import notify
 from joinedup.partnership.models import Agency, PostcodePrefix
 from joinedup.partnership.selectors import postcode_prefix_for
 
@@ -219,27 +220,47 @@ def break_glass_open(*, actor: Any, child: Child, reason: str, explanation: str)
 
 
 @transaction.atomic
-def break_glass_review(*, actor: Any, grant: BreakGlassGrant, status: str, note: str) -> BreakGlassGrant:
-    """The DPO's decision on a break-glass access: justified, or referred for follow-up."""
+def break_glass_review(
+    *, actor: Any, grant: BreakGlassGrant, status: str, note: str, end_now: bool = False
+) -> BreakGlassGrant:
+    """The DPO's decision on a break-glass access: justified, or referred for follow-up; and,
+    while it is still open, `end_now` ends it at once (the user is told why)."""
     if status not in {ReviewStatus.JUSTIFIED, ReviewStatus.REFERRED}:
         raise ValidationError({"review_status": "Choose justified or referred for follow-up."})
     if status == ReviewStatus.REFERRED and not note.strip():
         raise ValidationError({"review_note": "Say why this access is referred and to whom."})
-    old = {"review_status": grant.review_status}
+    now = timezone.now()
+    if end_now and not note.strip():
+        raise ValidationError({"review_note": "Say why the access is ended: the user is told."})
+    old = {"review_status": grant.review_status, "expires_at": grant.expires_at.isoformat()}
     grant.review_status = status
     grant.review_note = note.strip()
     grant.reviewed_by = actor
-    grant.reviewed_at = timezone.now()
+    grant.reviewed_at = now
+    ended = end_now and grant.expires_at > now
+    if ended:
+        grant.expires_at = now
     grant.full_clean()
-    grant.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at", "updated_at"])
+    grant.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at", "expires_at", "updated_at"])
     audit_record(
         actor=actor,
         event="break_glass.reviewed",
         obj=grant,
         child_uuid=grant.child.uuid,
         old=old,
-        new={"review_status": status, "review_note": grant.review_note},
+        new={"review_status": status, "review_note": grant.review_note, "expires_at": grant.expires_at.isoformat()},
+        detail={"ended_early": ended},
     )
+    if ended:
+        user, reason = grant.user, grant.review_note
+        transaction.on_commit(
+            lambda: notify(
+                users=[user],
+                kind="break_glass_ended",
+                title="Your emergency access was ended by the data protection officer",
+                body=reason,
+            )
+        )
     return grant
 
 

@@ -107,6 +107,11 @@ class BreakGlassReviewForm(GovukForm):
     review_note = forms.CharField(
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+    end_now = forms.BooleanField(
+        label="End this emergency access now",
+        required=False,
+        help_text="The user loses sight of the partners' records at once, and is told.",
+    )
 
 
 class AuditFilterForm(GovukForm):

@@ -190,17 +190,25 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
                 grant=grant,
                 status=form.cleaned_data["review_status"],
                 note=form.cleaned_data["review_note"],
+                end_now=form.cleaned_data["end_now"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Review recorded.")
+            ended = " The access is ended and the user told." if form.cleaned_data["end_now"] else ""
+            messages.success(request, f"Review recorded.{ended}")
             return redirect("governance:break_glass")
     review = selectors.break_glass_review_view(user=request.user, grant=grant)
     return render(
         request,
         "governance/break_glass_review.html",
-        {"form": form, "review": review, "grant": grant, "page_title": "Review emergency access"},
+        {
+            "form": form,
+            "review": review,
+            "grant": grant,
+            "grant_open": grant.expires_at > timezone.now(),
+            "page_title": "Review emergency access",
+        },
     )
 
 

@@ -132,6 +132,36 @@ class TestAgreements:
 
 
 class TestBreakGlassReview:
+    def test_a_dpo_ends_an_open_access_early_with_a_reason_and_the_user_is_told(
+        self, world: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        from joinedup.notifications.models import Notification
+
+        child = make_record(world, agency="police").child
+        user = world.users["practitioner"]
+        grant = break_glass_open(actor=user, child=child, reason="missing", explanation="Missing since last night.")
+        client = as_user(world.users["dpo"])
+        url = reverse("governance:break_glass_review", args=[grant.uuid])
+        page = client.get(url).content.decode()
+        assert "Still open" in page and "End this emergency access now" in page
+        refused = client.post(url, {"review_status": "referred", "review_note": "", "end_now": "on"})
+        assert "Say why this access is referred" in refused.content.decode()
+        grant.refresh_from_db()
+        assert grant.expires_at > timezone.now()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                url, {"review_status": "referred", "review_note": "Not an emergency: ask police.", "end_now": "on"}
+            )
+        grant.refresh_from_db()
+        assert grant.expires_at <= timezone.now() and grant.review_status == "referred"
+        told = Notification.objects.get(user=user, kind="break_glass_ended")
+        assert "Not an emergency" in told.body
+        # The child's page is closed to them again.
+        assert as_user(user).get(reverse("children:detail", args=[child.uuid])).status_code == 404
+        event = AuditEvent.objects.get(event="break_glass.reviewed")
+        assert event.detail["ended_early"] is True
+        assert "End this emergency access now" not in client.get(url).content.decode()
+
     def test_a_dpo_marks_an_access_justified_or_refers_it(self, world: Any) -> None:
         child = make_record(world, agency="police").child
         grant = break_glass_open(
