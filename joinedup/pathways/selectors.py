@@ -157,20 +157,25 @@ def child_names(*, user: Any, children: list[Child], purpose: str, opened: froze
     return NamesShown(labels=labels, named=named, from_partners=from_partners)
 
 
+def _names_disclosed(*, user: Any, names: NamesShown, children: dict[int, Child], purpose: str) -> None:
+    """A disclosure row for each name a partner's record gave (inside the caller's transaction)."""
+    for child_id, (record, grant) in names.from_partners.items():
+        disclosures_record(
+            user=user,
+            child=children[child_id],
+            items=[(record, [DataCategory.IDENTITY], grant)],
+            purpose=purpose,
+            channel=Channel.PAGE,
+        )
+
+
 def names_shown_record(
     *, user: Any, names: NamesShown, children: list[Child], purpose: str, event: str, detail: dict[str, Any]
 ) -> None:
     """Audit a list that names children, with a disclosure row for each name a partner's record gave."""
     by_pk = {c.pk: c for c in children}
     with transaction.atomic():
-        for child_id, (record, grant) in names.from_partners.items():
-            disclosures_record(
-                user=user,
-                child=by_pk[child_id],
-                items=[(record, [DataCategory.IDENTITY], grant)],
-                purpose=purpose,
-                channel=Channel.PAGE,
-            )
+        _names_disclosed(user=user, names=names, children=by_pk, purpose=purpose)
         audit_record(
             actor=user,
             event=event,
@@ -330,14 +335,7 @@ def case_view(*, user: Any, case: Case) -> CaseView:
                     purpose=purpose,
                     channel=Channel.PAGE,
                 )
-        for record, grant in names.from_partners.values():
-            disclosures_record(
-                user=user,
-                child=case.child,
-                items=[(record, [DataCategory.IDENTITY], grant)],
-                purpose=purpose,
-                channel=Channel.PAGE,
-            )
+        _names_disclosed(user=user, names=names, children={case.child_id: case.child}, purpose=purpose)
         audit_record(
             actor=user,
             event="case.viewed",
@@ -402,14 +400,7 @@ def handover_opened(*, user: Any, handover: Handover) -> str:
         user=user, children=[child], purpose=Purpose.DIRECT_WORK, opened=frozenset({handover.case.child_id})
     )
     with transaction.atomic():
-        for record, grant in names.from_partners.values():
-            disclosures_record(
-                user=user,
-                child=child,
-                items=[(record, [DataCategory.IDENTITY], grant)],
-                purpose=Purpose.DIRECT_WORK,
-                channel=Channel.PAGE,
-            )
+        _names_disclosed(user=user, names=names, children={child.pk: child}, purpose=Purpose.DIRECT_WORK)
         audit_record(
             actor=user,
             event="handover.viewed",

@@ -36,14 +36,19 @@ def _referral(world: Any, child: Any) -> Any:
     return make_submitted_referral(world, child)
 
 
-def _everything_about(world: Any, child: Child) -> tuple[Any, Referral, Contribution]:
-    case = case_open(
+def _city_case(world: Any, child: Child, referral: Referral | None = None) -> Any:
+    return case_open(
         actor=world.users["screener"],
         child=child,
         definition=shipped_definitions()["efh-city@1"],
         area=world.city,
         lead_agency=world.agencies["city_csc"],
+        referral=referral,
     )
+
+
+def _everything_about(world: Any, child: Child) -> tuple[Any, Referral, Contribution]:
+    case = _city_case(world, child)
     words = Contribution.objects.create(
         child=child, kind="idea", words="More buses at night", heard_by=world.users["practitioner"],
         heard_on=timezone.localdate(), about_own_plan=True,
@@ -85,21 +90,7 @@ class TestEverythingFollows:
         assert join is not None
         referral.refresh_from_db()
         assert referral.child_id == target.pk
-        case = case_open(
-            actor=world.users["screener"],
-            child=target,
-            definition=shipped_definitions()["efh-city@1"],
-            area=world.city,
-            lead_agency=world.agencies["city_csc"],
-            referral=referral,
-        )
-        unrelated = case_open(
-            actor=world.users["screener"],
-            child=target,
-            definition=shipped_definitions()["efh-city@1"],
-            area=world.city,
-            lead_agency=world.agencies["city_csc"],
-        )
+        case, unrelated = _city_case(world, target, referral=referral), _city_case(world, target)
         child_unmerge(actor=world.users["screener"], join=join, reason="Different dates of birth, confirmed")
         for row, child in ((referral, source), (case, source), (unrelated, target)):
             row.refresh_from_db()

@@ -15,6 +15,11 @@ from joinedup.participation import services
 pytestmark = pytest.mark.browser
 
 
+def _fill_date(page: Any, name: str, day: dt.date) -> None:
+    for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+        page.fill(f"#id_{name}_{part}", str(value))
+
+
 @pytest.fixture
 def live_world(transactional_db: Any, world: Any) -> Any:
     return world
@@ -127,9 +132,7 @@ def test_form_a_cohort_see_the_safety_warning_and_record_a_voice(
     page.check("input[name=kind][value=idea]")
     page.fill("#id_words", "Ask us before you change the youth club hours.")
     today = dt.date.today()
-    page.fill("#id_heard_on_day", str(today.day))
-    page.fill("#id_heard_on_month", str(today.month))
-    page.fill("#id_heard_on_year", str(today.year))
+    _fill_date(page, "heard_on", today)
     page.check("input[name=consent_use][value=anonymised]")
     page.select_option("#id_opportunity", label="Peer Researchers")
     page.click("text=Record contribution")
@@ -140,9 +143,7 @@ def test_form_a_cohort_see_the_safety_warning_and_record_a_voice(
     page.fill("#id_what_changed", "Hours stay the same until the forum agrees.")
     page.fill("#id_decided_by", "Youth service manager")
     for prefix in ("decided_on", "told_on"):
-        page.fill(f"#id_{prefix}_day", str(today.day))
-        page.fill(f"#id_{prefix}_month", str(today.month))
-        page.fill(f"#id_{prefix}_year", str(today.year))
+        _fill_date(page, prefix, today)
     page.fill("#id_told_how", "At the forum")
     page.click("text=Record feedback")
     ui.check()
@@ -266,9 +267,7 @@ def test_a_practitioner_records_the_childs_words_on_the_child_page(
     page.check("input[name=kind][value=worry]")
     page.fill("#id_words", "I don't want to go to the park on my own any more.")
     today = dt.date.today()
-    page.fill("#id_heard_on_day", str(today.day))
-    page.fill("#id_heard_on_month", str(today.month))
-    page.fill("#id_heard_on_year", str(today.year))
+    _fill_date(page, "heard_on", today)
     page.check("input[name=consent_use][value=my_plan_only]")
     page.click("text=Record their words")
     page.wait_for_url(f"**/children/{child.uuid}/#own-words")
@@ -334,9 +333,7 @@ def test_words_to_change_services_go_from_a_childs_page_to_the_officer_and_back_
     ui.goto(f"/participation/children/{child.uuid}/words/")
     page.check("input[name=kind][value=idea]")
     page.fill("#id_words", "Keep the skate park lights on until nine.")
-    page.fill("#id_heard_on_day", str(today.day))
-    page.fill("#id_heard_on_month", str(today.month))
-    page.fill("#id_heard_on_year", str(today.year))
+    _fill_date(page, "heard_on", today)
     page.check("input[name=consent_use][value=named]")
     page.click("main button[type=submit]")
     page.wait_for_url(f"**/children/{child.uuid}/**")
@@ -354,9 +351,7 @@ def test_words_to_change_services_go_from_a_childs_page_to_the_officer_and_back_
     page.fill("#id_what_changed", "The lights now stay on until nine.")
     page.fill("#id_decided_by", "Parks committee")
     for prefix in ("decided_on", "told_on"):
-        page.fill(f"#id_{prefix}_day", str(today.day))
-        page.fill(f"#id_{prefix}_month", str(today.month))
-        page.fill(f"#id_{prefix}_year", str(today.year))
+        _fill_date(page, prefix, today)
     page.fill("#id_told_how", "By their youth worker")
     page.click("text=Record feedback")
     ui.check()
