@@ -663,3 +663,26 @@ def pseudonymised_get(*, user: Any, pseudonym: str) -> PseudonymisedChild:
         detail={"pseudonym": pseudonym},
     )
     return _pseudonymise(child)
+
+
+def break_glass_holders(*, user: Any, child: Child) -> list[AgencyRecord]:
+    """Who holds records of the child a user is about to open in an emergency, as far as an
+    agreement lets them know of it (the search's know-of table says as much): so the form says
+    which child is being opened without showing any record's content. Recorded as know-of
+    disclosures, as the search records them."""
+    membership = membership_for(user)
+    purpose = (default_purpose(membership.role) if membership else None) or ""
+    scope = search_scope(user=user, purpose=purpose)
+    if scope.membership is None:
+        return []
+    know = scope.know_of(scope.partner_records.filter(child=child).select_related("agency").order_by("-updated_at"))
+    if know:
+        with transaction.atomic():
+            disclosures_record(
+                user=user,
+                child=child,
+                items=[(record, ["know_of"], grant) for record, grant in know],
+                purpose=purpose,
+                channel=Channel.PAGE,
+            )
+    return [record for record, _ in know]

@@ -127,7 +127,15 @@ def break_glass(request: HttpRequest, child_uuid: str) -> HttpResponse:
         )
         return redirect("children:detail", child_uuid=child.uuid)
     return render(
-        request, "children/break_glass.html", {"form": form, "child": child, "page_title": "Emergency access"}
+        request,
+        "children/break_glass.html",
+        {
+            "form": form,
+            "child": child,
+            # Which child: who holds records of them, as far as the user may know of it.
+            "holders": selectors.break_glass_holders(user=request.user, child=child),
+            "page_title": "Emergency access",
+        },
     )
 
 

@@ -147,3 +147,17 @@ def test_a_card_takes_the_nhs_number_from_the_record_that_holds_it_and_records_i
     card = page[page.index("app-search-results") :][:3000]
     assert "943 476 5919" in card and "Not recorded" not in card
     assert Disclosure.objects.filter(user=user, record=health).exists()
+
+
+def test_the_emergency_access_form_says_which_child_by_who_holds_their_records(world: Any, client: Any) -> None:
+    """Before opening a child in an emergency, the form says which child: who holds their
+    records, as the know-of table did, and nothing those records say."""
+    from django.urls import reverse
+
+    make_agreement(world, parties=("city_csc", "police"), know_of_only=True)
+    police = make_record(world, agency="police", given_names="Kayden", family_name="Far", postcode="S80 1AB")
+    client.force_login(world.users["practitioner"])
+    page = client.get(reverse("children:break_glass", args=[police.child.uuid])).content.decode()
+    said = page[page.index('id="break-glass-child"') :][:600]
+    assert "held by Shire Police" in said and "Kayden" not in page and "S80" not in page
+    assert Disclosure.objects.filter(user=world.users["practitioner"], record=police, categories=["know_of"]).exists()
