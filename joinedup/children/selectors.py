@@ -401,6 +401,11 @@ def _partner_card(child: Child, access: ChildAccess) -> tuple[ChildResult, list[
         # number the first lacks (identity only).
         shown = sorted({FIELD_CATEGORIES[n] for n in source.fields}) if i == 0 else [str(DataCategory.IDENTITY)]
         items.append((source.record, shown, source.grant))
+    # "Known in" names the areas of every shared record that gives one (its contact details).
+    sources = {s.record.pk for s in result.identity_sources}
+    for shared in result.shared:
+        if shared.record.pk not in sources and "area" in shared.fields and shared.record.area is not None:
+            items.append((shared.record, [str(DataCategory.CONTACT)], shared.grant))
     return result, items
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from joinedup.audit.services import audit_record
@@ -195,9 +195,34 @@ def agency_record_update(
 
 @transaction.atomic
 def break_glass_open(*, actor: Any, child: Child, reason: str, explanation: str) -> BreakGlassGrant:
-    """Grant the actor emergency access to `child` for BREAK_GLASS_HOURS; audited and queued for the DPO."""
+    """Grant the actor emergency access to `child` for BREAK_GLASS_HOURS; audited and queued for the DPO.
+
+    Refused where the data protection officer ended this user's emergency access to this child
+    early within the last BREAK_GLASS_HOURS: opening it again at once would undo their decision."""
     membership = actor.membership
     now = timezone.now()
+    ended = (
+        BreakGlassGrant.objects.filter(
+            user=actor,
+            child=child,
+            reviewed_at__gte=now - dt.timedelta(hours=settings.BREAK_GLASS_HOURS),
+            expires_at__lte=models.F("reviewed_at"),
+            expires_at__gt=models.F("starts_at"),
+        )
+        .select_related("reviewed_by")
+        .order_by("-reviewed_at")
+        .first()
+    )
+    if (
+        ended is not None
+        and ended.reviewed_at is not None
+        and ended.expires_at < ended.starts_at + dt.timedelta(hours=settings.BREAK_GLASS_HOURS)
+    ):
+        who = ended.reviewed_by.get_full_name() if ended.reviewed_by else "The data protection officer"
+        raise ValidationError(
+            f"{who} ended your emergency access to this child at "
+            f"{timezone.localtime(ended.reviewed_at):%H:%M on %-d %B}: ask them before opening it again."
+        )
     grant = BreakGlassGrant(
         user=actor,
         agency=membership.agency,

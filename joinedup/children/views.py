@@ -113,12 +113,25 @@ def break_glass(request: HttpRequest, child_uuid: str) -> HttpResponse:
     child = child_get_for_break_glass(user=request.user, child_uuid=child_uuid)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        grant = services.break_glass_open(
-            actor=request.user,
-            child=child,
-            reason=form.cleaned_data["reason"],
-            explanation=form.cleaned_data["explanation"],
-        )
+        try:
+            grant = services.break_glass_open(
+                actor=request.user,
+                child=child,
+                reason=form.cleaned_data["reason"],
+                explanation=form.cleaned_data["explanation"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return render(
+                request,
+                "children/break_glass.html",
+                {
+                    "form": form,
+                    "child": child,
+                    "holders": selectors.break_glass_holders(user=request.user, child=child),
+                    "page_title": "Emergency access",
+                },
+            )
         messages.warning(
             request,
             # In the partnership's time (UK time, an hour ahead in summer), as the page's banner says it.

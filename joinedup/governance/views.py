@@ -184,6 +184,7 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
     grant = selectors.break_glass_get_for_review(user=request.user, grant_uuid=grant_uuid)
     form = BreakGlassReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        was_open = grant.expires_at > timezone.now()
         try:
             child_services.break_glass_review(
                 actor=request.user,
@@ -195,7 +196,7 @@ def break_glass_review(request: HttpRequest, grant_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            ended = " The access is ended and the user told." if form.cleaned_data["end_now"] else ""
+            ended = " The access is ended and the user told." if form.cleaned_data["end_now"] and was_open else ""
             messages.success(request, f"Review recorded.{ended}")
             return redirect("governance:break_glass")
     review = selectors.break_glass_review_view(user=request.user, grant=grant)

@@ -348,14 +348,27 @@ def joins_of_opened_child(access: Any) -> list[ChildJoin]:
     )
 
 
-def matches_waiting_for(child: Any) -> list[CandidatePair]:
-    """The possible matches of a child's records still waiting for a person (newest first): until
-    they are decided, the child may be one already known, with processes of their own."""
-    return list(
-        # access: pairs of the records of a child the caller opened; the caller names no record of them
+def matches_waiting_for(child: Any, *, agencies: set[int]) -> list[CandidatePair]:
+    """The possible matches of a child's records still waiting for a person (strongest first),
+    whose other record is held by one of `agencies` (those the caller may know hold a record:
+    its own, and partners whose agreement shares at least that): until they are decided, the
+    child may be one already known, with processes of their own. Pairs whose records are one
+    child already ask nothing."""
+    rows = list(
+        # access: pairs of the records of a child the caller opened, narrowed below to other records
+        # held by agencies the caller may know of; the caller names no record of them
         CandidatePair.objects.filter(
             Q(record_a__child=child) | Q(record_b__child=child), status__in=[PairStatus.PENDING, PairStatus.UNSURE]
         )
-        .only("uuid", "probability", "created_at")
+        .select_related("record_a", "record_b")
         .order_by("-probability", "pk")
     )
+    waiting = []
+    for pair in rows:
+        a, b = pair.record_a, pair.record_b
+        if a.child_id == b.child_id:
+            continue
+        other = b if a.child_id == child.pk else a
+        if other.agency_id in agencies:
+            waiting.append(pair)
+    return waiting

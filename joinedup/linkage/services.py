@@ -278,6 +278,8 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
         AgencyRecord.objects.filter(pk=move["record"]).update(child_id=move["from"], updated_at=timezone.now())
     restored = followers_restore(join.related or {}, now_on=join.target_id)
     back_to = sorted({m["from"] for m in join.moves} | {c for rows in (join.related or {}).values() for _, c in rows})
+    # A case opened after the join from a referral the split sent back goes with the referral.
+    with_their_referrals = dependents_follow(on=join.target_id)
     left_behind: dict[str, list[list[int]]] = {}
     if not AgencyRecord.objects.filter(child_id=join.target_id, erased_at__isnull=True).exists():
         # Nothing of the child is left on the emptied one: what was added to it after the join
@@ -288,8 +290,6 @@ def child_unmerge(*, actor: Any, join: ChildJoin, reason: str) -> ChildJoin:
             counts[move["from"]] = counts.get(move["from"], 0) + 1
         main = max(sorted(counts), key=lambda child: counts[child])
         left_behind = followers_left_behind(on=join.target_id, to=main)
-    # A case opened after the join from a referral the split sent back goes with the referral.
-    with_their_referrals = dependents_follow(on=join.target_id)
     Child.objects.filter(pk__in=back_to).update(joined_into=None, updated_at=timezone.now())
     split = ChildJoin.objects.create(
         kind=JoinKind.UNMERGE,

@@ -248,12 +248,13 @@ def audit_contributions_shown(*, user: Any, event: str, contributions: list[Cont
 
 def for_the_officer(*, user: Any, partnership: Partnership) -> QuerySet[Contribution]:
     """The words a participation officer closes the loop on: those given to an opportunity or a
-    strategic question, words about a child's own plan the young person agreed may help change
-    services (named or anonymised: the voices page shows no names), and anything their own
-    agency heard. Words for their own plan only stay with the people working on that plan."""
+    strategic question, words about a child's own plan the young person agreed may be used,
+    with their name, to help change services, and anything their own agency heard (words
+    agreed anonymised for "only your agency" stay with the agency that heard them). Words for
+    their own plan only stay with the people working on that plan."""
     return contributions_of(partnership).filter(
         Q(about_own_plan=False)
-        | ~Q(consent_use=ConsentUse.MY_PLAN_ONLY)
+        | Q(consent_use=ConsentUse.NAMED)
         | Q(heard_by__membership__agency_id=user.membership.agency_id)
     )
 

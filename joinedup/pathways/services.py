@@ -320,19 +320,16 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
         "area": case.area.short_name,
         "lead_agency": case.lead_agency.name,
         "pathway": case.pathway.key,
-        "home_area": case.home_area.short_name if case.home_area else None,
     }
     current = definition_of(case)
     case.area = handover.to_area
     case.lead_agency = handover.to_agency
-    # A case is handed over because the child moved: the area taking it is their home authority now.
-    case.home_area = handover.to_area
     if target.key != current.key:
         case.pathway = version_for(target)
         # Keep the stage where the receiving pathway has one of the same purpose.
         purpose = current.stage(case.stage_id).purpose
         case.stage_id = next((s.id for s in target.stages if s.purpose == purpose), target.stages[0].id)
-    case.save(update_fields=["area", "lead_agency", "home_area", "pathway", "stage_id", "updated_at"])
+    case.save(update_fields=["area", "lead_agency", "pathway", "stage_id", "updated_at"])
     open_tasks = case.tasks.filter(completed_at__isnull=True, cancelled_at__isnull=True)
     restarted: list[Task] = []
     if target.on_handover == "restart":
@@ -370,7 +367,6 @@ def handover_accept(*, actor: Any, handover: Handover, note: str = "", at: dt.da
             "area": case.area.short_name,
             "lead_agency": case.lead_agency.name,
             "pathway": case.pathway.key,
-            "home_area": case.home_area.short_name,
         },
     )
     # The case is the receiving agency's now: the sending team keeps a link to it only where

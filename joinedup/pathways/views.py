@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from joinedup.audit.exports import ExportEvent, pdf_response
 from joinedup.core.forms import add_service_errors
 from joinedup.linkage.access import matches_waiting_for
-from joinedup.partnership.access import membership_for, require, user_can
+from joinedup.partnership.access import membership_for, partner_grants, require, user_can
 from joinedup.partnership.roles import Perm, Purpose
 from joinedup.pathways import alignment, selectors, services
 from joinedup.pathways.access import (
@@ -99,7 +99,9 @@ def screen(request: HttpRequest, referral_uuid: str) -> HttpResponse:
     referral_shown(user=request.user, referral=referral, purpose=Purpose.SCREENING, event="referral.screening_viewed")
     # A possible match still waiting: the child may be one already known, whose processes the
     # list above cannot show until a person decides. Said, so nobody screens a duplicate blind.
-    waiting = matches_waiting_for(referral.child) if referral.child else []
+    screener = membership_for(request.user)
+    known = {screener.agency_id, *partner_grants(membership=screener, purpose=Purpose.SCREENING)} if screener else set()
+    waiting = matches_waiting_for(referral.child, agencies=known) if referral.child else []
     return render(
         request,
         "pathways/screen.html",

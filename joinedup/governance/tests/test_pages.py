@@ -161,6 +161,13 @@ class TestBreakGlassReview:
         event = AuditEvent.objects.get(event="break_glass.reviewed")
         assert event.detail["ended_early"] is True
         assert "End this emergency access now" not in client.get(url).content.decode()
+        # Opening it again at once would undo the DPO's decision: refused, in words.
+        again = as_user(user).post(
+            reverse("children:break_glass", args=[child.uuid]),
+            {"reason": "missing", "explanation": "Still missing since last night, phone off."},
+        )
+        assert "ended your emergency access to this child" in again.content.decode()
+        assert BreakGlassGrant.objects.filter(user=user, child=child).count() == 1
 
     def test_a_dpo_marks_an_access_justified_or_refers_it(self, world: Any) -> None:
         child = make_record(world, agency="police").child

@@ -22,6 +22,7 @@ from joinedup.linkage.services import (
     linkage_apply,
     linkage_model_activate,
     linkage_model_save,
+    records_split_off,
 )
 from joinedup.participation.models import Contribution
 from joinedup.pathways.definitions import shipped_definitions
@@ -97,6 +98,40 @@ class TestEverythingFollows:
             assert row.child_id == child.pk
         event = AuditEvent.objects.get(event="child.unmerged")
         assert event.detail["followed_their_referral"] == {"pathways.Case": 1}
+
+    def test_a_split_that_empties_the_child_still_sends_the_case_with_its_referral(self, world: Any) -> None:
+        """What is left on a child a split empties goes with most of its records; a case opened
+        from a referral goes with the referral first."""
+        own = make_record(world, agency="health")
+        many = make_record(world, agency="police")
+        AgencyRecord.objects.filter(pk=make_record(world, agency="city_school").pk).update(child=many.child)
+        few = make_record(world, agency="city_csc")
+        referral = _referral(world, few.child)
+        join = child_merge(
+            actor=world.users["screener"], children=[own.child, many.child, few.child], reason="same child"
+        )
+        assert join is not None and join.target_id == own.child_id
+        case = _city_case(world, own.child, referral=Referral.objects.get(pk=referral.pk))
+        AgencyRecord.objects.filter(pk=own.pk).update(erased_at=timezone.now())  # past retention: the split empties it
+        child_unmerge(actor=world.users["screener"], join=join, reason="Not the same child")
+        referral.refresh_from_db()
+        case.refresh_from_db()
+        assert referral.child_id == few.child_id and case.child_id == few.child_id
+
+    def test_splitting_some_records_off_sends_the_case_with_its_referral(self, world: Any) -> None:
+        kept = make_record(world, agency="health")
+        going = make_record(world, agency="police")
+        referral = _referral(world, going.child)
+        join = child_merge(actor=world.users["screener"], children=[kept.child, going.child], reason="same child")
+        assert join is not None
+        child_merge(actor=world.users["screener"], children=[kept.child, make_record(world).child], reason="same child")
+        case = _city_case(world, kept.child, referral=Referral.objects.get(pk=referral.pk))
+        going.refresh_from_db()
+        split = records_split_off(actor=world.users["screener"], join=join, records=[going], reason="Different child")
+        new = split.sent_to.get()
+        referral.refresh_from_db()
+        case.refresh_from_db()
+        assert referral.child_id == new.pk and case.child_id == new.pk
 
     def test_a_linkage_run_carries_them_too(self, world: Any) -> None:
         a, b = make_record(world), make_record(world, agency="police")

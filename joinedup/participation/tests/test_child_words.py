@@ -252,14 +252,15 @@ class TestRecordingWordsFromTheChildPage:
 def test_words_for_their_own_plan_stay_off_the_officers_page_and_words_to_change_services_reach_it(
     world: Any, youth: dict[str, Any]
 ) -> None:
-    """The young person chose: words for their own plan only stay with those working on it; words
-    they agreed may help change services (named or anonymised) reach the participation officer,
-    who closes the loop on them (the voices page names nobody)."""
+    """The young person chose: words for their own plan only stay with those working on it, and
+    anonymised words with the agency that heard them; words they agreed may help change services
+    with their name reach the participation officer, who closes the loop on them."""
     officer = make_user(world, role="participation_officer", agency="county_csc")
     client = Client()
     client.force_login(officer)
     page = client.get(reverse("participation:voices")).content.decode()
-    assert PLAN not in page and ANON in page and NAMED in page
+    # Anonymised words were agreed for "only your agency": another agency's officer never reads them.
+    assert PLAN not in page and ANON not in page and NAMED in page
     plan = Contribution.objects.get(words=PLAN)
     assert client.get(reverse("participation:feedback", args=[plan.uuid])).status_code == 404
     assert client.post(reverse("participation:withdraw", args=[plan.uuid])).status_code == 404

@@ -358,6 +358,12 @@ class TestScreeningSaysAMatchIsWaiting:
         assert "This child may already be known: 1 possible match" in warning
         assert reverse("linkage:pair", args=[pair.uuid]) in warning
         assert "No open process shown for this child" in page
+        # A match whose other record is held where no agreement lets the screener know of it is not counted.
+        hidden = make_record(world, agency="police")
+        low, high = sorted((mine, hidden), key=lambda r: r.pk)
+        CandidatePair.objects.create(record_a=low, record_b=high, probability=0.99, match_weight=9, waterfall=[])
+        page = _client(screener).get(reverse("pathways:screen", args=[referral.uuid])).content.decode()
+        assert "1 possible match of their records is waiting" in page
         pair.status = "not_same"
         pair.save(update_fields=["status"])
         page = _client(screener).get(reverse("pathways:screen", args=[referral.uuid])).content.decode()

@@ -201,7 +201,6 @@ class TestHandover:
         receiver = make_user(world, role=Role.SCREENER, agency="county_csc")
         accepted = services.handover_accept(actor=receiver, handover=handover)
         assert accepted.area == world.county and accepted.lead_agency == world.agencies["county_csc"]
-        assert accepted.home_area == world.county  # the child moved: County is their home authority now
         assert accepted.pathway.definition_id == "efh-county"
         assert set(accepted.tasks.values_list("pk", flat=True)) == before_tasks
         assert accepted.meetings.count() == 1
@@ -319,6 +318,37 @@ class TestParallel:
             "Also open: processes led by City Children&#x27;s Services, County Children&#x27;s Social Care"
             in police_page
         )
+
+    def test_a_process_known_of_lends_the_warning_none_of_its_meetings(self, world: Any) -> None:
+        """Two City processes seen in full and County's known of: a County meeting in the same
+        week as a City one says nothing in the warning (it is County's record)."""
+        first = open_case(world)
+        second = services.case_open(
+            actor=world.users["screener"],
+            child=first.child,
+            definition=shipped_definitions()["efh-city@1"],
+            area=world.city,
+            lead_agency=world.agencies["city_csc"],
+            started_at=at(2025, 12, 22),
+        )
+        hidden = services.case_open(
+            actor=world.users["screener"],
+            child=first.child,
+            definition=shipped_definitions()["efh-county@1"],
+            area=world.county,
+            lead_agency=world.agencies["county_csc"],
+            started_at=at(2025, 12, 23),
+        )
+        for case, held in ((first, at(2025, 12, 23)), (hidden, at(2025, 12, 24)), (second, at(2026, 2, 24))):
+            services.meeting_record(
+                actor=world.users["screener"], case=case, kind="strategy_discussion", held_at=held, attendees="x"
+            )
+        client = Client()
+        client.force_login(world.users["screener"])
+        page = client.get(reverse("children:detail", args=[first.child.uuid])).content.decode()
+        flag = page.split('id="parallel-flag"')[1][:600]
+        assert "on the child protection pathway and the exploitation pathway at once" in flag
+        assert "two meetings in the same week" not in flag
 
     def test_one_process_is_not_flagged(self, world: Any) -> None:
         open_case(world)
