@@ -55,10 +55,10 @@ def parallel_processes_among(cases: list[Case]) -> list[ParallelFlag]:
     meetings_by_child: dict[int, list[Meeting]] = defaultdict(list)
     # Only children with two processes or more can be flagged: no meetings are read for the others.
     several = [child_id for child_id, child_cases in by_child.items() if len(child_cases) > 1]
-    # access: meetings of the cases the caller already narrowed
     # Only the meetings of the cases given: a caller that passes the cases a user sees in full
     # must not learn of another process's meetings through the flag.
     given = [case.pk for child_id in several for case in by_child[child_id]]
+    # access: meetings of the cases the caller already narrowed
     held = Meeting.objects.filter(case_id__in=given)  # none asked if none
     for meeting in held.select_related("case").order_by("held_at"):
         meetings_by_child[meeting.case.child_id].append(meeting)
